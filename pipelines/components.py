@@ -1,0 +1,140 @@
+"""Scrapy item pipeline: the only module of `pipelines` that knows Scrapy.
+
+A thin adapter: each `RawPage` the spider yields is recorded (raw + fetches), extracted with the
+pure `pipelines.extract.extract`, and queued for the `DatasetWriter`, which commits a batch
+across all tables every FARMAUDIT_BATCH_PAGES pages or FARMAUDIT_BATCH_SECONDS seconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Self
+
+from scrapy import signals
+
+from pipelines.dataset import read_manifest, write_manifest
+from pipelines.extract import extract
+from pipelines.parquet import DatasetWriter
+from pipelines.records import FetchRecord, RawPage
+
+if TYPE_CHECKING:
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+
+class ConfigError(ValueError):
+    """A required setting is missing or invalid; the message names it."""
+
+
+class DatasetPipeline:
+    """Records, extracts and stores every fetched page in the dataset at FARMAUDIT_OUTPUT."""
+
+    def __init__(self, crawler: Crawler, output: Path, batch_pages: int, batch_seconds: float):
+        self.crawler = crawler
+        self.output = output
+        self.batch_pages = batch_pages
+        self.batch_seconds = batch_seconds
+        self.writer = DatasetWriter(output)
+        self._pages_in_batch = 0
+        self._last_commit = time.monotonic()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        """Read and check the settings; a missing output is an error, not a disabled stage."""
+        settings = crawler.settings
+        output = settings.get("FARMAUDIT_OUTPUT")
+        if not output:
+            raise ConfigError(
+                "FARMAUDIT_OUTPUT is not set: pass -s FARMAUDIT_OUTPUT=datasets/NAME "
+                "(or use `farmaudit crawl URL --out datasets/NAME`)"
+            )
+        batch_pages = settings.getint("FARMAUDIT_BATCH_PAGES")
+        batch_seconds = settings.getfloat("FARMAUDIT_BATCH_SECONDS")
+        if batch_pages < 1 or batch_seconds <= 0:
+            raise ConfigError(
+                f"FARMAUDIT_BATCH_PAGES={batch_pages!r} and FARMAUDIT_BATCH_SECONDS="
+                f"{batch_seconds!r} must be positive"
+            )
+        pipeline = cls(crawler, Path(output), batch_pages, batch_seconds)
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
+
+    def process_item(self, item: Any) -> Any:
+        """Queue the rows of one item; commit the batch when it is full."""
+        stats = self.crawler.stats
+        assert stats is not None
+        if isinstance(item, FetchRecord):
+            self.writer.add("fetches", [item])
+            stats.inc_value(f"farmaudit/fetch_errors/{item.error}")
+        elif isinstance(item, RawPage):
+            self._add_page(item)
+            self._pages_in_batch += 1
+        else:
+            return item
+        if (
+            self._pages_in_batch >= self.batch_pages
+            or time.monotonic() - self._last_commit >= self.batch_seconds
+        ):
+            self._commit()
+        return item
+
+    def _add_page(self, raw: RawPage) -> None:
+        stats = self.crawler.stats
+        assert stats is not None
+        self.writer.add("raw", [raw])
+        self.writer.add("fetches", [fetch_row(raw)])
+        try:
+            result = extract(raw)
+        except Exception:
+            # One hostile page must not end a long crawl; its raw row is kept for re-extraction.
+            logger.exception("extraction failed for %s", raw.url)
+            stats.inc_value("farmaudit/extract_errors")
+            return
+        self.writer.add("pages", [result.page])
+        self.writer.add("steps", result.steps)
+        self.writer.add("links", result.links)
+        stats.inc_value("farmaudit/pages_extracted")
+
+    def _commit(self) -> None:
+        batch = self.writer.commit()
+        self._pages_in_batch = 0
+        self._last_commit = time.monotonic()
+        if batch is not None:
+            stats = self.crawler.stats
+            assert stats is not None
+            stats.set_value("farmaudit/rows_written", self.writer.rows_written)
+            stats.set_value("farmaudit/batches_written", self.writer.batches_written)
+
+    def close_spider(self) -> None:
+        """Commit what is buffered."""
+        self._commit()
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        """Mark the manifest finished only when the crawl ran out of work on its own."""
+        manifest = read_manifest(self.output)
+        if manifest is None:
+            return
+        manifest.status = "finished" if reason == "finished" else f"stopped: {reason}"
+        manifest.finished_at = datetime.now(UTC).isoformat()
+        write_manifest(self.output, manifest)
+
+
+def fetch_row(raw: RawPage) -> FetchRecord:
+    """The fetches row of a successful fetch."""
+    return FetchRecord(
+        url=raw.url,
+        final_url=raw.final_url,
+        status=raw.status,
+        error=None,
+        bytes=len(raw.body),
+        elapsed_ms=raw.elapsed_ms,
+        depth=raw.depth,
+        referrer=raw.referrer,
+        fetched_at=raw.fetched_at,
+        crawl_id=raw.crawl_id,
+    )

@@ -1,0 +1,282 @@
+"""A crawl's dataset folder: its manifest (crawl.json), contract-checked reads, resume state.
+
+```
+datasets/<name>/
+  crawl.json        what was asked and how far it got; written first
+  _commits/         one marker per committed batch (see pipelines.parquet)
+  raw/ pages/ steps/ links/ fetches/   folders of part-*.parquet
+```
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipelines.parquet import COMMITS_DIR, ContractError, recover, write_json_atomic
+from pipelines.schema import CRAWL_TABLES, SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    import pandas as pd
+
+MANIFEST = "crawl.json"
+DATASETS_ROOT = Path("datasets")
+
+
+class DatasetError(ValueError):
+    """A folder that is not a usable dataset, or one that holds a different crawl."""
+
+
+@dataclass(slots=True)
+class CrawlManifest:
+    """crawl.json: the request that defines a crawl, plus its progress."""
+
+    crawl_id: str
+    start_urls: list[str]
+    sitemap_urls: list[str]
+    allowed_hosts: list[str]
+    max_depth: int
+    max_pages: int | None
+    created_at: str
+    farmaudit_version: str
+    schema_version: str = SCHEMA_VERSION
+    status: str = "running"
+    finished_at: str | None = None
+    runs: int = 1
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def same_request(self, other: CrawlManifest) -> bool:
+        """True when `other` asks for the same crawl (so it may resume this one)."""
+        return (
+            sorted(self.start_urls) == sorted(other.start_urls)
+            and sorted(self.sitemap_urls) == sorted(other.sitemap_urls)
+            and sorted(self.allowed_hosts) == sorted(other.allowed_hosts)
+            and self.max_depth == other.max_depth
+            and self.max_pages == other.max_pages
+        )
+
+    def describe(self) -> str:
+        """One line naming the crawl for messages."""
+        seeds = ", ".join((self.start_urls + self.sitemap_urls)[:3])
+        return f"crawl {self.crawl_id} of {seeds} (depth {self.max_depth}, {self.status})"
+
+
+def new_crawl_id() -> str:
+    """A sortable, unique crawl id: UTC time plus a random suffix."""
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+
+
+def read_manifest(root: Path) -> CrawlManifest | None:
+    """The crawl.json of `root`, None if there is none; DatasetError if it is unreadable."""
+    path = root / MANIFEST
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text("utf-8"))
+        return CrawlManifest(**data)
+    except (json.JSONDecodeError, TypeError, UnicodeDecodeError) as err:
+        raise DatasetError(f"{path}: not a farmaudit crawl manifest ({err})") from err
+
+
+def write_manifest(root: Path, manifest: CrawlManifest) -> None:
+    """Write crawl.json atomically."""
+    write_json_atomic(asdict(manifest), root / MANIFEST)
+
+
+def plan_output(root: Path, wanted: CrawlManifest, *, overwrite: bool) -> str:
+    """What `prepare_output` would do with `root`: "new", "resume", "finished" or "overwrite".
+
+    Raises DatasetError naming the folder when it holds a different crawl or is not a dataset
+    (and `overwrite` is not given). Writes nothing, so the CLI can check before crawling.
+    """
+    existing = read_manifest(root) if root.exists() else None
+    if existing is not None and existing.same_request(wanted) and not overwrite:
+        return "finished" if existing.status == "finished" else "resume"
+    if root.exists() and not root.is_dir():
+        raise DatasetError(f"{root} is a file, not a dataset folder")
+    if root.exists() and any(root.iterdir()):
+        if overwrite:
+            return "overwrite"
+        if existing is None:
+            raise DatasetError(
+                f"{root} is not empty and holds no {MANIFEST}: not a farmaudit dataset; "
+                "choose an empty --out folder or pass --overwrite"
+            )
+        raise DatasetError(
+            f"{root} already holds {existing.describe()}; pass --overwrite to replace it "
+            "or choose another --out folder"
+        )
+    return "new"
+
+
+def prepare_output(root: Path, wanted: CrawlManifest, *, overwrite: bool) -> CrawlManifest:
+    """Make `root` ready for the crawl `wanted`; return the manifest to crawl under.
+
+    An empty or missing folder starts a new crawl. A folder holding the same crawl resumes it
+    (its crawl_id is kept), or is returned untouched when that crawl has finished. A folder
+    holding a different crawl, or anything that is not a dataset, is refused unless
+    `overwrite`, which removes the old dataset first.
+    """
+    plan = plan_output(root, wanted, overwrite=overwrite)
+    if plan in ("resume", "finished"):
+        existing = read_manifest(root)
+        assert existing is not None
+        if plan == "finished":
+            return existing  # nothing to do, and nothing to change
+        recover(root)
+        existing.runs += 1
+        existing.status = "running"
+        write_manifest(root, existing)
+        return existing
+    if plan == "overwrite":
+        _remove_dataset(root)
+    root.mkdir(parents=True, exist_ok=True)
+    write_manifest(root, wanted)
+    return wanted
+
+
+def _remove_dataset(root: Path) -> None:
+    # Move aside first so that a crash mid-delete never leaves a half-old dataset in place.
+    trash = root.with_name(f".{root.name}.old-{uuid.uuid4().hex[:6]}")
+    root.rename(trash)
+    shutil.rmtree(trash)
+
+
+def part_files(root: Path, table: str) -> list[Path]:
+    """The finished part files of `table`, in name order (hidden temporaries excluded)."""
+    folder = root / table
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.glob("*.parquet") if not p.name.startswith((".", "_")))
+
+
+def read_part(path: Path, schema: pa.Schema, columns: list[str] | None = None) -> pa.Table:
+    """Read one part file, failing with the file's name when it does not fit `schema`."""
+    try:
+        file_schema = pq.read_schema(path)
+    except (pa.ArrowInvalid, OSError) as err:
+        raise ContractError(f"{path}: unreadable Parquet file ({err})") from err
+    _check_schema(path, file_schema, schema)
+    try:
+        return pq.read_table(path, columns=columns, schema=schema)
+    except (pa.ArrowInvalid, OSError) as err:
+        raise ContractError(f"{path}: unreadable Parquet file ({err})") from err
+
+
+def _check_schema(path: Path, found: pa.Schema, contract: pa.Schema) -> None:
+    meta = contract.metadata or {}
+    found_meta = found.metadata or {}
+    name = meta.get(b"name", b"?").decode()
+    if found_meta.get(b"name") != meta.get(b"name"):
+        raise ContractError(
+            f"{path}: not a farmaudit {name!r} table (schema name "
+            f"{found_meta.get(b'name', b'<none>').decode()!r})"
+        )
+    if found_meta.get(b"version") != meta.get(b"version"):
+        raise ContractError(
+            f"{path}: {name!r} table written by schema version "
+            f"{found_meta.get(b'version', b'?').decode()}, this farmaudit reads version "
+            f"{meta.get(b'version', b'?').decode()}; re-extract or re-crawl it"
+        )
+    for want in contract:
+        idx = found.get_field_index(want.name)
+        if idx < 0:
+            raise ContractError(f"{path}: column {want.name!r} is missing (contract: {want.type})")
+        got = found.field(idx)
+        if not got.type.equals(want.type):
+            raise ContractError(
+                f"{path}: column {want.name!r} is {got.type}, contract: {want.type}"
+            )
+
+
+def iter_batches(
+    root: Path, table: str, columns: list[str] | None = None, batch_size: int = 2048
+) -> Iterator[pa.RecordBatch]:
+    """Stream `table` of the dataset at `root` as record batches, part by part."""
+    schema = CRAWL_TABLES[table]
+    for path in part_files(root, table):
+        yield from read_part(path, schema, columns).to_batches(max_chunksize=batch_size)
+
+
+def read_table(root: Path, table: str, columns: list[str] | None = None) -> pa.Table:
+    """The whole `table` of the dataset at `root`, checked against the contract."""
+    schema = CRAWL_TABLES[table]
+    if columns is not None:
+        schema = pa.schema([schema.field(c) for c in columns], metadata=schema.metadata)
+    parts = [read_part(p, CRAWL_TABLES[table], columns) for p in part_files(root, table)]
+    if not parts:
+        return schema.empty_table()
+    return pa.concat_tables(parts)
+
+
+def require_dataset(root: Path) -> CrawlManifest:
+    """The manifest of the dataset at `root`; DatasetError naming the folder if it is none."""
+    if not root.is_dir():
+        raise DatasetError(f"{root}: no such dataset folder")
+    manifest = read_manifest(root)
+    if manifest is None:
+        raise DatasetError(f"{root}: not a farmaudit dataset (no {MANIFEST})")
+    return manifest
+
+
+def load(name: str | Path, table: str) -> pd.DataFrame:
+    """`load("demo", "links")`: a table of `datasets/<name>` (or of a path) as a DataFrame."""
+    root = Path(name)
+    if not root.is_dir():
+        root = DATASETS_ROOT / str(name)
+    if table not in CRAWL_TABLES:
+        raise DatasetError(f"unknown table {table!r}; expected one of {sorted(CRAWL_TABLES)}")
+    require_dataset(root)
+    return read_table(root, table).to_pandas()
+
+
+@dataclass(frozen=True, slots=True)
+class ResumeState:
+    """What a resumed crawl must not fetch again and where it should go on from."""
+
+    done: frozenset[str]
+    frontier: list[tuple[str, int, str | None]]  # (url, depth, referrer)
+
+
+def resume_state(root: Path) -> ResumeState:
+    """Derive the crawl state from committed parts: the dataset is the journal.
+
+    Done = every URL (asked or redirected to) with a fetch row, success or failure. Frontier = link targets of fetched
+    pages that are not done, at their source's depth + 1. Scope is applied by the caller.
+    """
+    done: set[str] = set()
+    for batch in iter_batches(root, "fetches", ["url", "final_url"]):
+        for column in batch.columns:
+            done.update(url for url in column.to_pylist() if url)
+    depth_of: dict[str, int] = {}
+    for batch in iter_batches(root, "raw", ["url", "final_url", "depth"]):
+        for url, final_url, depth in zip(*(c.to_pylist() for c in batch.columns), strict=True):
+            depth_of[url] = depth
+            depth_of.setdefault(final_url, depth)
+    frontier: dict[str, tuple[int, str]] = {}
+    for batch in iter_batches(root, "links", ["source_url", "target_url"]):
+        for source, target in zip(*(c.to_pylist() for c in batch.columns), strict=True):
+            if target is None or target in done:
+                continue
+            depth = depth_of.get(source, 0) + 1
+            if target not in frontier or depth < frontier[target][0]:
+                frontier[target] = (depth, source)
+    return ResumeState(
+        frozenset(done), [(url, d, src) for url, (d, src) in sorted(frontier.items())]
+    )
+
+
+def commit_count(root: Path) -> int:
+    """Number of committed batches in the dataset."""
+    folder = root / COMMITS_DIR
+    return len(list(folder.glob("*.json"))) if folder.is_dir() else 0

@@ -1,0 +1,227 @@
+"""Parquet writing: records to contract-checked Arrow tables, committed in atomic batches.
+
+A dataset table is a folder of part files `part-<writer>-<seq>.parquet`. One batch writes a
+part into each table it has rows for, under hidden temporary names; then a marker
+`_commits/<writer>-<seq>.json` is written (atomically) naming the parts; then the parts are
+renamed into place. The marker is the truth: `recover()` finishes the renames of a marked
+batch and deletes the leftovers of an unmarked one, so after a kill the tables never disagree
+about which pages are done, and no reader ever sees half a file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipelines.schema import CRAWL_TABLES
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+
+COMMITS_DIR = "_commits"
+_TMP_SUFFIX = ".tmp"
+
+
+class ContractError(ValueError):
+    """Rows or files that do not fit the Arrow contract; the message names table and column."""
+
+
+def records_to_table(records: Sequence[Any], schema: pa.Schema) -> pa.Table:
+    """Build an Arrow table from dataclass records, checking every column against `schema`.
+
+    pyarrow alone would silently null a missing attribute and accept null in a non-nullable
+    field; here a missing field, a wrong type or a null where none is allowed raises
+    ContractError naming the table, the column and the first offending row.
+    """
+    table_name = (schema.metadata or {}).get(b"name", b"?").decode()
+    columns = []
+    for field in schema:
+        try:
+            values = [getattr(record, field.name) for record in records]
+        except AttributeError as err:
+            raise ContractError(
+                f"table {table_name!r}: record {type(records[0]).__name__} has no field "
+                f"{field.name!r} required by the contract"
+            ) from err
+        try:
+            column = pa.array(values, type=field.type)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as err:
+            bad = _first_bad_value(values, field.type)
+            raise ContractError(
+                f"table {table_name!r}, column {field.name!r}: {err}; first bad value {bad!r} "
+                f"(contract type {field.type})"
+            ) from err
+        if not field.nullable and column.null_count:
+            row = next(i for i, v in enumerate(values) if v is None)
+            raise ContractError(
+                f"table {table_name!r}, column {field.name!r} is null in row {row} "
+                f"({_describe(records[row])}) but the contract does not allow nulls"
+            )
+        columns.append(column)
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def _first_bad_value(values: list[Any], type_: pa.DataType) -> Any:
+    for value in values:
+        try:
+            pa.array([value], type=type_)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+            return value
+    return None
+
+
+def _describe(record: Any) -> str:
+    for key in ("url", "source_url", "page_url"):
+        if hasattr(record, key):
+            return f"{key}={getattr(record, key)!r}"
+    return type(record).__name__
+
+
+def write_table_atomic(table: pa.Table, path: Path) -> None:
+    """Write `table` to `path` as zstd Parquet via a hidden temporary file and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}{_TMP_SUFFIX}")
+    pq.write_table(table, tmp, compression="zstd")
+    os.replace(tmp, path)
+
+
+def write_json_atomic(data: Mapping[str, Any], path: Path) -> None:
+    """Write `data` as UTF-8 JSON to `path` via a temporary file and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}{_TMP_SUFFIX}")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n", "utf-8")
+    os.replace(tmp, path)
+
+
+@dataclass(frozen=True, slots=True)
+class BatchCommit:
+    """What one committed batch wrote: table → (part file name, row count)."""
+
+    writer: str
+    seq: int
+    parts: dict[str, tuple[str, int]]
+
+
+class DatasetWriter:
+    """Buffers records per table and commits them as one atomic batch of part files.
+
+    Life cycle as in Scrapy's exporters: construct, `add()` per item, `commit()` when a batch is
+    full, `close()` at the end (commits what is left).
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        writer_id: str | None = None,
+        tables: Mapping[str, pa.Schema] = CRAWL_TABLES,
+    ) -> None:
+        self.root = root
+        self.writer_id = writer_id or uuid.uuid4().hex[:8]
+        self.tables = dict(tables)
+        self._buffers: dict[str, list[Any]] = {name: [] for name in self.tables}
+        self._seq = _last_seq(root, self.writer_id)
+        self.rows_written = 0
+        self.batches_written = 0
+
+    def add(self, table: str, records: Iterable[Any]) -> None:
+        """Queue records for `table` in the current batch."""
+        try:
+            self._buffers[table].extend(records)
+        except KeyError:
+            raise ContractError(
+                f"unknown table {table!r}; expected one of {sorted(self.tables)}"
+            ) from None
+
+    @property
+    def pending_rows(self) -> int:
+        """Rows queued and not yet committed."""
+        return sum(len(rows) for rows in self._buffers.values())
+
+    def commit(self) -> BatchCommit | None:
+        """Write every non-empty buffer as one batch; None if there was nothing to write."""
+        if not self.pending_rows:
+            return None
+        # Build every table first: a contract error must not leave half a batch on disk.
+        built = {
+            name: records_to_table(rows, self.tables[name])
+            for name, rows in self._buffers.items()
+            if rows
+        }
+        self._seq += 1
+        stem = f"part-{self.writer_id}-{self._seq:06d}.parquet"
+        parts: dict[str, tuple[str, int]] = {}
+        for name, table in built.items():
+            tmp = self.root / name / f".{stem}{_TMP_SUFFIX}"
+            tmp.parent.mkdir(parents=True, exist_ok=True)
+            pq.write_table(table, tmp, compression="zstd")
+            parts[name] = (stem, table.num_rows)
+        batch = BatchCommit(self.writer_id, self._seq, parts)
+        write_json_atomic(
+            {"writer": batch.writer, "seq": batch.seq, "parts": parts},
+            self.root / COMMITS_DIR / f"{self.writer_id}-{self._seq:06d}.json",
+        )
+        _finish_renames(self.root, parts)
+        for rows in self._buffers.values():
+            rows.clear()
+        self.rows_written += sum(count for _, count in parts.values())
+        self.batches_written += 1
+        return batch
+
+    def close(self) -> None:
+        """Commit what is still buffered."""
+        self.commit()
+
+
+def _finish_renames(root: Path, parts: Mapping[str, Sequence[Any]]) -> None:
+    for table, (stem, _) in parts.items():
+        tmp = root / table / f".{stem}{_TMP_SUFFIX}"
+        if tmp.exists():
+            os.replace(tmp, root / table / stem)
+
+
+def _last_seq(root: Path, writer_id: str) -> int:
+    commits = root / COMMITS_DIR
+    if not commits.is_dir():
+        return 0
+    seqs = [int(p.stem.rsplit("-", 1)[1]) for p in commits.glob(f"{writer_id}-*.json")]
+    return max(seqs, default=0)
+
+
+def recover(root: Path) -> tuple[int, int]:
+    """Finish marked batches and drop unmarked leftovers; return (parts finished, parts dropped)."""
+    finished = dropped = 0
+    marked: set[tuple[str, str]] = set()
+    commits = root / COMMITS_DIR
+    if commits.is_dir():
+        for marker in sorted(commits.glob("*.json")):
+            parts = json.loads(marker.read_text("utf-8"))["parts"]
+            for table, (stem, _) in parts.items():
+                marked.add((table, stem))
+                if (root / table / f".{stem}{_TMP_SUFFIX}").exists():
+                    finished += 1
+            _finish_renames(root, parts)
+    for table in CRAWL_TABLES:
+        for tmp in (root / table).glob(f".*{_TMP_SUFFIX}"):
+            stem = tmp.name[1 : -len(_TMP_SUFFIX)]
+            if (table, stem) not in marked:
+                with contextlib.suppress(FileNotFoundError):
+                    tmp.unlink()
+                dropped += 1
+    return finished, dropped
+
+
+def write_text_atomic(text: str, path: Path) -> None:
+    """Write UTF-8 text to `path` via a temporary file and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}{_TMP_SUFFIX}")
+    tmp.write_text(text, "utf-8")
+    os.replace(tmp, path)

@@ -1,0 +1,387 @@
+"""The `farmaudit` command: thin wrappers, one stage function per command.
+
+Exit codes: 0 success, 1 a data or input error (the message names the file, URL or line),
+2 a usage error (click's default).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from pipelines.dataset import DatasetError, plan_output, read_table, require_dataset
+from pipelines.parquet import ContractError
+from scraper.targets import TargetError, parse_url_lines, read_url_file
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from scraper.crawl import CrawlOptions
+
+DEFAULT_DEMO_OUT = Path("datasets/demo")
+
+
+class _Failure(click.ClickException):
+    exit_code = 1
+
+
+def _fail_on_data_errors[F: Callable[..., Any]](func: F) -> F:
+    """Turn our domain errors into a one-line message and exit code 1."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (TargetError, DatasetError, ContractError) as err:
+            raise _Failure(str(err)) from err
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="farmaudit")
+def main() -> None:
+    """Crawl content-farm sites into Parquet and audit their links.
+
+    \b
+    farmaudit demo                                  crawl the bundled demo site
+    farmaudit crawl https://example.org/ --out datasets/example
+    farmaudit extract datasets/example              re-extract from stored raw pages
+    farmaudit schema                                print the data contract
+    """
+
+
+_crawl_options = [
+    click.option(
+        "--depth",
+        "max_depth",
+        type=click.IntRange(min=0),
+        default=5,
+        show_default=True,
+        help="Link hops to follow from the start URLs.",
+    ),
+    click.option(
+        "--max-pages",
+        type=click.IntRange(min=0),
+        default=0,
+        help="Stop scheduling new pages after this many (0: no limit).",
+    ),
+    click.option(
+        "--delay",
+        type=click.FloatRange(min=0),
+        default=None,
+        help="Seconds between requests to one host (default 0.5, adapted by AutoThrottle).",
+    ),
+    click.option(
+        "--concurrency",
+        type=click.IntRange(min=1),
+        default=None,
+        help="Parallel requests per host (default 4).",
+    ),
+    click.option(
+        "-v", "--verbose", count=True, help="More log output (-v: INFO, -vv: DEBUG)."
+    ),
+]
+
+
+def _with_crawl_options[F: Callable[..., Any]](func: F) -> F:
+    for option in reversed(_crawl_options):
+        func = option(func)
+    return func
+
+
+def _log_level(verbose: int) -> str:
+    return ("WARNING", "INFO", "DEBUG")[min(verbose, 2)]
+
+
+@main.command()
+@click.argument("urls", nargs=-1)
+@click.option(
+    "--out",
+    "output",
+    type=click.Path(path_type=Path, file_okay=False),
+    required=True,
+    help="Dataset folder to write, e.g. datasets/NAME. Re-running resumes an unfinished crawl.",
+)
+@click.option(
+    "--urls-file",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    help="File of start URLs, one per line ('#' comments allowed).",
+)
+@click.option("--sitemap", "sitemaps", multiple=True, help="Sitemap URL to start from (repeatable).")
+@click.option("--overwrite", is_flag=True, help="Replace a different crawl already in --out.")
+@click.option(
+    "--allow-private",
+    is_flag=True,
+    help="Allow loopback and private-network targets (refused by default).",
+)
+@_with_crawl_options
+@_fail_on_data_errors
+def crawl(
+    urls: tuple[str, ...],
+    output: Path,
+    urls_file: Path | None,
+    sitemaps: tuple[str, ...],
+    overwrite: bool,
+    allow_private: bool,
+    max_depth: int,
+    max_pages: int,
+    delay: float | None,
+    concurrency: int | None,
+    verbose: int,
+) -> None:
+    """Crawl URLS (and their site) politely into a Parquet dataset.
+
+    Stays on the start URLs' hosts, obeys robots.txt, throttles per host and writes
+    raw/, pages/, steps/, links/ and fetches/ under --out as it goes.
+
+    \b
+    Examples:
+      farmaudit crawl https://example.org/ --out datasets/example
+      farmaudit crawl --urls-file seeds.txt --depth 2 --out datasets/seeds
+      farmaudit crawl --sitemap https://example.org/sitemap.xml --out datasets/example
+    """
+    from scraper.crawl import CrawlOptions
+
+    start = parse_url_lines(urls, "command line")
+    if urls_file is not None:
+        start += read_url_file(urls_file)
+    maps = parse_url_lines(sitemaps, "--sitemap")
+    options = CrawlOptions(
+        output=output,
+        urls=list(dict.fromkeys(start)),
+        sitemaps=maps,
+        max_depth=max_depth,
+        max_pages=max_pages,
+        delay=delay,
+        concurrency=concurrency,
+        overwrite=overwrite,
+        allow_private=allow_private,
+        log_level=_log_level(verbose),
+    )
+    _run_crawl(options)
+
+
+def _run_crawl(options: CrawlOptions) -> dict[str, Any]:
+    """Check targets and output, crawl, print the summary; fail when nothing could be fetched."""
+    from scraper.crawl import run_crawl
+    from scraper.extensions import error_counts
+    from scraper.spiders.farm import crawl_request
+
+    wanted = crawl_request(
+        options.urls,
+        options.sitemaps,
+        max_depth=options.max_depth,
+        max_pages=options.max_pages,
+        allow_private=options.allow_private,
+    )
+    plan = plan_output(options.output, wanted, overwrite=options.overwrite)
+    if plan == "finished":
+        click.echo(f"{options.output}: this crawl has already finished; nothing to do.")
+        return {}
+    click.echo(f"{'resuming' if plan == 'resume' else 'starting'} crawl into {options.output}")
+    started = time.monotonic()
+    stats = run_crawl(options)
+    elapsed = time.monotonic() - started
+    pages = int(stats.get("farmaudit/pages_extracted", 0))
+    failures = stats.get("farmaudit/start_failures", [])
+    errors = error_counts(stats)
+    click.echo(
+        f"crawled {pages:,} pages in {elapsed:.1f} s; "
+        f"{int(stats.get('farmaudit/rows_written', 0)):,} rows written to {options.output}"
+    )
+    if errors:
+        click.echo("failed fetches: " + ", ".join(f"{k} {v}" for k, v in sorted(errors.items())))
+    if pages == 0 and failures:
+        raise _Failure("no page could be fetched:\n  " + "\n  ".join(failures))
+    return stats
+
+
+@main.command()
+@click.option(
+    "--out",
+    "output",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=DEFAULT_DEMO_OUT,
+    show_default=True,
+    help="Dataset folder to (re)write.",
+)
+@click.option("-v", "--verbose", count=True, help="More log output.")
+@_fail_on_data_errors
+def demo(output: Path, verbose: int) -> None:
+    """Serve the bundled demo site on 127.0.0.1, crawl it and write the dataset.
+
+    \b
+    Example:
+      farmaudit demo && python -c "import pandas as pd; print(pd.read_parquet('datasets/demo/pages'))"
+    """
+    from scraper.crawl import CrawlOptions
+    from scraper.demo.server import serve_demo
+    from scraper.demo.site import build_site
+
+    site = build_site()
+    with serve_demo() as server:
+        click.echo(f"demo site serving {len(site.html_paths())} pages at {server.base_url}")
+        options = CrawlOptions(
+            output=output,
+            urls=[server.base_url],
+            sitemaps=[server.base_url + "sitemap.xml"],
+            max_depth=20,
+            delay=0.0,
+            concurrency=16,
+            autothrottle=False,
+            overwrite=True,
+            allow_private=True,
+            log_level=_log_level(verbose),
+            progress_interval=2.0,
+        )
+        _run_crawl(options)
+    pages = read_table(output, "pages", ["url"]).num_rows
+    click.echo(f"dataset: {output}/ ({pages} pages; the site serves {len(site.html_paths())})")
+    click.echo(f"  python -c \"import pandas as pd; print(pd.read_parquet('{output}/pages'))\"")
+
+
+@main.command("serve-demo")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8610, show_default=True, help="0: any."
+)
+def serve_demo_command(host: str, port: int) -> None:
+    """Serve the bundled demo site until interrupted.
+
+    \b
+    Example:
+      farmaudit serve-demo --port 8610 &
+      farmaudit crawl http://127.0.0.1:8610/ --allow-private --out datasets/mydemo
+    """
+    from scraper.demo.server import serve_forever
+
+    serve_forever(host, port)
+
+
+@main.command()
+@click.argument("dataset", type=click.Path(path_type=Path, file_okay=False))
+@_fail_on_data_errors
+def extract(dataset: Path) -> None:
+    """Re-extract pages, steps and links of DATASET from its stored raw pages.
+
+    Runs the current extractor without crawling and swaps the new tables in atomically;
+    prints rows added and removed per table.
+
+    \b
+    Example:
+      farmaudit extract datasets/demo
+    """
+    from pipelines.reextract import reextract
+
+    require_dataset(dataset)
+    summary = reextract(dataset, progress=lambda n: click.echo(f"  {n:,} pages", err=True))
+    click.echo(f"re-extracted {summary.pages:,} pages ({summary.failed} failed)")
+    for change in summary.changes:
+        click.echo(
+            f"  {change.table}: {change.before:,} → {change.after:,} rows "
+            f"(+{change.added:,} / -{change.removed:,})"
+        )
+
+
+@main.command("extract-page")
+@click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--url", required=True, help="URL the page was served at (links resolve to it).")
+@click.option("--fetched-at", help="ISO time of the fetch, for relative dates (default: now).")
+@click.option("--header", "headers", multiple=True, help="'Name: value' response header.")
+@_fail_on_data_errors
+def extract_page(file: Path, url: str, fetched_at: str | None, headers: tuple[str, ...]) -> None:
+    """Print the records extracted from one saved page as JSON.
+
+    \b
+    Example:
+      farmaudit extract-page page.html --url https://example.org/a.html \\
+        --header 'Content-Type: text/html; charset=gbk'
+    """
+    from datetime import UTC, datetime
+
+    from pipelines.extract import extract as extract_records
+    from pipelines.records import RawPage
+    from pipelines.urls import validate_start_url
+
+    try:
+        page_url = validate_start_url(url)
+    except ValueError as err:
+        raise click.BadParameter(str(err), param_hint="--url") from err
+    header_map: dict[str, str] = {}
+    for line in headers:
+        name, sep, value = line.partition(":")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"{line!r} is not 'Name: value'", param_hint="--header")
+        header_map[name.strip().lower()] = value.strip()
+    when = datetime.now(UTC)
+    if fetched_at:
+        try:
+            when = datetime.fromisoformat(fetched_at)
+        except ValueError as err:
+            raise click.BadParameter(
+                f"{fetched_at!r} is not an ISO time", param_hint="--fetched-at"
+            ) from err
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+    raw = RawPage(
+        url=page_url,
+        final_url=page_url,
+        status=200,
+        headers=header_map,
+        body=file.read_bytes(),
+        encoding=None,
+        fetched_at=when,
+    )
+    result = extract_records(raw)
+    out = {
+        "page": _jsonable(result.page),
+        "steps": [_jsonable(s) for s in result.steps],
+        "links": [_jsonable(link) for link in result.links],
+    }
+    click.echo(json.dumps(out, ensure_ascii=False, indent=2, sort_keys=True))
+
+
+def _jsonable(record: Any) -> dict[str, Any]:
+    from dataclasses import fields
+
+    out = {}
+    for f in fields(record):
+        value = getattr(record, f.name)
+        out[f.name] = value.isoformat() if hasattr(value, "isoformat") else value
+    return out
+
+
+@main.command()
+@click.option("--markdown", is_flag=True, help="Print datasets/README.md as generated.")
+@click.option(
+    "--write", "write_path", type=click.Path(path_type=Path), help="Write the Markdown there."
+)
+def schema(markdown: bool, write_path: Path | None) -> None:
+    """Print the data contract: every table, column, type and meaning.
+
+    \b
+    Examples:
+      farmaudit schema
+      farmaudit schema --write datasets/README.md
+    """
+    from pipelines.contract import render_contract, render_schema_text
+    from pipelines.parquet import write_text_atomic
+
+    if write_path is not None:
+        write_text_atomic(render_contract(), write_path)
+        click.echo(f"wrote {write_path}")
+    elif markdown:
+        click.echo(render_contract(), nl=False)
+    else:
+        click.echo(render_schema_text())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

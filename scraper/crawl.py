@@ -1,0 +1,71 @@
+"""Run one farm crawl in this process: options → Scrapy settings → CrawlerProcess."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from scraper import settings as default_settings
+from scraper.spiders.farm import FarmSpider
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class CrawlOptions:
+    """Everything `farmaudit crawl` can set; each option maps to one Scrapy setting."""
+
+    output: Path
+    urls: list[str] = field(default_factory=list)
+    sitemaps: list[str] = field(default_factory=list)
+    max_depth: int = 5
+    max_pages: int = 0
+    delay: float | None = None
+    concurrency: int | None = None
+    autothrottle: bool = True
+    overwrite: bool = False
+    allow_private: bool = False
+    batch_pages: int = 200
+    log_level: str = "WARNING"
+    progress_interval: float = 5.0
+    extra_settings: dict[str, Any] = field(default_factory=dict)
+
+    def settings(self) -> Settings:
+        """Scrapy settings for this crawl: the project defaults plus these options."""
+        settings = Settings()
+        settings.setmodule(default_settings, priority="project")
+        values: dict[str, Any] = {
+            "FARMAUDIT_OUTPUT": str(self.output),
+            "FARMAUDIT_OVERWRITE": self.overwrite,
+            "FARMAUDIT_ALLOW_PRIVATE": self.allow_private,
+            "FARMAUDIT_MAX_DEPTH": self.max_depth,
+            "FARMAUDIT_MAX_PAGES": self.max_pages,
+            "FARMAUDIT_BATCH_PAGES": self.batch_pages,
+            "FARMAUDIT_PROGRESS_INTERVAL": self.progress_interval,
+            "FARMAUDIT_PROGRESS_TO_STDERR": True,
+            "AUTOTHROTTLE_ENABLED": self.autothrottle,
+            "LOG_LEVEL": self.log_level,
+        }
+        if self.delay is not None:
+            values["DOWNLOAD_DELAY"] = self.delay
+        if self.concurrency is not None:
+            values["CONCURRENT_REQUESTS_PER_DOMAIN"] = self.concurrency
+            values["CONCURRENT_REQUESTS"] = max(16, self.concurrency)
+        values.update(self.extra_settings)
+        settings.setdict(values, priority="cmdline")
+        return settings
+
+
+def run_crawl(options: CrawlOptions) -> dict[str, Any]:
+    """Crawl until done (or stopped) and return the crawl's stats."""
+    process = CrawlerProcess(options.settings(), install_root_handler=True)
+    crawler = process.create_crawler(FarmSpider)
+    process.crawl(crawler, urls=" ".join(options.urls), sitemap=" ".join(options.sitemaps))
+    process.start()
+    assert crawler.stats is not None
+    stats: dict[str, Any] = crawler.stats.get_stats()
+    return stats

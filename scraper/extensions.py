@@ -1,0 +1,82 @@
+"""Crawl progress: a live line while the crawl runs and a summary when it ends."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from typing import TYPE_CHECKING, Any, Self
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+from scrapy.utils.asyncio import create_looping_call
+
+if TYPE_CHECKING:
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
+    from scrapy.statscollectors import StatsCollector
+
+logger = logging.getLogger(__name__)
+
+
+def error_counts(stats: dict[str, Any]) -> dict[str, int]:
+    """Failed fetches by kind, from a crawl's stats."""
+    prefix = "farmaudit/fetch_errors/"
+    return {key[len(prefix) :]: int(v) for key, v in stats.items() if key.startswith(prefix)}
+
+
+def progress_line(stats: dict[str, Any], elapsed: float) -> str:
+    """'pages 120 | rows 13,400 | errors 2 | 45.3 pages/s' from a crawl's stats."""
+    pages = int(stats.get("farmaudit/pages_extracted", 0))
+    rows = int(stats.get("farmaudit/rows_written", 0))
+    errors = sum(error_counts(stats).values()) + int(stats.get("farmaudit/extract_errors", 0))
+    rate = pages / elapsed if elapsed > 0 else 0.0
+    return f"pages {pages:,} | rows written {rows:,} | errors {errors:,} | {rate:.1f} pages/s"
+
+
+class ProgressLine:
+    """Every FARMAUDIT_PROGRESS_INTERVAL seconds, say how far the crawl is; sum up at the end."""
+
+    def __init__(self, stats: StatsCollector, interval: float, to_stderr: bool) -> None:
+        self.stats = stats
+        self.interval = interval
+        self.to_stderr = to_stderr
+        self.started = time.monotonic()
+        self.task: Any = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        """Optional component: an interval of 0 disables it."""
+        interval = crawler.settings.getfloat("FARMAUDIT_PROGRESS_INTERVAL")
+        if interval <= 0:
+            raise NotConfigured("FARMAUDIT_PROGRESS_INTERVAL is 0")
+        assert crawler.stats is not None
+        ext = cls(
+            crawler.stats, interval, crawler.settings.getbool("FARMAUDIT_PROGRESS_TO_STDERR")
+        )
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def spider_opened(self, spider: Spider) -> None:
+        """Start the timer."""
+        self.started = time.monotonic()
+        self.task = create_looping_call(self.report)
+        self.task.start(self.interval, now=False)
+
+    def report(self) -> None:
+        """Print or log one progress line."""
+        line = progress_line(self.stats.get_stats(), time.monotonic() - self.started)
+        if self.to_stderr:
+            print(f"[farmaudit] {line}", file=sys.stderr, flush=True)  # noqa: T201
+        else:
+            logger.info(line)
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        """Stop the timer and log the summary."""
+        if self.task is not None and self.task.running:
+            self.task.stop()
+        stats = self.stats.get_stats()
+        line = progress_line(stats, time.monotonic() - self.started)
+        errors = ", ".join(f"{k} {v}" for k, v in sorted(error_counts(stats).items())) or "none"
+        logger.info("crawl %s: %s; failed fetches: %s", reason, line, errors)
