@@ -237,7 +237,8 @@ def load(name: str | Path, table: str) -> pd.DataFrame:
     if table not in CRAWL_TABLES:
         raise DatasetError(f"unknown table {table!r}; expected one of {sorted(CRAWL_TABLES)}")
     require_dataset(root)
-    return read_table(root, table).to_pandas()
+    frame: pd.DataFrame = read_table(root, table).to_pandas()
+    return frame
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,8 +252,9 @@ class ResumeState:
 def resume_state(root: Path) -> ResumeState:
     """Derive the crawl state from committed parts: the dataset is the journal.
 
-    Done = every URL (asked or redirected to) with a fetch row, success or failure. Frontier = link targets of fetched
-    pages that are not done, at their source's depth + 1. Scope is applied by the caller.
+    Done = every URL (asked or redirected to) with a fetch row, success or failure.
+    Frontier = link targets of fetched pages that are not done, at their source's depth + 1.
+    Scope and depth limits are applied by the caller.
     """
     done: set[str] = set()
     for batch in iter_batches(root, "fetches", ["url", "final_url"]):

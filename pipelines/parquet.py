@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,7 +89,7 @@ def write_table_atomic(table: pa.Table, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}{_TMP_SUFFIX}")
     pq.write_table(table, tmp, compression="zstd")
-    os.replace(tmp, path)
+    tmp.replace(path)
 
 
 def write_json_atomic(data: Mapping[str, Any], path: Path) -> None:
@@ -98,7 +97,7 @@ def write_json_atomic(data: Mapping[str, Any], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}{_TMP_SUFFIX}")
     tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n", "utf-8")
-    os.replace(tmp, path)
+    tmp.replace(path)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +184,7 @@ def _finish_renames(root: Path, parts: Mapping[str, Sequence[Any]]) -> None:
     for table, (stem, _) in parts.items():
         tmp = root / table / f".{stem}{_TMP_SUFFIX}"
         if tmp.exists():
-            os.replace(tmp, root / table / stem)
+            tmp.replace(root / table / stem)
 
 
 def _last_seq(root: Path, writer_id: str) -> int:
@@ -224,4 +223,4 @@ def write_text_atomic(text: str, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}{_TMP_SUFFIX}")
     tmp.write_text(text, "utf-8")
-    os.replace(tmp, path)
+    tmp.replace(path)

@@ -83,9 +83,7 @@ PAGES = _schema(
             "null when the page shows no date.",
             nullable=True,
         ),
-        _field(
-            "published_raw", pa.string(), "The publish date string as shown.", nullable=True
-        ),
+        _field("published_raw", pa.string(), "The publish date string as shown.", nullable=True),
         _field(
             "published_source",
             pa.string(),

@@ -54,5 +54,7 @@ def validate_start_url(url: str) -> str:
     """Return the normalised start URL or raise ValueError saying what is wrong with it."""
     normalized = normalize_url(url)
     if normalized is None:
-        raise ValueError(f"{url!r} is not an absolute http(s) URL (expected e.g. https://example.org/)")
+        raise ValueError(
+            f"{url!r} is not an absolute http(s) URL (expected e.g. https://example.org/)"
+        )
     return normalized

@@ -6,11 +6,12 @@ Exit codes: 0 success, 1 a data or input error (the message names the file, URL 
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -24,15 +25,15 @@ if TYPE_CHECKING:
     from scraper.crawl import CrawlOptions
 
 DEFAULT_DEMO_OUT = Path("datasets/demo")
+F = TypeVar("F", bound="Callable[..., Any]")
 
 
 class _Failure(click.ClickException):
     exit_code = 1
 
 
-def _fail_on_data_errors[F: Callable[..., Any]](func: F) -> F:
+def _fail_on_data_errors(func: F) -> F:
     """Turn our domain errors into a one-line message and exit code 1."""
-    import functools
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -84,13 +85,11 @@ _crawl_options = [
         default=None,
         help="Parallel requests per host (default 4).",
     ),
-    click.option(
-        "-v", "--verbose", count=True, help="More log output (-v: INFO, -vv: DEBUG)."
-    ),
+    click.option("-v", "--verbose", count=True, help="More log output (-v: INFO, -vv: DEBUG)."),
 ]
 
 
-def _with_crawl_options[F: Callable[..., Any]](func: F) -> F:
+def _with_crawl_options(func: F) -> F:
     for option in reversed(_crawl_options):
         func = option(func)
     return func
@@ -114,7 +113,9 @@ def _log_level(verbose: int) -> str:
     type=click.Path(path_type=Path, exists=True, dir_okay=False),
     help="File of start URLs, one per line ('#' comments allowed).",
 )
-@click.option("--sitemap", "sitemaps", multiple=True, help="Sitemap URL to start from (repeatable).")
+@click.option(
+    "--sitemap", "sitemaps", multiple=True, help="Sitemap URL to start from (repeatable)."
+)
 @click.option("--overwrite", is_flag=True, help="Replace a different crawl already in --out.")
 @click.option(
     "--allow-private",
@@ -219,7 +220,8 @@ def demo(output: Path, verbose: int) -> None:
 
     \b
     Example:
-      farmaudit demo && python -c "import pandas as pd; print(pd.read_parquet('datasets/demo/pages'))"
+      farmaudit demo
+      python -c "import pandas as pd; print(pd.read_parquet('datasets/demo/pages'))"
     """
     from scraper.crawl import CrawlOptions
     from scraper.demo.server import serve_demo

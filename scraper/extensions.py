@@ -51,9 +51,7 @@ class ProgressLine:
         if interval <= 0:
             raise NotConfigured("FARMAUDIT_PROGRESS_INTERVAL is 0")
         assert crawler.stats is not None
-        ext = cls(
-            crawler.stats, interval, crawler.settings.getbool("FARMAUDIT_PROGRESS_TO_STDERR")
-        )
+        ext = cls(crawler.stats, interval, crawler.settings.getbool("FARMAUDIT_PROGRESS_TO_STDERR"))
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext

@@ -126,9 +126,7 @@ class FarmSpider(scrapy.Spider):
         settings = crawler.settings
         output = settings.get("FARMAUDIT_OUTPUT")
         if not output:
-            raise TargetError(
-                "FARMAUDIT_OUTPUT is not set: pass -s FARMAUDIT_OUTPUT=datasets/NAME"
-            )
+            raise TargetError("FARMAUDIT_OUTPUT is not set: pass -s FARMAUDIT_OUTPUT=datasets/NAME")
         urls = parse_url_lines(self._urls_arg.replace(",", " ").split(), "-a urls")
         if self._urls_file:
             urls += read_url_file(Path(self._urls_file))
@@ -172,9 +170,10 @@ class FarmSpider(scrapy.Spider):
                 yield request
         if state is not None:
             for url, depth, referrer in state.frontier:
-                if depth <= self.manifest.max_depth and self._in_scope(url):
-                    if request := self._request(url, depth=depth, referrer=referrer):
-                        yield request
+                if depth > self.manifest.max_depth or not self._in_scope(url):
+                    continue
+                if request := self._request(url, depth=depth, referrer=referrer):
+                    yield request
 
     def _in_scope(self, url: str) -> bool:
         return host_of(url) in self._allowed
@@ -200,7 +199,7 @@ class FarmSpider(scrapy.Spider):
             url = normalize_url(entry.get("loc", ""), response.url)
             if url is None or not self._in_scope(url):
                 continue
-            if url.endswith(".xml") or url.endswith(".xml.gz"):
+            if url.endswith((".xml", ".xml.gz")):
                 yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error)
             elif request := self._request(url, depth=0, referrer=response.url):
                 yield request
