@@ -262,9 +262,9 @@ def serve_demo_command(host: str, port: int) -> None:
       farmaudit serve-demo --port 8610 &
       farmaudit crawl http://127.0.0.1:8610/ --allow-private --out datasets/mydemo
     """
-    from scraper.demo.server import serve_forever
+    from scraper.demo.server import main as serve_main
 
-    serve_forever(host, port)
+    serve_main(["--host", host, "--port", str(port)])
 
 
 @main.command()

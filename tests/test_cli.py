@@ -1,0 +1,63 @@
+"""The CLI: usage and input errors name the input; every command has help and docs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from scraper.cli import main
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
+COMMANDS = sorted(main.commands)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_with_an_example_and_is_documented(command: str) -> None:
+    result = CliRunner().invoke(main, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Example" in result.output
+    assert f"farmaudit {command}" in README, f"README.md does not document `farmaudit {command}`"
+
+
+def test_malformed_start_url_is_named(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["crawl", "www.example.org", "--out", str(tmp_path / "x")])
+    assert result.exit_code == 1
+    assert "command line:1: 'www.example.org' is not an absolute http(s) URL" in result.output
+    assert not (tmp_path / "x").exists()
+
+
+def test_url_file_error_gives_the_line(tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds.txt"
+    seeds.write_text("https://example.org/\nftp://example.org/\n", "utf-8")
+    result = CliRunner().invoke(
+        main, ["crawl", "--urls-file", str(seeds), "--out", str(tmp_path / "x")]
+    )
+    assert result.exit_code == 1
+    assert f"{seeds}:2: 'ftp://example.org/' is not an absolute http(s) URL" in result.output
+
+
+def test_private_targets_need_allow_private(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["crawl", "http://127.0.0.1:8000/", "--out", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "127.0.0.1 resolves to 127.0.0.1, a private or loopback address" in result.output
+
+
+def test_wrong_option_is_a_usage_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["crawl", "https://example.org/", "--depth", "-1"])
+    assert result.exit_code == 2
+    assert "--depth" in result.output
+
+
+def test_extract_names_a_folder_that_is_not_a_dataset(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["extract", str(tmp_path)])
+    assert result.exit_code == 1
+    assert f"{tmp_path}: not a farmaudit dataset (no crawl.json)" in result.output
+
+
+def test_schema_prints_every_table() -> None:
+    result = CliRunner().invoke(main, ["schema"])
+    assert result.exit_code == 0
+    for table in ("raw/", "pages/", "steps/", "links/", "fetches/"):
+        assert table in result.output
