@@ -73,7 +73,7 @@ def test_different_crawl_is_refused_unless_overwrite(tmp_path: Path) -> None:
 
 def test_folder_that_is_not_a_dataset_is_refused(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("mine", "utf-8")
-    with pytest.raises(DatasetError, match="holds no crawl.json: not a farmaudit dataset"):
+    with pytest.raises(DatasetError, match=r"holds no crawl\.json: not a farmaudit dataset"):
         prepare_output(tmp_path, manifest(), overwrite=False)
     assert (tmp_path / "notes.txt").read_text("utf-8") == "mine"
 

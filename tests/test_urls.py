@@ -38,7 +38,7 @@ def test_normalize_url(href: str, expected: str | None) -> None:
 
 
 def test_validate_start_url_names_the_bad_value() -> None:
-    with pytest.raises(ValueError, match="'example.org' is not an absolute http"):
+    with pytest.raises(ValueError, match=r"'example\.org' is not an absolute http"):
         validate_start_url("example.org")
 
 
