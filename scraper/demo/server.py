@@ -1,0 +1,134 @@
+"""Serve the demo site over HTTP on 127.0.0.1.
+
+`serve_demo()` runs the server in a daemon thread for tests; `python -m scraper.demo.server`
+prints one line, `serving http://HOST:PORT/`, then serves until SIGINT or SIGTERM (the
+Scrapy mockserver shape: a parent reads the port from the first stdout line).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import signal
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, ClassVar, Self
+from urllib.parse import urlsplit
+
+from scraper.demo.site import DemoSite, build_site
+
+if TYPE_CHECKING:
+    from types import FrameType, TracebackType
+
+# Host headers go into robots.txt and sitemap.xml, so only plain host[:port] values are used.
+_HOST_HEADER = re.compile(r"^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Answers GET and HEAD from the in-memory site."""
+
+    site: ClassVar[DemoSite]
+    protocol_version = "HTTP/1.1"  # keep-alive: every response carries Content-Length
+    server_version = "nginx"
+    sys_version = ""
+
+    def do_GET(self) -> None:
+        self._answer(include_body=True)
+
+    def do_HEAD(self) -> None:
+        self._answer(include_body=False)
+
+    def _answer(self, *, include_body: bool) -> None:
+        target = self.path
+        if not target.startswith("/"):  # absolute-form request target
+            parts = urlsplit(target)
+            target = parts.path + (f"?{parts.query}" if parts.query else "")
+        response = self.site.respond(target or "/", self._base_url())
+        self.send_response(response.status)
+        self.send_header("Content-Type", response.content_type)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        if include_body:
+            self.wfile.write(response.body)
+
+    def _base_url(self) -> str:
+        host = self.headers.get("Host", "")
+        if not _HOST_HEADER.match(host):
+            # The socket the request came in on, as the client reached it.
+            address, port = self.connection.getsockname()[:2]
+            host = f"[{address}]:{port}" if ":" in str(address) else f"{address}:{port}"
+        return f"http://{host}/"
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Stay quiet: a crawl makes hundreds of requests."""
+
+
+class DemoServer:
+    """The demo site served by a `ThreadingHTTPServer` in a daemon thread."""
+
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 0, site: DemoSite | None = None
+    ) -> None:
+        handler = type("DemoHandler", (_Handler,), {"site": site or build_site()})
+        self._httpd = ThreadingHTTPServer((host, port), handler)
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, name="demo-site", daemon=True
+        )
+        self._thread.start()
+
+    @property
+    def base_url(self) -> str:
+        """Root URL with a trailing slash, e.g. "http://127.0.0.1:8123/"."""
+        host, port = self._httpd.server_address[:2]
+        host = str(host)
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{port}/"
+
+    def close(self) -> None:
+        """Stop serving and release the socket."""
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def serve_demo(host: str = "127.0.0.1", port: int = 0, site: DemoSite | None = None) -> DemoServer:
+    """Start serving the demo site (port 0: any free port); use as a context manager."""
+    return DemoServer(host, port, site)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve the demo site until SIGINT/SIGTERM, after printing `serving <base_url>`."""
+    parser = argparse.ArgumentParser(prog="python -m scraper.demo.server", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=0, help="port to bind (default: a free one)")
+    args = parser.parse_args(argv)
+    stop = threading.Event()
+
+    def _stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    with serve_demo(args.host, args.port) as server:
+        sys.stdout.write(f"serving {server.base_url}\n")
+        sys.stdout.flush()
+        while not stop.wait(0.5):
+            pass
+
+
+if __name__ == "__main__":
+    main()
