@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Self
 from scrapy import signals
 
 from pipelines.dataset import read_manifest, write_manifest
+from pipelines.errors import FarmauditError
 from pipelines.extract import extract
 from pipelines.parquet import DatasetWriter
 from pipelines.records import FetchRecord, RawPage
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-class ConfigError(ValueError):
+class ConfigError(FarmauditError):
     """A required setting is missing or invalid; the message names it."""
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pipelines.schema import CRAWL_TABLES, SCHEMA_VERSION
+from pipelines.schema import AUDIT_TABLES, CRAWL_TABLES, SCHEMA_VERSION
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -52,11 +52,19 @@ metadata, and every column's description in its field metadata.
 """
 
 
-def _table_section(schema: pa.Schema) -> str:
+_AUDIT_INTRO = """\
+# Audit findings: `audit/`
+
+`farmaudit audit datasets/<name>` writes these tables (one `part-0.parquet` each) beside
+`report.html` and `report.md` in `datasets/<name>/audit/`.
+"""
+
+
+def _table_section(schema: pa.Schema, folder: str = "") -> str:
     meta = schema.metadata or {}
     name = meta.get(b"name", b"").decode()
     lines = [
-        f"## `{name}/`",
+        f"## `{folder}{name}/`",
         "",
         meta.get(b"description", b"").decode(),
         "",
@@ -71,18 +79,22 @@ def _table_section(schema: pa.Schema) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_contract(tables: dict[str, pa.Schema] | None = None) -> str:
-    """datasets/README.md: the intro plus one table of columns per dataset table."""
-    schemas = tables if tables is not None else CRAWL_TABLES
+def render_contract() -> str:
+    """datasets/README.md: the intro plus one table of columns per crawl and audit table."""
     sections = [_INTRO.format(version=SCHEMA_VERSION)]
-    sections += [_table_section(schema) for schema in schemas.values()]
+    sections += [_table_section(schema) for schema in CRAWL_TABLES.values()]
+    sections.append(_AUDIT_INTRO)
+    sections += [_table_section(schema, "audit/") for schema in AUDIT_TABLES.values()]
     return "\n".join(sections)
 
 
 def render_schema_text() -> str:
     """A compact listing of every table's columns for the terminal."""
     out = []
-    for name, schema in CRAWL_TABLES.items():
+    for name, schema in {
+        **CRAWL_TABLES,
+        **{f"audit/{k}": v for k, v in AUDIT_TABLES.items()},
+    }.items():
         out.append(f"{name}/")
         out.extend(
             f"  {f.name:<18} {f.type!s:<32} {'' if f.nullable else 'not null'}" for f in schema

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipelines.errors import FarmauditError
 from pipelines.parquet import COMMITS_DIR, ContractError, recover, write_json_atomic
 from pipelines.schema import CRAWL_TABLES, SCHEMA_VERSION
 
@@ -33,7 +34,7 @@ MANIFEST = "crawl.json"
 DATASETS_ROOT = Path("datasets")
 
 
-class DatasetError(ValueError):
+class DatasetError(FarmauditError):
     """A folder that is not a usable dataset, or one that holds a different crawl."""
 
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipelines.errors import FarmauditError
 from pipelines.schema import CRAWL_TABLES
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ COMMITS_DIR = "_commits"
 _TMP_SUFFIX = ".tmp"
 
 
-class ContractError(ValueError):
+class ContractError(FarmauditError):
     """Rows or files that do not fit the Arrow contract; the message names table and column."""
 
 

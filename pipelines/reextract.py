@@ -65,6 +65,7 @@ def reextract(
     try:
         for batch in iter_batches(root, "raw", batch_size=batch_pages):
             for row in batch.to_pylist():
+                row["headers"] = dict(row["headers"])  # Arrow maps come back as pairs
                 raw = RawPage(**row)
                 try:
                     result = extract(raw)

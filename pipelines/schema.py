@@ -180,3 +180,127 @@ CRAWL_TABLES: dict[str, pa.Schema] = {
     "links": LINKS,
     "fetches": FETCHES,
 }
+
+# --- audit findings (written by reports/, under datasets/<name>/audit/) ------------------------
+
+LINK_FINDINGS = _schema(
+    "link_findings",
+    "One row per link of the crawl: its risk category with evidence, and how related it is to "
+    "the page that carries it.",
+    [
+        _field("source_url", pa.string(), "Page holding the link (links.source_url)."),
+        _field("target_url", pa.string(), "Normalised target (links.target_url).", nullable=True),
+        _field("anchor_text", pa.string(), "Visible link text."),
+        _field("block", pa.string(), "Block the link sits in (links.block)."),
+        _field("position", pa.int32(), "Position within the block (links.position)."),
+        _field("internal", pa.bool_(), "Target on the same host as the source."),
+        _field(
+            "category",
+            pa.string(),
+            "Risk category: cashout, lending, crypto, gambling, adult, legal or none.",
+        ),
+        _field("score", pa.float64(), "Score of the winning category (sum of term weights)."),
+        _field(
+            "evidence",
+            pa.list_(pa.string()),
+            "Matched terms with weights, e.g. 'anchor:京东e卡回收(+3.0)', 'target:套现(+1.5)'.",
+        ),
+        _field(
+            "relatedness",
+            pa.float64(),
+            "0..1 similarity of the link (anchor, and target when crawled) to its source page.",
+        ),
+        _field("offtopic", pa.bool_(), "relatedness is below the off-topic threshold."),
+        _field("target_crawled", pa.bool_(), "The target page is in the dataset's pages table."),
+        _field("crawl_id", pa.string(), "Crawl the links come from."),
+    ],
+)
+
+PAGE_FINDINGS = _schema(
+    "page_findings",
+    "One row per crawled page: its related block's spam and off-topic shares and its place in "
+    "the link graph.",
+    [
+        _field("url", pa.string(), "Page URL (pages.url)."),
+        _field("title", pa.string(), "Page title.", nullable=True),
+        _field("category", pa.string(), "Risk category of the page's own title and body."),
+        _field("related_links", pa.int32(), "Links in the page's related block."),
+        _field("risky_links", pa.int32(), "Related links with a category other than none."),
+        _field("risky_share", pa.float64(), "risky_links / related_links (0 when no block)."),
+        _field("offtopic_share", pa.float64(), "Share of related links flagged off-topic."),
+        _field("top_category", pa.string(), "Most frequent risk category in the related block."),
+        _field("mostly_risky", pa.bool_(), "risky_share is at or above the page threshold."),
+        _field("mostly_offtopic", pa.bool_(), "offtopic_share is at or above the page threshold."),
+        _field("out_links", pa.int32(), "Links on the page."),
+        _field("in_links", pa.int32(), "Links to the page from crawled pages."),
+        _field("in_related", pa.int32(), "Links to the page from related blocks."),
+        _field("crawl_id", pa.string(), "Crawl the page comes from."),
+    ],
+)
+
+DUPLICATE_CLUSTERS = _schema(
+    "duplicate_clusters",
+    "Exact and near-duplicate titles and article bodies, one row per cluster member.",
+    [
+        _field("field", pa.string(), "What was compared: title or body."),
+        _field("cluster_id", pa.int32(), "Cluster number within the field."),
+        _field("match", pa.string(), "exact (equal after normalisation) or near."),
+        _field("text", pa.string(), "The member's title, or the first 200 characters of its body."),
+        _field(
+            "url",
+            pa.string(),
+            "Page of the member; null for a title seen only as anchor text.",
+            nullable=True,
+        ),
+        _field("is_representative", pa.bool_(), "The member kept as the cluster's survivor."),
+        _field("similarity", pa.float64(), "Lowest verified similarity inside the cluster."),
+        _field("threshold", pa.float64(), "Similarity threshold the audit ran with."),
+    ],
+)
+
+ANCHOR_FINDINGS = _schema(
+    "anchor_findings",
+    "Targets linked under several anchor texts, and anchor texts pointing at several targets.",
+    [
+        _field("finding", pa.string(), "target_many_anchors or anchor_many_targets."),
+        _field("key", pa.string(), "The target URL or the anchor text."),
+        _field("variants", pa.int32(), "Distinct anchors (or targets) for the key."),
+        _field("links", pa.int32(), "Links behind the finding."),
+        _field("examples", pa.list_(pa.string()), "Up to five of the variants."),
+    ],
+)
+
+LINK_TARGETS = _schema(
+    "link_targets",
+    "One row per distinct link target: how often it is linked and whether it was crawled.",
+    [
+        _field("target_url", pa.string(), "Normalised target URL."),
+        _field("domain", pa.string(), "Host of the target."),
+        _field("internal", pa.bool_(), "Linked as internal (same host as a source)."),
+        _field("in_links", pa.int32(), "Links to it."),
+        _field("in_related", pa.int32(), "Links to it from related blocks."),
+        _field("source_pages", pa.int32(), "Distinct pages linking to it."),
+        _field("crawled", pa.bool_(), "A page row exists for it."),
+        _field(
+            "fetch_error",
+            pa.string(),
+            "Why its fetch failed (fetches.error); null when fetched or never tried.",
+            nullable=True,
+        ),
+        _field(
+            "redirected_to",
+            pa.string(),
+            "Final URL when fetching it redirected elsewhere.",
+            nullable=True,
+        ),
+    ],
+)
+
+#: Tables the audit writes under datasets/<name>/audit/, by folder name.
+AUDIT_TABLES: dict[str, pa.Schema] = {
+    "link_findings": LINK_FINDINGS,
+    "page_findings": PAGE_FINDINGS,
+    "duplicate_clusters": DUPLICATE_CLUSTERS,
+    "anchor_findings": ANCHOR_FINDINGS,
+    "link_targets": LINK_TARGETS,
+}

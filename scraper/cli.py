@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from pipelines.dataset import DatasetError, plan_output, read_table, require_dataset
-from pipelines.parquet import ContractError
-from scraper.targets import TargetError, parse_url_lines, read_url_file
+from pipelines.dataset import plan_output, read_table, require_dataset
+from pipelines.errors import FarmauditError
+from scraper.targets import parse_url_lines, read_url_file
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from reports.audit import AuditResult
     from scraper.crawl import CrawlOptions
 
 DEFAULT_DEMO_OUT = Path("datasets/demo")
@@ -39,7 +40,7 @@ def _fail_on_data_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except (TargetError, DatasetError, ContractError) as err:
+        except FarmauditError as err:
             raise _Failure(str(err)) from err
 
     return wrapper  # type: ignore[return-value]
@@ -247,6 +248,7 @@ def demo(output: Path, verbose: int) -> None:
     pages = read_table(output, "pages", ["url"]).num_rows
     click.echo(f"dataset: {output}/ ({pages} pages; the site serves {len(site.html_paths())})")
     click.echo(f"  python -c \"import pandas as pd; print(pd.read_parquet('{output}/pages'))\"")
+    _run_audit(output)
 
 
 @main.command("serve-demo")
@@ -290,6 +292,93 @@ def extract(dataset: Path) -> None:
             f"  {change.table}: {change.before:,} → {change.after:,} rows "
             f"(+{change.added:,} / -{change.removed:,})"
         )
+
+
+@main.command()
+@click.argument("dataset", type=click.Path(path_type=Path, file_okay=False))
+@click.option(
+    "--lexicon",
+    "lexicons",
+    multiple=True,
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    help="Extra TOML term list (repeatable); a category of the same name replaces the bundled one.",
+)
+@click.option(
+    "--dup-threshold",
+    type=click.FloatRange(0, 1),
+    default=None,
+    help="Similarity at which two titles or bodies are near duplicates.",
+)
+@click.option(
+    "--offtopic-threshold",
+    type=click.FloatRange(0, 1),
+    default=None,
+    help="Relatedness under which a link is off-topic for its page.",
+)
+@click.option(
+    "--page-share",
+    type=click.FloatRange(0, 1),
+    default=0.5,
+    show_default=True,
+    help="Share of risky (or off-topic) related links that flags a page.",
+)
+@click.option(
+    "--fail-on",
+    help="Exit 1 when a condition holds, e.g. 'spam_share>0.2' or 'risky_pages>=1,spam_share>0.1'.",
+)
+@_fail_on_data_errors
+def audit(
+    dataset: Path,
+    lexicons: tuple[Path, ...],
+    dup_threshold: float | None,
+    offtopic_threshold: float | None,
+    page_share: float,
+    fail_on: str | None,
+) -> None:
+    """Audit DATASET's links: spam categories, off-topic links, duplicates, link graph.
+
+    Writes findings as Parquet under DATASET/audit/ plus report.md and report.html.
+
+    \b
+    Examples:
+      farmaudit audit datasets/demo
+      farmaudit audit datasets/mysite --lexicon my-terms.toml --fail-on 'spam_share>0.2'
+    """
+    from reports.audit import failed_conditions, parse_fail_on
+
+    conditions = parse_fail_on(fail_on) if fail_on else []
+    result = _run_audit(dataset, lexicons, dup_threshold, offtopic_threshold, page_share)
+    if conditions:
+        hits = failed_conditions(result.summary, conditions)
+        if hits:
+            raise _Failure("--fail-on: " + "; ".join(hits))
+
+
+def _run_audit(
+    dataset: Path,
+    lexicons: tuple[Path, ...] = (),
+    dup_threshold: float | None = None,
+    offtopic_threshold: float | None = None,
+    page_share: float = 0.5,
+) -> AuditResult:
+    from dataclasses import replace
+
+    from reports.audit import AuditConfig, run_audit
+
+    config = AuditConfig(lexicon_paths=lexicons, page_share=page_share)
+    if dup_threshold is not None:
+        config = replace(config, dedup=replace(config.dedup, threshold=dup_threshold))
+    if offtopic_threshold is not None:
+        config = replace(config, offtopic=replace(config.offtopic, threshold=offtopic_threshold))
+    result = run_audit(dataset, config, progress=lambda msg: click.echo(f"  {msg}", err=True))
+    s = result.summary
+    click.echo(
+        f"audited {s.pages:,} pages, {s.links:,} links: {s.spam_share:.1%} of "
+        f"{s.related_links:,} related links risky, {s.offtopic_share:.1%} off-topic, "
+        f"{s.title_clusters} duplicate title clusters, {s.body_clusters} body clusters"
+    )
+    click.echo(f"report: {result.folder / 'report.html'} (and report.md)")
+    return result
 
 
 @main.command("extract-page")

@@ -62,7 +62,7 @@ class CrawlOptions:
 
 def run_crawl(options: CrawlOptions) -> dict[str, Any]:
     """Crawl until done (or stopped) and return the crawl's stats."""
-    process = CrawlerProcess(options.settings(), install_root_handler=True)
+    process = CrawlerProcess(options.settings())
     crawler = process.create_crawler(FarmSpider)
     process.crawl(crawler, urls=" ".join(options.urls), sitemap=" ".join(options.sitemaps))
     process.start()

@@ -6,6 +6,7 @@ import ipaddress
 import socket
 from typing import TYPE_CHECKING
 
+from pipelines.errors import FarmauditError
 from pipelines.urls import host_of, normalize_url
 
 if TYPE_CHECKING:
@@ -13,7 +14,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 
-class TargetError(ValueError):
+class TargetError(FarmauditError):
     """A start URL or URL list that cannot be crawled; the message names it."""
 
 

@@ -10,6 +10,7 @@ import pytest
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from pathlib import Path
 
 
 @pytest.fixture(scope="session")
@@ -28,6 +29,8 @@ def demo_server() -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+        if proc.stdout is not None:
+            proc.stdout.close()
 
 
 def farmaudit(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
@@ -39,3 +42,27 @@ def farmaudit(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[s
         timeout=timeout,
         check=False,
     )
+
+
+@pytest.fixture(scope="session")
+def crawled(demo_server: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo site crawled once per session with `farmaudit crawl` into a temporary folder."""
+    out = tmp_path_factory.mktemp("e2e") / "demo"
+    result = farmaudit(
+        "crawl",
+        demo_server,
+        "--sitemap",
+        demo_server + "sitemap.xml",
+        "--allow-private",
+        "--delay",
+        "0",
+        "--concurrency",
+        "16",
+        "--depth",
+        "20",
+        "--out",
+        str(out),
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert f"rows written to {out}" in result.stdout
+    return out

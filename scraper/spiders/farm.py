@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
 from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import Sitemap
@@ -51,6 +58,12 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 _ERROR_KINDS: tuple[tuple[type[BaseException], str], ...] = (
+    # Scrapy's own download errors (2.14+), then the Twisted ones older paths still raise.
+    (CannotResolveHostError, "dns"),
+    (DownloadTimeoutError, "timeout"),
+    (DownloadConnectionRefusedError, "refused"),
+    (ResponseDataLossError, "truncated"),
+    (DownloadFailedError, "reset"),
     (DNSLookupError, "dns"),
     (TimeoutError, "timeout"),
     (TCPTimedOutError, "timeout"),

@@ -1,0 +1,561 @@
+"""The audit: read a crawl's Parquet tables, compute findings, write audit/ tables and reports.
+
+Stages, each a function over Arrow data (rendering lives in `reports.render`):
+1. spam: every link's risk category from its anchor and, when crawled, its target's title and
+   body (`reports.spam`); evidence kept per link.
+2. off-topic: every link's relatedness to the page carrying it (`reports.offtopic`).
+3. pages: per page, the related block's risky and off-topic shares, and its degrees.
+4. duplicates: exact and near-duplicate titles and bodies (`reports.neardup`).
+5. graph: link targets (crawled, failed, redirected) and anchor variants (`reports.graph`).
+
+Links are processed one committed batch at a time (a batch's pages and links parts belong
+together), so memory holds one batch of links plus a small per-page summary.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+
+from pipelines.dataset import iter_batches, read_part, require_dataset
+from pipelines.errors import FarmauditError
+from pipelines.parquet import records_to_table, write_table_atomic, write_text_atomic
+from pipelines.schema import (
+    AUDIT_TABLES,
+    DUPLICATE_CLUSTERS,
+    LINK_FINDINGS,
+    PAGE_FINDINGS,
+)
+from reports import graph
+from reports.neardup import DedupConfig, cluster_texts, cluster_titles
+from reports.offtopic import OfftopicConfig, TopicModel
+from reports.render import (
+    AuditSummary,
+    ReportSection,
+    ReportTable,
+    render_html,
+    render_markdown,
+)
+from reports.spam import NONE, Lexicon, SpamVerdict, classify, classify_link, load_lexicons
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+AUDIT_DIR = "audit"
+#: Characters of a target's body read for its spam verdict: what a page is about shows early.
+TARGET_BODY_CHARS = 1500
+
+
+class AuditError(FarmauditError):
+    """A bad audit option or --fail-on expression; the message names it."""
+
+
+@dataclass(frozen=True, slots=True)
+class AuditConfig:
+    """Audit options; every threshold has a default and a CLI option."""
+
+    lexicon_paths: tuple[Path, ...] = ()
+    dedup: DedupConfig = field(default_factory=DedupConfig)
+    offtopic: OfftopicConfig = field(default_factory=OfftopicConfig)
+    #: A page's related block is "mostly risky" / "mostly off-topic" at this share.
+    page_share: float = 0.5
+    #: Rows of each table shown in the reports (the Parquet tables hold them all).
+    report_rows: int = 500
+
+
+@dataclass(frozen=True, slots=True)
+class AuditResult:
+    """Where the audit wrote its outputs, and its headline numbers."""
+
+    folder: Path
+    summary: AuditSummary
+    tables: dict[str, int]
+
+
+@dataclass(slots=True)
+class _PageText:
+    title: str | None
+    body: str
+    crawl_id: str
+    primary: bool  # False for the alias under a redirect's final URL
+
+
+def run_audit(
+    root: Path, config: AuditConfig | None = None, *, progress: Callable[[str], None] | None = None
+) -> AuditResult:
+    """Audit the dataset at `root` and write `root/audit/` (tables, report.md, report.html)."""
+    config = config or AuditConfig()
+    say = progress or (lambda _msg: None)
+    manifest = require_dataset(root)
+    lexicon = load_lexicons(list(config.lexicon_paths) or None)
+    say("reading pages")
+    pages = _read_pages(root)
+    model = TopicModel.fit(
+        ((p.title or "") + "\n" + p.body for p in pages.values() if p.primary), config.offtopic
+    )
+    say(f"classifying links of {len(pages):,} pages")
+    link_findings = _link_findings(root, pages, lexicon, model, config)
+    con = graph.connect(root)
+    say("link graph")
+    targets = graph.link_targets(con)
+    anchors = graph.anchor_findings(con)
+    page_findings = _page_findings(pages, link_findings, graph.page_degrees(con), lexicon, config)
+    say("duplicates")
+    duplicates = _duplicates(pages, link_findings, config.dedup)
+    tables = {
+        "link_findings": link_findings,
+        "page_findings": page_findings,
+        "duplicate_clusters": duplicates,
+        "anchor_findings": anchors,
+        "link_targets": targets,
+    }
+    folder = root / AUDIT_DIR
+    for name, table in tables.items():
+        write_table_atomic(table, folder / name / "part-0.parquet")
+    summary = _summary(root, manifest.crawl_id, link_findings, page_findings, duplicates, targets)
+    worst, sections = _report_sections(tables, config.report_rows)
+    write_text_atomic(render_markdown(summary, worst, sections), folder / "report.md")
+    write_text_atomic(render_html(summary, worst, sections), folder / "report.html")
+    return AuditResult(folder, summary, {name: t.num_rows for name, t in tables.items()})
+
+
+def _read_pages(root: Path) -> dict[str, _PageText]:
+    """url → text of every page; a redirected page is also found under its final URL."""
+    pages: dict[str, _PageText] = {}
+    for batch in iter_batches(
+        root, "pages", ["url", "final_url", "title", "body_text", "crawl_id"]
+    ):
+        for url, final_url, title, body, crawl_id in zip(
+            *(c.to_pylist() for c in batch.columns), strict=True
+        ):
+            pages[url] = _PageText(title, body, crawl_id, primary=True)
+            if final_url not in pages:
+                pages[final_url] = _PageText(title, body, crawl_id, primary=False)
+    return pages
+
+
+@dataclass(frozen=True, slots=True)
+class _LinkRow:
+    source_url: str
+    target_url: str | None
+    anchor_text: str
+    block: str
+    position: int
+    internal: bool
+    category: str
+    score: float
+    evidence: list[str]
+    relatedness: float
+    offtopic: bool
+    target_crawled: bool
+    crawl_id: str
+
+
+def _link_findings(
+    root: Path,
+    pages: dict[str, _PageText],
+    lexicon: Lexicon,
+    model: TopicModel,
+    config: AuditConfig,
+) -> pa.Table:
+    verdicts: dict[tuple[str, str | None], SpamVerdict] = {}
+    parts: list[pa.Table] = []
+    columns = ["source_url", "target_url", "anchor_text", "block", "position", "internal"]
+    for batch in iter_batches(root, "links", columns, batch_size=65_536):
+        rows: list[_LinkRow] = []
+        by_source: dict[str, list[int]] = {}
+        values = list(zip(*(c.to_pylist() for c in batch.columns), strict=True))
+        for i, (source, target, anchor, block, position, internal) in enumerate(values):
+            target_page = pages.get(target) if target else None
+            key = (anchor, target if target_page else None)
+            verdict = verdicts.get(key)
+            if verdict is None:
+                if target_page is None:
+                    verdict = classify(anchor, lexicon)
+                else:
+                    body = target_page.body[:TARGET_BODY_CHARS]
+                    verdict = classify_link(anchor, target_page.title, body, lexicon)
+                verdicts[key] = verdict
+            by_source.setdefault(source, []).append(i)
+            source_page = pages.get(source)
+            rows.append(
+                _LinkRow(
+                    source_url=source,
+                    target_url=target,
+                    anchor_text=anchor,
+                    block=block,
+                    position=position,
+                    internal=internal,
+                    category=verdict.category,
+                    score=verdict.score,
+                    evidence=list(verdict.evidence) if verdict.category != NONE else [],
+                    relatedness=0.0,
+                    offtopic=False,
+                    target_crawled=target_page is not None,
+                    crawl_id=source_page.crawl_id if source_page else "",
+                )
+            )
+        _score_relatedness(rows, by_source, pages, model, config.offtopic)
+        parts.append(records_to_table(rows, LINK_FINDINGS) if rows else LINK_FINDINGS.empty_table())
+    return pa.concat_tables(parts) if parts else LINK_FINDINGS.empty_table()
+
+
+def _score_relatedness(
+    rows: list[_LinkRow],
+    by_source: dict[str, list[int]],
+    pages: dict[str, _PageText],
+    model: TopicModel,
+    config: OfftopicConfig,
+) -> None:
+    for source, indexes in by_source.items():
+        page = pages.get(source)
+        if page is None:
+            continue
+        targets = [pages.get(rows[i].target_url or "") for i in indexes]
+        scores = model.score_links(
+            page.title or "",
+            page.body,
+            [rows[i].anchor_text for i in indexes],
+            [t.title if t else None for t in targets],
+            [t.body if t else None for t in targets],
+        )
+        for i, score in zip(indexes, scores, strict=True):
+            row = rows[i]
+            rows[i] = _replace(row, relatedness=float(score), offtopic=score < config.threshold)
+
+
+def _replace(row: _LinkRow, *, relatedness: float, offtopic: bool) -> _LinkRow:
+    return _LinkRow(
+        row.source_url, row.target_url, row.anchor_text, row.block, row.position, row.internal,
+        row.category, row.score, row.evidence, relatedness, offtopic, row.target_crawled,
+        row.crawl_id,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class _PageRow:
+    url: str
+    title: str | None
+    category: str
+    related_links: int
+    risky_links: int
+    risky_share: float
+    offtopic_share: float
+    top_category: str
+    mostly_risky: bool
+    mostly_offtopic: bool
+    out_links: int
+    in_links: int
+    in_related: int
+    crawl_id: str
+
+
+def _page_findings(
+    pages: dict[str, _PageText],
+    links: pa.Table,
+    degrees: dict[str, tuple[int, int, int]],
+    lexicon: Lexicon,
+    config: AuditConfig,
+) -> pa.Table:
+    related = links.filter(pa.compute.equal(links.column("block"), "related"))
+    per_page: dict[str, tuple[int, int, int, Counter[str]]] = {}
+    for source, category, offtopic in zip(
+        related.column("source_url").to_pylist(),
+        related.column("category").to_pylist(),
+        related.column("offtopic").to_pylist(),
+        strict=True,
+    ):
+        n, risky, off, cats = per_page.get(source) or (0, 0, 0, Counter())
+        cats[category] += 1
+        per_page[source] = (n + 1, risky + (category != NONE), off + bool(offtopic), cats)
+    rows = []
+    for url, (out_links, in_links, in_related) in degrees.items():
+        page = pages[url]
+        n, risky, off, cats = per_page.get(url) or (0, 0, 0, Counter())
+        risky_cats = Counter({c: k for c, k in cats.items() if c != NONE})
+        top = risky_cats.most_common(1)[0][0] if risky_cats else NONE
+        risky_share = risky / n if n else 0.0
+        offtopic_share = off / n if n else 0.0
+        own = classify_link(page.title or "", None, page.body[:TARGET_BODY_CHARS], lexicon)
+        rows.append(
+            _PageRow(
+                url=url,
+                title=page.title,
+                category=own.category,
+                related_links=n,
+                risky_links=risky,
+                risky_share=risky_share,
+                offtopic_share=offtopic_share,
+                top_category=top,
+                mostly_risky=n > 0 and risky_share >= config.page_share,
+                mostly_offtopic=n > 0 and offtopic_share >= config.page_share,
+                out_links=out_links,
+                in_links=in_links,
+                in_related=in_related,
+                crawl_id=page.crawl_id,
+            )
+        )
+    rows.sort(key=lambda r: (-r.risky_links, -r.risky_share, r.url))
+    return records_to_table(rows, PAGE_FINDINGS) if rows else PAGE_FINDINGS.empty_table()
+
+
+@dataclass(frozen=True, slots=True)
+class _DupRow:
+    field: str
+    cluster_id: int
+    match: str
+    text: str
+    url: str | None
+    is_representative: bool
+    similarity: float
+    threshold: float
+
+
+def _duplicates(pages: dict[str, _PageText], links: pa.Table, config: DedupConfig) -> pa.Table:
+    # Members: every page (by its requested URL), plus related-link titles seen only as anchors.
+    page_items = [(url, p) for url, p in pages.items() if p.primary]
+    titles: list[tuple[str, str | None]] = [(p.title, url) for url, p in page_items if p.title]
+    known = {t for t, _ in titles}
+    related = links.filter(pa.compute.equal(links.column("block"), "related"))
+    for anchor in dict.fromkeys(related.column("anchor_text").to_pylist()):
+        if anchor and anchor not in known:
+            titles.append((anchor, None))
+            known.add(anchor)
+    rows: list[_DupRow] = []
+    title_clusters = cluster_titles([t for t, _ in titles], config)
+    rows += _cluster_rows("title", title_clusters, titles, config.threshold)
+    bodies = [(p.body, url) for url, p in page_items if p.body.strip()]
+    body_clusters = cluster_texts([b for b, _ in bodies], config)
+    rows += _cluster_rows(
+        "body", body_clusters, [(b[:200], u) for b, u in bodies], config.threshold
+    )
+    return records_to_table(rows, DUPLICATE_CLUSTERS) if rows else DUPLICATE_CLUSTERS.empty_table()
+
+
+def _cluster_rows(
+    field_name: str,
+    clusters: Iterable[object],
+    items: list[tuple[str, str | None]],
+    threshold: float,
+) -> list[_DupRow]:
+    rows = []
+    for cluster in clusters:
+        for member in cluster.members:  # type: ignore[attr-defined]
+            text, url = items[member]
+            rows.append(
+                _DupRow(
+                    field=field_name,
+                    cluster_id=cluster.cluster_id,  # type: ignore[attr-defined]
+                    match=cluster.kind,  # type: ignore[attr-defined]
+                    text=text,
+                    url=url,
+                    is_representative=member == cluster.representative,  # type: ignore[attr-defined]
+                    similarity=float(cluster.similarity),  # type: ignore[attr-defined]
+                    threshold=threshold,
+                )
+            )
+    return rows
+
+
+def _summary(
+    root: Path,
+    crawl_id: str,
+    links: pa.Table,
+    pages: pa.Table,
+    duplicates: pa.Table,
+    targets: pa.Table,
+) -> AuditSummary:
+    related = links.filter(pa.compute.equal(links.column("block"), "related"))
+    categories = Counter(related.column("category").to_pylist())
+    n_related = related.num_rows
+    risky = n_related - categories.get(NONE, 0)
+    offtopic = sum(1 for v in related.column("offtopic").to_pylist() if v)
+    dup = duplicates.to_pylist()
+    broken = [
+        t
+        for t in targets.to_pylist()
+        if t["internal"] and (not t["crawled"]) and t["redirected_to"] is None
+    ]
+    return AuditSummary(
+        dataset=root.name,
+        crawl_id=crawl_id,
+        generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        pages=pages.num_rows,
+        links=links.num_rows,
+        related_links=n_related,
+        spam_share=risky / n_related if n_related else 0.0,
+        offtopic_share=offtopic / n_related if n_related else 0.0,
+        risky_pages=sum(1 for v in pages.column("mostly_risky").to_pylist() if v),
+        title_clusters=len({r["cluster_id"] for r in dup if r["field"] == "title"}),
+        body_clusters=len({r["cluster_id"] for r in dup if r["field"] == "body"}),
+        broken_targets=len(broken),
+        categories=dict(categories),
+    )
+
+
+def _report_sections(
+    tables: dict[str, pa.Table], limit: int
+) -> tuple[ReportTable, list[ReportSection]]:
+    pages = tables["page_findings"]
+    worst = ReportTable.from_arrow(
+        "worst_pages",
+        pages,
+        ["url", "title", "related_links", "risky_links", "risky_share", "top_category"],
+        limit=20,
+        source="page_findings",
+    )
+    links = tables["link_findings"]
+    risky = links.filter(pa.compute.not_equal(links.column("category"), NONE))
+    risky = risky.sort_by([("score", "descending"), ("source_url", "ascending")])
+    targets = tables["link_targets"]
+    broken = targets.filter(
+        pa.compute.and_(targets.column("internal"), pa.compute.invert(targets.column("crawled")))
+    )
+    sections = [
+        ReportSection(
+            "risky-links",
+            "Risky links",
+            "Links put in a risk category, highest score first, with the terms that decided it.",
+            ReportTable.from_arrow(
+                "risky_links",
+                risky,
+                [
+                    "source_url",
+                    "anchor_text",
+                    "block",
+                    "category",
+                    "score",
+                    "evidence",
+                    "relatedness",
+                ],
+                limit=limit,
+                source="link_findings",
+            ),
+        ),
+        ReportSection(
+            "pages",
+            "Pages",
+            "Every crawled page: its related block's risky and off-topic shares and its degrees.",
+            ReportTable.from_arrow(
+                "pages",
+                pages,
+                [
+                    "url",
+                    "title",
+                    "category",
+                    "related_links",
+                    "risky_share",
+                    "offtopic_share",
+                    "top_category",
+                    "in_links",
+                    "in_related",
+                    "out_links",
+                ],
+                limit=limit,
+                source="page_findings",
+            ),
+        ),
+        ReportSection(
+            "duplicates",
+            "Duplicate titles and bodies",
+            "Clusters of exact and near-duplicate titles (pages and related-link anchors) and "
+            "article bodies; the representative is the member kept.",
+            ReportTable.from_arrow(
+                "duplicates",
+                tables["duplicate_clusters"],
+                ["field", "cluster_id", "match", "text", "url", "is_representative", "similarity"],
+                limit=limit,
+                source="duplicate_clusters",
+            ),
+        ),
+        ReportSection(
+            "anchors",
+            "Anchor variants",
+            "Targets linked under several anchor texts, and anchor texts used for several "
+            "targets (related and body blocks).",
+            ReportTable.from_arrow(
+                "anchors",
+                tables["anchor_findings"],
+                ["finding", "key", "variants", "links", "examples"],
+                limit=limit,
+                source="anchor_findings",
+            ),
+        ),
+        ReportSection(
+            "targets",
+            "Link targets",
+            "Most linked targets; internal ones that failed or were never crawled are listed "
+            f"first ({broken.num_rows} of them).",
+            ReportTable.from_arrow(
+                "targets",
+                pa.concat_tables([broken, targets]),
+                [
+                    "target_url",
+                    "domain",
+                    "internal",
+                    "in_links",
+                    "in_related",
+                    "crawled",
+                    "fetch_error",
+                    "redirected_to",
+                ],
+                limit=limit,
+                source="link_targets",
+            ),
+        ),
+    ]
+    return worst, sections
+
+
+_FAIL_ON = re.compile(r"^\s*([a-z_]+)\s*(>=|<=|==|!=|>|<)\s*([0-9.eE+-]+)\s*$")
+_OPS: dict[str, Callable[[float, float], bool]] = {
+    ">": operator.gt,
+    ">=": operator.ge,
+    "<": operator.lt,
+    "<=": operator.le,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
+
+
+def parse_fail_on(expression: str) -> list[tuple[str, str, float]]:
+    """Parse 'spam_share>0.2,risky_pages>=1' into conditions; AuditError names a bad part."""
+    metrics = sorted(AuditSummary("", "", "", 0, 0, 0, 0.0, 0.0, 0, 0, 0, 0).metrics())
+    conditions = []
+    for part in expression.split(","):
+        match = _FAIL_ON.match(part)
+        if match is None:
+            raise AuditError(
+                f"--fail-on: {part.strip()!r} is not METRIC OP NUMBER (e.g. spam_share>0.2)"
+            )
+        name, op, number = match.groups()
+        if name not in metrics:
+            raise AuditError(f"--fail-on: unknown metric {name!r}; known: {', '.join(metrics)}")
+        try:
+            value = float(number)
+        except ValueError as err:
+            raise AuditError(f"--fail-on: {number!r} is not a number") from err
+        conditions.append((name, op, value))
+    return conditions
+
+
+def failed_conditions(summary: AuditSummary, conditions: list[tuple[str, str, float]]) -> list[str]:
+    """The conditions that hold for this audit, as text ('spam_share 0.41 > 0.2')."""
+    metrics = summary.metrics()
+    return [
+        f"{name} {metrics[name]:g} {op} {value:g}"
+        for name, op, value in conditions
+        if _OPS[op](metrics[name], value)
+    ]
+
+
+def read_findings(root: Path, table: str) -> pa.Table:
+    """An audit table of the dataset at `root`, checked against its contract."""
+    return read_part(root / AUDIT_DIR / table / "part-0.parquet", AUDIT_TABLES[table])

@@ -1,0 +1,130 @@
+"""The link graph audit: degrees, link targets (crawled, failed, redirected), anchor variants.
+
+Runs as DuckDB SQL straight over the dataset's Parquet parts, so memory stays bounded by
+DuckDB's limit (it spills to disk) rather than by the number of links.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import duckdb
+import pyarrow as pa
+
+from pipelines.dataset import part_files
+from pipelines.schema import ANCHOR_FINDINGS, CRAWL_TABLES, LINK_TARGETS
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+#: Blocks whose anchors speak for the site's content (nav and footer repeat site chrome).
+CONTENT_BLOCKS = ("related", "body")
+_EXAMPLES = 5
+
+
+def connect(root: Path, *, memory_limit: str = "2GB") -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection with views `pages`, `links`, `fetches` over the dataset's parts."""
+    con = duckdb.connect(config={"memory_limit": memory_limit, "threads": 2})
+    for table in ("pages", "links", "fetches"):
+        files = [str(p) for p in part_files(root, table)]
+        if files:
+            # A view cannot take parameters: quote each path as an SQL string literal.
+            listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+            con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet([{listed}])")  # noqa: S608 - constant names, quoted paths
+        else:
+            empty = CRAWL_TABLES[table].empty_table()  # noqa: F841 - read by DuckDB by name
+            con.execute(f"CREATE TABLE {table} AS SELECT * FROM empty")  # noqa: S608 - constant
+    return con
+
+
+_TARGETS_SQL = """
+WITH targets AS (
+    SELECT target_url,
+           bool_or(internal) AS internal,
+           count(*)::INTEGER AS in_links,
+           (count(*) FILTER (WHERE block = 'related'))::INTEGER AS in_related,
+           count(DISTINCT source_url)::INTEGER AS source_pages
+    FROM links WHERE target_url IS NOT NULL GROUP BY target_url
+),
+crawled AS (SELECT url AS u FROM pages UNION SELECT final_url FROM pages),
+failed AS (
+    SELECT url, min(error) AS error FROM fetches WHERE error IS NOT NULL GROUP BY url
+),
+redirected AS (
+    SELECT url, min(final_url) AS final_url FROM fetches
+    WHERE final_url IS NOT NULL AND final_url <> url GROUP BY url
+)
+SELECT t.target_url,
+       coalesce(regexp_extract(t.target_url, '^[a-z]+://([^/:?#]+)', 1), '') AS domain,
+       t.internal, t.in_links, t.in_related, t.source_pages,
+       c.u IS NOT NULL AS crawled,
+       CASE WHEN c.u IS NULL THEN f.error END AS fetch_error,
+       r.final_url AS redirected_to
+FROM targets t
+LEFT JOIN crawled c ON c.u = t.target_url
+LEFT JOIN failed f ON f.url = t.target_url
+LEFT JOIN redirected r ON r.url = t.target_url
+ORDER BY t.in_links DESC, t.target_url
+"""
+
+
+def link_targets(con: duckdb.DuckDBPyConnection) -> pa.Table:
+    """One row per distinct target: in-degree, crawled or not, fetch error, redirect."""
+    return _fetch(con, _TARGETS_SQL, LINK_TARGETS)
+
+
+_ANCHORS_SQL = """
+WITH content AS (
+    SELECT target_url, anchor_text FROM links
+    WHERE target_url IS NOT NULL AND anchor_text <> '' AND block IN $blocks
+)
+SELECT 'target_many_anchors' AS finding, target_url AS key,
+       count(DISTINCT anchor_text)::INTEGER AS variants, count(*)::INTEGER AS links,
+       list_sort(list_distinct(list(anchor_text)))[1:$n] AS examples
+FROM content GROUP BY target_url HAVING count(DISTINCT anchor_text) > 1
+UNION ALL
+SELECT 'anchor_many_targets', anchor_text,
+       count(DISTINCT target_url)::INTEGER, count(*)::INTEGER,
+       list_sort(list_distinct(list(target_url)))[1:$n]
+FROM content GROUP BY anchor_text HAVING count(DISTINCT target_url) > 1
+ORDER BY finding DESC, variants DESC, links DESC, key
+"""
+
+
+def anchor_findings(con: duckdb.DuckDBPyConnection) -> pa.Table:
+    """Targets under several anchors and anchors over several targets, in content blocks."""
+    return _fetch(con, _ANCHORS_SQL, ANCHOR_FINDINGS, {"blocks": CONTENT_BLOCKS, "n": _EXAMPLES})
+
+
+_DEGREES_SQL = """
+WITH outs AS (
+    SELECT source_url AS url, count(*)::INTEGER AS out_links FROM links GROUP BY source_url
+),
+ins AS (
+    SELECT target_url AS url, count(*)::INTEGER AS in_links,
+           (count(*) FILTER (WHERE block = 'related'))::INTEGER AS in_related
+    FROM links WHERE target_url IS NOT NULL GROUP BY target_url
+)
+SELECT p.url, coalesce(o.out_links, 0) AS out_links, coalesce(i.in_links, 0) AS in_links,
+       coalesce(i.in_related, 0) AS in_related
+FROM pages p LEFT JOIN outs o ON o.url = p.url LEFT JOIN ins i ON i.url = p.url
+"""
+
+
+def page_degrees(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, int, int]]:
+    """url → (out_links, in_links, in_related) for every crawled page."""
+    rows = con.execute(_DEGREES_SQL).fetchall()
+    return {url: (out, inn, rel) for url, out, inn, rel in rows}
+
+
+def _fetch(
+    con: duckdb.DuckDBPyConnection,
+    sql: str,
+    schema: pa.Schema,
+    params: dict[str, object] | None = None,
+) -> pa.Table:
+    result = con.execute(sql, params or {}).to_arrow_table()
+    assert result is not None  # a SELECT always returns a table
+    return pa.Table.from_arrays(
+        [result.column(i).cast(f.type) for i, f in enumerate(schema)], schema=schema
+    )
