@@ -1,0 +1,142 @@
+"""Body text: the units of the main content container, outside every region."""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from pipelines.extract.selectors import (
+    ARTICLE_MIN_CHARS,
+    HEADING_TAGS,
+    LIST_MIN_ITEM_SHARE,
+    LIST_MIN_ITEMS,
+    META_LINE_RE,
+    MIN_PARAGRAPH_CHARS,
+)
+from pipelines.extract.text import collapse
+
+if TYPE_CHECKING:
+    from lxml.etree import _Element as Element
+
+    from pipelines.extract.layout import Layout, Unit
+
+#: Block tags that hold paragraphs rather than being one: text directly inside them scores them.
+_CONTAINER_TAGS = frozenset(
+    {"div", "section", "article", "main", "td", "body", "blockquote", "center", "form"}
+)
+#: Longest line that can be the "发布时间: … 来源: …" metadata line.
+_META_LINE_MAX_CHARS = 160
+
+
+@dataclass(frozen=True, slots=True)
+class Content:
+    """The main content container and its text units (regions, title and metadata removed)."""
+
+    container: Element
+    units: list[Unit]
+
+    @property
+    def text(self) -> str:
+        """Body text: unit texts joined by newlines."""
+        return "\n".join(unit.text for unit in self.units)
+
+    def is_link_list(self) -> bool:
+        """The main content is a list of links (titles of other pages), not prose.
+
+        Counted are lines that open with a link, as list items do; keyword links inside
+        sentences do not make an article a list.
+        """
+        leading = sum(1 for unit in self.units if unit.leads_with_link)
+        return leading >= LIST_MIN_ITEMS and leading >= LIST_MIN_ITEM_SHARE * len(self.units)
+
+
+def _add(scores: dict[Element, float], el: Element | None, value: float) -> None:
+    if el is not None:
+        scores[el] += value
+
+
+def main_container(layout: Layout) -> Element:
+    """Return the element holding the article text: most prose, discounted by link density.
+
+    Each prose line scores the element that holds it (its paragraph's parent, or the div the
+    text sits in directly) in full and that element's parent by half, as Readability does.
+    """
+    scores: dict[Element, float] = defaultdict(float)
+    for unit in layout.units:
+        if unit.region is not None or unit.prose_chars < MIN_PARAGRAPH_CHARS:
+            continue
+        holder = unit.block if unit.block.tag in _CONTAINER_TAGS else unit.block.getparent()
+        if holder is None:
+            continue
+        _add(scores, holder, unit.prose_chars)
+        _add(scores, holder.getparent(), unit.prose_chars / 2)
+    if not scores:
+        return layout.body
+    totals: dict[Element, int] = defaultdict(int)
+    linked: dict[Element, int] = defaultdict(int)
+    for unit in layout.units:
+        if unit.region is not None:
+            continue
+        el: Element | None = unit.block
+        while el is not None:
+            if el in scores:
+                totals[el] += len(unit.text)
+                linked[el] += unit.link_chars
+            el = el.getparent()
+
+    def final(el: Element) -> float:
+        """Score discounted by the share of the element's text inside links."""
+        density = linked[el] / totals[el] if totals[el] else 0.0
+        return scores[el] * (1.0 - density)
+
+    return max(scores, key=final)
+
+
+def _is_title_unit(unit: Unit, title: str | None) -> bool:
+    return unit.block.tag == "h1" and (title is None or unit.text == title or title in unit.text)
+
+
+def is_meta_line(text: str) -> bool:
+    """A short "发布时间:… 来源:… 作者:…" line, which is page metadata, not body text."""
+    return len(text) <= _META_LINE_MAX_CHARS and META_LINE_RE.match(text) is not None
+
+
+def extract_content(layout: Layout, title: str | None) -> Content:
+    """Return the main content: its container and the units inside it that are article text."""
+    container = main_container(layout)
+    inside = set(container.iter())
+    units = [
+        unit
+        for unit in layout.units
+        if unit.region is None
+        and unit.block in inside
+        and not _is_title_unit(unit, title)
+        and not is_meta_line(unit.text)
+    ]
+    return Content(container, units)
+
+
+def is_heading_unit(unit: Unit) -> bool:
+    """A unit that is a heading by markup: <h2>-<h6>, or a paragraph entirely in bold."""
+    if unit.block.tag in HEADING_TAGS:
+        return True
+    return unit.bold_chars >= len(unit.text) > 0 and len(unit.text) <= 40
+
+
+def page_kind(*, title: str | None, body_chars: int, dated: bool, link_list: bool) -> str:
+    """list when the main content is a list of links; article when titled with a substantial
+    body (or a date); other otherwise (login forms, short about pages, empty documents)."""
+    if link_list:
+        return "list"
+    if title and (body_chars >= ARTICLE_MIN_CHARS or dated):
+        return "article"
+    return "other"
+
+
+def content_hash(text: str) -> str:
+    """SHA-1 hex of the text after NFKC normalisation and whitespace collapsing."""
+    normalised = collapse(unicodedata.normalize("NFKC", text))
+    return hashlib.sha1(normalised.encode("utf-8"), usedforsecurity=False).hexdigest()

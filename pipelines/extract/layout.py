@@ -1,0 +1,507 @@
+"""Page layout: one walk over <body> that yields text units, anchors and the region of each.
+
+Body text, steps and link blocks all read this one walk, so the tree is traversed once. A
+region is a nav, sidebar, footer, breadcrumb or related-links block, recognised by generic
+signals only: semantic tags, ARIA roles, common class/id tokens, a "相关内容" style heading
+before a link list, a "首页 >" trail. Nested regions take the outer label (a menu inside a
+footer is footer), except that a breadcrumb inside a nav stays a breadcrumb.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from lxml import etree
+
+from pipelines.extract.selectors import (
+    ARTICLE_HEADER_TOKENS,
+    BLOCK_HEADING_RE,
+    BLOCK_TAGS,
+    BOLD_TAGS,
+    BREADCRUMB,
+    BREADCRUMB_MAX_CHARS,
+    BREADCRUMB_TEXT_RE,
+    BREADCRUMB_WORDS,
+    CLASS_PREFIXES,
+    CLASS_SUBSTRINGS,
+    CLASS_TOKEN_SPLIT_RE,
+    CLASS_TOKENS,
+    CONTENT_TAGS,
+    HEADER_TOKENS,
+    HEADING_TAGS,
+    HOME_LINK_TEXTS,
+    HOT,
+    LABEL_PRIORITY,
+    NAV,
+    POSITION_UTILITY_TOKENS,
+    RELATED,
+    RELATED_HEADING_MAX_CHARS,
+    ROLE_LABELS,
+    SIDEBAR,
+    SKIP_TAGS,
+    TAG_LABELS,
+)
+from pipelines.extract.text import collapse, link_text, text_content, visible_text
+
+if TYPE_CHECKING:
+    from lxml.etree import _Element as Element
+
+#: Pseudo-label of a site header (class "header", tag <header>): nav only outside the article.
+_HEADER = "header"
+#: A region holding more prose than this (and most of the page's) is the article, not a region.
+_OVERSIZED_PROSE = 200
+_OVERSIZED_SHARE = 0.5
+_OVERSIZED_MAX_LINK_SHARE = 0.35
+_LINK_LIST_MIN_SHARE = 0.5
+
+
+@dataclass(slots=True)
+class Unit:
+    """A line of text as a reader sees it: the text of one block up to the next block or <br>."""
+
+    text: str
+    block: Element
+    region: str | None
+    region_element: Element | None
+    link_chars: int
+    bold_chars: int
+    li: Element | None
+    #: The line opens with a link (a list item's title link), not a link inside prose.
+    leads_with_link: bool = False
+
+    @property
+    def prose_chars(self) -> int:
+        """Characters outside links."""
+        return max(0, len(self.text) - self.link_chars)
+
+
+@dataclass(slots=True)
+class Anchor:
+    """An <a href> in document order with the region it sits in."""
+
+    element: Element
+    href: str
+    region: str | None
+    pieces: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        """Visible text, whitespace collapsed."""
+        return collapse("".join(self.pieces))
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """Units and anchors of a page's body in document order."""
+
+    body: Element
+    units: list[Unit]
+    anchors: list[Anchor]
+
+
+def is_same_page_href(href: str) -> bool:
+    """True for "#top"-style and javascript: hrefs, which never lead to another page."""
+    href = href.strip().lower()
+    return not href or href.startswith(("#", "javascript:"))
+
+
+def _token_label(token: str) -> str | None:
+    label = CLASS_TOKENS.get(token)
+    if label is None:
+        label = next((lab for sub, lab in CLASS_SUBSTRINGS if sub in token), None)
+    if label is None:
+        label = next((lab for pre, lab in CLASS_PREFIXES if token.startswith(pre)), None)
+    return label
+
+
+@lru_cache(maxsize=4096)
+def _class_label(value: str) -> str | None:
+    """The region a class + id value names; cached, as a page repeats its class strings."""
+    words = {word for word in CLASS_TOKEN_SPLIT_RE.split(value.lower()) if word}
+    found: set[str] = set()
+    for word in words:
+        if word in HEADER_TOKENS:
+            if not ARTICLE_HEADER_TOKENS.intersection(words):
+                found.add(_HEADER)
+            continue
+        if word == "position" and POSITION_UTILITY_TOKENS.intersection(words):
+            continue
+        label = _token_label(word)
+        if label is not None:
+            found.add(label)
+    best = next((label for label in LABEL_PRIORITY if label in found), None)
+    return best or (_HEADER if _HEADER in found else None)
+
+
+def _own_label(el: Element, tag: str, *, in_content: bool) -> str | None:
+    """The region an element marks by its tag, role, class/id or aria-label, if any."""
+    if tag in CONTENT_TAGS:
+        return None  # <main>/<article> hold the article whatever their classes say
+    found: set[str] = set()
+    attrs = f"{el.get('class') or ''} {el.get('id') or ''}"
+    if attrs != " ":
+        token_label = _class_label(attrs)
+        if token_label == _HEADER:
+            if not in_content:
+                found.add(NAV)
+        elif token_label is not None:
+            found.add(token_label)
+    role = el.get("role")
+    if role:
+        role = role.strip().lower()
+        if role == "main":
+            return None
+        role_label = ROLE_LABELS.get(role)
+        if role_label is not None and not (role == "banner" and in_content):
+            found.add(role_label)
+    tag_label = TAG_LABELS.get(tag)
+    if tag_label is not None:
+        found.add(tag_label)
+    elif tag == "header" and not in_content:
+        found.add(NAV)
+    marks = f"{el.get('aria-label') or ''} {el.get('itemtype') or ''}".lower()
+    if any(word in marks for word in BREADCRUMB_WORDS):
+        found.add(BREADCRUMB)
+    if not found:
+        return None
+    # A "position"/"location" class on a big block is a layout helper, not a breadcrumb trail.
+    if BREADCRUMB in found and len(text_content(el)) > BREADCRUMB_MAX_CHARS:
+        found.discard(BREADCRUMB)
+    return next((label for label in LABEL_PRIORITY if label in found), None)
+
+
+def _combine(outer: str | None, inner: str | None) -> bool:
+    """Whether an element's own label replaces the label it sits in."""
+    if inner is None or inner == outer:
+        return False
+    if outer is None:
+        return True
+    return outer == NAV and inner == BREADCRUMB
+
+
+def _link_chars(el: Element) -> int:
+    """Characters of link text in a subtree (an <a> counts itself)."""
+    return sum(len(link_text(a).strip()) for a in el.iter("a") if a.get("href") is not None)
+
+
+def _is_link_list(el: Element) -> bool:
+    """An element (or a lone <a>) whose visible text is mostly link text."""
+    if el.tag == "a":
+        href = el.get("href")
+        return href is not None and not is_same_page_href(href)
+    linked = _link_chars(el)
+    if not linked:
+        return False
+    total = len(collapse(visible_text(el)))
+    return linked / total >= _LINK_LIST_MIN_SHARE
+
+
+def _mark_list_after(start: Element, label: str, marks: dict[Element, str]) -> None:
+    """Mark the link lists that follow `start` (up to the first non-list sibling)."""
+    for sibling in start.itersiblings():
+        if sibling.tag == "br" or (len(sibling) == 0 and not (sibling.text or "").strip()):
+            continue  # line breaks and empty spacers ("<div class="clear"></div>")
+        if not _is_link_list(sibling):
+            break
+        marks[sibling] = label
+
+
+def _mark_heading_block(el: Element, label: str, marks: dict[Element, str]) -> None:
+    """Mark the block announced by a "相关内容" / "热门文章" heading whose text is `el.text`."""
+    if el.tag != "a" and _is_link_list(el):  # "<p>相关内容:<br><a>…</a>…</p>"
+        marks[el] = label
+        return
+    box = el
+    parent = box.getparent()
+    # Climb while the parent holds nothing but the heading ("<div><h3>相关内容</h3></div>").
+    while (
+        parent is not None
+        and parent.tag not in ("body", "html")
+        and len(parent) == 1
+        and not (parent.text or "").strip()
+        and not (box.tail or "").strip()
+    ):
+        box, parent = parent, parent.getparent()
+    if el.tag == "a" and box.tag not in HEADING_TAGS:
+        return  # a menu item named "热门文章" is not a heading
+    marks[box] = label
+    _mark_list_after(box, label, marks)
+
+
+def _mark_breadcrumb(home: Element, marks: dict[Element, str]) -> None:
+    """Mark the smallest ancestor (up to 3 levels) of a 首页 link that reads "首页 > …"."""
+    el = home.getparent()
+    for _ in range(3):
+        if el is None or el.tag in ("body", "html"):
+            return
+        text = text_content(el)
+        if len(text) > BREADCRUMB_MAX_CHARS:
+            return
+        if BREADCRUMB_TEXT_RE.match(text):
+            marks.setdefault(el, BREADCRUMB)
+            return
+        el = el.getparent()
+
+
+def structural_marks(body: Element) -> dict[Element, str]:
+    """Regions found from content rather than markup: headings of related and popular lists,
+    "首页 >" trails, "上一篇:/下一篇:" lines."""
+    marks: dict[Element, str] = {}
+    longest = 3 * RELATED_HEADING_MAX_CHARS  # cheap length filter before the regex
+    announces = BLOCK_HEADING_RE.match
+    # One plain iteration: an XPath over every text node costs several times more.
+    for el in body.iter():
+        text = el.text
+        if text and len(text) <= longest:
+            match = announces(text)
+            if match is None:
+                if text.strip() in HOME_LINK_TEXTS:
+                    # The link itself, or the link around "<a><span>首页</span></a>".
+                    home = el if el.tag == "a" else el.getparent()
+                    if home is not None and home.tag == "a":
+                        _mark_breadcrumb(home, marks)
+            elif match["prevnext"]:
+                if el.tag != "a":
+                    marks.setdefault(el, NAV)
+            else:
+                _mark_heading_block(el, RELATED if match["related"] else HOT, marks)
+        tail = el.tail
+        if tail and len(tail) <= longest and not tail.isspace():
+            match = announces(tail)
+            if match is not None and not match["prevnext"]:
+                # Bare "相关内容:" text, the links follow as siblings.
+                _mark_list_after(el, RELATED if match["related"] else HOT, marks)
+    return marks
+
+
+class _Walker:
+    """State of one walk; a class only so the text buffer is not threaded through every call."""
+
+    def __init__(self, marks: dict[Element, str], vetoed: set[Element]) -> None:
+        self.marks = marks
+        self.vetoed = vetoed
+        self.units: list[Unit] = []
+        self.anchors: list[Anchor] = []
+        self.regions: list[tuple[str | None, Element | None]] = [(None, None)]
+        self.blocks: list[Element] = []
+        self.lis: list[Element | None] = [None]
+        self.open_anchors: list[Anchor] = []
+        self.content_depth = 0
+        self.link_depth = 0
+        self.bold_depth = 0
+        self._reset()
+
+    def _reset(self) -> None:
+        self.buffer: list[str] = []
+        self.buffer_link = 0
+        self.buffer_bold = 0
+        self.buffer_region: tuple[str | None, Element | None] = (None, None)
+        self.buffer_li: Element | None = None
+        self.buffer_leads_with_link = False
+        self.buffer_has_text = False
+
+    def add(self, text: str) -> None:
+        """Append a text node to the current line (and to every open link)."""
+        for anchor in self.open_anchors:
+            anchor.pieces.append(text)
+        self.buffer.append(text)
+        if not self.buffer_has_text:
+            if text.isspace():
+                return
+            self.buffer_has_text = True
+            self.buffer_region = self.regions[-1]
+            self.buffer_li = self.lis[-1]
+            self.buffer_leads_with_link = self.link_depth > 0
+        if self.link_depth or self.bold_depth:
+            size = len(text.strip())
+            if self.link_depth:
+                self.buffer_link += size
+            if self.bold_depth:
+                self.buffer_bold += size
+
+    def flush(self) -> None:
+        """End the current line: it becomes a unit of the innermost open block."""
+        if self.buffer_has_text:
+            text = collapse("".join(self.buffer))
+            region, region_element = self.buffer_region
+            self.units.append(
+                Unit(
+                    text=text,
+                    block=self.blocks[-1],
+                    region=region,
+                    region_element=region_element,
+                    link_chars=min(self.buffer_link, len(text)),
+                    bold_chars=min(self.buffer_bold, len(text)),
+                    li=self.buffer_li,
+                    leads_with_link=self.buffer_leads_with_link,
+                )
+            )
+        self._reset()
+
+    def _anchor_region(self, href: str) -> str | None:
+        region = self.regions[-1][0]
+        # "To Top" and javascript: links after a related list are not related articles.
+        if region in (RELATED, HOT) and is_same_page_href(href):
+            return None
+        return region
+
+    def hidden(self, el: Element) -> int:
+        """A subtree whose text is not read (script, template, or a whole region): record its
+        links and return the characters of link text."""
+        linked = 0
+        for a in el.iter("a"):
+            href = a.get("href")
+            if href is not None:
+                text = link_text(a)
+                linked += len(text.strip())
+                anchor = Anchor(a, href, self._anchor_region(href))
+                anchor.pieces.append(text)
+                self.anchors.append(anchor)
+        return linked
+
+    def region(self, el: Element) -> None:
+        """A whole footer/sidebar/related/breadcrumb subtree at once: nothing inside can change
+        its label, so one unit and its anchors are all it needs (most of a farm page's
+        elements are in its related list)."""
+        self.flush()
+        linked = self.hidden(el)
+        text = collapse(visible_text(el))
+        if text:
+            region, region_element = self.regions[-1]
+            self.units.append(
+                Unit(text, el, region, region_element, min(linked, len(text)), 0, None)
+            )
+
+    def start(self, el: Element, tag: str) -> bool:
+        """Open an element; False when its whole subtree was taken as one region."""
+        outer = self.regions[-1]
+        label = self.marks.get(el)
+        if label is None and tag in BLOCK_TAGS and outer[0] in (None, NAV):
+            label = _own_label(el, tag, in_content=self.content_depth > 0)
+        if label is not None and el in self.vetoed:
+            label = None
+        if _combine(outer[0], label):
+            self.regions.append((label, el))
+            if label != NAV:
+                self.region(el)
+                self.regions.pop()
+                return False
+        else:
+            self.regions.append(outer)
+        if tag in BLOCK_TAGS:
+            self.flush()
+            self.blocks.append(el)
+            if tag in CONTENT_TAGS:
+                self.content_depth += 1
+            elif tag == "li":
+                self.lis.append(el)
+        elif tag == "br":
+            self.flush()
+        elif tag == "a":
+            href = el.get("href")
+            if href is not None:
+                anchor = Anchor(el, href, self._anchor_region(href))
+                self.anchors.append(anchor)
+                self.open_anchors.append(anchor)
+                self.link_depth += 1
+        elif tag in BOLD_TAGS:
+            self.bold_depth += 1
+        if el.text:
+            self.add(el.text)
+        return True
+
+    def end(self, el: Element, tag: str) -> None:
+        """Close an element opened by `start`."""
+        if tag in BLOCK_TAGS:
+            self.flush()
+            self.blocks.pop()
+            if tag in CONTENT_TAGS:
+                self.content_depth -= 1
+            elif tag == "li":
+                self.lis.pop()
+        elif tag == "a":
+            if self.open_anchors and self.open_anchors[-1].element is el:
+                self.open_anchors.pop()
+                self.link_depth -= 1
+        elif tag in BOLD_TAGS:
+            self.bold_depth -= 1
+        self.regions.pop()
+
+
+def _walk(body: Element, marks: dict[Element, str], vetoed: set[Element]) -> Layout:
+    walker = _Walker(marks, vetoed)
+    events = etree.iterwalk(body, events=("start", "end"))
+    skipped: Element | None = None  # after skip_subtree() the next event is this element's end
+    for event, el in events:
+        tag = el.tag
+        if event == "start":
+            if not isinstance(tag, str) or tag in SKIP_TAGS:
+                walker.hidden(el)
+            elif walker.start(el, tag):
+                continue
+            events.skip_subtree()
+            skipped = el
+            continue
+        if el is skipped:
+            skipped = None
+        else:
+            walker.end(el, tag)
+        if el.tail and el is not body:
+            walker.add(el.tail)
+    walker.flush()
+    return Layout(body, walker.units, walker.anchors)
+
+
+def _oversized_regions(layout: Layout) -> set[Element]:
+    prose: dict[Element, int] = defaultdict(int)
+    links: dict[Element, int] = defaultdict(int)
+    total = 0
+    for unit in layout.units:
+        total += unit.prose_chars
+        if unit.region_element is not None:
+            prose[unit.region_element] += unit.prose_chars
+            links[unit.region_element] += unit.link_chars
+    return {
+        el
+        for el, chars in prose.items()
+        if chars >= _OVERSIZED_PROSE
+        and chars > _OVERSIZED_SHARE * total
+        and links[el] < _OVERSIZED_MAX_LINK_SHARE * (chars + links[el])
+    }
+
+
+def _resolve_hot(layout: Layout) -> None:
+    """A popular-articles list is the related block only on a page without a stronger one."""
+    has_related = any(anchor.region == RELATED for anchor in layout.anchors)
+    hot = SIDEBAR if has_related else RELATED
+    for anchor in layout.anchors:
+        if anchor.region == HOT:
+            anchor.region = hot
+    for unit in layout.units:
+        if unit.region == HOT:
+            unit.region = hot
+
+
+def analyze_layout(root: Element) -> Layout:
+    """Walk the body once into units and anchors, each tagged with its region (None = body).
+
+    A "region" that turns out to hold most of the page's prose (a wrapper whose class happens
+    to contain "side") is the article itself: it is dropped and the walk repeated.
+    """
+    body = root.find("body")
+    if body is None:
+        body = root
+    marks = structural_marks(body)
+    vetoed: set[Element] = set()
+    layout = _walk(body, marks, vetoed)
+    for _ in range(3):
+        oversized = _oversized_regions(layout)
+        if not oversized:
+            break
+        vetoed |= oversized
+        layout = _walk(body, marks, vetoed)
+    _resolve_hot(layout)
+    return layout

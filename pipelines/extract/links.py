@@ -1,0 +1,126 @@
+"""Links: one record per <a href> in document order, with the block it sits in."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pipelines.extract.selectors import IMAGE_TEXT, PLAIN_PATH_RE
+from pipelines.extract.text import collapse, strings
+from pipelines.records import LinkRecord
+from pipelines.urls import host_of, normalize_url
+
+if TYPE_CHECKING:
+    from lxml.etree import _Element as Element
+
+    from pipelines.extract.layout import Anchor
+
+#: Block of a link outside every region.
+DEFAULT_BLOCK = "body"
+
+
+def base_url(root: Element, final_url: str) -> str:
+    """The URL relative links resolve against: <base href> (resolved) if present, else the page."""
+    for base in root.iter("base"):
+        href = base.get("href")
+        resolved = normalize_url(href, final_url) if href is not None else None
+        if resolved is not None:
+            return resolved
+    return final_url
+
+
+def canonical_url(root: Element, base: str) -> str | None:
+    """The page's <link rel="canonical"> resolved and normalised, or None."""
+    for link in root.iter("link"):
+        href = link.get("href")
+        if href is None or "canonical" not in (link.get("rel") or "").lower().split():
+            continue
+        resolved = normalize_url(href, base)
+        if resolved is not None:
+            return resolved
+    return None
+
+
+def site_key(host: str) -> str:
+    """Host compared for "internal": lower-case, without a leading "www."."""
+    host = host.lower()
+    return host[4:] if host.startswith("www.") else host
+
+
+def anchor_text(anchor: Anchor) -> str:
+    """Visible text of a link; an image link's alt/title, or the link's own title, when empty."""
+    text = anchor.text
+    if text:
+        return text
+    for value in strings(IMAGE_TEXT, anchor.element):
+        text = collapse(str(value))
+        if text:
+            return text
+    return collapse(anchor.element.get("title") or anchor.element.get("aria-label") or "")
+
+
+class Resolver:
+    """`normalize_url(href, base)` for one page, with a fast path for plain same-site paths.
+
+    Most hrefs on a farm page are "/a/123.html": for those (ASCII path characters that need no
+    escaping, no dot segments) the result is the base's origin plus the href without its
+    fragment, which a property test checks against `normalize_url`. Everything else goes
+    through `normalize_url`.
+    """
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        normalized = normalize_url(base)
+        if normalized is None:
+            self.origin: str | None = None
+            self.host = ""
+        else:
+            scheme, _, rest = normalized.partition("://")
+            self.origin = f"{scheme}://{rest.split('/', 1)[0]}"
+            self.host = host_of(normalized)
+
+    def resolve(self, href: str) -> tuple[str | None, str]:
+        """Return (normalised absolute URL or None, its host)."""
+        if self.origin is not None:
+            path = href.partition("#")[0]
+            if path.startswith(self.origin):
+                path = path[len(self.origin) :]
+            if PLAIN_PATH_RE.fullmatch(path) and "/." not in path:
+                return self.origin + path, self.host
+        target = normalize_url(href, self.base)
+        return target, (host_of(target) if target is not None else "")
+
+
+def extract_links(
+    anchors: list[Anchor],
+    *,
+    base: str,
+    page_urls: tuple[str, ...],
+    crawl_id: str,
+    extractor_version: str,
+) -> list[LinkRecord]:
+    """One record per anchor: target resolved against `base`, block and 1-based position in it,
+    internal when on the same site as any of `page_urls` (the first is the source URL)."""
+    sites = {site_key(host_of(url)) for url in page_urls} - {""}
+    resolver = Resolver(base)
+    positions: dict[str, int] = {}
+    links: list[LinkRecord] = []
+    for anchor in anchors:
+        block = anchor.region or DEFAULT_BLOCK
+        position = positions.get(block, 0) + 1
+        positions[block] = position
+        target, host = resolver.resolve(anchor.href)
+        links.append(
+            LinkRecord(
+                source_url=page_urls[0],
+                target_url=target,
+                href=anchor.href,
+                anchor_text=anchor_text(anchor),
+                block=block,
+                position=position,
+                internal=target is not None and site_key(host) in sites,
+                rel=(anchor.element.get("rel") or "").lower().split(),
+                crawl_id=crawl_id,
+                extractor_version=extractor_version,
+            )
+        )
+    return links

@@ -1,0 +1,85 @@
+"""Title: og:title, then JSON-LD headline, then <h1>, then <title>, without the site name."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pipelines.extract.jsonld import first_string
+from pipelines.extract.meta import meta_contents
+from pipelines.extract.selectors import OG_TITLE_KEYS, TITLE_SEPARATORS_RE, TITLE_SUFFIX_START_RE
+from pipelines.extract.text import collapse, text_content
+
+if TYPE_CHECKING:
+    from lxml.etree import _Element as Element
+
+
+def _h1_elements(root: Element) -> list[Element]:
+    body = root.find("body")
+    return list(body.iter("h1")) if body is not None else []
+
+
+def _head_title(root: Element) -> str | None:
+    """The document's <title> text (an SVG icon's <title> is not it)."""
+    for title in root.iter("title"):
+        if next(title.iterancestors("svg"), None) is None:
+            return collapse(text_content(title)) or None
+    return None
+
+
+def h1_texts(root: Element) -> list[str]:
+    """Return the non-empty texts of the body's <h1> elements, whitespace collapsed."""
+    texts = (collapse(text_content(h1)) for h1 in _h1_elements(root))
+    return [text for text in texts if text]
+
+
+def title_heading(h1s: list[str], head_title: str | None) -> str | None:
+    """Pick the article's h1: the one <title> starts with, else the longest (a logo h1 is short)."""
+    if not h1s:
+        return None
+    if head_title:
+        prefixed = [h1 for h1 in h1s if head_title.startswith(h1)]
+        if prefixed:
+            return max(prefixed, key=len)
+    return max(h1s, key=len)
+
+
+def strip_site_name(title: str, h1: str | None) -> str:
+    """Drop a site-name suffix: prefer the h1 when the title is the h1 plus a separator and more.
+
+    Without an h1 to compare with, keep the first separator-delimited part when it is the
+    longest (the site name is rarely longer than the article title).
+    """
+    if h1:
+        if title != h1 and title.startswith(h1) and TITLE_SUFFIX_START_RE.match(title[len(h1) :]):
+            return h1
+        return title
+    parts = [part for part in TITLE_SEPARATORS_RE.split(title) if part]
+    if len(parts) > 1 and all(len(parts[0]) >= len(part) for part in parts[1:]):
+        return parts[0]
+    return title
+
+
+def extract_title(root: Element, jsonld: list[dict[str, Any]]) -> str | None:
+    """Return the article title (og:title > JSON-LD headline > h1 > <title>), or None."""
+    head_title = _head_title(root)
+    h1 = title_heading(h1_texts(root), head_title)
+    meta = meta_contents(root)
+    og = next((text for key in OG_TITLE_KEYS if (text := collapse(meta.get(key, "")))), None)
+    headline = first_string(jsonld, "headline")
+    for candidate in (og, headline and collapse(headline), h1, head_title):
+        if candidate:
+            return strip_site_name(candidate, h1)
+    return None
+
+
+def title_element(root: Element, title: str | None) -> Element | None:
+    """The <h1> that shows the title (or the first <h1>), where the article starts."""
+    h1s = [(h1, collapse(text_content(h1))) for h1 in _h1_elements(root)]
+    if title:
+        for h1, text in h1s:
+            if text == title:
+                return h1
+        for h1, text in h1s:
+            if text and (title.startswith(text) or text.startswith(title)):
+                return h1
+    return h1s[0][0] if h1s else None

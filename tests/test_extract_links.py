@@ -1,0 +1,429 @@
+"""Links: one record per <a href> in document order, each in one block, positions per block."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pipelines.extract import extract
+from pipelines.extract.links import Resolver, site_key
+from pipelines.records import LinkRecord, RawPage
+from pipelines.urls import normalize_url
+
+URL = "http://www.demo.test/a/page.html"
+ARTICLE = (
+    "<p>小米商城作为知名电子产品零售商,不仅以其丰富的产品线和高性价比著称,还为顾客提供了便利的"
+    "分期付款服务。本文将详细介绍在小米商城中如何使用分期付款功能。</p>"
+    "<p>在当今数字化消费时代,电商平台为消费者提供了多样化的支付方式,以满足不同用户的购物需求,"
+    "分期付款已成为许多消费者青睐的购物方式之一。</p>"
+)
+RELATED_TITLES = ["京东e卡回收全攻略", "先享后付自动还款全攻略", "放心借官方客服电话查询"]
+
+
+def _links(html: str, *, url: str = URL) -> list[LinkRecord]:
+    raw = RawPage(
+        url=url,
+        final_url=url,
+        status=200,
+        headers={"content-type": "text/html; charset=utf-8"},
+        body=html.encode(),
+        encoding=None,
+        fetched_at=datetime(2025, 1, 1, tzinfo=UTC),
+    )
+    return extract(raw).links
+
+
+def _blocks(html: str) -> list[tuple[str, int, str]]:
+    return [(link.block, link.position, link.anchor_text) for link in _links(html)]
+
+
+def _related(html: str) -> list[str]:
+    return [link.anchor_text for link in _links(html) if link.block == "related"]
+
+
+def _items(titles: list[str]) -> str:
+    return "".join(f'<li><a href="/r/{k}.html">{t}</a></li>' for k, t in enumerate(titles))
+
+
+PORTAL = f"""<html><body id="top">
+<header class="site-header"><div class="logo"><a href="/">金融知识网</a></div>
+  <nav class="main-nav"><a href="/">首页</a><a href="/list/fenqi/">分期购物</a></nav>
+  <div class="hot-search">热门搜索:<a href="/search?q=1">分期</a></div></header>
+<div class="site-main"><main class="content-area">
+  <nav class="breadcrumb" aria-label="breadcrumb"><a href="/">首页</a> &gt;
+    <a href="/list/">分期</a></nav>
+  <article class="post"><header class="entry-header"><h1>小米商城分期付款流程详解</h1>
+    <div class="post-meta">发布时间:2024-05-31 03:58:55
+      分类:<a href="/list/">分期</a></div></header>
+    <div class="entry-content">{ARTICLE}<p>详见<a href="/help.html">帮助中心</a>。</p></div>
+    <nav class="post-nav"><a href="/p.html" rel="prev">上一篇文章</a></nav></article>
+  <section class="related-posts"><h2>相关内容:</h2><ul>{_items(RELATED_TITLES)}</ul></section>
+  <a class="back-to-top" href="#top">To Top</a>
+</main>
+<aside class="widget-area"><section class="widget widget-hot"><h3>热门文章</h3>
+  <ul><li><a href="/hot/1.html">热门一</a></li></ul></section></aside></div>
+<footer class="site-footer"><a href="/about.html">关于我们</a>
+  <a href="mailto:service@demo.test">投稿邮箱</a>
+  <a href="javascript:void(0)">加入收藏</a>
+  <a href="https://beian.miit.gov.cn/" rel="NoFollow noopener">京ICP备2024012345号-1</a></footer>
+</body></html>"""
+
+DEDE = f"""<html><body><a name="top" id="top"></a>
+<div id="hd"><div class="top"><a href="javascript:void(0)">设为首页</a></div>
+  <div id="navMenu"><ul><li><a href="/"><span>首页</span></a></li></ul></div>
+  <div class="tags"><strong>热门标签:</strong><a href="/tag/1">分期</a></div></div>
+<div class="mainbox">
+  <div class="place"><strong>当前位置:</strong><a href="/">首页</a> &gt;
+    <a href="/list/">分期</a></div>
+  <div class="pleft"><div class="viewbox">
+    <div class="arc_title"><h1>小米商城分期付款流程详解</h1></div>
+    <div class="info"><span>发布时间:2024-05-31 03:58:55</span></div>
+    <div class="content">{ARTICLE}</div>
+    <div class="context"><ul><li>上一篇:<a href="/p.html">上一篇文章</a></li></ul></div></div>
+    <div class="xgwz"><h3>相关内容</h3><ul class="c1">{_items(RELATED_TITLES)}</ul></div>
+    <div class="totop"><a href="#top">To Top</a></div></div>
+  <div class="pright"><div class="hot"><h3>热门文章</h3>
+    <ul><li><a href="/hot/1.html">热门一</a></li>
+    </ul></div></div></div>
+<div id="ft"><p><a href="/about.html">关于我们</a></p></div>
+</body></html>"""
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        # HTML5 landmarks, generic class tokens, aria-label="breadcrumb"
+        (
+            PORTAL,
+            [
+                ("nav", 1, "金融知识网"),
+                ("nav", 2, "首页"),
+                ("nav", 3, "分期购物"),
+                ("nav", 4, "分期"),
+                ("breadcrumb", 1, "首页"),
+                ("breadcrumb", 2, "分期"),
+                ("body", 1, "分期"),
+                ("body", 2, "帮助中心"),
+                ("nav", 5, "上一篇文章"),
+                ("related", 1, RELATED_TITLES[0]),
+                ("related", 2, RELATED_TITLES[1]),
+                ("related", 3, RELATED_TITLES[2]),
+                ("body", 3, "To Top"),
+                ("sidebar", 1, "热门一"),
+                ("footer", 1, "关于我们"),
+                ("footer", 2, "投稿邮箱"),
+                ("footer", 3, "加入收藏"),
+                ("footer", 4, "京ICP备2024012345号-1"),
+            ],
+        ),
+        # DedeCMS div soup: #hd, .place + "当前位置:首页 >", .xgwz, "上一篇:", #ft; the
+        # "热门文章" box is a sidebar because the page has a 相关内容 block
+        (
+            DEDE,
+            [
+                ("nav", 1, "设为首页"),
+                ("nav", 2, "首页"),
+                ("nav", 3, "分期"),
+                ("breadcrumb", 1, "首页"),
+                ("breadcrumb", 2, "分期"),
+                ("nav", 4, "上一篇文章"),
+                ("related", 1, RELATED_TITLES[0]),
+                ("related", 2, RELATED_TITLES[1]),
+                ("related", 3, RELATED_TITLES[2]),
+                ("body", 1, "To Top"),
+                ("sidebar", 1, "热门一"),
+                ("footer", 1, "关于我们"),
+            ],
+        ),
+        # bare markup, no classes: a "首页 >" trail and a "相关内容:" paragraph before a list
+        (
+            (
+                '<div><a href="/">首页</a> &gt; <a href="/list/">分期</a> &gt; 正文</div>'
+                f"<h1>标题</h1>{ARTICLE}<p>相关内容:</p><ul>{_items(RELATED_TITLES[:2])}</ul>"
+                '<p><a href="#">To Top</a></p>'
+            ),
+            [
+                ("breadcrumb", 1, "首页"),
+                ("breadcrumb", 2, "分期"),
+                ("related", 1, RELATED_TITLES[0]),
+                ("related", 2, RELATED_TITLES[1]),
+                ("body", 1, "To Top"),
+            ],
+        ),
+        # bare text heading and <br>-separated links
+        (
+            (
+                f"<h1>标题</h1>{ARTICLE}<div>相关内容:<br>"
+                '<a href="/r/1.html">京东e卡回收全攻略</a><br>'
+                '<a href="/r/2.html">先享后付自动还款全攻略</a>'
+                '<br><a href="#top">To Top</a></div>'
+            ),
+            [
+                ("related", 1, RELATED_TITLES[0]),
+                ("related", 2, RELATED_TITLES[1]),
+                ("body", 1, "To Top"),
+            ],
+        ),
+        # related block before the article body
+        (
+            (
+                f'<div class="tuijian"><h3>猜你喜欢</h3><ul>{_items(RELATED_TITLES[:2])}</ul></div>'
+                f'<h1>标题</h1>{ARTICLE}<p>见<a href="/help.html">帮助</a></p>'
+            ),
+            [
+                ("related", 1, RELATED_TITLES[0]),
+                ("related", 2, RELATED_TITLES[1]),
+                ("body", 1, "帮助"),
+            ],
+        ),
+        # WordPress-like: role landmarks, widget sidebar, Jetpack related posts
+        (
+            (
+                '<div id="page"><header id="masthead" class="site-header" role="banner">'
+                '<a href="/" rel="home">站点</a>'
+                '<nav id="site-navigation" class="main-navigation"><ul id="menu-main" class="menu">'
+                '<li class="menu-item"><a href="/c/">分类</a></li></ul>'
+                "</nav></header>"
+                f'<div id="content" class="site-content"><div id="primary" class="content-area">'
+                f'<article class="post type-post"><h1 class="entry-title">标题</h1>'
+                f'<div class="entry-content">{ARTICLE}</div>'
+                '<footer class="entry-footer"><a href="/tag/x/" rel="tag">标签</a></footer>'
+                "</article>"
+                f'<div id="jp-relatedposts" class="jp-relatedposts"><h3>Related</h3>'
+                f"<ul>{_items(RELATED_TITLES[:1])}</ul></div></div>"
+                '<div id="secondary" class="widget-area" role="complementary">'
+                '<section class="widget"><a href="/w/">最新</a></section></div></div>'
+                '<footer id="colophon" class="site-footer" role="contentinfo">'
+                '<a href="https://wordpress.org/">Powered</a></footer></div>'
+            ),
+            [
+                ("nav", 1, "站点"),
+                ("nav", 2, "分类"),
+                ("footer", 1, "标签"),
+                ("related", 1, RELATED_TITLES[0]),
+                ("sidebar", 1, "最新"),
+                ("footer", 2, "Powered"),
+            ],
+        ),
+        # Discuz-like: "首页 ›" trail in div#pt, div#ft footer
+        (
+            (
+                '<div id="hd"><a href="/">论坛</a></div>'
+                '<div id="pt" class="bm cl"><div class="z"><a href="./" class="nvhm">首页</a>'
+                '<em>›</em><a href="forum.php">分期交流</a></div></div>'
+                f'<div id="ct"><h1>标题</h1><div class="t_f">{ARTICLE}</div></div>'
+                '<div id="ft"><a href="/archiver/">Archiver</a></div>'
+            ),
+            [
+                ("nav", 1, "论坛"),
+                ("breadcrumb", 1, "首页"),
+                ("breadcrumb", 2, "分期交流"),
+                ("footer", 1, "Archiver"),
+            ],
+        ),
+    ],
+)
+def test_link_blocks(html: str, expected: list[tuple[str, int, str]]) -> None:
+    assert _blocks(html) == expected
+
+
+@pytest.mark.parametrize(
+    ("html", "block"),
+    [
+        # whole tokens and substrings of class and id values
+        ('<div class="site-footer__inner"><a href="/x">x</a></div>', "footer"),
+        ('<div id="ft"><a href="/x">x</a></div>', "footer"),
+        ('<div class="relatedPosts"><a href="/x">x</a></div>', "related"),
+        ('<div class="xgwz"><a href="/x">x</a></div>', "related"),
+        ('<ul class="breadcrumbs"><li><a href="/x">x</a></li></ul>', "breadcrumb"),
+        ('<div id="navMenu"><a href="/x">x</a></div>', "nav"),
+        ('<div class="position"><a href="/x">x</a></div>', "breadcrumb"),
+        # ARIA roles and labels
+        ('<div role="navigation"><a href="/x">x</a></div>', "nav"),
+        ('<div role="contentinfo"><a href="/x">x</a></div>', "footer"),
+        ('<ol aria-label="面包屑"><li><a href="/x">x</a></li></ol>', "breadcrumb"),
+        # Bootstrap's position-relative is a CSS helper, not a breadcrumb
+        ('<div class="position-relative"><a href="/x">x</a></div>', "body"),
+        # "nav" inside a longer word ("canvas") is not a nav
+        ('<div class="canvas-wrap"><a href="/x">x</a></div>', "body"),
+        # <article> and <main> are the content, whatever their classes say
+        ('<article class="post hot sidebar"><a href="/x">x</a></article>', "body"),
+        # a class on an inline element does not make a region
+        ('<p>见<a class="hot" href="/x">x</a></p>', "body"),
+        # an article's own <header> is not site navigation
+        ('<article><header><a href="/x">x</a></header></article>', "body"),
+        ('<div class="entry-header"><a href="/x">x</a></div>', "body"),
+        ('<header><a href="/x">x</a></header>', "nav"),
+    ],
+)
+def test_class_tokens_and_landmarks(html: str, block: str) -> None:
+    (link,) = _links(f"<h1>标题</h1>{ARTICLE}{html}")
+    assert link.block == block
+
+
+def test_related_list_is_exact_and_excludes_to_top() -> None:
+    titles = [f"相关文章第{k}篇" for k in range(100)]
+    html = (
+        f'<h1>标题</h1>{ARTICLE}<div class="xgwz"><h3>相关内容</h3><ul>{_items(titles)}</ul>'
+        '<a href="#top">To Top</a></div>'
+    )
+    links = _links(html)
+    assert [link.anchor_text for link in links if link.block == "related"] == titles
+    assert [link.position for link in links if link.block == "related"] == list(range(1, 101))
+    to_top = [link for link in links if link.anchor_text == "To Top"]
+    assert [(link.block, link.target_url) for link in to_top] == [("body", URL)]
+
+
+@pytest.mark.parametrize(
+    ("html", "related"),
+    [
+        # a "热门文章" list with no 相关内容 block on the page: it is the related block
+        (
+            f"<h1>标题</h1>{ARTICLE}<div><h3>热门文章</h3><ul>{_items(RELATED_TITLES)}</ul></div>",
+            RELATED_TITLES,
+        ),
+        # ...but next to a real 相关内容 block it is a sidebar widget
+        (
+            (
+                f"<h1>标题</h1>{ARTICLE}<div><h3>相关内容</h3><ul>{_items(RELATED_TITLES[:1])}</ul>"
+                f'</div><div class="hot"><h3>热门文章</h3>'
+                f"<ul>{_items(RELATED_TITLES[1:])}</ul></div>"
+            ),
+            RELATED_TITLES[:1],
+        ),
+        # an English heading
+        (
+            f"<h1>Title</h1>{ARTICLE}<h2>Related posts</h2><ul>{_items(RELATED_TITLES[:2])}</ul>",
+            RELATED_TITLES[:2],
+        ),
+        # a menu item named 热门文章 does not make the menu a related block
+        (
+            (
+                '<div><ul><li><a href="/hot/">热门文章</a></li>'
+                '<li><a href="/new/">最新文章</a></li>'
+                f"</ul></div><h1>标题</h1>{ARTICLE}"
+            ),
+            [],
+        ),
+        # a related heading inside the footer stays footer
+        (
+            (
+                f"<h1>标题</h1>{ARTICLE}<footer><h3>相关内容</h3><ul>{_items(RELATED_TITLES)}</ul>"
+                "</footer>"
+            ),
+            [],
+        ),
+    ],
+)
+def test_related_block_detection(html: str, related: list[str]) -> None:
+    assert _related(html) == related
+
+
+def test_a_region_holding_the_article_is_not_a_region() -> None:
+    # A layout wrapper whose class happens to say "side" holds the whole article.
+    html = (
+        f'<div class="main-side-wrap"><h1>标题</h1>{ARTICLE}{ARTICLE}{ARTICLE}'
+        '<p>详见<a href="/help.html">帮助中心</a>。</p></div>'
+        '<div class="sidebar"><a href="/s.html">侧栏</a></div>'
+    )
+    raw = RawPage(
+        url=URL,
+        final_url=URL,
+        status=200,
+        headers={},
+        body=html.encode(),
+        encoding=None,
+        fetched_at=datetime(2025, 1, 1, tzinfo=UTC),
+    )
+    result = extract(raw)
+    assert [(link.block, link.anchor_text) for link in result.links] == [
+        ("body", "帮助中心"),
+        ("sidebar", "侧栏"),
+    ]
+    assert "小米商城作为知名电子产品零售商" in result.page.body_text
+
+
+@pytest.mark.parametrize(
+    ("href", "target", "internal"),
+    [
+        # relative, resolved against the page
+        ("other.html", "http://www.demo.test/a/other.html", True),
+        ("/b/c.html?x=1#frag", "http://www.demo.test/b/c.html?x=1", True),
+        # the same site with or without www., any case
+        ("http://DEMO.test/x", "http://demo.test/x", True),
+        ("https://www.demo.test/x", "https://www.demo.test/x", True),
+        # another site
+        ("https://beian.miit.gov.cn/", "https://beian.miit.gov.cn/", False),
+        ("//cdn.example.org/x.js", "http://cdn.example.org/x.js", False),
+        # same-page links resolve to the page itself, without the fragment
+        ("#top", URL, True),
+        ("", URL, True),
+        # other schemes have no target
+        ("javascript:void(0)", None, False),
+        ("mailto:service@demo.test", None, False),
+        ("tel:+8610123", None, False),
+        ("data:text/html,x", None, False),
+        # non-ASCII path is percent-encoded
+        ("/文章/1.html", "http://www.demo.test/%E6%96%87%E7%AB%A0/1.html", True),
+    ],
+)
+def test_link_targets(href: str, target: str | None, internal: bool) -> None:
+    (link,) = _links(f'<p><a href="{href}">x</a></p>')
+    assert (link.href, link.target_url, link.internal) == (href, target, internal)
+
+
+def test_base_href_is_honoured() -> None:
+    html = '<head><base href="http://static.demo.test/sub/"></head><p><a href="x.html">x</a></p>'
+    (link,) = _links(html)
+    assert (link.target_url, link.internal) == ("http://static.demo.test/sub/x.html", False)
+
+
+def test_link_fields() -> None:
+    html = (
+        '<p><a href="/a" rel="NoFollow  UGC">  分期\n   付款 </a>'
+        '<a href="/b"><img src="x.png" alt="图片 说明"></a>'
+        '<a href="/c" title="只有标题"></a>'
+        '<a name="anchor-only">not a link</a>'
+        '<a href="/d"><amp-img alt="AMP 图片"></amp-img></a></p>'
+        '<noscript><a href="/e">无脚本</a></noscript>'
+    )
+    links = _links(html)
+    assert [(link.anchor_text, link.rel, link.position) for link in links] == [
+        ("分期 付款", ["nofollow", "ugc"], 1),
+        ("图片 说明", [], 2),
+        ("只有标题", [], 3),
+        ("AMP 图片", [], 4),
+        ("无脚本", [], 5),
+    ]
+
+
+def test_internal_compares_sites() -> None:
+    assert site_key("WWW.Demo.Test") == site_key("demo.test") == "demo.test"
+    assert site_key("m.demo.test") != site_key("demo.test")
+
+
+_PATH_CHARS = st.sampled_from(
+    [*list("abcXYZ019-._~/%?=&#:;@!$'()*+, é文"), "%e5", "%2F", "/../", "/./"]
+)
+
+
+@given(
+    href=st.lists(_PATH_CHARS, max_size=12).map("".join),
+    base=st.sampled_from(
+        [
+            "http://www.demo.test/a/page.html",
+            "HTTP://Demo.TEST:80/a/b/",
+            "https://demo.test:8443/x?y=1",
+            "http://[::1]:8000/p",
+            "http://127.0.0.1:8000/article/1.html",
+        ]
+    ),
+)
+def test_resolver_agrees_with_normalize_url(href: str, base: str) -> None:
+    # The fast path for plain paths must give exactly what normalize_url gives.
+    for candidate in (href, "/" + href, base.split("?", maxsplit=1)[0] + href):
+        target, _ = Resolver(base).resolve(candidate)
+        assert target == normalize_url(candidate, base)
