@@ -1,0 +1,237 @@
+"""Off-topic links: relatedness of a link to its page, the labelled pairs, the block verdict."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pytest
+
+from reports.offtopic import (
+    OfftopicConfig,
+    OfftopicConfigError,
+    TopicModel,
+    block_verdict,
+    is_offtopic,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests/fixtures/offtopic"
+SEED_000 = "000_4d2785fa8baf1d45"  # 小米商城分期购物:第一联系人重要性与设置指南
+SEED_001 = "001_da7911dfc02b196a"  # 如何关闭小米商城分期付款中的套现服务
+SEED_004 = "004_cbed280f5da66034"  # 小米商城分期购物流程及备用金使用指南
+
+# Dev-split AUCs measured with the default config (bench/eval_offtopic.py --split dev):
+# seed pairs 0.955, all pairs 0.946; the baseline 0.820 and 0.828. Floors sit a little under.
+DEV_SEED_FLOOR = 0.94
+DEV_ALL_FLOOR = 0.93
+BASELINE_MARGIN = 0.05
+
+
+def _load_eval_script() -> ModuleType:
+    # bench/ is a folder of scripts, not a package: load the evaluation script by path.
+    spec = importlib.util.spec_from_file_location("eval_offtopic", ROOT / "bench/eval_offtopic.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while decorating
+    spec.loader.exec_module(module)
+    return module
+
+
+eval_offtopic = _load_eval_script()
+
+
+@pytest.fixture(scope="module")
+def pairs() -> list:
+    return eval_offtopic.load_pairs()
+
+
+@pytest.fixture(scope="module")
+def sources() -> dict:
+    return eval_offtopic.load_sources()
+
+
+@pytest.fixture(scope="module")
+def model(pairs, sources) -> TopicModel:
+    return TopicModel.fit(eval_offtopic.corpus(pairs, sources))
+
+
+def _related(model: TopicModel, sources: dict, seed: str, anchor: str) -> float:
+    page = sources[seed]
+    return model.relatedness(page.title, page.body, anchor)
+
+
+# -- realistic rows ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("seed", "related", "offtopic"),
+    [
+        # Installment how-to: JD's pay-later sold as "分期付款" is related, e-card cash-out is not.
+        (SEED_000, "京东先享后付:分期付款新体验", "京东E卡回收利润揭秘:如何高效变现闲置资源"),
+        # Buying a phone on installment is this page's task; recycling unopened phones is not.
+        (SEED_001, "分期零首付购荣耀9X:轻松拥有旗舰体验", "全新未开封iPhone官网回收流程及注意事项"),
+        # 备用金 is this page's second topic: small borrowing is related, crypto wallets are not.
+        # Known miss: 小额借钱 shares only 额 with the page and stays under the threshold.
+        pytest.param(
+            SEED_004,
+            "小额借钱",
+            "欧意web3钱包是冷钱包吗?",
+            marks=pytest.mark.xfail(reason="no shared words: 借钱 vs 备用金", strict=True),
+        ),
+    ],
+)
+def test_related_link_outscores_offtopic_link(model, sources, seed, related, offtopic):
+    good = _related(model, sources, seed, related)
+    bad = _related(model, sources, seed, offtopic)
+    assert 0.0 <= bad < good <= 1.0
+    assert is_offtopic(bad)
+    assert not is_offtopic(good)
+
+
+def test_full_width_and_half_width_score_the_same(model, sources):
+    half = _related(model, sources, SEED_000, "京东E卡回收利润揭秘:如何高效变现闲置资源")
+    full = _related(model, sources, SEED_000, "京东Ｅ卡回收利润揭秘：如何高效变现闲置资源")
+    assert full == half
+    page = sources[SEED_000]
+    assert model.relatedness(
+        "小米商城分期购物：第一联系人重要性与设置指南", page.body, "京东先享后付:分期付款新体验"
+    ) == model.relatedness(page.title, page.body, "京东先享后付:分期付款新体验")
+
+
+def test_a_link_made_only_of_aspect_words_scores_zero(model, sources):
+    # "如何还款" says what is asked, not about which service: nothing is left to match.
+    assert _related(model, sources, SEED_000, "如何还款") == 0.0
+    assert _related(model, sources, SEED_000, "") == 0.0
+
+
+def test_score_links_matches_relatedness_and_is_deterministic(model, sources, pairs):
+    page = sources[SEED_001]
+    anchors = [p.anchor_text for p in pairs if p.source_seed == SEED_001]
+    batch = model.score_links(page.title, page.body, anchors)
+    one_by_one = [model.relatedness(page.title, page.body, a) for a in anchors]
+    np.testing.assert_allclose(batch, one_by_one)
+    refit = TopicModel.fit(eval_offtopic.corpus(pairs, sources))
+    np.testing.assert_array_equal(refit.score_links(page.title, page.body, anchors), batch)
+
+
+def test_a_crawled_target_is_mixed_in_with_target_weight(pairs, sources, model):
+    page = sources[SEED_001]
+    anchor = "零首付24期分期购机:灵活消费新选择"
+    on_topic = "在小米商城分期付款购买手机,选择分期期数后按月还款,注意分期手续费。"
+    off_topic = "比特币合约交易所下载,永续合约杠杆爆仓,数字货币钱包被盗怎么办。"
+    alone = model.score_links(page.title, page.body, [anchor])[0]
+    scores = model.score_links(
+        page.title, page.body, [anchor, anchor], [None, None], [on_topic, off_topic]
+    )
+    assert scores[0] > scores[1]
+    only_target = TopicModel.fit(
+        eval_offtopic.corpus(pairs, sources), OfftopicConfig(target_weight=1.0)
+    ).score_links(page.title, page.body, [anchor], [None], [on_topic])[0]
+    weight = model.config.target_weight
+    assert scores[0] == pytest.approx((1 - weight) * alone + weight * only_target)
+
+
+def test_score_links_refuses_mismatched_target_lists(model):
+    with pytest.raises(ValueError, match="2 anchors but 1 target titles"):
+        model.score_links("标题", "正文", ["a", "b"], ["t"], [None, None])
+
+
+def test_empty_source_scores_zero(model):
+    assert model.score_links("", "", ["分期购买手机"]).tolist() == [0.0]
+    assert model.score_links("标题", "正文", []).tolist() == []
+
+
+# -- the labelled pairs ----------------------------------------------------------------------
+
+
+def test_dev_split_auc_beats_the_bigram_baseline():
+    results, _, _ = eval_offtopic.evaluate("dev")
+    by_name = {r.name: r for r in results}
+    seed, everything = by_name["dev/seed"], by_name["dev/all"]
+    assert seed.auc >= DEV_SEED_FLOOR
+    assert everything.auc >= DEV_ALL_FLOOR
+    assert seed.auc >= seed.baseline_auc + BASELINE_MARGIN
+    assert everything.auc >= everything.baseline_auc + BASELINE_MARGIN
+
+
+def _csv(name: str) -> list[dict[str, str]]:
+    with (FIXTURES / name).open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_pairs_cover_every_seed_link_once_and_both_classes_in_each_split():
+    rows = _csv("pairs.csv")
+    seed_rows = [r for r in rows if r["source"] == "seed"]
+    assert len(seed_rows) == 500
+    assert len({(r["source_seed"], r["anchor_text"]) for r in rows}) == len(rows)
+    for split in ("dev", "test"):
+        labels = [r["label"] for r in rows if r["split"] == split]
+        assert labels.count("1") >= 40, split
+        assert labels.count("0") >= 400, split
+
+
+def test_pair_split_is_the_anchor_hash_and_labels_follow_the_families():
+    families = {r["title"]: r["family"] for r in _csv("families.csv")}
+    sources = {r["source_seed"]: r["family"] for r in _csv("sources.csv")}
+    for row in _csv("pairs.csv"):
+        first = hashlib.sha256(row["anchor_text"].encode("utf-8")).digest()[0]
+        assert row["split"] == ("dev" if first % 2 == 0 else "test"), row
+        anchor = set(families[row["anchor_text"]].split("|"))
+        source = set(sources[row["source_seed"]].split("|"))
+        assert row["label"] == str(int(bool(anchor & source))), row
+
+
+# -- page level -----------------------------------------------------------------------------
+
+
+def test_block_that_is_90_percent_offtopic_is_a_page_finding():
+    scores = [0.0] * 9 + [0.5]
+    risky = [True] * 9 + [False]
+    assert block_verdict(scores, risky) == (True, True, 0.9, 0.9)
+
+
+def test_the_crypto_block_of_seed_004_is_mostly_offtopic(model, sources, pairs):
+    page = sources[SEED_004]
+    anchors = [p.anchor_text for p in pairs if p.source_seed == SEED_004]
+    scores = model.score_links(page.title, page.body, anchors)
+    mostly_offtopic, mostly_risky, offtopic_share, risky_share = block_verdict(
+        scores.tolist(), [False] * len(anchors)
+    )
+    assert mostly_offtopic
+    assert offtopic_share >= 0.9
+    assert (mostly_risky, risky_share) == (False, 0.0)
+
+
+def test_block_verdict_edges():
+    assert block_verdict([], []) == (False, False, 0.0, 0.0)
+    # The share is compared with >=: exactly half is "mostly".
+    assert block_verdict([0.0, 0.9], [False, True])[:2] == (True, True)
+    with pytest.raises(ValueError, match="2 scores but 1 risky flags"):
+        block_verdict([0.1, 0.2], [True])
+
+
+def test_is_offtopic_uses_the_threshold():
+    config = OfftopicConfig(threshold=0.3)
+    assert is_offtopic(0.29, config)
+    assert not is_offtopic(0.3, config)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"threshold": 1.5}, "threshold=1.5: expected 0..1"),
+        ({"page_share": -0.1}, "page_share=-0.1: expected 0..1"),
+        ({"ngram_max": 0}, "ngram_max=0: expected 1..4"),
+        ({"title_weight": 0.0}, "title_weight=0.0: expected > 0"),
+        ({"buckets": 1000}, "buckets=1000: expected a power of 2"),
+    ],
+)
+def test_config_refuses_values_out_of_range(options, message):
+    with pytest.raises(OfftopicConfigError, match=message):
+        OfftopicConfig(**options)
