@@ -17,7 +17,7 @@ from __future__ import annotations
 import operator
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,7 +34,7 @@ from pipelines.schema import (
     PAGE_FINDINGS,
 )
 from reports import graph
-from reports.neardup import DedupConfig, cluster_texts, cluster_titles
+from reports.neardup import Cluster, DedupConfig, cluster_texts, cluster_titles
 from reports.offtopic import OfftopicConfig, TopicModel
 from reports.render import (
     AuditSummary,
@@ -141,6 +141,21 @@ def _read_pages(root: Path) -> dict[str, _PageText]:
     return pages
 
 
+def link_verdict(anchor: str, target: _PageText | None, lexicon: Lexicon) -> SpamVerdict:
+    """A link's category: decided by its anchor and its target's title, backed by the body.
+
+    The target's body may strengthen a verdict (more evidence, a higher score) but never
+    decide one: farm bodies are spun filler that mentions every money keyword in passing.
+    """
+    if target is None:
+        return classify(anchor, lexicon)
+    head = classify_link(anchor, target.title, None, lexicon)
+    if head.category == NONE:
+        return head
+    full = classify_link(anchor, target.title, target.body[:TARGET_BODY_CHARS], lexicon)
+    return full if full.category == head.category else head
+
+
 @dataclass(frozen=True, slots=True)
 class _LinkRow:
     source_url: str
@@ -177,11 +192,7 @@ def _link_findings(
             key = (anchor, target if target_page else None)
             verdict = verdicts.get(key)
             if verdict is None:
-                if target_page is None:
-                    verdict = classify(anchor, lexicon)
-                else:
-                    body = target_page.body[:TARGET_BODY_CHARS]
-                    verdict = classify_link(anchor, target_page.title, body, lexicon)
+                verdict = link_verdict(anchor, target_page, lexicon)
                 verdicts[key] = verdict
             by_source.setdefault(source, []).append(i)
             source_page = pages.get(source)
@@ -228,15 +239,9 @@ def _score_relatedness(
         )
         for i, score in zip(indexes, scores, strict=True):
             row = rows[i]
-            rows[i] = _replace(row, relatedness=float(score), offtopic=score < config.threshold)
-
-
-def _replace(row: _LinkRow, *, relatedness: float, offtopic: bool) -> _LinkRow:
-    return _LinkRow(
-        row.source_url, row.target_url, row.anchor_text, row.block, row.position, row.internal,
-        row.category, row.score, row.evidence, relatedness, offtopic, row.target_crawled,
-        row.crawl_id,
-    )  # fmt: skip
+            rows[i] = replace(
+                row, relatedness=float(score), offtopic=bool(score < config.threshold)
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,7 +288,7 @@ def _page_findings(
         top = risky_cats.most_common(1)[0][0] if risky_cats else NONE
         risky_share = risky / n if n else 0.0
         offtopic_share = off / n if n else 0.0
-        own = classify_link(page.title or "", None, page.body[:TARGET_BODY_CHARS], lexicon)
+        own = link_verdict("", page, lexicon)
         rows.append(
             _PageRow(
                 url=url,
@@ -341,23 +346,23 @@ def _duplicates(pages: dict[str, _PageText], links: pa.Table, config: DedupConfi
 
 def _cluster_rows(
     field_name: str,
-    clusters: Iterable[object],
+    clusters: Iterable[Cluster],
     items: list[tuple[str, str | None]],
     threshold: float,
 ) -> list[_DupRow]:
     rows = []
     for cluster in clusters:
-        for member in cluster.members:  # type: ignore[attr-defined]
+        for member in cluster.members:
             text, url = items[member]
             rows.append(
                 _DupRow(
                     field=field_name,
-                    cluster_id=cluster.cluster_id,  # type: ignore[attr-defined]
-                    match=cluster.kind,  # type: ignore[attr-defined]
+                    cluster_id=cluster.cluster_id,
+                    match=cluster.kind,
                     text=text,
                     url=url,
-                    is_representative=member == cluster.representative,  # type: ignore[attr-defined]
-                    similarity=float(cluster.similarity),  # type: ignore[attr-defined]
+                    is_representative=member == cluster.representative,
+                    similarity=float(cluster.similarity),
                     threshold=threshold,
                 )
             )
@@ -412,7 +417,12 @@ def _report_sections(
         source="page_findings",
     )
     links = tables["link_findings"]
-    risky = links.filter(pa.compute.not_equal(links.column("category"), NONE))
+    risky = links.filter(
+        pa.compute.and_(
+            pa.compute.not_equal(links.column("category"), NONE),
+            pa.compute.equal(links.column("block"), "related"),
+        )
+    )
     risky = risky.sort_by([("score", "descending"), ("source_url", "ascending")])
     targets = tables["link_targets"]
     broken = targets.filter(
@@ -422,7 +432,8 @@ def _report_sections(
         ReportSection(
             "risky-links",
             "Risky links",
-            "Links put in a risk category, highest score first, with the terms that decided it.",
+            "Related-block links put in a risk category, highest score first, with the terms "
+            "that decided it (every link of every block is in audit/link_findings/).",
             ReportTable.from_arrow(
                 "risky_links",
                 risky,

@@ -123,8 +123,7 @@ def _fetch(
     schema: pa.Schema,
     params: dict[str, object] | None = None,
 ) -> pa.Table:
-    result = con.execute(sql, params or {}).to_arrow_table()
-    assert result is not None  # a SELECT always returns a table
+    result = con.sql(sql, params=params or {}).to_arrow_table()
     return pa.Table.from_arrays(
         [result.column(i).cast(f.type) for i, f in enumerate(schema)], schema=schema
     )
