@@ -14,13 +14,16 @@ together), so memory holds one batch of links plus a small per-page summary.
 
 from __future__ import annotations
 
+import heapq
 import operator
 import re
+import shutil
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
@@ -90,40 +93,60 @@ class _PageText:
 def run_audit(
     root: Path, config: AuditConfig | None = None, *, progress: Callable[[str], None] | None = None
 ) -> AuditResult:
-    """Audit the dataset at `root` and write `root/audit/` (tables, report.md, report.html)."""
+    """Audit the dataset at `root` and write `root/audit/` (tables, report.md, report.html).
+
+    Everything is written into a hidden staging folder first and swapped in at the end, so a
+    failed or killed audit leaves the previous audit/ as it was.
+    """
     config = config or AuditConfig()
     say = progress or (lambda _msg: None)
     manifest = require_dataset(root)
     lexicon = load_lexicons(list(config.lexicon_paths) or None)
-    say("reading pages")
-    pages = _read_pages(root)
-    model = TopicModel.fit(
-        ((p.title or "") + "\n" + p.body for p in pages.values() if p.primary), config.offtopic
-    )
-    say(f"classifying links of {len(pages):,} pages")
-    link_findings = _link_findings(root, pages, lexicon, model, config)
-    con = graph.connect(root)
-    say("link graph")
-    targets = graph.link_targets(con)
-    anchors = graph.anchor_findings(con)
-    page_findings = _page_findings(pages, link_findings, graph.page_degrees(con), lexicon, config)
-    say("duplicates")
-    duplicates = _duplicates(pages, link_findings, config.dedup)
-    tables = {
-        "link_findings": link_findings,
-        "page_findings": page_findings,
-        "duplicate_clusters": duplicates,
-        "anchor_findings": anchors,
-        "link_targets": targets,
-    }
-    folder = root / AUDIT_DIR
-    for name, table in tables.items():
-        write_table_atomic(table, folder / name / "part-0.parquet")
-    summary = _summary(root, manifest.crawl_id, link_findings, page_findings, duplicates, targets)
-    worst, sections = _report_sections(tables, config.report_rows)
-    write_text_atomic(render_markdown(summary, worst, sections), folder / "report.md")
-    write_text_atomic(render_html(summary, worst, sections), folder / "report.html")
-    return AuditResult(folder, summary, {name: t.num_rows for name, t in tables.items()})
+    staging = root / f".{AUDIT_DIR}-{uuid.uuid4().hex[:8]}"
+    try:
+        say("reading pages")
+        pages = _read_pages(root)
+        model = TopicModel.fit(
+            ((p.title or "") + "\n" + p.body for p in pages.values() if p.primary),
+            config.offtopic,
+        )
+        say(f"classifying the links of {len(pages):,} pages")
+        tally = _link_findings(root, staging, pages, lexicon, model, config)
+        say("link graph")
+        con = graph.connect(root)
+        targets = graph.link_targets(con)
+        anchors = graph.anchor_findings(con)
+        degrees = graph.page_degrees(con)
+        con.close()
+        page_findings = _page_findings(pages, tally, degrees, lexicon, config)
+        say("duplicates")
+        duplicates = _duplicates(pages, tally, config.dedup)
+        tables = {
+            "page_findings": page_findings,
+            "duplicate_clusters": duplicates,
+            "anchor_findings": anchors,
+            "link_targets": targets,
+        }
+        for name, table in tables.items():
+            write_table_atomic(table, staging / name / "part-0.parquet")
+        summary = _summary(root, manifest.crawl_id, tally, page_findings, duplicates, targets)
+        worst, sections = _report_sections(tally, tables, config.report_rows)
+        write_text_atomic(render_markdown(summary, worst, sections), staging / "report.md")
+        write_text_atomic(render_html(summary, worst, sections), staging / "report.html")
+        folder = root / AUDIT_DIR
+        _swap_in(staging, folder)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    counts = {name: t.num_rows for name, t in tables.items()} | {"link_findings": tally.links}
+    return AuditResult(folder, summary, counts)
+
+
+def _swap_in(staging: Path, folder: Path) -> None:
+    old = folder.with_name(f".{folder.name}.old-{uuid.uuid4().hex[:6]}")
+    if folder.exists():
+        folder.rename(old)
+    staging.rename(folder)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def _read_pages(root: Path) -> dict[str, _PageText]:
@@ -173,17 +196,70 @@ class _LinkRow:
     crawl_id: str
 
 
+@dataclass(slots=True)
+class _LinkTally:
+    """What later stages need from the link findings, gathered while they stream to disk."""
+
+    report_rows: int
+    links: int = 0
+    related: int = 0
+    offtopic: int = 0
+    categories: Counter[str] = field(default_factory=Counter)
+    #: source url → [related links, risky, off-topic, categories]
+    per_page: dict[str, tuple[int, int, int, Counter[str]]] = field(default_factory=dict)
+    #: Distinct related-link anchors, in first-seen order (candidates for title duplicates).
+    anchors: dict[str, None] = field(default_factory=dict)
+    #: The highest-scoring risky related links, for the report (a bounded heap).
+    top_risky: list[tuple[float, int, dict[str, Any]]] = field(default_factory=list)
+
+    def add(self, rows: list[_LinkRow]) -> None:
+        """Count one batch of link findings."""
+        self.links += len(rows)
+        for row in rows:
+            if row.block != "related":
+                continue
+            self.related += 1
+            self.categories[row.category] += 1
+            self.offtopic += row.offtopic
+            self.anchors.setdefault(row.anchor_text, None)
+            n, risky, off, cats = self.per_page.get(row.source_url) or (0, 0, 0, Counter())
+            cats[row.category] += 1
+            is_risky = row.category != NONE
+            self.per_page[row.source_url] = (n + 1, risky + is_risky, off + row.offtopic, cats)
+            if is_risky:
+                item = (row.score, self.links, _row_dict(row))
+                if len(self.top_risky) < self.report_rows:
+                    heapq.heappush(self.top_risky, item)
+                elif item[0] > self.top_risky[0][0]:
+                    heapq.heapreplace(self.top_risky, item)
+
+    def risky_table(self) -> pa.Table:
+        """The kept risky links, highest score first."""
+        rows = [r for _, _, r in sorted(self.top_risky, key=lambda t: (-t[0], t[1]))]
+        return pa.Table.from_pylist(rows, schema=LINK_FINDINGS) if rows else _EMPTY_LINKS
+
+
+_EMPTY_LINKS = LINK_FINDINGS.empty_table()
+
+
+def _row_dict(row: _LinkRow) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in LINK_FINDINGS.names}
+
+
 def _link_findings(
     root: Path,
+    out: Path,
     pages: dict[str, _PageText],
     lexicon: Lexicon,
     model: TopicModel,
     config: AuditConfig,
-) -> pa.Table:
+) -> _LinkTally:
+    """Classify and score every link, writing link_findings part by part; return the tally."""
+    tally = _LinkTally(config.report_rows)
+    # Farms repeat the same anchor → target pairs on every page: classify each pair once.
     verdicts: dict[tuple[str, str | None], SpamVerdict] = {}
-    parts: list[pa.Table] = []
     columns = ["source_url", "target_url", "anchor_text", "block", "position", "internal"]
-    for batch in iter_batches(root, "links", columns, batch_size=65_536):
+    for number, batch in enumerate(iter_batches(root, "links", columns, batch_size=65_536)):
         rows: list[_LinkRow] = []
         by_source: dict[str, list[int]] = {}
         values = list(zip(*(c.to_pylist() for c in batch.columns), strict=True))
@@ -214,8 +290,14 @@ def _link_findings(
                 )
             )
         _score_relatedness(rows, by_source, pages, model, config.offtopic)
-        parts.append(records_to_table(rows, LINK_FINDINGS) if rows else LINK_FINDINGS.empty_table())
-    return pa.concat_tables(parts) if parts else LINK_FINDINGS.empty_table()
+        tally.add(rows)
+        write_table_atomic(
+            records_to_table(rows, LINK_FINDINGS),
+            out / "link_findings" / f"part-{number:05d}.parquet",
+        )
+    if tally.links == 0:
+        write_table_atomic(_EMPTY_LINKS, out / "link_findings" / "part-00000.parquet")
+    return tally
 
 
 def _score_relatedness(
@@ -264,22 +346,12 @@ class _PageRow:
 
 def _page_findings(
     pages: dict[str, _PageText],
-    links: pa.Table,
+    tally: _LinkTally,
     degrees: dict[str, tuple[int, int, int]],
     lexicon: Lexicon,
     config: AuditConfig,
 ) -> pa.Table:
-    related = links.filter(pa.compute.equal(links.column("block"), "related"))
-    per_page: dict[str, tuple[int, int, int, Counter[str]]] = {}
-    for source, category, offtopic in zip(
-        related.column("source_url").to_pylist(),
-        related.column("category").to_pylist(),
-        related.column("offtopic").to_pylist(),
-        strict=True,
-    ):
-        n, risky, off, cats = per_page.get(source) or (0, 0, 0, Counter())
-        cats[category] += 1
-        per_page[source] = (n + 1, risky + (category != NONE), off + bool(offtopic), cats)
+    per_page = tally.per_page
     rows = []
     for url, (out_links, in_links, in_related) in degrees.items():
         page = pages[url]
@@ -323,13 +395,12 @@ class _DupRow:
     threshold: float
 
 
-def _duplicates(pages: dict[str, _PageText], links: pa.Table, config: DedupConfig) -> pa.Table:
+def _duplicates(pages: dict[str, _PageText], tally: _LinkTally, config: DedupConfig) -> pa.Table:
     # Members: every page (by its requested URL), plus related-link titles seen only as anchors.
     page_items = [(url, p) for url, p in pages.items() if p.primary]
     titles: list[tuple[str, str | None]] = [(p.title, url) for url, p in page_items if p.title]
     known = {t for t, _ in titles}
-    related = links.filter(pa.compute.equal(links.column("block"), "related"))
-    for anchor in dict.fromkeys(related.column("anchor_text").to_pylist()):
+    for anchor in tally.anchors:
         if anchor and anchor not in known:
             titles.append((anchor, None))
             known.add(anchor)
@@ -372,41 +443,40 @@ def _cluster_rows(
 def _summary(
     root: Path,
     crawl_id: str,
-    links: pa.Table,
+    tally: _LinkTally,
     pages: pa.Table,
     duplicates: pa.Table,
     targets: pa.Table,
 ) -> AuditSummary:
-    related = links.filter(pa.compute.equal(links.column("block"), "related"))
-    categories = Counter(related.column("category").to_pylist())
-    n_related = related.num_rows
-    risky = n_related - categories.get(NONE, 0)
-    offtopic = sum(1 for v in related.column("offtopic").to_pylist() if v)
-    dup = duplicates.to_pylist()
-    broken = [
-        t
-        for t in targets.to_pylist()
-        if t["internal"] and (not t["crawled"]) and t["redirected_to"] is None
-    ]
+    related = tally.related
+    dup = duplicates.select(["field", "cluster_id"]).to_pylist()
+    broken = targets.filter(
+        pa.compute.and_(
+            pa.compute.and_(
+                targets.column("internal"), pa.compute.invert(targets.column("crawled"))
+            ),
+            pa.compute.is_null(targets.column("redirected_to")),
+        )
+    )
     return AuditSummary(
         dataset=root.name,
         crawl_id=crawl_id,
         generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         pages=pages.num_rows,
-        links=links.num_rows,
-        related_links=n_related,
-        spam_share=risky / n_related if n_related else 0.0,
-        offtopic_share=offtopic / n_related if n_related else 0.0,
+        links=tally.links,
+        related_links=related,
+        spam_share=(related - tally.categories.get(NONE, 0)) / related if related else 0.0,
+        offtopic_share=tally.offtopic / related if related else 0.0,
         risky_pages=sum(1 for v in pages.column("mostly_risky").to_pylist() if v),
         title_clusters=len({r["cluster_id"] for r in dup if r["field"] == "title"}),
         body_clusters=len({r["cluster_id"] for r in dup if r["field"] == "body"}),
-        broken_targets=len(broken),
-        categories=dict(categories),
+        broken_targets=broken.num_rows,
+        categories=dict(tally.categories),
     )
 
 
 def _report_sections(
-    tables: dict[str, pa.Table], limit: int
+    tally: _LinkTally, tables: dict[str, pa.Table], limit: int
 ) -> tuple[ReportTable, list[ReportSection]]:
     pages = tables["page_findings"]
     worst = ReportTable.from_arrow(
@@ -416,14 +486,7 @@ def _report_sections(
         limit=20,
         source="page_findings",
     )
-    links = tables["link_findings"]
-    risky = links.filter(
-        pa.compute.and_(
-            pa.compute.not_equal(links.column("category"), NONE),
-            pa.compute.equal(links.column("block"), "related"),
-        )
-    )
-    risky = risky.sort_by([("score", "descending"), ("source_url", "ascending")])
+    risky = tally.risky_table()
     targets = tables["link_targets"]
     broken = targets.filter(
         pa.compute.and_(targets.column("internal"), pa.compute.invert(targets.column("crawled")))
@@ -568,5 +631,10 @@ def failed_conditions(summary: AuditSummary, conditions: list[tuple[str, str, fl
 
 
 def read_findings(root: Path, table: str) -> pa.Table:
-    """An audit table of the dataset at `root`, checked against its contract."""
-    return read_part(root / AUDIT_DIR / table / "part-0.parquet", AUDIT_TABLES[table])
+    """An audit table of the dataset at `root`, each part checked against its contract."""
+    schema = AUDIT_TABLES[table]
+    folder = root / AUDIT_DIR / table
+    parts = sorted(folder.glob("part-*.parquet"))
+    if not parts:
+        raise AuditError(f"{folder}: no findings; run `farmaudit audit {root}` first")
+    return pa.concat_tables([read_part(p, schema) for p in parts])
