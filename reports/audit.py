@@ -214,8 +214,8 @@ class _LinkTally:
 
     def add(self, rows: list[_LinkRow]) -> None:
         """Count one batch of link findings."""
-        self.links += len(rows)
         for row in rows:
+            self.links += 1  # also the heap's tie-breaker: first seen wins
             if row.block != "related":
                 continue
             self.related += 1
