@@ -1,14 +1,17 @@
 """Scrapy item pipeline: the only module of `pipelines` that knows Scrapy.
 
-A thin adapter: each `RawPage` the spider yields is recorded (raw + fetches), extracted with the
-pure `pipelines.extract.extract`, and queued for the `DatasetWriter`, which commits a batch
-across all tables every FARMAUDIT_BATCH_PAGES pages or FARMAUDIT_BATCH_SECONDS seconds.
+A thin adapter: each page the spider yields (`FetchedPage`) is recorded (raw + fetches),
+extracted with the pure `pipelines.extract.extract`, and queued for the `DatasetWriter`, which
+commits a batch across all tables every FARMAUDIT_BATCH_PAGES pages or FARMAUDIT_BATCH_SECONDS
+seconds. All rows of one page go into one batch, so after a kill the tables agree on it; a
+stop (SIGINT, SIGTERM) commits what is queued before the crawl ends.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
@@ -30,6 +33,14 @@ logger = logging.getLogger(__name__)
 
 class ConfigError(FarmauditError):
     """A required setting is missing or invalid; the message names it."""
+
+
+@dataclass(frozen=True, slots=True)
+class FetchedPage:
+    """A fetched HTML page as the spider hands it over: its raw row and the retries it took."""
+
+    raw: RawPage
+    retries: int = 0
 
 
 class DatasetPipeline:
@@ -72,8 +83,9 @@ class DatasetPipeline:
         if isinstance(item, FetchRecord):
             self.writer.add("fetches", [item])
             stats.inc_value(f"farmaudit/fetch_errors/{item.error}")
-        elif isinstance(item, RawPage):
-            self._add_page(item)
+        elif isinstance(item, (FetchedPage, RawPage)):
+            page = item if isinstance(item, FetchedPage) else FetchedPage(item)
+            self._add_page(page.raw, page.retries)
             self._pages_in_batch += 1
         else:
             return item
@@ -84,11 +96,11 @@ class DatasetPipeline:
             self._commit()
         return item
 
-    def _add_page(self, raw: RawPage) -> None:
+    def _add_page(self, raw: RawPage, retries: int) -> None:
         stats = self.crawler.stats
         assert stats is not None
         self.writer.add("raw", [raw])
-        self.writer.add("fetches", [fetch_row(raw)])
+        self.writer.add("fetches", [fetch_row(raw, retries)])
         try:
             result = extract(raw)
         except Exception:
@@ -125,7 +137,7 @@ class DatasetPipeline:
         write_manifest(self.output, manifest)
 
 
-def fetch_row(raw: RawPage) -> FetchRecord:
+def fetch_row(raw: RawPage, retries: int = 0) -> FetchRecord:
     """The fetches row of a successful fetch."""
     return FetchRecord(
         url=raw.url,
@@ -138,4 +150,5 @@ def fetch_row(raw: RawPage) -> FetchRecord:
         referrer=raw.referrer,
         fetched_at=raw.fetched_at,
         crawl_id=raw.crawl_id,
+        retries=retries,
     )

@@ -6,6 +6,9 @@ datasets/<name>/
   _commits/         one marker per committed batch (see pipelines.parquet)
   raw/ pages/ steps/ links/ fetches/   folders of part-*.parquet
 ```
+
+Readers skip nothing silently: a table folder holds part files only (hidden names are parts not
+yet committed), and a part named by a commit marker must be there with its row count.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import json
 import shutil
 import uuid
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,8 +26,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipelines.errors import FarmauditError
-from pipelines.parquet import COMMITS_DIR, ContractError, recover, write_json_atomic
+from pipelines.parquet import (
+    COMMITS_DIR,
+    ContractError,
+    hidden_name,
+    read_markers,
+    recover,
+    write_json_atomic,
+)
 from pipelines.schema import CRAWL_TABLES, SCHEMA_VERSION
+from pipelines.urls import crawl_key
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -32,6 +44,11 @@ if TYPE_CHECKING:
 
 MANIFEST = "crawl.json"
 DATASETS_ROOT = Path("datasets")
+#: Tables only ever appended to by a crawl: every part a marker names must stay. (pages, steps
+#: and links are rebuilt by re-extraction, which swaps in parts of its own.)
+JOURNAL_TABLES = ("raw", "fetches")
+#: Fetch errors whose final_url was not fetched in that row (a redirect target left alone).
+_UNFETCHED_TARGET = frozenset({"duplicate", "off_scope"})
 
 
 class DatasetError(FarmauditError):
@@ -54,6 +71,7 @@ class CrawlManifest:
     status: str = "running"
     finished_at: str | None = None
     runs: int = 1
+    max_pages_per_host: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def same_request(self, other: CrawlManifest) -> bool:
@@ -64,6 +82,7 @@ class CrawlManifest:
             and sorted(self.allowed_hosts) == sorted(other.allowed_hosts)
             and self.max_depth == other.max_depth
             and self.max_pages == other.max_pages
+            and self.max_pages_per_host == other.max_pages_per_host
         )
 
     def describe(self) -> str:
@@ -154,23 +173,56 @@ def _remove_dataset(root: Path) -> None:
 
 
 def part_files(root: Path, table: str) -> list[Path]:
-    """The finished part files of `table`, in name order (hidden temporaries excluded)."""
+    """The committed part files of `table`, in name order.
+
+    Hidden files are parts not committed yet and are skipped, except those a commit marker
+    names (a kill between marker and rename): they are committed, so they are returned. Names
+    starting with '_' are metadata, as for pyarrow. Any other file that is not Parquet raises
+    DatasetError naming it, rather than being skipped.
+    """
     folder = root / table
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.glob("*.parquet") if not p.name.startswith((".", "_")))
+    parts: list[Path] = []
+    hidden = False
+    for path in folder.iterdir():
+        if path.name.startswith("."):
+            hidden = True
+        elif path.name.startswith("_"):
+            continue
+        elif path.suffix == ".parquet" and path.is_file():
+            parts.append(path)
+        else:
+            raise DatasetError(
+                f"{path}: not a part file; the {table}/ folder of a dataset holds only "
+                "*.parquet parts (move the file elsewhere)"
+            )
+    if hidden:  # only after a kill: look for committed batches not yet renamed
+        for marker in read_markers(root):
+            if table in marker.parts:
+                stem = marker.parts[table][0]
+                pending = folder / hidden_name(stem)
+                if not (folder / stem).exists() and pending.exists():
+                    parts.append(pending)
+    return sorted(parts, key=lambda p: p.name.lstrip("."))
 
 
 def read_part(path: Path, schema: pa.Schema, columns: list[str] | None = None) -> pa.Table:
     """Read one part file, failing with the file's name when it does not fit `schema`."""
-    try:
-        file_schema = pq.read_schema(path)
-    except (pa.ArrowInvalid, OSError) as err:
-        raise ContractError(f"{path}: unreadable Parquet file ({err})") from err
+    file_schema = read_part_schema(path)
     _check_schema(path, file_schema, schema)
     try:
         return pq.read_table(path, columns=columns, schema=schema)
-    except (pa.ArrowInvalid, OSError) as err:
+    except (pa.ArrowException, OSError) as err:
+        raise ContractError(f"{path}: unreadable Parquet file ({err})") from err
+
+
+def read_part_schema(path: Path) -> pa.Schema:
+    """The schema in a part's footer; ContractError naming the file when it is unreadable or
+    cut short (a truncated file has no footer)."""
+    try:
+        return pq.read_schema(path)
+    except (pa.ArrowException, OSError) as err:
         raise ContractError(f"{path}: unreadable Parquet file ({err})") from err
 
 
@@ -187,7 +239,8 @@ def _check_schema(path: Path, found: pa.Schema, contract: pa.Schema) -> None:
         raise ContractError(
             f"{path}: {name!r} table written by schema version "
             f"{found_meta.get(b'version', b'?').decode()}, this farmaudit reads version "
-            f"{meta.get(b'version', b'?').decode()}; re-extract or re-crawl it"
+            f"{meta.get(b'version', b'?').decode()}; re-crawl it, or read it with the farmaudit "
+            "that wrote it"
         )
     for want in contract:
         idx = found.get_field_index(want.name)
@@ -244,39 +297,113 @@ def load(name: str | Path, table: str) -> pd.DataFrame:
 
 @dataclass(frozen=True, slots=True)
 class ResumeState:
-    """What a resumed crawl must not fetch again and where it should go on from."""
+    """What a resumed crawl must not fetch again, what it already spent, where it goes on."""
 
-    done: frozenset[str]
-    frontier: list[tuple[str, int, str | None]]  # (url, depth, referrer)
+    done: frozenset[str]  # crawl keys with a row, and final URLs those rows fetched
+    tried: list[str]  # the URL of every row but traps: what counted against the page budgets
+    frontier: list[tuple[str, int, str | None]]  # (url, depth, referrer), shallowest first
 
 
 def resume_state(root: Path) -> ResumeState:
     """Derive the crawl state from committed parts: the dataset is the journal.
 
-    Done = every URL (asked or redirected to) with a fetch row, success or failure.
-    Frontier = link targets of fetched pages that are not done, at their source's depth + 1.
-    Scope and depth limits are applied by the caller.
+    Done = every URL with a fetch row (success, failure, robots or trap) and every final URL
+    a row fetched. Frontier = link targets of fetched pages that are not done, at their
+    source's depth + 1, plus redirect targets a row left to another row that never committed.
+    All URLs are compared by crawl key. Scope and depth limits are applied by the caller.
     """
     done: set[str] = set()
-    for batch in iter_batches(root, "fetches", ["url", "final_url"]):
-        for column in batch.columns:
-            done.update(url for url in column.to_pylist() if url)
+    tried: list[str] = []
+    targets: dict[str, tuple[int, str | None]] = {}
+    columns = ["url", "final_url", "error", "depth", "referrer"]
+    for batch in iter_batches(root, "fetches", columns):
+        for url, final_url, error, depth, referrer in zip(
+            *(c.to_pylist() for c in batch.columns), strict=True
+        ):
+            done.add(crawl_key(url))
+            if error != "trap":
+                tried.append(url)
+            if final_url is None:
+                continue
+            if error in _UNFETCHED_TARGET:
+                targets.setdefault(crawl_key(final_url), (depth, referrer))
+            else:
+                done.add(crawl_key(final_url))
     depth_of: dict[str, int] = {}
     for batch in iter_batches(root, "raw", ["url", "final_url", "depth"]):
         for url, final_url, depth in zip(*(c.to_pylist() for c in batch.columns), strict=True):
             depth_of[url] = depth
             depth_of.setdefault(final_url, depth)
-    frontier: dict[str, tuple[int, str]] = {}
+    frontier: dict[str, tuple[int, str | None]] = {
+        url: where for url, where in targets.items() if url not in done
+    }
     for batch in iter_batches(root, "links", ["source_url", "target_url"]):
         for source, target in zip(*(c.to_pylist() for c in batch.columns), strict=True):
-            if target is None or target in done:
+            if target is None:
+                continue
+            key = crawl_key(target)
+            if key in done:
                 continue
             depth = depth_of.get(source, 0) + 1
-            if target not in frontier or depth < frontier[target][0]:
-                frontier[target] = (depth, source)
-    return ResumeState(
-        frozenset(done), [(url, d, src) for url, (d, src) in sorted(frontier.items())]
-    )
+            if key not in frontier or depth < frontier[key][0]:
+                frontier[key] = (depth, source)
+    ordered = sorted((d, url, src) for url, (d, src) in frontier.items())
+    return ResumeState(frozenset(done), tried, [(url, d, src) for d, url, src in ordered])
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetCheck:
+    """What `verify_dataset` found: part files and rows per table."""
+
+    parts: dict[str, int]
+    rows: dict[str, int]
+
+
+def verify_dataset(root: Path) -> DatasetCheck:
+    """Check every part of the dataset at `root` without changing anything.
+
+    Each part's footer must read and fit the contract (a truncated part has no footer), and
+    every journal part a commit marker names must exist with the rows the marker recorded.
+    Raises ContractError or DatasetError naming the file.
+    """
+    require_dataset(root)
+    parts: dict[str, int] = {}
+    rows: dict[str, int] = {}
+    for table, schema in CRAWL_TABLES.items():
+        files = part_files(root, table)
+        parts[table] = len(files)
+        rows[table] = 0
+        for path in files:
+            _check_schema(path, read_part_schema(path), schema)
+            try:
+                rows[table] += pq.read_metadata(path).num_rows
+            except (pa.ArrowException, OSError) as err:
+                raise ContractError(f"{path}: unreadable Parquet file ({err})") from err
+    for marker in read_markers(root):
+        for table, (stem, count) in marker.parts.items():
+            if table not in JOURNAL_TABLES:
+                continue
+            path = root / table / stem
+            if not path.exists() and (root / table / hidden_name(stem)).exists():
+                path = root / table / hidden_name(stem)
+            if not path.exists():
+                raise ContractError(
+                    f"{path}: missing, but {marker.path} records it as committed with {count} rows"
+                )
+            found = pq.read_metadata(path).num_rows
+            if found != count:
+                raise ContractError(
+                    f"{path}: {found} rows, but {marker.path} records {count} as committed"
+                )
+    return DatasetCheck(parts, rows)
+
+
+def fetch_outcomes(root: Path) -> Counter[str]:
+    """Rows of the dataset's fetches table by outcome: 'ok' or the error kind."""
+    outcomes: Counter[str] = Counter()
+    for batch in iter_batches(root, "fetches", ["error"]):
+        outcomes.update(error or "ok" for error in batch.column(0).to_pylist())
+    return outcomes
 
 
 def commit_count(root: Path) -> int:

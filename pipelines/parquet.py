@@ -196,19 +196,46 @@ def _last_seq(root: Path, writer_id: str) -> int:
     return max(seqs, default=0)
 
 
+@dataclass(frozen=True, slots=True)
+class CommitMarker:
+    """One `_commits/*.json` marker: the parts its batch committed, table → (name, rows)."""
+
+    path: Path
+    parts: dict[str, tuple[str, int]]
+
+
+def read_markers(root: Path) -> list[CommitMarker]:
+    """Every commit marker of the dataset at `root`, in name order; ContractError naming a
+    marker that cannot be read."""
+    commits = root / COMMITS_DIR
+    if not commits.is_dir():
+        return []
+    markers = []
+    for path in sorted(commits.glob("*.json")):
+        try:
+            data = json.loads(path.read_text("utf-8"))
+            parts = {table: (str(stem), int(rows)) for table, (stem, rows) in data["parts"].items()}
+        except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as err:
+            raise ContractError(f"{path}: unreadable commit marker ({err!r})") from err
+        markers.append(CommitMarker(path, parts))
+    return markers
+
+
+def hidden_name(stem: str) -> str:
+    """The temporary name a part is written under before its batch is committed."""
+    return f".{stem}{_TMP_SUFFIX}"
+
+
 def recover(root: Path) -> tuple[int, int]:
     """Finish marked batches and drop unmarked leftovers; return (parts finished, parts dropped)."""
     finished = dropped = 0
     marked: set[tuple[str, str]] = set()
-    commits = root / COMMITS_DIR
-    if commits.is_dir():
-        for marker in sorted(commits.glob("*.json")):
-            parts = json.loads(marker.read_text("utf-8"))["parts"]
-            for table, (stem, _) in parts.items():
-                marked.add((table, stem))
-                if (root / table / f".{stem}{_TMP_SUFFIX}").exists():
-                    finished += 1
-            _finish_renames(root, parts)
+    for marker in read_markers(root):
+        for table, (stem, _) in marker.parts.items():
+            marked.add((table, stem))
+            if (root / table / hidden_name(stem)).exists():
+                finished += 1
+        _finish_renames(root, marker.parts)
     for table in CRAWL_TABLES:
         for tmp in (root / table).glob(f".*{_TMP_SUFFIX}"):
             stem = tmp.name[1 : -len(_TMP_SUFFIX)]
@@ -216,6 +243,13 @@ def recover(root: Path) -> tuple[int, int]:
                 with contextlib.suppress(FileNotFoundError):
                     tmp.unlink()
                 dropped += 1
+    # Half-written markers and manifests of a killed writer: the rename never happened.
+    for leftover in [
+        *(root / COMMITS_DIR).glob(f".*{_TMP_SUFFIX}"),
+        *root.glob(f".*{_TMP_SUFFIX}"),
+    ]:
+        with contextlib.suppress(FileNotFoundError):
+            leftover.unlink()
     return finished, dropped
 
 

@@ -93,3 +93,5 @@ class FetchRecord:
     referrer: str | None
     fetched_at: datetime
     crawl_id: str
+    # Last, with a default, so that rows built positionally before it existed stay valid.
+    retries: int = 0

@@ -151,16 +151,25 @@ LINKS = _schema(
 
 FETCHES = _schema(
     "fetches",
-    "One row per fetch attempt that ended, failures included.",
+    "One row per URL the crawl tried, failures and refusals (robots, trap) included; its "
+    "retries and redirects are part of that row. A URL has at most one row.",
     [
         _field("url", pa.string(), "URL requested."),
-        _field("final_url", pa.string(), "URL after redirects.", nullable=True),
+        _field(
+            "final_url",
+            pa.string(),
+            "URL after redirects (for off_scope and duplicate: the redirect target, not "
+            "fetched); null when no response came.",
+            nullable=True,
+        ),
         _field("status", pa.int32(), "HTTP status; null when no response came.", nullable=True),
         _field(
             "error",
             pa.string(),
-            "Why the fetch failed (timeout, dns, refused, reset, http_<code>, ...); null on "
-            "success.",
+            "Why no page came of the fetch: timeout, reset, truncated, refused, dns, too_large, "
+            "decode_error, not_html, robots, trap, off_scope (a redirect off the crawl's hosts), "
+            "duplicate (a redirect to a URL fetched under another row), redirect_loop, "
+            "too_many_redirects, http_<code>; null on success.",
             nullable=True,
         ),
         _field("bytes", pa.int64(), "Body bytes received."),
@@ -169,6 +178,7 @@ FETCHES = _schema(
         _field("referrer", pa.string(), "Page whose link led here.", nullable=True),
         _field("fetched_at", _TS, "When the attempt ended (UTC)."),
         _field("crawl_id", pa.string(), "Crawl that made the attempt."),
+        _field("retries", pa.int32(), "Retries before this outcome (0: the first try ended it)."),
     ],
 )
 

@@ -6,7 +6,9 @@ joins all agree.
 
 from __future__ import annotations
 
-from urllib.parse import urljoin, urlsplit, urlunsplit
+import re
+from collections import Counter
+from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import safe_url_string
 
@@ -58,3 +60,117 @@ def validate_start_url(url: str) -> str:
             f"{url!r} is not an absolute http(s) URL (expected e.g. https://example.org/)"
         )
     return normalized
+
+
+# --- what the crawler counts as one page ---------------------------------------------------
+
+#: Query parameters that only say where a click came from; the page is the same without them.
+TRACKING_PARAMS = frozenset(
+    {"gclid", "fbclid", "msclkid", "yclid", "dclid", "gbraid", "wbraid", "igshid", "spm"}
+    | {"mc_cid", "mc_eid", "_hsenc", "_hsmi"}
+)
+TRACKING_PREFIXES = ("utm_",)
+#: Session-id parameters: a new value per visit gives every page endless URLs.
+SESSION_PARAMS = frozenset({"jsessionid", "phpsessid", "sessionid", "session_id", "cfid"})
+SESSION_PREFIXES = ("aspsessionid",)
+#: Short generic names that are session ids only when the value looks like a token.
+TOKEN_SESSION_PARAMS = frozenset({"sid"})
+_SESSION_TOKEN = re.compile(
+    r"[0-9a-f]{16,}|(?=[\w-]*\d)(?=[\w-]*[a-z])[\w-]{20,}", re.IGNORECASE | re.ASCII
+)
+_PATH_SESSION = re.compile(r";jsessionid=[^/?#]*", re.IGNORECASE)
+
+
+def crawl_key(url: str) -> str:
+    """The URL the crawler requests and dedupes by: `url` without tracking and session ids.
+
+    `url` is a `normalize_url` result. Tracking parameters (utm_*, gclid, spm, ...) and
+    session ids (jsessionid, PHPSESSID, sid=<token>, ...) are dropped, other parameters keep
+    their order and encoding. Trailing slashes are kept: `/a` and `/a/` may be different
+    resources, and servers that treat them alike redirect one to the other.
+    """
+    parts = urlsplit(url)
+    path = _PATH_SESSION.sub("", parts.path) if ";" in parts.path else parts.path
+    query = parts.query
+    if query:
+        query = "&".join(pair for pair in query.split("&") if pair and not _volatile_param(pair))
+    if path == parts.path and query == parts.query:
+        return url
+    return urlunsplit((parts.scheme, parts.netloc, path, query, ""))
+
+
+def _volatile_param(pair: str) -> bool:
+    name, _, value = pair.partition("=")
+    name = unquote(name).lower()
+    return (
+        name in TRACKING_PARAMS
+        or name in SESSION_PARAMS
+        or name.startswith(TRACKING_PREFIXES + SESSION_PREFIXES)
+        or (name in TOKEN_SESSION_PARAMS and _SESSION_TOKEN.fullmatch(unquote(value)) is not None)
+    )
+
+
+# --- crawler traps ---------------------------------------------------------------------------
+
+#: Limits past which a URL is taken for a machine-made trap rather than a page.
+MAX_PATH_SEGMENTS = 16
+MAX_URL_LENGTH = 1000
+MAX_QUERY_PARAMS = 12
+MAX_QUERY_LENGTH = 300
+MAX_PARAM_REPEATS = 2
+
+# Dates in paths need separators (2024-05-30, 2024/05/30): bare 8-digit path ids are common.
+_PATH_DATE = re.compile(
+    r"(?<!\d)(?:19|20)\d\d([-/_.])(?:0?[1-9]|1[0-2])(?:\1(?:0?[1-9]|[12]\d|3[01]))?(?!\d)"
+)
+_QUERY_DATE = re.compile(
+    r"(?<=[=&])(?:(?:19|20)\d\d[-/_.]?(?:0[1-9]|1[0-2])(?:[-/_.]?(?:0[1-9]|[12]\d|3[01]))?"
+    r"|(?<=year=)\d{4}|(?<=month=)\d{1,2}|(?<=day=)\d{1,2})(?=&|$)",
+    re.IGNORECASE,
+)
+
+
+def trap_reason(url: str) -> str | None:
+    """Why `url` looks like a crawler trap (repeating path, ever-growing query), or None.
+
+    Judged from the URL alone, so a resumed crawl judges it the same way.
+    """
+    if len(url) > MAX_URL_LENGTH:
+        return f"URL longer than {MAX_URL_LENGTH} characters"
+    parts = urlsplit(url)
+    segments = [s for s in parts.path.split("/") if s]
+    if len(segments) > MAX_PATH_SEGMENTS:
+        return f"path deeper than {MAX_PATH_SEGMENTS} segments"
+    counts = Counter(segments)
+    segment, times = counts.most_common(1)[0] if counts else ("", 0)
+    if times >= 3:
+        return f"path segment {segment!r} repeats {times} times"
+    for size in range(2, len(segments) // 2 + 1):
+        for start in range(len(segments) - 2 * size + 1):
+            run = segments[start : start + size]
+            if run == segments[start + size : start + 2 * size]:
+                return f"path segments {'/'.join(run)!r} repeat"
+    if parts.query:
+        if len(parts.query) > MAX_QUERY_LENGTH:
+            return f"query longer than {MAX_QUERY_LENGTH} characters"
+        pairs = [p for p in parts.query.split("&") if p]
+        if len(pairs) > MAX_QUERY_PARAMS:
+            return f"more than {MAX_QUERY_PARAMS} query parameters"
+        names = Counter(unquote(p.partition("=")[0]) for p in pairs)
+        name, times = names.most_common(1)[0]
+        if times > MAX_PARAM_REPEATS:
+            return f"query parameter {name!r} repeats {times} times"
+    return None
+
+
+def date_pattern(url: str) -> str | None:
+    """`url` with its dates replaced by '{date}' (a calendar's page shape), None if undated.
+
+    The crawler allows a budget of pages per shape: an endless calendar is one shape.
+    """
+    parts = urlsplit(url)
+    path = _PATH_DATE.sub("{date}", parts.path)
+    query = _QUERY_DATE.sub("{date}", parts.query) if parts.query else ""
+    if path == parts.path and query == parts.query:
+        return None
+    return urlunsplit((parts.scheme, parts.netloc, path, query, ""))

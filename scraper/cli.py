@@ -15,7 +15,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from pipelines.dataset import plan_output, read_table, require_dataset
+from pipelines.dataset import (
+    fetch_outcomes,
+    plan_output,
+    read_table,
+    verify_dataset,
+)
 from pipelines.errors import FarmauditError
 from scraper.targets import parse_url_lines, read_url_file
 
@@ -73,6 +78,19 @@ _crawl_options = [
         type=click.IntRange(min=0),
         default=0,
         help="Stop scheduling new pages after this many (0: no limit).",
+    ),
+    click.option(
+        "--max-pages-per-host",
+        type=click.IntRange(min=0),
+        default=0,
+        help="Stop scheduling new pages of one host after this many (0: no limit).",
+    ),
+    click.option(
+        "--set",
+        "settings",
+        multiple=True,
+        metavar="NAME=VALUE",
+        help="Scrapy or FARMAUDIT_ setting (repeatable), e.g. --set DOWNLOAD_TIMEOUT=10.",
     ),
     click.option(
         "--delay",
@@ -134,6 +152,8 @@ def crawl(
     allow_private: bool,
     max_depth: int,
     max_pages: int,
+    max_pages_per_host: int,
+    settings: tuple[str, ...],
     delay: float | None,
     concurrency: int | None,
     verbose: int,
@@ -161,19 +181,30 @@ def crawl(
         sitemaps=maps,
         max_depth=max_depth,
         max_pages=max_pages,
+        max_pages_per_host=max_pages_per_host,
         delay=delay,
         concurrency=concurrency,
         overwrite=overwrite,
         allow_private=allow_private,
         log_level=_log_level(verbose),
+        extra_settings=_parse_settings(settings),
     )
     _run_crawl(options)
+
+
+def _parse_settings(pairs: tuple[str, ...]) -> dict[str, str]:
+    values = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip() or name.strip() != name.strip().upper():
+            raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="--set")
+        values[name.strip()] = value.strip()
+    return values
 
 
 def _run_crawl(options: CrawlOptions) -> dict[str, Any]:
     """Check targets and output, crawl, print the summary; fail when nothing could be fetched."""
     from scraper.crawl import run_crawl
-    from scraper.extensions import error_counts
     from scraper.spiders.farm import crawl_request
 
     wanted = crawl_request(
@@ -181,25 +212,35 @@ def _run_crawl(options: CrawlOptions) -> dict[str, Any]:
         options.sitemaps,
         max_depth=options.max_depth,
         max_pages=options.max_pages,
+        max_pages_per_host=options.max_pages_per_host,
         allow_private=options.allow_private,
     )
     plan = plan_output(options.output, wanted, overwrite=options.overwrite)
     if plan == "finished":
         click.echo(f"{options.output}: this crawl has already finished; nothing to do.")
         return {}
+    if plan == "resume":
+        verify_dataset(options.output)  # a damaged part is named before anything is written
     click.echo(f"{'resuming' if plan == 'resume' else 'starting'} crawl into {options.output}")
     started = time.monotonic()
     stats = run_crawl(options)
     elapsed = time.monotonic() - started
     pages = int(stats.get("farmaudit/pages_extracted", 0))
     failures = stats.get("farmaudit/start_failures", [])
-    errors = error_counts(stats)
     click.echo(
         f"crawled {pages:,} pages in {elapsed:.1f} s; "
         f"{int(stats.get('farmaudit/rows_written', 0)):,} rows written to {options.output}"
     )
-    if errors:
-        click.echo("failed fetches: " + ", ".join(f"{k} {v}" for k, v in sorted(errors.items())))
+    outcomes = fetch_outcomes(options.output)
+    fetched = outcomes.pop("ok", 0)
+    kinds = ", ".join(f"{kind} {n:,}" for kind, n in sorted(outcomes.items()))
+    click.echo(
+        f"whole crawl: {fetched:,} pages fetched, {outcomes.total():,} URLs not"
+        + (f" ({kinds})" if kinds else "")
+    )
+    reason = stats.get("finish_reason", "finished")
+    if reason != "finished":
+        click.echo(f"crawl stopped ({reason}); run the same command again to resume it")
     if pages == 0 and failures:
         raise _Failure("no page could be fetched:\n  " + "\n  ".join(failures))
     return stats
@@ -284,7 +325,7 @@ def extract(dataset: Path) -> None:
     """
     from pipelines.reextract import reextract
 
-    require_dataset(dataset)
+    verify_dataset(dataset)  # a damaged part is named before anything is rewritten
     summary = reextract(dataset, progress=lambda n: click.echo(f"  {n:,} pages", err=True))
     click.echo(f"re-extracted {summary.pages:,} pages ({summary.failed} failed)")
     for change in summary.changes:

@@ -8,11 +8,14 @@ from typing import TYPE_CHECKING, Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from pipelines.errors import FarmauditError
 from scraper import settings as default_settings
 from scraper.spiders.farm import FarmSpider
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    from twisted.python.failure import Failure
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +27,7 @@ class CrawlOptions:
     sitemaps: list[str] = field(default_factory=list)
     max_depth: int = 5
     max_pages: int = 0
+    max_pages_per_host: int = 0
     delay: float | None = None
     concurrency: int | None = None
     autothrottle: bool = True
@@ -44,6 +48,7 @@ class CrawlOptions:
             "FARMAUDIT_ALLOW_PRIVATE": self.allow_private,
             "FARMAUDIT_MAX_DEPTH": self.max_depth,
             "FARMAUDIT_MAX_PAGES": self.max_pages,
+            "FARMAUDIT_MAX_PAGES_PER_HOST": self.max_pages_per_host,
             "FARMAUDIT_BATCH_PAGES": self.batch_pages,
             "FARMAUDIT_PROGRESS_INTERVAL": self.progress_interval,
             "FARMAUDIT_PROGRESS_TO_STDERR": True,
@@ -61,11 +66,23 @@ class CrawlOptions:
 
 
 def run_crawl(options: CrawlOptions) -> dict[str, Any]:
-    """Crawl until done (or stopped) and return the crawl's stats."""
+    """Crawl until done (or stopped) and return the crawl's stats.
+
+    A FarmauditError raised while the crawl starts (a damaged dataset found on resume, a bad
+    setting) is raised again here, instead of ending as a Scrapy log line.
+    """
     process = CrawlerProcess(options.settings())
     crawler = process.create_crawler(FarmSpider)
-    process.crawl(crawler, urls=" ".join(options.urls), sitemap=" ".join(options.sitemaps))
+    failures: list[Failure] = []
+    started = process.crawl(
+        crawler, urls=" ".join(options.urls), sitemap=" ".join(options.sitemaps)
+    )
+    started.addErrback(failures.append)
     process.start()
+    for failure in failures:
+        if isinstance(failure.value, FarmauditError):
+            raise failure.value
+        failure.raiseException()
     assert crawler.stats is not None
     stats: dict[str, Any] = crawler.stats.get_stats()
     return stats

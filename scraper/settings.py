@@ -32,13 +32,35 @@ AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 
 DOWNLOAD_TIMEOUT = 30
+# Also caps the decompressed size: a gzip bomb fails as too_large.
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 RETRY_TIMES = 2
+# A fetch that gives up is a fetches row and counted in the summary; no need to shout.
+RETRY_GIVE_UP_LOG_LEVEL = "INFO"
+REDIRECT_MAX_TIMES = 10
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 LOGSTATS_INTERVAL = 0  # the progress line below replaces Scrapy's per-minute log line
 
+# Breadth-first: requests carry priority -depth, and FIFO within a priority.
+SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
+SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
+# The spider dedupes by crawl key (and rebuilds that set from the dataset on resume); Scrapy's
+# fingerprint filter would also drop redirect hops and repeats without leaving a fetches row.
+DUPEFILTER_CLASS = "scrapy.dupefilters.BaseDupeFilter"
+
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "scraper.middlewares.FarmRobotsTxtMiddleware": 100,
+    # Retries that honour Retry-After on 429/503; redirects the spider may refuse.
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "scraper.middlewares.PoliteRetryMiddleware": 550,
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "scraper.middlewares.FarmMetaRefreshMiddleware": 580,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "scraper.middlewares.FarmRedirectMiddleware": 600,
+}
 ITEM_PIPELINES = {"pipelines.components.DatasetPipeline": 300}
 EXTENSIONS = {"scraper.extensions.ProgressLine": 500}
 
@@ -53,6 +75,15 @@ FARMAUDIT_ALLOW_PRIVATE = False
 FARMAUDIT_MAX_DEPTH = 5
 #: Stop scheduling new pages after this many (0: no limit).
 FARMAUDIT_MAX_PAGES = 0
+#: Stop scheduling new pages of one host after this many (0: no limit).
+FARMAUDIT_MAX_PAGES_PER_HOST = 0
+#: Pages allowed per calendar shape (URLs equal but for their dates; 0: no limit); past it
+#: a URL is recorded as a trap and not fetched.
+FARMAUDIT_TRAP_DATE_PAGES = 30
+#: Longest Retry-After (seconds) a 429/503 is waited for; a longer one gives up at once.
+FARMAUDIT_MAX_RETRY_AFTER = 60.0
+#: Backoff after a 429/503 without Retry-After: this many seconds, doubled per retry.
+FARMAUDIT_BACKOFF_SECONDS = 1.0
 #: Commit a batch of part files every N pages or S seconds, whichever comes first.
 FARMAUDIT_BATCH_PAGES = 200
 FARMAUDIT_BATCH_SECONDS = 30.0

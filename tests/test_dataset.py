@@ -7,19 +7,25 @@ import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+import pyarrow.parquet as pq
 import pytest
 
 from pipelines.dataset import (
     CrawlManifest,
     DatasetError,
+    fetch_outcomes,
     load,
+    part_files,
     prepare_output,
     read_manifest,
+    read_table,
     resume_state,
+    verify_dataset,
     write_manifest,
 )
-from pipelines.parquet import DatasetWriter
+from pipelines.parquet import ContractError, DatasetWriter
 from pipelines.records import FetchRecord, LinkRecord, RawPage
+from pipelines.schema import PAGES
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -88,8 +94,10 @@ def _raw(url: str, depth: int) -> RawPage:
     return RawPage(url, url, 200, {}, b"<html></html>", "utf-8", WHEN, depth, None, 1.0, "c1")
 
 
-def _fetch(url: str, error: str | None = None) -> FetchRecord:
-    return FetchRecord(url, url, 200, error, 10, 1.0, 0, None, WHEN, "c1")
+def _fetch(
+    url: str, error: str | None = None, final: str | None = None, depth: int = 0
+) -> FetchRecord:
+    return FetchRecord(url, final or url, 200, error, 10, 1.0, depth, None, WHEN, "c1")
 
 
 def _link(source: str, target: str | None) -> LinkRecord:
@@ -136,3 +144,132 @@ def test_load_reads_a_table_and_names_missing_datasets(tmp_path: Path) -> None:
         load(tmp_path, "link")
     with pytest.raises(DatasetError, match="no-such: no such dataset folder"):
         load(tmp_path / "no-such", "pages")
+
+
+def test_resume_state_compares_crawl_keys_and_keeps_unfetched_redirect_targets(
+    tmp_path: Path,
+) -> None:
+    writer = DatasetWriter(tmp_path, writer_id="w1")
+    writer.add("raw", [_raw("http://a.cn/", 0)])
+    writer.add(
+        "fetches",
+        [
+            _fetch("http://a.cn/"),
+            # Redirected to a URL claimed by a row that never committed (a kill): go there.
+            _fetch("http://a.cn/old", "duplicate", final="http://a.cn/new", depth=1),
+            # Redirected off the crawl's hosts: that target is never fetched.
+            _fetch("http://a.cn/away", "off_scope", final="http://b.cn/", depth=1),
+            _fetch("http://a.cn/cal?d=2099-01-01", "trap", depth=1),
+        ],
+    )
+    writer.add(
+        "links",
+        [
+            _link("http://a.cn/", "http://a.cn/?utm_source=feed"),  # the start URL: done
+            _link("http://a.cn/", "http://a.cn/next?spm=1.2&page=2"),
+        ],
+    )
+    writer.close()
+    state = resume_state(tmp_path)
+    assert "http://a.cn/new" not in state.done
+    assert state.frontier == [
+        ("http://a.cn/new", 1, None),
+        ("http://a.cn/next?page=2", 1, "http://a.cn/"),
+        ("http://b.cn/", 1, None),  # out of scope: the spider drops it
+    ]
+    # Traps were never requested, so they spend no page budget.
+    assert state.tried == ["http://a.cn/", "http://a.cn/old", "http://a.cn/away"]
+
+
+def test_max_pages_per_host_is_part_of_the_request(tmp_path: Path) -> None:
+    prepare_output(tmp_path, manifest(max_pages_per_host=50), overwrite=False)
+    with pytest.raises(DatasetError, match="already holds crawl c1"):
+        prepare_output(tmp_path, manifest(max_pages_per_host=60), overwrite=False)
+    # A manifest written before the field existed still reads.
+    data = json.loads((tmp_path / "crawl.json").read_text("utf-8"))
+    del data["max_pages_per_host"]
+    (tmp_path / "crawl.json").write_text(json.dumps(data), "utf-8")
+    assert read_manifest(tmp_path) == manifest()
+
+
+def _dataset(root: Path) -> Path:
+    write_manifest(root, manifest())
+    for n in (1, 2):
+        writer = DatasetWriter(root, writer_id=f"w{n}")
+        writer.add("raw", [_raw(f"http://a.cn/{n}", 0)])
+        writer.add("fetches", [_fetch(f"http://a.cn/{n}"), _fetch(f"http://a.cn/x{n}", "http_404")])
+        writer.close()
+    return root
+
+
+def _snapshot(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def test_verify_counts_parts_and_rows(tmp_path: Path) -> None:
+    check = verify_dataset(_dataset(tmp_path))
+    assert check.parts == {"raw": 2, "pages": 0, "steps": 0, "links": 0, "fetches": 2}
+    assert check.rows["fetches"] == 4
+    assert fetch_outcomes(tmp_path) == {"ok": 2, "http_404": 2}
+
+
+def test_a_truncated_part_is_named_and_nothing_changes(tmp_path: Path) -> None:
+    root = _dataset(tmp_path)
+    part = root / "fetches" / "part-w2-000001.parquet"
+    part.write_bytes(part.read_bytes()[:-100])
+    before = _snapshot(root)
+    with pytest.raises(ContractError, match=r"fetches/part-w2-000001\.parquet: unreadable Parquet"):
+        verify_dataset(root)
+    with pytest.raises(ContractError, match=r"part-w2-000001\.parquet: unreadable Parquet"):
+        resume_state(root)
+    assert _snapshot(root) == before
+
+
+def test_a_part_of_an_older_schema_version_is_named(tmp_path: Path) -> None:
+    root = _dataset(tmp_path)
+    old = PAGES.with_metadata({**PAGES.metadata, b"version": b"0"})
+    (root / "pages").mkdir()
+    pq.write_table(old.empty_table(), root / "pages" / "part-old-000001.parquet")
+    with pytest.raises(ContractError, match=r"part-old-000001\.parquet: 'pages' table written by "):
+        verify_dataset(root)
+
+
+def test_a_lost_committed_part_is_named(tmp_path: Path) -> None:
+    root = _dataset(tmp_path)
+    (root / "raw" / "part-w1-000001.parquet").unlink()
+    with pytest.raises(
+        ContractError, match=r"raw/part-w1-000001\.parquet: missing, but .*w1-000001"
+    ):
+        verify_dataset(root)
+
+
+def test_a_part_with_other_rows_than_committed_is_named(tmp_path: Path) -> None:
+    root = _dataset(tmp_path)
+    other = tmp_path / "other"
+    writer = DatasetWriter(other, writer_id="w1")
+    writer.add("fetches", [_fetch("http://a.cn/1")])
+    writer.close()
+    (other / "fetches" / "part-w1-000001.parquet").replace(
+        root / "fetches" / "part-w1-000001.parquet"
+    )
+    with pytest.raises(ContractError, match=r"part-w1-000001\.parquet: 1 rows, but .* records 2"):
+        verify_dataset(root)
+
+
+def test_readers_skip_nothing_silently(tmp_path: Path) -> None:
+    root = _dataset(tmp_path)
+    # A batch marked committed but not yet renamed (a kill in between) is read, not skipped.
+    (root / "raw" / "part-w2-000001.parquet").rename(root / "raw" / ".part-w2-000001.parquet.tmp")
+    assert [p.name for p in part_files(root, "raw")] == [
+        "part-w1-000001.parquet",
+        ".part-w2-000001.parquet.tmp",
+    ]
+    assert read_table(root, "raw").num_rows == 2
+    # Uncommitted leftovers and metadata files are not parts.
+    (root / "raw" / ".part-w3-000001.parquet.tmp").write_bytes(b"half")
+    (root / "raw" / "_SUCCESS").write_bytes(b"")
+    assert len(part_files(root, "raw")) == 2
+    # Anything else in a table folder is an error naming it.
+    (root / "raw" / "notes.txt").write_text("mine", "utf-8")
+    with pytest.raises(DatasetError, match=r"raw/notes\.txt: not a part file"):
+        read_table(root, "raw")

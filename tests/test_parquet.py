@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipelines.dataset import read_part, read_table
-from pipelines.parquet import COMMITS_DIR, ContractError, DatasetWriter, recover
+from pipelines.parquet import COMMITS_DIR, ContractError, DatasetWriter, read_markers, recover
 from pipelines.records import FetchRecord, LinkRecord, PageRecord
 from pipelines.schema import FETCHES, LINKS, PAGES
 
@@ -145,6 +145,29 @@ def test_recover_rolls_marked_batches_forward_and_drops_unmarked(tmp_path: Path)
     assert read_table(tmp_path, "links").num_rows == 1
 
 
+def test_recover_removes_half_written_markers_and_manifests(tmp_path: Path) -> None:
+    writer = DatasetWriter(tmp_path, writer_id="w1")
+    writer.add("pages", [page()])
+    writer.close()
+    (tmp_path / COMMITS_DIR / ".w1-000002.json.tmp").write_text('{"par', "utf-8")
+    (tmp_path / ".crawl.json.tmp").write_text("{", "utf-8")
+    recover(tmp_path)
+    assert [p.name for p in tmp_path.rglob("*.tmp")] == []
+    assert [m.path.name for m in read_markers(tmp_path)] == ["w1-000001.json"]
+
+
+def test_a_garbled_marker_is_named_and_nothing_is_touched(tmp_path: Path) -> None:
+    writer = DatasetWriter(tmp_path, writer_id="w1")
+    writer.add("pages", [page()])
+    writer.close()
+    orphan = tmp_path / "pages" / ".part-w1-000002.parquet.tmp"
+    orphan.write_bytes(b"half")
+    (tmp_path / COMMITS_DIR / "w1-000002.json").write_text('{"parts": {"pages": [', "utf-8")
+    with pytest.raises(ContractError, match=r"w1-000002\.json: unreadable commit marker"):
+        recover(tmp_path)
+    assert orphan.read_bytes() == b"half"  # nothing dropped on a guess
+
+
 def test_corrupt_and_foreign_parts_are_named(tmp_path: Path) -> None:
     bad = tmp_path / "part-x.parquet"
     bad.write_bytes(b"PAR1 this is not parquet")
@@ -179,6 +202,7 @@ fetch_rows = st.builds(
         min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
     ),
     crawl_id=st.text(max_size=10),
+    retries=st.integers(0, 10),
 )
 
 

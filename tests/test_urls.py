@@ -6,7 +6,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipelines.urls import normalize_url, validate_start_url
+from pipelines.urls import (
+    crawl_key,
+    date_pattern,
+    normalize_url,
+    trap_reason,
+    validate_start_url,
+)
 
 BASE = "http://Example.COM:80/dir/page.html"
 
@@ -51,3 +57,75 @@ def test_normalize_url_is_idempotent(scheme: str, host: str, tail: str) -> None:
     once = normalize_url(f"{scheme}://{host}/{tail}")
     assert once is not None
     assert normalize_url(once) == once
+
+
+@pytest.mark.parametrize(
+    ("url", "key"),
+    [
+        # tracking parameters go, the others keep their order and encoding
+        ("http://a.cn/p?utm_source=feed&id=3&spm=a2c4g.1&x=%E4", "http://a.cn/p?id=3&x=%E4"),
+        ("http://a.cn/p?UTM_Medium=rss", "http://a.cn/p"),
+        ("http://a.cn/p?gclid=1&fbclid=2", "http://a.cn/p"),
+        # session ids: by name, and a short generic name only when its value is a token
+        ("http://a.cn/p?PHPSESSID=abc&page=2", "http://a.cn/p?page=2"),
+        ("http://a.cn/p;jsessionid=0A1B2C?page=2", "http://a.cn/p?page=2"),
+        ("http://a.cn/p?sid=4f1c2a9b8e7d6c5b4a39", "http://a.cn/p"),
+        ("http://a.cn/list?sid=3", "http://a.cn/list?sid=3"),  # a section id, kept
+        # a trailing slash is another resource; servers redirect between the two
+        ("http://a.cn/dir", "http://a.cn/dir"),
+        ("http://a.cn/dir/", "http://a.cn/dir/"),
+        ("http://a.cn/p?q=&&a=1", "http://a.cn/p?q=&a=1"),
+    ],
+)
+def test_crawl_key(url: str, key: str) -> None:
+    assert crawl_key(url) == key
+
+
+@given(st.text(alphabet="abuts_m=&;%1jsessionidSIDPHP", max_size=40))
+def test_crawl_key_is_idempotent(tail: str) -> None:
+    url = normalize_url(f"http://a.cn/p?{tail}")
+    assert url is not None
+    assert crawl_key(crawl_key(url)) == crawl_key(url)
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://a.cn/article/000_4d2785fa8baf1d45.html", None),
+        ("http://a.cn/list/huishou/2.html?page=2&sort=new", None),
+        ("http://a.cn/a/a/", None),  # twice may be real
+        ("http://a.cn/a/x/a/y/a/", "path segment 'a' repeats 3 times"),
+        ("http://a.cn/t/a/b/a/b/", "path segments 'a/b' repeat"),
+        ("http://a.cn/" + "d/" * 5, "path segment 'd' repeats 5 times"),
+        ("http://a.cn/" + "/".join(f"s{i}" for i in range(17)), "path deeper than 16 segments"),
+        ("http://a.cn/s?o=a&o=a&o=a", "query parameter 'o' repeats 3 times"),
+        (
+            "http://a.cn/s?" + "&".join(f"f{i}=1" for i in range(13)),
+            "more than 12 query parameters",
+        ),
+        ("http://a.cn/s?q=" + "x" * 300, "query longer than 300 characters"),
+        ("http://a.cn/" + "x" * 1000, "URL longer than 1000 characters"),
+    ],
+)
+def test_trap_reason(url: str, reason: str | None) -> None:
+    assert trap_reason(url) == reason
+
+
+@pytest.mark.parametrize(
+    ("url", "pattern"),
+    [
+        ("http://a.cn/cal?date=2024-05-30", "http://a.cn/cal?date={date}"),
+        ("http://a.cn/cal?d=20240530&view=day", "http://a.cn/cal?d={date}&view=day"),
+        ("http://a.cn/cal?year=2024&month=5", "http://a.cn/cal?year={date}&month={date}"),
+        ("http://a.cn/archive/2024/05/30/", "http://a.cn/archive/{date}/"),
+        ("http://a.cn/2024-05/", "http://a.cn/{date}/"),
+        # an article id beside a date is its own shape: no calendar
+        ("http://a.cn/2024/05/30/123.html", "http://a.cn/{date}/123.html"),
+        # bare digits in a path are ids, not dates
+        ("http://a.cn/html/20240530.html", None),
+        ("http://a.cn/html/1203.html", None),
+        ("http://a.cn/article/4d2785fa8baf1d45.html", None),
+    ],
+)
+def test_date_pattern(url: str, pattern: str | None) -> None:
+    assert date_pattern(url) == pattern

@@ -3,13 +3,21 @@
     scrapy crawl farm -a urls=https://example.org/ -s FARMAUDIT_OUTPUT=datasets/example
     scrapy crawl farm -a urls_file=seeds.txt -a sitemap=https://example.org/sitemap.xml ...
 
+Every URL the crawl tries ends as one fetches row: a page, or a failure with its kind (see
+`pipelines.schema.FETCHES`). URLs are requested and deduplicated by their crawl key
+(`pipelines.urls.crawl_key`: no tracking or session parameters), and Scrapy's fingerprint
+dupefilter is off, since it would drop redirect hops and repeats without a row.
+
 Resume comes from the dataset itself: URLs with a fetch row are done, link targets of fetched
-pages that are not done form the frontier (see `pipelines.dataset.resume_state`).
+pages that are not done form the frontier, and the page budgets count the rows already there
+(see `pipelines.dataset.resume_state`).
 """
 
 from __future__ import annotations
 
 import logging
+import zlib
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
@@ -17,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Self
 import scrapy
 from scrapy.exceptions import (
     CannotResolveHostError,
+    DownloadCancelledError,
     DownloadConnectionRefusedError,
     DownloadFailedError,
     DownloadTimeoutError,
@@ -26,6 +35,7 @@ from scrapy.exceptions import (
 from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import Sitemap
+from twisted.internet.defer import CancelledError
 from twisted.internet.error import (
     ConnectError,
     ConnectionLost,
@@ -35,11 +45,21 @@ from twisted.internet.error import (
     TimeoutError,
 )
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
+from w3lib.encoding import html_to_unicode
 
-from pipelines.dataset import CrawlManifest, new_crawl_id, prepare_output, resume_state
+from pipelines.components import ConfigError, FetchedPage
+from pipelines.dataset import (
+    CrawlManifest,
+    ResumeState,
+    new_crawl_id,
+    plan_output,
+    prepare_output,
+    resume_state,
+)
 from pipelines.records import FetchRecord, RawPage
-from pipelines.urls import host_of, normalize_url
+from pipelines.urls import crawl_key, date_pattern, host_of, normalize_url, trap_reason
 from scraper.discover import base_href, iter_hrefs
+from scraper.middlewares import RedirectStopped
 from scraper.settings import FARMAUDIT_VERSION
 from scraper.targets import (
     TargetError,
@@ -53,6 +73,7 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
 
     from scrapy.crawler import Crawler
+    from scrapy.settings import BaseSettings
     from twisted.python.failure import Failure
 
 logger = logging.getLogger(__name__)
@@ -63,6 +84,8 @@ _ERROR_KINDS: tuple[tuple[type[BaseException], str], ...] = (
     (DownloadTimeoutError, "timeout"),
     (DownloadConnectionRefusedError, "refused"),
     (ResponseDataLossError, "truncated"),
+    (DownloadCancelledError, "too_large"),  # Content-Length over DOWNLOAD_MAXSIZE
+    (CancelledError, "too_large"),  # body grew past DOWNLOAD_MAXSIZE while streaming
     (DownloadFailedError, "reset"),
     (DNSLookupError, "dns"),
     (TimeoutError, "timeout"),
@@ -72,7 +95,27 @@ _ERROR_KINDS: tuple[tuple[type[BaseException], str], ...] = (
     (ResponseFailed, "reset"),
     (ResponseNeverReceived, "reset"),
     (ConnectError, "connect"),
+    # HttpCompressionMiddleware: a body that does not decompress as its Content-Encoding says.
+    (zlib.error, "decode_error"),
+    (EOFError, "decode_error"),
+    (OSError, "decode_error"),
 )
+
+#: Content types under which an HTML body is still taken for a page (mislabelled farms).
+_SNIFFED_TYPES = frozenset({"", "text/plain", "application/octet-stream", "binary/octet-stream"})
+#: File signatures that mark a body as binary whatever its Content-Type says.
+_BINARY_MAGIC = (
+    b"\x89PNG",
+    b"GIF8",
+    b"\xff\xd8\xff",
+    b"%PDF",
+    b"PK\x03\x04",
+    b"\x1f\x8b",
+    b"RIFF",
+    b"\x00\x00\x01\x00",
+)
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_HTML_STARTS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<meta", b"<title", b"<!--")
 
 
 def crawl_request(
@@ -82,6 +125,7 @@ def crawl_request(
     max_depth: int,
     max_pages: int,
     allow_private: bool,
+    max_pages_per_host: int = 0,
 ) -> CrawlManifest:
     """The manifest of a new crawl of `urls` and `sitemaps`, after checking every target."""
     if not urls and not sitemaps:
@@ -90,6 +134,8 @@ def crawl_request(
         raise TargetError(f"max depth {max_depth!r} must be 0 or more")
     if max_pages < 0:
         raise TargetError(f"max pages {max_pages!r} must be 0 (no limit) or more")
+    if max_pages_per_host < 0:
+        raise TargetError(f"max pages per host {max_pages_per_host!r} must be 0 (no limit) or more")
     if not allow_private:
         for url in urls + sitemaps:
             check_public(url)
@@ -102,11 +148,12 @@ def crawl_request(
         max_pages=max_pages or None,
         created_at=datetime.now(UTC).isoformat(),
         farmaudit_version=FARMAUDIT_VERSION,
+        max_pages_per_host=max_pages_per_host or None,
     )
 
 
 class FarmSpider(scrapy.Spider):
-    """Crawls the start sites' hosts breadth-first and yields a RawPage per HTML page."""
+    """Crawls the start sites' hosts breadth-first and yields a page or a fetch row per URL."""
 
     name = "farm"
 
@@ -123,9 +170,14 @@ class FarmSpider(scrapy.Spider):
         self._sitemap_arg = sitemap
         self.manifest: CrawlManifest
         self.already_finished = False
+        #: Crawl keys requested, recorded, or claimed by a redirect: never requested again.
         self._seen: set[str] = set()
+        # Page budgets: requests scheduled in all, per host and per calendar shape.
         self._scheduled = 0
-        self._start_urls: set[str] = set()
+        self._per_host: Counter[str] = Counter()
+        self._per_date_pattern: Counter[str] = Counter()
+        self._resume: ResumeState | None = None
+        self._date_pages = 0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -140,6 +192,8 @@ class FarmSpider(scrapy.Spider):
         output = settings.get("FARMAUDIT_OUTPUT")
         if not output:
             raise TargetError("FARMAUDIT_OUTPUT is not set: pass -s FARMAUDIT_OUTPUT=datasets/NAME")
+        _check_settings(settings)
+        self._date_pages = settings.getint("FARMAUDIT_TRAP_DATE_PAGES")
         urls = parse_url_lines(self._urls_arg.replace(",", " ").split(), "-a urls")
         if self._urls_file:
             urls += read_url_file(Path(self._urls_file))
@@ -149,16 +203,19 @@ class FarmSpider(scrapy.Spider):
             sitemaps,
             max_depth=settings.getint("FARMAUDIT_MAX_DEPTH"),
             max_pages=settings.getint("FARMAUDIT_MAX_PAGES"),
+            max_pages_per_host=settings.getint("FARMAUDIT_MAX_PAGES_PER_HOST"),
             allow_private=settings.getbool("FARMAUDIT_ALLOW_PRIVATE"),
         )
         root = Path(output)
-        self.manifest = prepare_output(
-            root, wanted, overwrite=settings.getbool("FARMAUDIT_OVERWRITE")
-        )
+        overwrite = settings.getbool("FARMAUDIT_OVERWRITE")
+        if plan_output(root, wanted, overwrite=overwrite) == "resume":
+            # Read first: a damaged dataset fails with its file name, and unchanged.
+            self._resume = resume_state(root)
+        self.manifest = prepare_output(root, wanted, overwrite=overwrite)
         self.already_finished = self.manifest.status == "finished"
         self._allowed = frozenset(self.manifest.allowed_hosts)
-        self._start_urls = set(self.manifest.start_urls)
-        self._root = root
+        self._start_urls = {crawl_key(url) for url in self.manifest.start_urls}
+        self._sitemaps = {crawl_key(url) for url in self.manifest.sitemap_urls}
 
     # --- what to fetch -------------------------------------------------------------------
 
@@ -167,55 +224,116 @@ class FarmSpider(scrapy.Spider):
         if self.already_finished:
             logger.info("%s is already finished; nothing to do", self.manifest.describe())
             return
-        state = resume_state(self._root) if self.manifest.runs > 1 else None
+        state = self._resume
         if state is not None:
             self._seen.update(state.done)
+            for url in state.tried:
+                if url not in self._sitemaps:
+                    self._count(url)
             logger.info(
                 "resuming %s: %d URLs done, %d in the frontier",
                 self.manifest.crawl_id,
                 len(state.done),
                 len(state.frontier),
             )
-        for url in self.manifest.sitemap_urls:
-            yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error)
+        for url in self._sitemaps:
+            if url not in self._seen:  # a sitemap that failed has its row already
+                yield scrapy.Request(
+                    url, callback=self.parse_sitemap, errback=self.on_error, dont_filter=True
+                )
         for url in self.manifest.start_urls:
-            if request := self._request(url, depth=0, referrer=None):
-                yield request
+            if item := self._request(url, depth=0, referrer=None):
+                yield item
         if state is not None:
             for url, depth, referrer in state.frontier:
                 if depth > self.manifest.max_depth or not self._in_scope(url):
                     continue
-                if request := self._request(url, depth=depth, referrer=referrer):
-                    yield request
+                if item := self._request(url, depth=depth, referrer=referrer):
+                    yield item
 
     def _in_scope(self, url: str) -> bool:
         return host_of(url) in self._allowed
 
-    def _request(self, url: str, *, depth: int, referrer: str | None) -> scrapy.Request | None:
-        if url in self._seen:
+    def _count(self, url: str) -> None:
+        self._scheduled += 1
+        self._per_host[host_of(url)] += 1
+        if pattern := date_pattern(url):
+            self._per_date_pattern[pattern] += 1
+
+    def _request(
+        self, url: str, *, depth: int, referrer: str | None
+    ) -> scrapy.Request | FetchRecord | None:
+        """A request for `url`, a trap row instead, or None when seen or over a budget."""
+        key = crawl_key(url)
+        if key in self._seen:
             return None
-        self._seen.add(url)
+        self._seen.add(key)
+        stats = self.crawler.stats
+        assert stats is not None
+        if reason := self._trap(key):
+            stats.inc_value("farmaudit/traps")
+            logger.info("not following %s: %s", key, reason)
+            return self._row(key, "trap", depth=depth, referrer=referrer)
         limit = self.manifest.max_pages
         if limit is not None and self._scheduled >= limit:
+            stats.inc_value("farmaudit/skipped/max_pages")
             return None
-        self._scheduled += 1
+        host_limit = self.manifest.max_pages_per_host
+        if host_limit is not None and self._per_host[host_of(key)] >= host_limit:
+            stats.inc_value("farmaudit/skipped/max_pages_per_host")
+            return None
+        self._count(key)
         return scrapy.Request(
-            url,
+            key,
             callback=self.parse,
             errback=self.on_error,
-            meta={"depth": depth, "farm_referrer": referrer},
+            dont_filter=True,  # deduplicated above, by crawl key
+            priority=-depth,  # breadth-first, also for a resumed frontier
+            meta={
+                "depth": depth,
+                "depth_reset": depth == 0,  # sitemap entries start at depth 0
+                "farm": True,
+                "farm_referrer": referrer,
+            },
         )
 
-    def parse_sitemap(self, response: scrapy.http.Response) -> Iterator[scrapy.Request]:
+    def _trap(self, key: str) -> str | None:
+        if reason := trap_reason(key):
+            return reason
+        pattern = date_pattern(key)
+        if pattern and self._date_pages and self._per_date_pattern[pattern] >= self._date_pages:
+            return f"more than {self._date_pages} pages shaped {pattern} (a calendar)"
+        return None
+
+    def redirect_verdict(self, request: scrapy.Request, target: str) -> str | None:
+        """Why a redirect of `request` to `target` is not followed, or None (then claim it)."""
+        normalized = normalize_url(target)
+        if normalized is None:
+            return "off_scope"
+        key = crawl_key(normalized)
+        if not self._in_scope(key):
+            return "off_scope"
+        chain = [*request.meta.get("redirect_urls", []), request.url]
+        if normalized in {normalize_url(url) for url in chain}:
+            return "redirect_loop"
+        # Same key within the chain: a server adding a session id to its own URL.
+        if key in self._seen and key not in {crawl_key(url) for url in chain}:
+            return "duplicate"
+        self._seen.add(key)
+        return None
+
+    def parse_sitemap(self, response: scrapy.http.Response) -> Iterator[Any]:
         """Follow the URLs of a sitemap or sitemap index that are in scope."""
         for entry in Sitemap(response.body):
             url = normalize_url(entry.get("loc", ""), response.url)
             if url is None or not self._in_scope(url):
                 continue
             if url.endswith((".xml", ".xml.gz")):
-                yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error)
-            elif request := self._request(url, depth=0, referrer=response.url):
-                yield request
+                yield scrapy.Request(
+                    url, callback=self.parse_sitemap, errback=self.on_error, dont_filter=True
+                )
+            elif item := self._request(url, depth=0, referrer=response.url):
+                yield item
 
     # --- what came back ------------------------------------------------------------------
 
@@ -229,43 +347,44 @@ class FarmSpider(scrapy.Spider):
             key.decode("latin-1").lower(): ", ".join(v.decode("latin-1") for v in values)
             for key, values in response.headers.items()
         }
-        fetched_at = datetime.now(UTC)
         final_url = normalize_url(response.url) or response.url
-        self._seen.add(final_url)
-        if not isinstance(response, TextResponse) or "html" not in headers.get(
-            "content-type", "text/html"
-        ):
-            yield FetchRecord(
-                url=original,
-                final_url=final_url,
-                status=response.status,
-                error="not_html",
-                bytes=len(response.body),
-                elapsed_ms=_elapsed(meta),
+        retries = int(meta.get("retry_times", 0))
+        if not _is_html(headers.get("content-type", ""), response.body):
+            yield self._row(
+                original,
+                "not_html",
                 depth=depth,
                 referrer=referrer,
-                fetched_at=fetched_at,
-                crawl_id=self.manifest.crawl_id,
+                final_url=final_url,
+                status=response.status,
+                size=len(response.body),
+                elapsed_ms=_elapsed(meta),
+                retries=retries,
             )
             return
-        yield RawPage(
+        if isinstance(response, TextResponse):
+            encoding, text = response.encoding, response.text
+        else:  # HTML served as application/octet-stream
+            encoding, text = html_to_unicode(headers.get("content-type"), response.body)
+        raw = RawPage(
             url=original,
             final_url=final_url,
             status=response.status,
             headers=headers,
             body=response.body,
-            encoding=response.encoding,
-            fetched_at=fetched_at,
+            encoding=encoding,
+            fetched_at=datetime.now(UTC),
             depth=depth,
             referrer=referrer,
             elapsed_ms=_elapsed(meta),
             crawl_id=self.manifest.crawl_id,
         )
+        yield FetchedPage(raw, retries)
         if depth >= self.manifest.max_depth:
             return
-        yield from self._follow(response.text, final_url, depth + 1)
+        yield from self._follow(text, final_url, depth + 1)
 
-    def _follow(self, markup: str, page_url: str, depth: int) -> Iterator[scrapy.Request]:
+    def _follow(self, markup: str, page_url: str, depth: int) -> Iterator[Any]:
         # Filter before building Requests: most of a farm page's ~100 links are already seen,
         # and a Request costs far more than a set lookup.
         base = base_href(markup)
@@ -274,40 +393,97 @@ class FarmSpider(scrapy.Spider):
         assert stats is not None
         for href in iter_hrefs(markup):
             url = normalize_url(href, base_url)
-            if url is None or url in self._seen:
+            if url is None:
                 continue
-            if not self._in_scope(url):
-                self._seen.add(url)
+            key = crawl_key(url)
+            if key in self._seen:
+                continue
+            if not self._in_scope(key):
+                # Counted, not recorded: never fetched, and the links table holds them already.
+                self._seen.add(key)
                 stats.inc_value("farmaudit/offsite_links")
                 continue
-            if request := self._request(url, depth=depth, referrer=page_url):
-                yield request
+            if item := self._request(key, depth=depth, referrer=page_url):
+                yield item
 
     def on_error(self, failure: Failure) -> Iterator[FetchRecord]:
         """Turn a failed fetch into a fetches row (it is data, not only a log line)."""
         request = failure.request  # type: ignore[attr-defined]
-        response = getattr(failure.value, "response", None)
+        error = failure.value
+        response = getattr(error, "response", None)
         kind = _error_kind(failure)
         url = request.meta.get("redirect_urls", [request.url])[0]
         if url in self._start_urls or request.callback == self.parse_sitemap:
             stats = self.crawler.stats
             assert stats is not None
             failures = stats.get_value("farmaudit/start_failures", [])
-            stats.set_value(
-                "farmaudit/start_failures", [*failures, f"{url}: {kind} ({failure.value})"]
-            )
-        yield FetchRecord(
-            url=url,
-            final_url=normalize_url(response.url) if response is not None else None,
-            status=response.status if response is not None else None,
-            error=kind,
-            bytes=len(response.body) if response is not None else 0,
-            elapsed_ms=_elapsed(request.meta),
+            stats.set_value("farmaudit/start_failures", [*failures, f"{url}: {kind} ({error})"])
+        final_url: str | None
+        status: int | None
+        if isinstance(error, RedirectStopped):
+            final_url, status = normalize_url(error.target) or error.target, error.status
+        elif response is not None:
+            final_url, status = normalize_url(response.url), response.status
+        else:  # failed after redirects: the URL that failed
+            final_url, status = (request.url if request.url != url else None), None
+        yield self._row(
+            url,
+            kind,
             depth=int(request.meta.get("depth", 0)),
             referrer=request.meta.get("farm_referrer"),
+            final_url=final_url,
+            status=status,
+            size=len(response.body) if response is not None else 0,
+            elapsed_ms=_elapsed(request.meta),
+            retries=int(request.meta.get("retry_times", 0)),
+        )
+
+    def _row(
+        self,
+        url: str,
+        error: str,
+        *,
+        depth: int,
+        referrer: str | None,
+        final_url: str | None = None,
+        status: int | None = None,
+        size: int = 0,
+        elapsed_ms: float | None = None,
+        retries: int = 0,
+    ) -> FetchRecord:
+        return FetchRecord(
+            url=url,
+            final_url=final_url,
+            status=status,
+            error=error,
+            bytes=size,
+            elapsed_ms=elapsed_ms,
+            depth=depth,
+            referrer=referrer,
             fetched_at=datetime.now(UTC),
             crawl_id=self.manifest.crawl_id,
+            retries=retries,
         )
+
+
+#: Numeric settings and their least allowed value, checked before the dataset is touched.
+_MINIMUM = {
+    "FARMAUDIT_TRAP_DATE_PAGES": 0,
+    "FARMAUDIT_MAX_RETRY_AFTER": 0,
+    "FARMAUDIT_BACKOFF_SECONDS": 0,
+    "FARMAUDIT_BATCH_PAGES": 1,
+    "FARMAUDIT_BATCH_SECONDS": 0.001,
+}
+
+
+def _check_settings(settings: BaseSettings) -> None:
+    for name, least in _MINIMUM.items():
+        try:
+            value = settings.getfloat(name)
+        except ValueError as err:
+            raise ConfigError(f"{name}={settings.get(name)!r} is not a number") from err
+        if value < least:
+            raise ConfigError(f"{name}={settings.get(name)!r} must be {least} or more")
 
 
 def _elapsed(meta: dict[str, Any]) -> float | None:
@@ -315,12 +491,37 @@ def _elapsed(meta: dict[str, Any]) -> float | None:
     return round(latency * 1000, 3) if latency is not None else None
 
 
+def _is_html(content_type: str, body: bytes) -> bool:
+    """Whether a response is an HTML page: by its Content-Type, corrected by sniffing the body.
+
+    Binary bodies behind text/html (images, archives, PDFs) are not pages; HTML served as
+    text/plain or application/octet-stream is.
+    """
+    head = body[:1024]
+    if head.startswith(_BINARY_MAGIC) or (b"\x00" in head and not head.startswith(_UTF16_BOMS)):
+        return False
+    mime = content_type.split(";", 1)[0].strip().lower()
+    if "html" in mime:
+        return True
+    if mime in _SNIFFED_TYPES:
+        start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+        return start.startswith(_HTML_STARTS)
+    return False
+
+
 def _error_kind(failure: Failure) -> str:
     error = failure.value
+    if isinstance(error, RedirectStopped):
+        return error.kind
     if isinstance(error, HttpError):
         return f"http_{error.response.status}"
     if isinstance(error, IgnoreRequest):
-        return "robots" if "robots.txt" in str(error) else "ignored"
+        message = str(error)
+        if "robots.txt" in message:
+            return "robots"
+        if "DOWNLOAD_MAXSIZE" in message:  # HttpCompressionMiddleware: a decompression bomb
+            return "too_large"
+        return "ignored"
     for error_type, kind in _ERROR_KINDS:
         if isinstance(error, error_type):
             return kind
