@@ -33,7 +33,8 @@ so any folder reads as one table with no project code:
 
 ```python
 import pandas as pd
-links = pd.read_parquet("datasets/demo/links")          # tz-aware timestamps, int32 counts
+
+links = pd.read_parquet("datasets/demo/links")  # tz-aware timestamps, int32 counts
 ```
 
 ```sql
