@@ -29,19 +29,27 @@ if TYPE_CHECKING:
 EXTRACTED_TABLES = ("pages", "steps", "links")
 #: Columns left out when telling changed rows from unchanged ones.
 _IGNORED_COLUMNS = frozenset({"extractor_version"})
+#: Columns that identify a row, so a row whose content moved is "changed", not removed+added.
+ROW_KEYS = {
+    "pages": ("url",),
+    "steps": ("page_url", "procedure", "number"),
+    "links": ("source_url", "block", "position"),
+}
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
 class TableChange:
-    """Rows of one table before and after, and how many were added or removed."""
+    """Rows of one table before and after: how many were added, removed, or kept under the
+    same key (`ROW_KEYS`) with different content."""
 
     table: str
     before: int
     after: int
     added: int
     removed: int
+    changed: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,23 +109,42 @@ def _swap(current: Path, new: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _row_digests(root: Path, table: str) -> Counter[bytes]:
+_Digests = dict[bytes, Counter[bytes]]
+
+
+def _digest(value: object, size: int) -> bytes:
+    return hashlib.blake2b(repr(value).encode(), digest_size=size).digest()
+
+
+def _row_digests(root: Path, table: str) -> _Digests:
+    """Row content digests grouped by row key digest (12 + 8 bytes a row, not the rows)."""
     schema = CRAWL_TABLES[table]
     columns = [f.name for f in schema if f.name not in _IGNORED_COLUMNS]
-    digests: Counter[bytes] = Counter()
+    key_at = [columns.index(name) for name in ROW_KEYS[table]]
+    digests: _Digests = {}
     for path in part_files(root, table):
         part: pa.Table = read_part(path, schema, columns)
         for row in zip(*(part.column(c).to_pylist() for c in columns), strict=True):
-            digests[hashlib.blake2b(repr(row).encode(), digest_size=12).digest()] += 1
+            key = _digest(tuple(row[i] for i in key_at), 8)
+            digests.setdefault(key, Counter())[_digest(row, 12)] += 1
     return digests
 
 
 def _compare(root: Path, staging: Path, table: str) -> TableChange:
     before, after = _row_digests(root, table), _row_digests(staging, table)
+    added = removed = changed = 0
+    for key in before.keys() | after.keys():
+        old, new = before.get(key, Counter()), after.get(key, Counter())
+        same = (old & new).total()
+        old_rest, new_rest = old.total() - same, new.total() - same
+        changed += min(old_rest, new_rest)
+        added += max(0, new_rest - old_rest)
+        removed += max(0, old_rest - new_rest)
     return TableChange(
         table=table,
-        before=before.total(),
-        after=after.total(),
-        added=(after - before).total(),
-        removed=(before - after).total(),
+        before=sum(c.total() for c in before.values()),
+        after=sum(c.total() for c in after.values()),
+        added=added,
+        removed=removed,
+        changed=changed,
     )

@@ -51,7 +51,7 @@ def test_importing_extraction_does_not_import_scrapy() -> None:
 
 
 def test_extractor_version_is_a_string() -> None:
-    assert EXTRACTOR_VERSION == "1"
+    assert EXTRACTOR_VERSION == "2"
 
 
 def test_records_carry_crawl_id_version_and_the_requested_url() -> None:
@@ -147,4 +147,4 @@ def test_parse_always_gives_a_body(text: str, expected_body_text: str) -> None:
     root = parse_html(text)
     body = root.find("body")
     assert body is not None
-    assert "".join(body.itertext()).strip() == expected_body_text
+    assert "".join(str(text) for text in body.itertext()).strip() == expected_body_text

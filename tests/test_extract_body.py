@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from pipelines.extract import extract
-from pipelines.extract.body import content_hash
+from pipelines.extract.body import content_hash, is_meta_line
 from pipelines.extract.lang import detect_lang
 from pipelines.records import PageRecord, RawPage
 
@@ -179,3 +179,17 @@ def test_canonical_url(head: str, canonical: str | None) -> None:
     assert _page(f"<html><head>{head}</head><body><p>x</p></body></html>").canonical_url == (
         canonical
     )
+
+
+@pytest.mark.parametrize(
+    ("line", "meta"),
+    [
+        ("发布时间:2024-05-31 01:43:35 来源:金融知识网", True),
+        ("By Jamie Chen · Published on May 31, 2024 · Updated June 2, 2024", True),
+        # a sentence that mentions publishing is body text
+        ("本文发布于2024年5月31日,介绍了分期付款的流程。", False),
+        ("Published works on credit, like this one, are rare.", False),
+    ],
+)
+def test_meta_lines(line: str, meta: bool) -> None:
+    assert is_meta_line(line) is meta

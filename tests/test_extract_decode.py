@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from pipelines.extract import extract
-from pipelines.extract.decode import decode_html
+from pipelines.extract.decode import decode_html, sniff_cjk
 from pipelines.records import RawPage
 
 TITLE = "小米商城分期付款流程详解"
@@ -92,3 +92,62 @@ def test_extract_reports_the_encoding_and_reads_gbk_text() -> None:
     page = extract(raw).page
     assert (page.encoding, page.title) == ("gb18030", TITLE)
     assert "朱镕基" in page.body_text
+
+
+PROSE = "小米商城作为知名电子产品零售商,为顾客提供了便利的分期付款服务。" * 3
+TRADITIONAL = "小米商城作為知名電子產品零售商,為顧客提供了便利的分期付款服務。" * 3
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "encoding"),
+    [
+        # a Java server's default iso-8859-1 header on a GBK page with no meta: the bytes decide
+        (
+            f"<p>{PROSE}</p>".encode("gbk"),
+            {"content-type": "text/html; charset=ISO-8859-1"},
+            "gb18030",
+        ),
+        # ...and with a gb2312 meta, the meta decides
+        (
+            f"{META_GB2312}<p>{PROSE}</p>".encode("gbk"),
+            {"content-type": "text/html; charset=iso-8859-1"},
+            "gb18030",
+        ),
+        # the meta lies: gb2312 declared, UTF-8 bytes
+        (f"{META_GB2312}<p>{PROSE}</p>".encode(), {"content-type": "text/html"}, "utf-8"),
+        # Big5 with nothing declared: GB18030 would decode it without an error, as nonsense
+        (f"<p>{TRADITIONAL}</p>".encode("big5"), {"content-type": "text/html"}, "big5"),
+        # the header's name in any case
+        (f"<p>{PROSE}</p>".encode("gbk"), {"Content-Type": "text/html; charset=gbk"}, "gb18030"),
+        # a UTF-16 label without a BOM is wrong (browsers read such pages as UTF-8)
+        (b"<p>plain</p>", {"content-type": "text/html; charset=utf-16"}, "utf-8"),
+    ],
+)
+def test_wrong_or_missing_declarations(body: bytes, headers: dict[str, str], encoding: str) -> None:
+    decoded = decode_html(body, headers)
+    assert decoded.encoding == encoding
+    assert "\ufffd" not in decoded.text
+
+
+@pytest.mark.parametrize(
+    ("body", "codec"),
+    [
+        (PROSE.encode("gbk"), "gb18030"),
+        (TRADITIONAL.encode("big5"), "big5"),
+        # Latin-1 text: accented letters next to ASCII form no CJK pairs
+        ("Café, crème brûlée et déjà-vu à gogo, élève ".encode("latin-1") * 3, None),
+        # too few non-ASCII bytes to tell
+        ("<p>分期</p>".encode("gbk"), None),
+    ],
+)
+def test_sniff_cjk(body: bytes, codec: str | None) -> None:
+    assert sniff_cjk(body) == codec
+
+
+def test_a_long_utf8_page_with_a_stray_byte_stays_utf8() -> None:
+    # A spliced page: valid UTF-8 but for one byte. Read as GB18030 it would all be garbage.
+    body = f"<p>{PROSE * 4}</p>".encode() + b"\xff" + f"<p>{PROSE}</p>".encode()
+    decoded = decode_html(body, {"content-type": "text/html"})
+    assert decoded.encoding == "utf-8"
+    assert decoded.text.count("\ufffd") == 1
+    assert PROSE in decoded.text

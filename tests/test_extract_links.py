@@ -427,3 +427,68 @@ def test_resolver_agrees_with_normalize_url(href: str, base: str) -> None:
     for candidate in (href, "/" + href, base.split("?", maxsplit=1)[0] + href):
         target, _ = Resolver(base).resolve(candidate)
         assert target == normalize_url(candidate, base)
+
+
+TITLES = [
+    "京东e卡回收全攻略详解",
+    "先享后付自动还款全攻略",
+    "放心借官方客服电话查询",
+    "美团月付开通条件说明",
+]
+OTHER = ["信用卡分期手续费怎么算", "花呗分期提前还款能退吗", "手机租赁平台押金多久退"]
+
+
+@pytest.mark.parametrize(
+    ("html", "related"),
+    [
+        # 推荐阅读 alone under the article is its related block
+        (f"<h1>标题</h1>{ARTICLE}<div><h3>推荐阅读</h3><ul>{_items(TITLES)}</ul></div>", TITLES),
+        # ...next to a 相关文章 block it is a widget (DedeCMS's sidebar 推荐内容)
+        (
+            (
+                f"<h1>标题</h1>{ARTICLE}<div><h3>相关文章</h3><ul>{_items(TITLES)}</ul></div>"
+                f"<div><div><strong>推荐内容</strong></div><ul>{_items(OTHER)}</ul></div>"
+            ),
+            TITLES,
+        ),
+        # two 推荐 blocks: the one right after the article is the related block
+        (
+            (
+                f"<div><h1>标题</h1>{ARTICLE}<div><h3>推荐阅读</h3><ul>{_items(TITLES)}</ul></div>"
+                f"</div><div><h3>推荐内容</h3><ul>{_items(OTHER)}</ul></div>"
+            ),
+            TITLES,
+        ),
+        # an untitled list of article links right after the article, beside a 热门文章 box
+        (
+            (
+                f"<div><h1>标题</h1>{ARTICLE}</div><div><ul>{_items(TITLES)}</ul></div>"
+                f"<div><h3>热门文章</h3><ul>{_items(OTHER)}</ul></div>"
+            ),
+            TITLES,
+        ),
+        # ...but a list under a title the rules do not know ("最新文章") is not untitled
+        (
+            f"<div><h1>标题</h1>{ARTICLE}</div><div><h3>最新文章</h3><ul>{_items(OTHER)}</ul></div>",
+            [],
+        ),
+        # ...nor a list of short links (a pager, a tag cloud)
+        (
+            f"<div><h1>标题</h1>{ARTICLE}</div><ul>{_items(['1', '2', '3', '下一页'])}</ul>",
+            [],
+        ),
+        # traditional Chinese headings
+        (f"<h1>標題</h1>{ARTICLE}<h3>相關文章</h3><ul>{_items(TITLES)}</ul>", TITLES),
+        (f"<h1>標題</h1>{ARTICLE}<h3>猜你喜歡</h3><ul>{_items(TITLES)}</ul>", TITLES),
+    ],
+)
+def test_weak_and_untitled_related_blocks(html: str, related: list[str]) -> None:
+    assert _related(html) == related
+
+
+def test_amp_sidebar_is_navigation() -> None:
+    html = (
+        f'<amp-sidebar id="s" layout="nodisplay"><ul><li><a href="/x/">分类</a></li></ul>'
+        f"</amp-sidebar><h1>标题</h1>{ARTICLE}"
+    )
+    assert [link.block for link in _links(html)] == ["nav"]

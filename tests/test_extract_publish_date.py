@@ -194,3 +194,64 @@ def test_list_pages_do_not_take_an_item_date() -> None:
         for k in range(10)
     )
     assert _published(f"<h1>最新文章</h1><ul>{items}</ul>") == (None, None, None)
+
+
+NOON_BEIJING = datetime(2024, 6, 3, 4, tzinfo=UTC)  # 2024-06-03 12:00 in Beijing
+
+
+def _published_at(html: str, fetched_at: datetime) -> tuple[str | None, ...]:
+    raw = RawPage(
+        url="http://demo.test/a.html",
+        final_url="http://demo.test/a.html",
+        status=200,
+        headers={"content-type": "text/html; charset=utf-8"},
+        body=f"<html><body>{H1}{html}{PROSE}</body></html>".encode(),
+        encoding=None,
+        fetched_at=fetched_at,
+    )
+    page = extract(raw).page
+    at = page.published_at.isoformat() if page.published_at else None
+    return at, page.published_raw
+
+
+@pytest.mark.parametrize(
+    ("html", "fetched_at", "expected"),
+    [
+        # N days ago: that Beijing day, no time shown so midnight
+        ("<p>3天前</p>", NOON_BEIJING, ("2024-05-30T16:00:00+00:00", "3天前")),
+        # N hours ago: the fetch time minus N hours
+        ("<p>5小时前</p>", NOON_BEIJING, ("2024-06-02T23:00:00+00:00", "5小时前")),
+        # yesterday at a time, labelled
+        ("<p>发布时间:昨天 08:12</p>", NOON_BEIJING, ("2024-06-02T00:12:00+00:00", "昨天 08:12")),
+        # the day before yesterday, traditional label
+        ("<p>發佈時間:前天 21:30</p>", NOON_BEIJING, ("2024-06-01T13:30:00+00:00", "前天 21:30")),
+        # English
+        ("<p>Posted 2 days ago</p>", NOON_BEIJING, ("2024-05-31T16:00:00+00:00", "2 days ago")),
+        # a month and day without a year: the fetch's year
+        ("<p>05-31</p>", NOON_BEIJING, ("2024-05-30T16:00:00+00:00", "05-31")),
+        ("<p>5月31日 08:12</p>", NOON_BEIJING, ("2024-05-31T00:12:00+00:00", "5月31日 08:12")),
+        # ...or the year before, when the fetch's year puts it in the future
+        (
+            "<p>时间:12-30 18:20</p>",
+            datetime(2025, 1, 2, 2, tzinfo=UTC),
+            ("2024-12-30T10:20:00+00:00", "12-30 18:20"),
+        ),
+        # 02-29 fetched in a non-leap year: the year before, a leap year
+        ("<p>02-29</p>", datetime(2025, 3, 1, tzinfo=UTC), ("2024-02-28T16:00:00+00:00", "02-29")),
+        # a date inside a sentence under the heading is not the publish date
+        ("<p>自2024年3月15日起,小米商城调整了分期规则。</p>", NOON_BEIJING, (None, None)),
+        ("<p>今天我们来聊聊分期付款,很多用户都关心。</p>", NOON_BEIJING, (None, None)),
+        # ...even split over inline elements
+        ("<p>自<b>2024年3月15日</b>起,小米商城调整了分期规则。</p>", NOON_BEIJING, (None, None)),
+        # a metadata line with several fields is not a sentence
+        (
+            "<div>小编 · 2024-05-31 12:00 · 阅读 1234</div>",
+            NOON_BEIJING,
+            ("2024-05-31T04:00:00+00:00", "2024-05-31 12:00"),
+        ),
+    ],
+)
+def test_relative_and_yearless_dates(
+    html: str, fetched_at: datetime, expected: tuple[str | None, str | None]
+) -> None:
+    assert _published_at(html, fetched_at) == expected

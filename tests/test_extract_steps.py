@@ -241,3 +241,79 @@ def test_parse_marker(text: str, expected: tuple[str, int, str] | None) -> None:
 )
 def test_chinese_number(value: str, expected: int | None) -> None:
     assert chinese_number(value) == expected
+
+
+LOGIN = "登录账号: 首先,确保你已登录小米商城的个人账户。"
+CENTER = "进入个人中心: 登录后,点击页面顶部的“我的”进入个人中心页面。"
+SAVE = "保存信息: 完成填写后,点击“保存”按钮确认信息无误。"
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # Discuz renders [list=1] as <ul type="1">: numbered by the browser, a procedure
+        (
+            f'<ul type="1" class="litype_1"><li>{LOGIN}<li>{CENTER}</ul>',
+            [
+                (1, 1, "登录账号", "首先,确保你已登录小米商城的个人账户。"),
+                (1, 2, "进入个人中心", "登录后,点击页面顶部的“我的”进入个人中心页面。"),
+            ],
+        ),
+        # a nested <ol> stays in its parent step's text, one line per sub-step
+        (
+            (
+                f"<ol><li>{LOGIN}<ol><li>打开小米商城APP。</li><li>点击登录。</li></ol></li>"
+                f"<li>{CENTER}</li></ol>"
+            ),
+            [
+                (
+                    1,
+                    1,
+                    "登录账号",
+                    "首先,确保你已登录小米商城的个人账户。\n打开小米商城APP。\n点击登录。",
+                ),
+                (1, 2, "进入个人中心", "登录后,点击页面顶部的“我的”进入个人中心页面。"),
+            ],
+        ),
+        # "(1)" lines inside a "1." step, then step 2: sub-steps, kept as shown
+        (
+            (
+                f"<p>1. {LOGIN}</p><p>(1) 打开小米商城APP。</p><p>(2) 点击登录。</p>"
+                f"<p>2. {CENTER}</p><p>3. {SAVE}</p>"
+            ),
+            [
+                (
+                    1,
+                    1,
+                    "登录账号",
+                    "首先,确保你已登录小米商城的个人账户。\n(1) 打开小米商城APP。\n(2) 点击登录。",
+                ),
+                (1, 2, "进入个人中心", "登录后,点击页面顶部的“我的”进入个人中心页面。"),
+                (1, 3, "保存信息", "完成填写后,点击“保存”按钮确认信息无误。"),
+            ],
+        ),
+        # ...but when the outer numbering never comes back they are a procedure of their own
+        (
+            f"<p>1. {LOGIN}</p><p>2. {CENTER}</p><p>① 打开小米商城APP。</p><p>② 点击登录。</p>",
+            [
+                (1, 1, "登录账号", "首先,确保你已登录小米商城的个人账户。"),
+                (1, 2, "进入个人中心", "登录后,点击页面顶部的“我的”进入个人中心页面。"),
+                (2, 1, None, "打开小米商城APP。"),
+                (2, 2, None, "点击登录。"),
+            ],
+        ),
+        # an English step heading is measured in words, not characters
+        (
+            (
+                "<h3>Step 1: Sign in to your account</h3><p>Open the app and sign in.</p>"
+                "<h3>Step 2: Choose installments at checkout</h3><p>Pick a plan of 3 months.</p>"
+            ),
+            [
+                (1, 1, "Sign in to your account", "Open the app and sign in."),
+                (1, 2, "Choose installments at checkout", "Pick a plan of 3 months."),
+            ],
+        ),
+    ],
+)
+def test_list_types_sub_steps_and_latin_headings(body: str, expected: list[Row]) -> None:
+    assert _rows(body) == expected

@@ -104,3 +104,43 @@ def test_title_element_is_the_h1_showing_the_title() -> None:
     assert element is not None
     assert element.text == "文章标题"
     assert title_element(parse_html("<p>x</p>"), None) is None
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        # a forum subject's h1 carries its thread type; <title> confirms the bare subject
+        (
+            (
+                "<title>小米商城分期还款说明 - 分期购物 - 论坛</title>"
+                '<h1><a href="/f">[分期购物]</a> <span>小米商城分期还款说明</span></h1>'
+            ),
+            "小米商城分期还款说明",
+        ),
+        # ...without that confirmation the h1 stays as shown
+        ("<h1>[分期购物] 小米商城分期还款说明</h1>", "[分期购物] 小米商城分期还款说明"),
+        # DedeCMS: a logo image in the only h1, the title in an h2 that <title> starts with
+        (
+            (
+                "<title>南昌_分期购物_金融知识网</title>"
+                '<h1><a href="/"><img alt="金融知识网"></a></h1><div><h2>南昌</h2></div>'
+            ),
+            "南昌",
+        ),
+        # no heading: the <title> is split on the separator of its last part only
+        (
+            "<title>电商加盟平台——如何选择合适的项目?_分期购物_金融知识网</title><p>x</p>",
+            "电商加盟平台——如何选择合适的项目?",
+        ),
+    ],
+)
+def test_title_without_a_plain_h1(html: str, expected: str) -> None:
+    root = parse_html(html)
+    assert extract_title(root, jsonld_objects(root)) == expected
+
+
+def test_title_element_may_be_an_h2() -> None:
+    root = parse_html('<h1><img alt="logo"></h1><div><h2>文章标题</h2></div>')
+    element = title_element(root, "文章标题")
+    assert element is not None
+    assert element.tag == "h2"

@@ -24,7 +24,7 @@ from pipelines.records import LinkRecord, PageRecord, RawPage, StepRecord
 __all__ = ["EXTRACTOR_VERSION", "Extraction", "extract"]
 
 #: Written to every record; bump when extraction output changes for the same input.
-EXTRACTOR_VERSION = "1"
+EXTRACTOR_VERSION = "2"
 
 
 @dataclass(frozen=True, slots=True)

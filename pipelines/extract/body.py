@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
-from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from pipelines.extract.layout import main_container
 from pipelines.extract.selectors import (
     ARTICLE_MIN_CHARS,
+    DATE_RE,
     HEADING_TAGS,
     LIST_MIN_ITEM_SHARE,
     LIST_MIN_ITEMS,
     META_LINE_RE,
-    MIN_PARAGRAPH_CHARS,
+    PROSE_PUNCTUATION,
+    PUBLISHED_LABEL_RE,
 )
 from pipelines.extract.text import collapse
 
@@ -23,10 +25,8 @@ if TYPE_CHECKING:
 
     from pipelines.extract.layout import Layout, Unit
 
-#: Block tags that hold paragraphs rather than being one: text directly inside them scores them.
-_CONTAINER_TAGS = frozenset(
-    {"div", "section", "article", "main", "td", "body", "blockquote", "center", "form"}
-)
+__all__ = ["Content", "content_hash", "extract_content", "is_heading_unit", "main_container"]
+
 #: Longest line that can be the "发布时间: … 来源: …" metadata line.
 _META_LINE_MAX_CHARS = 160
 
@@ -53,60 +53,25 @@ class Content:
         return leading >= LIST_MIN_ITEMS and leading >= LIST_MIN_ITEM_SHARE * len(self.units)
 
 
-def _add(scores: dict[Element, float], el: Element | None, value: float) -> None:
-    if el is not None:
-        scores[el] += value
-
-
-def main_container(layout: Layout) -> Element:
-    """Return the element holding the article text: most prose, discounted by link density.
-
-    Each prose line scores the element that holds it (its paragraph's parent, or the div the
-    text sits in directly) in full and that element's parent by half, as Readability does.
-    """
-    scores: dict[Element, float] = defaultdict(float)
-    for unit in layout.units:
-        if unit.region is not None or unit.prose_chars < MIN_PARAGRAPH_CHARS:
-            continue
-        holder = unit.block if unit.block.tag in _CONTAINER_TAGS else unit.block.getparent()
-        if holder is None:
-            continue
-        _add(scores, holder, unit.prose_chars)
-        _add(scores, holder.getparent(), unit.prose_chars / 2)
-    if not scores:
-        return layout.body
-    totals: dict[Element, int] = defaultdict(int)
-    linked: dict[Element, int] = defaultdict(int)
-    for unit in layout.units:
-        if unit.region is not None:
-            continue
-        el: Element | None = unit.block
-        while el is not None:
-            if el in scores:
-                totals[el] += len(unit.text)
-                linked[el] += unit.link_chars
-            el = el.getparent()
-
-    def final(el: Element) -> float:
-        """Score discounted by the share of the element's text inside links."""
-        density = linked[el] / totals[el] if totals[el] else 0.0
-        return scores[el] * (1.0 - density)
-
-    return max(scores, key=final)
-
-
 def _is_title_unit(unit: Unit, title: str | None) -> bool:
     return unit.block.tag == "h1" and (title is None or unit.text == title or title in unit.text)
 
 
 def is_meta_line(text: str) -> bool:
-    """A short "发布时间:… 来源:… 作者:…" line, which is page metadata, not body text."""
-    return len(text) <= _META_LINE_MAX_CHARS and META_LINE_RE.match(text) is not None
+    """A short "发布时间:… 来源:… 作者:…" line, or a byline stating when the page was
+    published ("By A · Published on May 31, 2024"): page metadata, not body text."""
+    if len(text) > _META_LINE_MAX_CHARS:
+        return False
+    if META_LINE_RE.match(text) is not None:
+        return True
+    if PUBLISHED_LABEL_RE.search(text) is None or DATE_RE.search(text) is None:
+        return False
+    return not any(char in PROSE_PUNCTUATION for char in DATE_RE.sub("", text))
 
 
 def extract_content(layout: Layout, title: str | None) -> Content:
     """Return the main content: its container and the units inside it that are article text."""
-    container = main_container(layout)
+    container = layout.container if layout.container is not None else main_container(layout)
     inside = set(container.iter())
     units = [
         unit

@@ -5,10 +5,17 @@ region is a nav, sidebar, footer, breadcrumb or related-links block, recognised 
 signals only: semantic tags, ARIA roles, common class/id tokens, a "相关内容" style heading
 before a link list, a "首页 >" trail. Nested regions take the outer label (a menu inside a
 footer is footer), except that a breadcrumb inside a nav stays a breadcrumb.
+
+Related-like blocks come in tiers (相关内容 > 推荐阅读 > 热门文章): the strongest on the page is
+its related block, the weaker ones are sidebar widgets. When no heading or class names one, an
+untitled list of article-title links right after the article (found from the text: most prose,
+least link density) is taken for it. None of this depends on class names: with every class
+and id replaced by a hash, the fixture corpus reads the same.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -29,24 +36,34 @@ from pipelines.extract.selectors import (
     CLASS_SUBSTRINGS,
     CLASS_TOKEN_SPLIT_RE,
     CLASS_TOKENS,
+    CONTAINER_TAGS,
     CONTENT_TAGS,
     HEADER_TOKENS,
     HEADING_TAGS,
     HOME_LINK_TEXTS,
     HOT,
     LABEL_PRIORITY,
+    LIST_TITLE_MAX_CHARS,
+    MIN_PARAGRAPH_CHARS,
     NAV,
     POSITION_UTILITY_TOKENS,
+    RECOMMEND,
     RELATED,
     RELATED_HEADING_MAX_CHARS,
+    RELATED_TIERS,
     ROLE_LABELS,
     SIDEBAR,
     SKIP_TAGS,
     TAG_LABELS,
+    UNTITLED_MIN_LINK_SHARE,
+    UNTITLED_MIN_LINKS,
+    UNTITLED_MIN_MEAN_CHARS,
 )
 from pipelines.extract.text import collapse, link_text, text_content, visible_text
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from lxml.etree import _Element as Element
 
 #: Pseudo-label of a site header (class "header", tag <header>): nav only outside the article.
@@ -85,6 +102,8 @@ class Anchor:
     element: Element
     href: str
     region: str | None
+    #: The element that opened the region (None in the body).
+    region_element: Element | None = None
     pieces: list[str] = field(default_factory=list)
 
     @property
@@ -93,13 +112,15 @@ class Anchor:
         return collapse("".join(self.pieces))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Layout:
-    """Units and anchors of a page's body in document order."""
+    """Units and anchors of a page's body in document order, and the article's container."""
 
     body: Element
     units: list[Unit]
     anchors: list[Anchor]
+    #: The element holding the article text (`main_container`); the body until computed.
+    container: Element | None = None
 
 
 def is_same_page_href(href: str) -> bool:
@@ -267,14 +288,20 @@ def structural_marks(body: Element) -> dict[Element, str]:
                 if el.tag != "a":
                     marks.setdefault(el, NAV)
             else:
-                _mark_heading_block(el, RELATED if match["related"] else HOT, marks)
+                _mark_heading_block(el, _tier(match), marks)
         tail = el.tail
         if tail and len(tail) <= longest and not tail.isspace():
             match = announces(tail)
             if match is not None and not match["prevnext"]:
                 # Bare "相关内容:" text, the links follow as siblings.
-                _mark_list_after(el, RELATED if match["related"] else HOT, marks)
+                _mark_list_after(el, _tier(match), marks)
     return marks
+
+
+def _tier(match: re.Match[str]) -> str:
+    if match["related"]:
+        return RELATED
+    return RECOMMEND if match["recommend"] else HOT
 
 
 class _Walker:
@@ -341,12 +368,14 @@ class _Walker:
             )
         self._reset()
 
-    def _anchor_region(self, href: str) -> str | None:
-        region = self.regions[-1][0]
+    def _anchor(self, a: Element, href: str) -> Anchor:
+        region, region_element = self.regions[-1]
         # "To Top" and javascript: links after a related list are not related articles.
-        if region in (RELATED, HOT) and is_same_page_href(href):
-            return None
-        return region
+        if region in RELATED_TIERS and is_same_page_href(href):
+            region, region_element = None, None
+        anchor = Anchor(a, href, region, region_element)
+        self.anchors.append(anchor)
+        return anchor
 
     def hidden(self, el: Element) -> int:
         """A subtree whose text is not read (script, template, or a whole region): record its
@@ -357,9 +386,7 @@ class _Walker:
             if href is not None:
                 text = link_text(a)
                 linked += len(text.strip())
-                anchor = Anchor(a, href, self._anchor_region(href))
-                anchor.pieces.append(text)
-                self.anchors.append(anchor)
+                self._anchor(a, href).pieces.append(text)
         return linked
 
     def region(self, el: Element) -> None:
@@ -403,9 +430,7 @@ class _Walker:
         elif tag == "a":
             href = el.get("href")
             if href is not None:
-                anchor = Anchor(el, href, self._anchor_region(href))
-                self.anchors.append(anchor)
-                self.open_anchors.append(anchor)
+                self.open_anchors.append(self._anchor(el, href))
                 self.link_depth += 1
         elif tag in BOLD_TAGS:
             self.bold_depth += 1
@@ -473,20 +498,185 @@ def _oversized_regions(layout: Layout) -> set[Element]:
     }
 
 
-def _resolve_hot(layout: Layout) -> None:
-    """A popular-articles list is the related block only on a page without a stronger one."""
-    has_related = any(anchor.region == RELATED for anchor in layout.anchors)
-    hot = SIDEBAR if has_related else RELATED
-    for anchor in layout.anchors:
-        if anchor.region == HOT:
-            anchor.region = hot
+def main_container(layout: Layout) -> Element:
+    """Return the element holding the article text: most prose, discounted by link density.
+
+    Each prose line scores the element that holds it (its paragraph's parent, or the div the
+    text sits in directly) in full and that element's parent by half, as Readability does.
+    """
+    scores: dict[Element, float] = defaultdict(float)
     for unit in layout.units:
-        if unit.region == HOT:
-            unit.region = hot
+        if unit.region is not None or unit.prose_chars < MIN_PARAGRAPH_CHARS:
+            continue
+        holder = unit.block if unit.block.tag in CONTAINER_TAGS else unit.block.getparent()
+        if holder is None:
+            continue
+        scores[holder] += unit.prose_chars
+        grand = holder.getparent()
+        if grand is not None:
+            scores[grand] += unit.prose_chars / 2
+    if not scores:
+        return layout.body
+    totals: dict[Element, int] = defaultdict(int)
+    linked: dict[Element, int] = defaultdict(int)
+    for unit in layout.units:
+        if unit.region is not None:
+            continue
+        el: Element | None = unit.block
+        while el is not None:
+            if el in scores:
+                totals[el] += len(unit.text)
+                linked[el] += unit.link_chars
+            el = el.getparent()
+
+    def final(el: Element) -> float:
+        """Score discounted by the share of the element's text inside links."""
+        density = linked[el] / totals[el] if totals[el] else 0.0
+        return scores[el] * (1.0 - density)
+
+    return max(scores, key=final)
+
+
+def _following_elements(element: Element) -> Iterator[Element]:
+    """Elements after `element`'s subtree in document order (siblings, then the parents')."""
+    node: Element | None = element
+    while node is not None and node.tag != "body":
+        for sibling in node.itersiblings():
+            yield from sibling.iter()
+        node = node.getparent()
+
+
+def _previous_text(element: Element) -> str:
+    """Text of the element just before `element` (or before its only-child wrappers)."""
+    node: Element | None = element
+    while node is not None:
+        previous = node.getprevious()
+        while previous is not None and not isinstance(previous.tag, str):
+            previous = previous.getprevious()
+        if previous is not None:
+            return collapse(visible_text(previous))
+        parent = node.getparent()
+        if parent is None or (parent.text or "").strip() or len(parent) > 1:
+            return collapse(parent.text or "") if parent is not None else ""
+        node = parent
+    return ""
+
+
+def _untitled_list(anchors: list[Anchor], element: Element) -> bool:
+    """A list of at least a few article-title links and little else: a related block shape."""
+    if element.tag in ("ul", "ol"):
+        items = [child for child in element if child.tag == "li"]
+    elif element.tag in ("div", "p", "td", "dd"):
+        items = [child for child in element if child.tag == "a"]
+    else:
+        return False
+    if len(items) < UNTITLED_MIN_LINKS:
+        return False
+    texts = []
+    for item in items:
+        link = item if item.tag == "a" else next(item.iter("a"), None)
+        if link is None or is_same_page_href(link.get("href") or ""):
+            return False
+        texts.append(collapse(link_text(link)))
+    if sum(len(text) for text in texts) < UNTITLED_MIN_MEAN_CHARS * len(texts):
+        return False
+    total = len(collapse(visible_text(element)))
+    if total == 0 or _link_chars(element) < UNTITLED_MIN_LINK_SHARE * total:
+        return False
+    inside = set(element.iter("a"))
+    return all(anchor.region is None for anchor in anchors if anchor.element in inside)
+
+
+def _untitled_related(layout: Layout, container: Element) -> Element | None:
+    """The first untitled list of title links after the article, if nothing else is between.
+
+    Only lists with no title line just before them count: a titled list the heading rules did
+    not recognise ("最新文章") is some other widget. Prose between the article and the list
+    means it belongs to something else.
+    """
+    for el in _following_elements(container):
+        if not isinstance(el.tag, str) or el.tag in SKIP_TAGS:
+            continue
+        if el.tag in ("p", "div") and len(el) == 0:
+            text = collapse(el.text or "")
+            if len(text) >= MIN_PARAGRAPH_CHARS and text[-1:] in "。.!！?？":
+                return None  # a paragraph of prose: the article area goes on
+        if _untitled_list(layout.anchors, el):
+            title = _previous_text(el)
+            if title and len(title) <= LIST_TITLE_MAX_CHARS:
+                return None
+            return el
+    return None
+
+
+def _relabel(layout: Layout, labels: dict[str, str]) -> None:
+    for anchor in layout.anchors:
+        if anchor.region in labels:
+            anchor.region = labels[anchor.region]
+    for unit in layout.units:
+        if unit.region in labels:
+            unit.region = labels[unit.region]
+
+
+def resolve_related(layout: Layout, container: Element) -> None:
+    """Settle which block is the page's related block.
+
+    The strongest related-like label present (相关内容 > 推荐阅读 > 热门文章) becomes
+    "related" and the weaker ones sidebar widgets. A page with only a popular-articles list (or
+    nothing) may still carry an untitled related list right after the article.
+    """
+    present = {anchor.region for anchor in layout.anchors}
+    if RELATED not in present and RECOMMEND not in present:
+        untitled = _untitled_related(layout, container)
+        if untitled is not None:
+            inside = set(untitled.iter())
+            for anchor in layout.anchors:
+                if anchor.element in inside and not is_same_page_href(anchor.href):
+                    anchor.region = RELATED
+            for unit in layout.units:
+                if unit.block in inside:
+                    unit.region = RELATED
+                    unit.region_element = untitled
+            present.add(RELATED)
+    strongest = next((tier for tier in RELATED_TIERS if tier in present), None)
+    if strongest is not None and strongest != RELATED:
+        _keep_nearest(layout, container, strongest)
+    _relabel(layout, {tier: RELATED if tier == strongest else SIDEBAR for tier in RELATED_TIERS})
+
+
+def _keep_nearest(layout: Layout, container: Element, tier: str) -> None:
+    """Of several weak blocks ("推荐阅读" under the article, "推荐内容" in a sidebar), the one
+    right after the article is its related block; the others become sidebar widgets."""
+    first: dict[Element, int] = {}
+    inside = set(container.iter())
+    # A heading and the list it announces are marked apart: count the parts holding links.
+    linked = {a.region_element for a in layout.anchors if a.region == tier}
+    end = -1
+    for index, unit in enumerate(layout.units):
+        element = unit.region_element
+        if unit.region == tier and element is not None and element in linked:
+            first.setdefault(element, index)
+        elif unit.region is None and unit.block in inside:
+            end = index
+    if len(first) < 2:
+        return
+    after = [el for el, index in first.items() if index > end]
+    nearest = min(after, key=first.__getitem__) if after else max(first, key=first.__getitem__)
+    for anchor in layout.anchors:
+        if anchor.region == tier and anchor.region_element is not nearest:
+            anchor.region = SIDEBAR
+    for unit in layout.units:
+        if (
+            unit.region == tier
+            and unit.region_element in linked
+            and unit.region_element is not nearest
+        ):
+            unit.region = SIDEBAR
 
 
 def analyze_layout(root: Element) -> Layout:
-    """Walk the body once into units and anchors, each tagged with its region (None = body).
+    """Walk the body once into units and anchors, each tagged with its region (None = body),
+    find the article's container and settle the related block.
 
     A "region" that turns out to hold most of the page's prose (a wrapper whose class happens
     to contain "side") is the article itself: it is dropped and the walk repeated.
@@ -503,5 +693,7 @@ def analyze_layout(root: Element) -> Layout:
             break
         vetoed |= oversized
         layout = _walk(body, marks, vetoed)
-    _resolve_hot(layout)
+    container = main_container(layout)
+    resolve_related(layout, container)
+    layout.container = container
     return layout

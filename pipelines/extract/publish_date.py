@@ -8,6 +8,7 @@ Update/modification dates are never candidates. No date found means all three fi
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
@@ -16,20 +17,29 @@ from pipelines.extract.jsonld import first_string
 from pipelines.extract.meta import meta_contents
 from pipelines.extract.selectors import (
     BARE_DATE_WINDOW_AFTER,
+    BLOCK_TAGS,
     DATE_RE,
     DATE_WINDOW_AFTER,
     DATE_WINDOW_BEFORE,
     LABELLED_DATE_TEXT,
+    MONTH_DAY_RE,
     MONTH_NUMBERS,
+    NUMERIC_DATE_RE,
+    PROSE_PUNCTUATION,
     PUBLISHED_LABEL_RE,
     PUBLISHED_META_KEYS,
+    RELATIVE_DATE_RE,
+    RELATIVE_DATE_WORDS,
+    RELATIVE_DAY_NAMES,
+    RELATIVE_UNIT_DAYS,
+    RELATIVE_UNIT_SECONDS,
     SKIP_TAGS,
     STRONG_PUBLISHED_LABEL_RE,
     UPDATED_LABEL_RE,
     UPDATED_WORDS,
     URL_DATE_RE,
 )
-from pipelines.extract.text import collapse, strings, text_after, text_before, text_start
+from pipelines.extract.text import collapse, lines_after, lines_start, pieces_before, strings
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -72,7 +82,7 @@ def _build(
 
 
 def _from_match(match: re.Match[str]) -> datetime | None:
-    groups = match.groupdict()
+    groups = match.groupdict()  # NUMERIC_DATE_RE has no English groups: use .get for those
     if groups["y"]:
         value = _build(groups["y"], groups["m"], groups["d"], groups["H"], groups["M"], groups["S"])
         tz = groups["tz"]
@@ -84,7 +94,7 @@ def _from_match(match: re.Match[str]) -> datetime | None:
         return _build(
             groups["cy"], groups["cm"], groups["cd"], groups["cH"], groups["cM"], groups["cS"]
         )
-    if groups["ey"]:
+    if groups.get("ey"):
         month = MONTH_NUMBERS[groups["em"].lower()]
         return _build(groups["ey"], month, groups["ed"], None, None, None)
     month = MONTH_NUMBERS[groups["fm"].lower()]
@@ -156,42 +166,156 @@ def _time_candidates(root: Element) -> Iterator[PublishDate]:
             yield PublishDate(parse_date(raw), raw, "time")
 
 
-def _dates_in(text: str, *, labelled_only: bool, strong: bool = False) -> Iterator[PublishDate]:
-    label_re = STRONG_PUBLISHED_LABEL_RE if strong else PUBLISHED_LABEL_RE
-    for match in DATE_RE.finditer(text):
-        before = text[max(0, match.start() - 16) : match.start()]
-        if UPDATED_LABEL_RE.search(before):
-            continue
-        if labelled_only and not _ends_with_label(before, label_re):
-            continue
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """A date written in a text: where, what it means, and whether its line is prose."""
+
+    start: int
+    raw: str
+    at: datetime | None
+
+
+def _relative(match: re.Match[str], fetched_at: datetime) -> datetime | None:
+    """ "3天前", "昨天 08:12", "5小时前" against the fetch time (Beijing calendar days)."""
+    now = fetched_at.astimezone(BEIJING)
+    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    if match["now"]:
+        return now.replace(second=0, microsecond=0)
+    count = match["n"] or match["en_n"]
+    unit = (match["unit"] or match["en_unit"] or "").lower()
+    if count is not None:
+        number = 1 if count.lower() in ("a", "an") else int(count)
+        if unit in RELATIVE_UNIT_SECONDS:
+            ago = now - timedelta(seconds=number * RELATIVE_UNIT_SECONDS[unit])
+            return ago.replace(second=0, microsecond=0)
+        return today - timedelta(days=number * RELATIVE_UNIT_DAYS[unit])
+    day = (match["day"] or match["en_day"] or "").lower()
+    value = today - timedelta(days=RELATIVE_DAY_NAMES[day])
+    if match["rH"]:
+        hour, minute = int(match["rH"]), int(match["rM"])
+        if hour > 23 or minute > 59:
+            return None
+        value = value.replace(hour=hour, minute=minute)
+    return value
+
+
+def _month_day(match: re.Match[str], fetched_at: datetime) -> datetime | None:
+    """ "05-31" or "5月31日 08:12" in the fetch's year, or the year before if that is later."""
+    now = fetched_at.astimezone(BEIJING)
+    month, day = (match["m"], match["d"]) if match["m"] else (match["cm"], match["cd"])
+    for year in (now.year, now.year - 1):
+        value = _build(str(year), month, day, match["H"], match["M"], None)
+        if value is None:
+            continue  # 02-29 outside a leap year
+        value = value.replace(tzinfo=BEIJING)
+        if value <= now + LATEST_SLACK:
+            return value
+    return None
+
+
+def find_dates(text: str, fetched_at: datetime) -> list[_Found]:
+    """Every date in `text` in order: full dates, then dates without a year and relative ones
+    where they do not overlap a full date. Values are UTC (None when impossible)."""
+    found: list[_Found] = []
+    taken: list[tuple[int, int]] = []
+    lowered = text.lower()
+    # English month names cost most of the full regex; most windows have none.
+    full = DATE_RE if any(month in lowered for month in MONTH_NUMBERS) else NUMERIC_DATE_RE
+    for match in full.finditer(text):
         parsed = _from_match(match)
-        if parsed is not None:
-            yield PublishDate(_to_utc(parsed), match.group(0).strip(), "text")
+        found.append(
+            _Found(match.start(), match.group(0).strip(), _to_utc(parsed) if parsed else None)
+        )
+        taken.append(match.span())
+    loose = [(MONTH_DAY_RE, _month_day)]
+    # The relative regex is slow (alternatives at every position): run it only where one of
+    # its words occurs.
+    if any(word in lowered for word in RELATIVE_DATE_WORDS):
+        loose.insert(0, (RELATIVE_DATE_RE, _relative))
+    for regex, resolve in loose:
+        for match in regex.finditer(text):
+            start, end = match.span()
+            if any(start < t_end and t_start < end for t_start, t_end in taken):
+                continue
+            value = resolve(match, fetched_at)
+            found.append(_Found(start, match.group(0).strip(), _to_utc(value) if value else None))
+            taken.append((start, end))
+    found.sort(key=lambda item: item.start)
+    return found
 
 
 def _ends_with_label(before: str, label_re: re.Pattern[str]) -> bool:
     return any(m.end() == len(before) for m in label_re.finditer(before))
 
 
-def _heading_windows(root: Element, heading: Element | None) -> tuple[str, str]:
-    """Text around the title heading: a wide window for labelled dates, a narrow one for bare."""
-    if heading is None:
-        body = root.find("body")
-        before = ""
-        after = text_start(body, DATE_WINDOW_AFTER, SKIP_TAGS) if body is not None else ""
-    else:
-        before = text_before(heading, DATE_WINDOW_BEFORE, SKIP_TAGS)
-        after = text_after(heading, DATE_WINDOW_AFTER, SKIP_TAGS)
-    return f"{before} {after}", f"{before} {after[:BARE_DATE_WINDOW_AFTER]}"
+def _is_prose(line: str, raw: str) -> bool:
+    """A date inside a sentence ("自2024年3月15日起,…") rather than on a metadata line: the
+    line has sentence punctuation outside its dates."""
+    rest = DATE_RE.sub("", line.replace(raw, ""))
+    return any(char in PROSE_PUNCTUATION for char in rest)
 
 
-def _text_candidates(root: Element, heading: Element | None) -> Iterator[PublishDate]:
-    wide, narrow = _heading_windows(root, heading)
-    yield from _dates_in(wide, labelled_only=True)
-    # A bare date in running prose is too weak; only right next to the heading does it count.
-    yield from _dates_in(narrow, labelled_only=False)
+def _candidates_in(
+    pieces: list[str], fetched_at: datetime, *, label_re: re.Pattern[str] | None
+) -> Iterator[PublishDate]:
+    """Dates in consecutive text pieces: labelled ones when `label_re` is given, else the ones
+    standing on a line of their own. Update dates never count."""
+    text = " ".join(pieces)
+    bounds: list[int] = []
+    offset = 0
+    for piece in pieces:
+        bounds.append(offset)
+        offset += len(piece) + 1
+    for item in find_dates(text, fetched_at):
+        before = text[max(0, item.start - 16) : item.start]
+        if UPDATED_LABEL_RE.search(before):
+            continue
+        if label_re is not None:
+            if not _ends_with_label(before, label_re):
+                continue
+        else:
+            index = bisect_right(bounds, item.start) - 1
+            if _is_prose(pieces[index], item.raw):
+                continue
+        yield PublishDate(item.at, item.raw, "text")
+
+
+def _lines_after_heading(root: Element, heading: Element | None) -> list[str]:
+    """The lines after the title heading (the start of the body when there is none)."""
+    if heading is not None:
+        return lines_after(heading, DATE_WINDOW_AFTER, SKIP_TAGS, BLOCK_TAGS)
+    body = root.find("body")
+    return [] if body is None else lines_start(body, DATE_WINDOW_AFTER, SKIP_TAGS, BLOCK_TAGS)
+
+
+def _narrow(lines: list[str]) -> list[str]:
+    """The first lines, up to BARE_DATE_WINDOW_AFTER characters."""
+    out: list[str] = []
+    size = 0
+    for line in lines:
+        if size >= BARE_DATE_WINDOW_AFTER:
+            break
+        out.append(line)
+        size += len(line)
+    return out
+
+
+def _text_candidates(
+    root: Element, heading: Element | None, fetched_at: datetime
+) -> Iterator[PublishDate]:
+    """Labelled dates after the title heading, then just before it; then a bare date on a line
+    of its own right next to it; then a strongly labelled date anywhere.
+
+    The generator is lazy: the text before the heading is read only when the lines under it
+    (where the info line usually is) hold no labelled date.
+    """
+    after = _lines_after_heading(root, heading)
+    yield from _candidates_in(after, fetched_at, label_re=PUBLISHED_LABEL_RE)
+    before = [] if heading is None else pieces_before(heading, DATE_WINDOW_BEFORE, SKIP_TAGS)
+    yield from _candidates_in(before, fetched_at, label_re=PUBLISHED_LABEL_RE)
+    yield from _candidates_in([*before, *_narrow(after)], fetched_at, label_re=None)
     for text in strings(LABELLED_DATE_TEXT, root):
-        yield from _dates_in(collapse(str(text)), labelled_only=True, strong=True)
+        yield from _candidates_in([collapse(text)], fetched_at, label_re=STRONG_PUBLISHED_LABEL_RE)
 
 
 def _url_candidates(url: str) -> Iterator[PublishDate]:
@@ -200,6 +324,10 @@ def _url_candidates(url: str) -> Iterator[PublishDate]:
         value = _build(match["y"], match["m"], match["d"], None, None, None)
         if value is not None:
             yield PublishDate(_to_utc(value), match.group(0), "url")
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def extract_publish_date(
@@ -212,13 +340,15 @@ def extract_publish_date(
 ) -> PublishDate:
     """Return the first plausible publish date of the cascade jsonld > meta > time > text > url.
 
-    `heading` is the title's <h1>; text dates are looked for next to it first.
+    `heading` is the title's <h1>; text dates are looked for next to it first. Dates without
+    a year ("05-31") and relative ones ("3天前", "昨天 08:12") are read against `fetched_at`.
     """
+    fetched_at = _aware(fetched_at)
     cascade = (
         _jsonld_candidates(jsonld),
         _meta_candidates(root),
         _time_candidates(root),
-        _text_candidates(root, heading),
+        _text_candidates(root, heading, fetched_at),
         _url_candidates(url),
     )
     for candidates in cascade:

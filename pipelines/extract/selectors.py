@@ -22,6 +22,24 @@ CONTROL_CHARS_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 #: Used when nothing is declared and the body is not valid UTF-8 (the farms this tool audits
 #: are Chinese; GB18030 is the superset of GB2312 and GBK).
 FALLBACK_ENCODING = "gb18030"
+#: Single-byte Western codecs (as `codecs.lookup` names them). They decode any byte, so a
+#: wrong "charset=iso-8859-1" (a Java server default) on a GBK page gives garbage without a
+#: single U+FFFD: when declared on a non-ASCII body, the bytes are sniffed first.
+WESTERN_SINGLE_BYTE = frozenset(
+    {"ascii", "cp1252", "iso8859-1", "iso8859-15", "cp1250", "iso8859-2", "latin-1"}
+)
+#: Byte pairs of GB2312 (hanzi rows B0-F7 and symbol rows A1-A9, both bytes >= A1): nearly all
+#: of a simplified-Chinese GBK text, about half of a Big5 text, none of a Latin-1 text.
+GB2312_PAIR_RE = re.compile(rb"[\xb0-\xf7][\xa1-\xfe]|[\xa1-\xa9][\xa1-\xfe]")
+#: Byte pairs of Big5's symbols and frequent hanzi (lead A1-C6; trail 40-7E or A1-FE).
+BIG5_PAIR_RE = re.compile(rb"[\xa1-\xc6][\x40-\x7e\xa1-\xfe]")
+#: Share of non-ASCII bytes that must form such pairs for the sniffer to name the codec.
+CJK_SNIFF_MIN_SHARE = 0.8
+#: A body is UTF-8 with a few bad bytes when U+FFFD is at most this share of its non-ASCII
+#: characters (a truncated or spliced page), not another encoding.
+MOSTLY_UTF8_MAX_BAD_SHARE = 0.01
+#: Fewer non-ASCII bytes than this are too few to tell GB from Big5 from Latin-1.
+CJK_SNIFF_MIN_BYTES = 16
 
 # --- layout: blocks, regions --------------------------------------------------------------
 
@@ -95,12 +113,18 @@ BLOCK_TAGS = frozenset(
         "details",
         "summary",
         "menu",
+        "amp-sidebar",
     }
 )
 HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 BOLD_TAGS = frozenset({"b", "strong"})
 #: Containers of the article itself: never a nav/sidebar/footer region.
 CONTENT_TAGS = frozenset({"main", "article"})
+#: Block tags that hold paragraphs rather than being one: text directly inside them scores them
+#: as the article's container.
+CONTAINER_TAGS = frozenset(
+    {"div", "section", "article", "main", "td", "body", "blockquote", "center", "form"}
+)
 
 #: Region labels (a subset of `pipelines.schema.LINK_BLOCKS`; "body" is the default).
 NAV = "nav"
@@ -108,14 +132,20 @@ SIDEBAR = "sidebar"
 FOOTER = "footer"
 BREADCRUMB = "breadcrumb"
 RELATED = "related"
-#: A weak related signal ("热门文章", class "hot"): a popular-articles list is the page's related
-#: block only when the page has no stronger one; otherwise it is a sidebar widget.
+#: A weaker related signal ("推荐阅读", "推荐内容"): the related block of a page without a
+#: "相关…" one; next to one it is a recommendation widget (DedeCMS puts 推荐内容 in its sidebar).
+RECOMMEND = "recommend"
+#: The weakest related signal ("热门文章", class "hot"): a popular-articles list is the page's
+#: related block only when the page has nothing stronger; otherwise it is a sidebar widget.
 HOT = "hot"
+#: Related-like labels, strongest first; the strongest present on a page becomes "related".
+RELATED_TIERS = (RELATED, RECOMMEND, HOT)
 #: When one element carries several signals, the more specific label wins.
-LABEL_PRIORITY = (BREADCRUMB, RELATED, FOOTER, SIDEBAR, NAV, HOT)
+LABEL_PRIORITY = (BREADCRUMB, RELATED, FOOTER, SIDEBAR, NAV, RECOMMEND, HOT)
 
-#: Semantic tags and what they mark. `header` is handled apart (only outside the article).
-TAG_LABELS = {"nav": NAV, "aside": SIDEBAR, "footer": FOOTER}
+#: Semantic tags (and AMP's menu drawer) and what they mark. `header` is handled apart (only
+#: outside the article).
+TAG_LABELS = {"nav": NAV, "aside": SIDEBAR, "footer": FOOTER, "amp-sidebar": NAV}
 #: ARIA landmark roles.
 ROLE_LABELS = {
     "navigation": NAV,
@@ -203,36 +233,51 @@ ARTICLE_HEADER_TOKENS = frozenset({"entry", "post", "article", "content", "title
 BREADCRUMB_WORDS = ("breadcrumb", "面包屑")
 
 _RELATED_HEADING = (
-    r"相关(?:内容|文章|阅读|推荐|链接|资讯|新闻|问题|攻略|帖子)?|猜你喜欢|你可能(?:还)?喜欢"
-    r"|推荐(?:阅读|文章|内容)|延伸阅读|扩展阅读"
+    r"相[关關](?:内容|內容|文章|阅读|閱讀|推荐|推薦|链接|鏈接|资讯|資訊|新闻|新聞|问题|問題|攻略|帖子)?"
+    r"|猜你喜[欢歡]|你可能(?:还|還)?喜[欢歡]|延伸[阅閱][读讀]|[扩擴]展[阅閱][读讀]"
     r"|related(?:\s+(?:posts?|articles?|content|stories|reading|links))?"
     r"|you\s+(?:may|might)\s+also\s+like|further\s+reading"
 )
+_RECOMMEND_HEADING = (
+    r"(?:精彩|为你|為你|编辑|編輯)?推[荐薦](?:阅读|閱讀|文章|内容|內容)?"
+    r"|recommended(?:\s+(?:for\s+you|posts?|articles?|reading))?"
+)
 _HOT_HEADING = (
-    r"(?:热门|热点|排行|最热|人气)(?:文章|推荐|阅读|内容|资讯|排行|排行榜|榜)?"
+    r"(?:热门|熱門|热点|熱點|排行|最热|最熱|人气|人氣)"
+    r"(?:文章|推荐|推薦|阅读|閱讀|内容|內容|资讯|資訊|排行|排行榜|榜)?"
     r"|popular(?:\s+(?:posts?|articles?))?|most\s+read"
 )
 #: A short text that announces a block: group `related` ("相关内容:", "猜你喜欢", "Related
-#: posts"), group `hot` (a popular-articles list: related only when nothing stronger is on the
-#: page), group `prevnext` ("上一篇:" opening a previous/next link). One regex, one match call
-#: per text node.
+#: posts"), group `recommend` ("推荐阅读"), group `hot` (a popular-articles list), group
+#: `prevnext` ("上一篇:" opening a previous/next link). One regex, one match call per text node.
 BLOCK_HEADING_RE = re.compile(
-    rf"^\s*(?:(?P<related>{_RELATED_HEADING})|(?P<hot>{_HOT_HEADING}))\s*[:：]?\s*$"
-    r"|^\s*(?P<prevnext>上一篇|下一篇|上一页|下一页|previous|next)\s*[:：]",
+    rf"^\s*(?:(?P<related>{_RELATED_HEADING})|(?P<recommend>{_RECOMMEND_HEADING})"
+    rf"|(?P<hot>{_HOT_HEADING}))\s*[:：]?\s*$"
+    r"|^\s*(?P<prevnext>上一篇|下一篇|上一页|下一页|上一頁|下一頁|previous|next)\s*[:：]",
     re.IGNORECASE,
 )
 #: Longest block heading ("相关内容:") looked for; longer text nodes are not tested.
 RELATED_HEADING_MAX_CHARS = 24
 #: Link texts that open a breadcrumb trail.
-HOME_LINK_TEXTS = frozenset({"首页", "网站首页", "主页", "返回首页", "home", "Home", "HOME"})
+HOME_LINK_TEXTS = frozenset(
+    {"首页", "首頁", "网站首页", "網站首頁", "主页", "主頁", "返回首页", "home", "Home", "HOME"}
+)
 #: "首页 > 分类 > 文章", optionally after "当前位置:".
 BREADCRUMB_TEXT_RE = re.compile(
-    r"^\s*(?:(?:当前位置|您的位置|你的位置|您现在的位置|你现在的位置|现在位置|位置)\s*[:：]?\s*)?"
-    r"(?:首页|网站首页|主页|home)\s*(?:>|›|»|/|→|＞|->|>>|\\)",
+    r"^\s*(?:(?:当前位置|當前位置|您的位置|你的位置|您现在的位置|你现在的位置|现在位置|位置)"
+    r"\s*[:：]?\s*)?"
+    r"(?:首页|首頁|网站首页|主页|主頁|home)\s*(?:>|›|»|/|→|＞|->|>>|\\)",
     re.IGNORECASE,
 )
 #: Longest text a breadcrumb trail can have.
 BREADCRUMB_MAX_CHARS = 300
+#: An untitled related block (no heading, no class): a list after the main content of at least
+#: this many links to titles (mean anchor text at least this long), mostly link text.
+UNTITLED_MIN_LINKS = 4
+UNTITLED_MIN_MEAN_CHARS = 8
+UNTITLED_MIN_LINK_SHARE = 0.6
+#: A line this short before a list is its title ("最新文章"), so the list is not untitled.
+LIST_TITLE_MAX_CHARS = 16
 
 # --- title ---------------------------------------------------------------------------------
 
@@ -243,6 +288,11 @@ OG_TITLE_KEYS = ("og:title", "twitter:title")
 TITLE_SEPARATORS_RE = re.compile(
     r"\s*(?:_|\||｜|–|—+|»)\s*|\s+(?:-{1,2}|·)\s+|(?<=[\u4e00-\u9fff])-|-(?=[\u4e00-\u9fff])"
 )
+#: Headings that may show the title when no <h1> does; a shorter text is never taken for one.
+SUB_TITLE_TAGS = ("h2", "h3")
+MIN_TITLE_CHARS = 2
+#: A bracketed type in front of a forum subject: "[分期购物] 标题", "【原创】标题".
+SUBJECT_TAG_RE = re.compile(r"^\s*[\[【［〔(（][^\]】］〕)）]{1,16}[\]】］〕)）]\s*")
 #: What follows the h1 text in a <title> that only adds the site name.
 TITLE_SUFFIX_START_RE = re.compile(r"^\s*[_|｜\-–—»·]")
 
@@ -289,6 +339,8 @@ _DATE_EN = (
 )
 #: Any date (with optional time and zone) as written on a page.
 DATE_RE = re.compile(rf"{_DATE_NUMERIC}|{_DATE_CJK}|{_DATE_EN}", re.IGNORECASE)
+#: The same without English month names, for text that has none (five times faster).
+NUMERIC_DATE_RE = re.compile(rf"{_DATE_NUMERIC}|{_DATE_CJK}", re.IGNORECASE)
 MONTH_NUMBERS = {
     "jan": 1,
     "feb": 2,
@@ -304,30 +356,76 @@ MONTH_NUMBERS = {
     "nov": 11,
     "dec": 12,
 }
+#: Years, months and days written out relative to the fetch: "3天前", "5小时前", "昨天 08:12",
+#: "刚刚", "2 days ago". Resolved against fetched_at in Beijing time.
+RELATIVE_DATE_RE = re.compile(
+    r"(?P<n>\d{1,3})\s*(?P<unit>秒|分钟|分鐘|小时|小時|天|周|週|星期)\s*前"
+    r"|(?P<day>今天|昨天|前天)(?:\s*(?P<rH>\d{1,2})\s*[:：]\s*(?P<rM>\d{2}))?"
+    r"|(?P<now>刚刚|剛剛|just\s+now)"
+    r"|(?P<en_n>\d{1,3}|an?)\s+(?P<en_unit>minute|hour|day|week)s?\s+ago"
+    r"|\b(?P<en_day>today|yesterday)\b",
+    re.IGNORECASE,
+)
+#: Words one of which every RELATIVE_DATE_RE match contains (a cheap test before the regex).
+RELATIVE_DATE_WORDS = (
+    "前",
+    "今天",
+    "昨天",
+    "刚刚",
+    "剛剛",
+    "ago",
+    "today",
+    "yesterday",
+    "just now",
+)
+#: Days shown without a year ("05-31", "5月31日 08:12"): the year is the fetch's, or the one
+#: before when that would put the date after the fetch.
+MONTH_DAY_RE = re.compile(
+    r"(?:(?<![\d\-/.年])(?P<m>0[1-9]|1[0-2])[-/](?P<d>0[1-9]|[12]\d|3[01])(?![\d\-/])"
+    r"|(?<![\d年])(?P<cm>1[0-2]|[1-9])\s*月\s*(?P<cd>[12]\d|3[01]|[1-9])\s*日)"
+    r"(?:\s*(?P<H>[01]?\d|2[0-3])\s*[:：]\s*(?P<M>[0-5]\d))?"
+)
+#: Maps the relative units to seconds (days and weeks count whole calendar days).
+RELATIVE_UNIT_SECONDS = {
+    "秒": 1,
+    "分钟": 60,
+    "分鐘": 60,
+    "minute": 60,
+    "小时": 3600,
+    "小時": 3600,
+    "hour": 3600,
+}
+RELATIVE_UNIT_DAYS = {"天": 1, "day": 1, "周": 7, "週": 7, "星期": 7, "week": 7}
+RELATIVE_DAY_NAMES = {"今天": 0, "today": 0, "昨天": 1, "yesterday": 1, "前天": 2}
 #: A label that announces the publish date; "时间"/"日期"/"date" alone need a colon.
 PUBLISHED_LABEL_RE = re.compile(
-    r"(?:发布时间|发布日期|发表时间|发表日期|发布于|发表于|发稿时间|上传时间|出版日期|刊发时间"
-    r"|published(?:\s+on)?|posted(?:\s+on)?|(?<![新改])(?:时间|日期)\s*[:：]|date\s*[:：])"
+    r"(?:[发發](?:布|佈|表)(?:时间|時間|日期|于|於)|发稿时间|上传时间|上傳時間|出版日期|刊发时间"
+    r"|published(?:\s+on)?|posted(?:\s+on)?|(?<![新改])(?:时间|時間|日期)\s*[:：]|date\s*[:：])"
     r"\s*[:：]?\s*",
     re.IGNORECASE,
 )
 #: Labels that are strong enough to trust anywhere on the page, not only near the heading.
 STRONG_PUBLISHED_LABEL_RE = re.compile(
-    r"(?:发布时间|发布日期|发表时间|发表日期|发布于|发表于|published(?:\s+on)?)\s*[:：]?\s*",
+    r"(?:[发發](?:布|佈|表)(?:时间|時間|日期|于|於)|published(?:\s+on)?)\s*[:：]?\s*",
     re.IGNORECASE,
 )
 #: Words just before a date that make it an update date, not the publish date.
 UPDATED_LABEL_RE = re.compile(
-    r"(?:更新|修改|修订|编辑|updated|modified|last\s+edited|编辑于)\s*(?:时间|日期|于|on)?\s*[:：]?\s*$",
+    r"(?:更新|修改|修订|修訂|编辑|編輯|updated|modified|last\s+edited|编辑于)"
+    r"\s*(?:时间|時間|日期|于|於|on)?\s*[:：]?\s*$",
     re.IGNORECASE,
 )
+#: Sentence punctuation: a date inside a line with it is part of the prose ("自2024年3月15日起,
+#: …"), not the line that states when the page was published.
+PROSE_PUNCTUATION = frozenset(",，。;；!！?？")
 #: Characters of text read after (and before) the title heading when looking for a date.
 DATE_WINDOW_AFTER = 400
 DATE_WINDOW_BEFORE = 80
 BARE_DATE_WINDOW_AFTER = 160
 #: Text nodes anywhere in the body that carry a strong publish label.
 LABELLED_DATE_TEXT = etree.XPath(
-    "//body//text()[contains(., '发布') or contains(., '发表')"
+    "//body//text()[contains(., '发布') or contains(., '发表') or contains(., '發布')"
+    " or contains(., '發佈') or contains(., '發表')"
     " or contains(translate(., 'PUBLISHED', 'published'), 'published')]"
 )
 #: Dates in URL paths: /2024/05/31/, /20240531/, 2024-05-31, /2024/0531/.
@@ -340,8 +438,9 @@ URL_DATE_RE = re.compile(
 
 #: A line that only states publish/source/author metadata, kept out of the body text.
 META_LINE_RE = re.compile(
-    r"^\s*(?:发布时间|发布日期|发表时间|发表日期|发布于|发表于|更新时间|时间|日期|来源|作者|编辑"
-    r"|责任编辑|浏览|阅读|点击|published|posted|updated|date|by)\s*[:：]",
+    r"^\s*(?:[发發](?:布|佈|表)(?:时间|時間|日期|于|於)|更新时间|更新時間|时间|時間|日期|来源|來源"
+    r"|作者|编辑|編輯|责任编辑|浏览|瀏覽|阅读|閱讀|点击|點擊"
+    r"|published|posted|updated|date|by)\s*[:：]",
     re.IGNORECASE,
 )
 #: Shortest non-link text of a unit that counts as prose when scoring containers.
@@ -385,8 +484,13 @@ CHINESE_DIGITS = {
     "八": 8,
     "九": 9,
 }
-#: Longest step heading (the words before the colon).
+#: Longest step heading (the words before the colon); Latin-script headings are measured in
+#: words ("Sign in to your account").
 STEP_HEADING_MAX_CHARS = 20
+STEP_HEADING_MAX_CHARS_LATIN = 60
+STEP_HEADING_MAX_WORDS = 8
+#: <ul type> values that make the browser number the items.
+ORDERED_UL_TYPES = frozenset({"1", "a", "A", "i", "I"})
 #: Colons that end a step heading.
 STEP_COLON_RE = re.compile(r"[:：]")
 #: Fewest steps that make a procedure.
@@ -394,6 +498,8 @@ MIN_STEPS = 2
 #: A paragraph this short, without sentence punctuation, reads as a heading.
 HEADING_LIKE_MAX_CHARS = 30
 SENTENCE_END_CHARS = "。.!！;；,，…"
+#: How a sentence ends; a step line ending so is text, never a heading over the next paragraph.
+SENTENCE_ENDS = ("。", ".", "!", "！", ";", "；")
 #: A list item with more of its text inside links than this is a link, not a step.
 STEP_MAX_LINK_SHARE = 0.5
 

@@ -1,9 +1,10 @@
 """Steps: ordered procedures in the main content.
 
-A procedure is an <ol> of two or more items, or a run of two or more lines numbered
-consecutively from 1 in one marker style ("1." "1、" "(1)" "①" "Step 1" "第一步" "步骤一").
-"一、" section headings are not steps; a heading just before a procedure is its title. Lines
-between two numbered lines belong to the earlier step; a heading ends the run. Link lists
+A procedure is an <ol> (or <ul type="1">) of two or more items, or a run of two or more lines
+numbered consecutively from 1 in one marker style ("1." "1、" "(1)" "①" "Step 1" "第一步"
+"步骤一"). "一、" section headings are not steps; a heading just before a procedure is its title.
+Lines between two numbered lines belong to the earlier step; a heading ends the run. Sub-steps
+(a nested list, or "(1)" lines inside a "1." step) stay in their step's text. Link lists
 (related blocks, menus) are never procedures.
 """
 
@@ -19,9 +20,13 @@ from pipelines.extract.selectors import (
     HEADING_LIKE_MAX_CHARS,
     HEADING_LINE_MARKERS,
     MIN_STEPS,
+    ORDERED_UL_TYPES,
     SENTENCE_END_CHARS,
+    SENTENCE_ENDS,
     STEP_COLON_RE,
     STEP_HEADING_MAX_CHARS,
+    STEP_HEADING_MAX_CHARS_LATIN,
+    STEP_HEADING_MAX_WORDS,
     STEP_MARKER_RE,
     STEP_MAX_LINK_SHARE,
 )
@@ -120,19 +125,30 @@ def is_heading_like(text: str) -> bool:
     )
 
 
+def fits_heading(text: str) -> bool:
+    """Short enough to be a step heading: 20 characters, or a few words of Latin script."""
+    if len(text) <= STEP_HEADING_MAX_CHARS:
+        return True
+    return (
+        text.isascii()
+        and len(text) <= STEP_HEADING_MAX_CHARS_LATIN
+        and len(text.split()) <= STEP_HEADING_MAX_WORDS
+    )
+
+
 def split_heading(style: str, rest: str, following: list[str]) -> tuple[str | None, str]:
     """Return (heading, text) of a step line and the paragraphs that follow it.
 
     "第一步:登录账户" + paragraph: the heading is the line, the text the paragraph.
     "1. 登录账号: 首先…": the heading is the words before the colon (if short), the text the rest.
     """
+    heading_line = _is_heading_line(style, rest)
     rest = rest.strip(" :：.、-")
     tail = "\n".join(following)
-    heading_line = style in HEADING_LINE_MARKERS or not STEP_COLON_RE.search(rest)
-    if following and heading_line and len(rest) <= STEP_HEADING_MAX_CHARS:
+    if following and heading_line and fits_heading(rest):
         return (rest or None), tail
     colon = STEP_COLON_RE.search(rest)
-    if colon is not None and 0 < colon.start() <= STEP_HEADING_MAX_CHARS:
+    if colon is not None and colon.start() > 0 and fits_heading(rest[: colon.start()].strip()):
         heading = rest[: colon.start()].strip()
         text = rest[colon.end() :].strip()
         if text or tail:
@@ -140,10 +156,23 @@ def split_heading(style: str, rest: str, following: list[str]) -> tuple[str | No
     return None, "\n".join(part for part in (rest, tail) if part)
 
 
+def _top_item(li: Element) -> Element:
+    """The outermost list item around `li`: a nested list's lines belong to its parent item."""
+    top = li
+    for ancestor in li.iterancestors("li"):
+        top = ancestor
+    return top
+
+
 def _entries(units: list[Unit]) -> list[_Entry]:
     entries: list[_Entry] = []
+    tops: dict[Element, Element] = {}
     for unit in units:
         li = unit.li
+        if li is not None:
+            if li not in tops:
+                tops[li] = _top_item(li)
+            li = tops[li]
         list_element = li.getparent() if li is not None else None
         if li is not None and entries and entries[-1].li is li:
             entries[-1].texts.append(unit.text)
@@ -161,6 +190,13 @@ def _entries(units: list[Unit]) -> list[_Entry]:
     return entries
 
 
+def is_ordered_list(element: Element) -> bool:
+    """An <ol>, or a <ul type="1"> (how Discuz renders [list=1]): a list the browser numbers."""
+    if element.tag == "ol":
+        return True
+    return element.tag == "ul" and (element.get("type") or "").strip() in ORDERED_UL_TYPES
+
+
 def _ol_start(list_element: Element) -> int:
     start = (list_element.get("start") or "1").strip()
     return int(start) if start.isdigit() else 1
@@ -172,7 +208,7 @@ def _ordered_list_runs(entries: list[_Entry]) -> list[_Run]:
     while index < len(entries):
         entry = entries[index]
         list_element = entry.list_element
-        if list_element is None or list_element.tag != "ol":
+        if list_element is None or not is_ordered_list(list_element):
             index += 1
             continue
         end = index
@@ -197,67 +233,123 @@ def _ordered_list_runs(entries: list[_Entry]) -> list[_Run]:
     return runs
 
 
-def _marker_runs(entries: list[_Entry]) -> list[_Run]:
-    runs: list[_Run] = []
-    current: _Run | None = None
-    pending: list[str] = []  # unnumbered lines after the current step
+@dataclass(slots=True)
+class _SubRun:
+    """Numbered lines of another style inside a step ("1. …" then "(1) …" "(2) …")."""
 
-    def close() -> None:
+    style: str
+    number: int
+    start: int  # index of its first entry
+    kept: int  # pending lines before it
+
+
+class _MarkerRuns:
+    """Runs of consecutively numbered lines, in one pass over the entries.
+
+    Lines numbered from 1 in another style inside a step ("1. …" then "(1) …" "(2) …") are
+    its sub-steps, kept in its text as shown, if the outer numbering then goes on; otherwise
+    the run ends before them and they are read again as a procedure of their own.
+    """
+
+    def __init__(self, entries: list[_Entry]) -> None:
+        self.entries = entries
+        self.runs: list[_Run] = []
+        self.current: _Run | None = None
+        self.pending: list[str] = []  # unnumbered lines after the current step
+        self.sub: _SubRun | None = None
+
+    def close(self) -> None:
         """End the current run; keep it if it has enough steps."""
-        nonlocal current
-        if current is not None and len(current.items) >= MIN_STEPS:
-            _trim_last(current, pending)
-            runs.append(current)
-        current = None
+        run = self.current
+        if run is not None and len(run.items) >= MIN_STEPS:
+            _trim_last(run, self.pending)
+            self.runs.append(run)
+        self.current, self.pending, self.sub = None, [], None
 
-    for index, entry in enumerate(entries):
-        in_ol = entry.list_element is not None and entry.list_element.tag == "ol"
+    def rewind(self) -> int:
+        """End the run before its unfinished sub-steps; return where to read them again."""
+        assert self.sub is not None
+        start = self.sub.start
+        del self.pending[self.sub.kept :]
+        self.close()
+        return start
+
+    def _relation(self, style: str, number: int) -> str:
+        current, sub = self.current, self.sub
+        if current is None:
+            return "new"
+        if style == current.style:
+            return "next" if number == current.items[-1].number + 1 else "new"
+        if (sub is None and number == 1) or (
+            sub is not None and style == sub.style and number == sub.number + 1
+        ):
+            return "sub"
+        return "new"
+
+    def step(self, index: int) -> int:
+        """Read entry `index`; return the index of the next entry to read."""
+        entry = self.entries[index]
+        in_ol = entry.list_element is not None and is_ordered_list(entry.list_element)
         marker = None if in_ol else parse_marker(entry.text)
         if marker is not None and entry.link_share > STEP_MAX_LINK_SHARE:
             marker = None
-        if marker is not None:
-            style, number, rest = marker
-            following = entry.texts[1:]
-            if (
-                current is not None
-                and style == current.style
-                and number == current.items[-1].number + 1
-            ):
-                current.items[-1].following.extend(pending)
-                current.items.append(_Item(number, style, rest, following))
-                current.end = index
-                pending = []
-                continue
-            close()
-            pending = []
+        if marker is None:
+            if self.current is None:
+                return index + 1
+            if in_ol or entry.heading or is_heading_like(entry.text):
+                if self.sub is not None:
+                    return self.rewind()
+                self.close()
+            elif entry.link_share <= STEP_MAX_LINK_SHARE:
+                self.pending.extend(entry.texts)
+            return index + 1
+        style, number, rest = marker
+        relation = self._relation(style, number)
+        if relation == "next" and self.current is not None:
+            self.current.items[-1].following.extend(self.pending)
+            self.current.items.append(_Item(number, style, rest, entry.texts[1:]))
+            self.current.end = index
+            self.pending, self.sub = [], None
+        elif relation == "sub":
+            if self.sub is None:
+                self.sub = _SubRun(style, number, index, len(self.pending))
+            self.sub.number = number
+            self.pending.extend(entry.texts)
+        elif self.sub is not None:
+            return self.rewind()
+        else:
+            self.close()
             if number == 1:
-                current = _Run(index, index, style, [_Item(number, style, rest, following)])
-            continue
-        if current is None:
-            continue
-        if in_ol or entry.heading or is_heading_like(entry.text):
-            close()
-            pending = []
-            continue
-        if entry.link_share <= STEP_MAX_LINK_SHARE:
-            pending.extend(entry.texts)
-    close()
-    return runs
+                self.current = _Run(
+                    index, index, style, [_Item(number, style, rest, entry.texts[1:])]
+                )
+        return index + 1
+
+    def read(self) -> list[_Run]:
+        """Every run of the entries, in order."""
+        index = 0
+        while index < len(self.entries) or (self.current is not None and self.sub is not None):
+            index = self.rewind() if index >= len(self.entries) else self.step(index)
+        self.close()
+        return self.runs
 
 
-def _is_heading_line(item: _Item) -> bool:
-    """A step line that is only a heading ("第一步:登录账户"), its text being what follows."""
-    rest = item.rest.strip(" :：.、-")
-    return item.style in HEADING_LINE_MARKERS or (
-        len(rest) <= STEP_HEADING_MAX_CHARS and not STEP_COLON_RE.search(rest)
-    )
+def _is_heading_line(style: str, line: str) -> bool:
+    """A step line that is only a heading ("第一步:登录账户"), its text being what follows: a
+    heading marker, or a short line with no colon that does not end like a sentence."""
+    if style in HEADING_LINE_MARKERS:
+        return True
+    if line.rstrip().endswith(SENTENCE_ENDS):
+        return False
+    rest = line.strip(" :：.、-")
+    return fits_heading(rest) and not STEP_COLON_RE.search(rest)
 
 
 def _trim_last(run: _Run, pending: list[str]) -> None:
     """Nothing marks where the last step ends: a heading line takes the one paragraph under
     it, a step with its own text takes none, so the conclusion after a procedure stays out."""
     last = run.items[-1]
-    if not last.following and pending and _is_heading_line(last):
+    if not last.following and pending and _is_heading_line(last.style, last.rest):
         last.following.append(pending[0])
 
 
@@ -274,7 +366,9 @@ def _procedure_title(entries: list[_Entry], start: int, floor: int) -> str | Non
 def extract_steps(units: list[Unit]) -> list[Step]:
     """Return the steps of every procedure in the main content's units, in document order."""
     entries = _entries(units)
-    runs = sorted(_ordered_list_runs(entries) + _marker_runs(entries), key=lambda run: run.start)
+    runs = sorted(
+        _ordered_list_runs(entries) + _MarkerRuns(entries).read(), key=lambda run: run.start
+    )
     steps: list[Step] = []
     floor = 0
     for procedure, run in enumerate(runs, start=1):

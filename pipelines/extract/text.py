@@ -104,20 +104,89 @@ def _preceding(element: Element, skip: frozenset[str]) -> Iterator[str]:
             yield node.text
 
 
-def text_after(element: Element, limit: int, skip: frozenset[str]) -> str:
-    """About `limit` characters of the text that follows `element` in document order.
+def _flow(element: Element, skip: frozenset[str], blocks: frozenset[str]) -> Iterator[str | None]:
+    """Text nodes inside `element` in document order; None marks a line break (the edge of a
+    block element or a <br>). Skipped subtrees give neither text nor breaks."""
+    if not isinstance(element.tag, str) or element.tag in skip:
+        return
+    events = etree.iterwalk(element, events=("start", "end"))
+    for event, node in events:
+        tag = node.tag
+        skipped = not isinstance(tag, str) or tag in skip
+        if event == "start":
+            if skipped:
+                events.skip_subtree()  # its end event still comes, for the tail
+                continue
+            if tag in blocks or tag == "br":
+                yield None
+            if node.text:
+                yield node.text
+        else:
+            if not skipped and tag in blocks:
+                yield None
+            if node is not element and node.tail:
+                yield node.tail
 
-    Text nodes are joined with spaces, so "<span>2024-05-31</span><span>12:00</span>" stays
-    two tokens. The walk is lazy: its cost depends on the limit, not on the page.
-    """
-    return collapse(" ".join(_collect(_following(element, skip), limit)))[:limit]
+
+def _flow_following(
+    element: Element, skip: frozenset[str], blocks: frozenset[str]
+) -> Iterator[str | None]:
+    """Text nodes and line breaks after `element` in document order."""
+    yield None
+    if element.tail:
+        yield element.tail
+    node: Element | None = element
+    while node is not None:
+        for sibling in node.itersiblings():
+            yield from _flow(sibling, skip, blocks)
+            if sibling.tail:
+                yield sibling.tail
+        node = node.getparent()
+        if node is not None and node.tag in blocks:
+            yield None
 
 
-def text_before(element: Element, limit: int, skip: frozenset[str]) -> str:
-    """About `limit` characters of the text that precedes `element` in document order."""
-    return collapse(" ".join(reversed(_collect(_preceding(element, skip), limit))))[-limit:]
+def _lines(flow: Iterable[str | None], limit: int) -> list[str]:
+    """Join a text flow into lines (whitespace collapsed, empty ones dropped), about `limit`
+    characters of them."""
+    lines: list[str] = []
+    size = 0
+    buffer: list[str] = []
+    for text in _with_end(flow):
+        if text is not None:
+            buffer.append(text)
+            continue
+        line = collapse("".join(buffer))
+        buffer = []
+        if line:
+            lines.append(line)
+            size += len(line)
+            if size >= limit:
+                break
+    return lines
 
 
-def text_start(element: Element, limit: int, skip: frozenset[str]) -> str:
-    """About the first `limit` characters of the text inside `element`."""
-    return collapse(" ".join(_collect(_texts(element, skip), limit)))[:limit]
+def _with_end(flow: Iterable[str | None]) -> Iterator[str | None]:
+    yield from flow
+    yield None
+
+
+def lines_after(
+    element: Element, limit: int, skip: frozenset[str], blocks: frozenset[str]
+) -> list[str]:
+    """The lines of text that follow `element`, as a reader sees them, about `limit`
+    characters of them. The walk is lazy: its cost depends on the limit, not on the page."""
+    return _lines(_flow_following(element, skip, blocks), limit)
+
+
+def lines_start(
+    element: Element, limit: int, skip: frozenset[str], blocks: frozenset[str]
+) -> list[str]:
+    """The first lines of text inside `element`, about `limit` characters of them."""
+    return _lines(_flow(element, skip, blocks), limit)
+
+
+def pieces_before(element: Element, limit: int, skip: frozenset[str]) -> list[str]:
+    """The text nodes before `element` in document order, about `limit` characters of them."""
+    texts = (collapse(text) for text in _preceding(element, skip))
+    return list(reversed(_collect((text for text in texts if text), limit)))

@@ -6,7 +6,14 @@ from typing import TYPE_CHECKING, Any
 
 from pipelines.extract.jsonld import first_string
 from pipelines.extract.meta import meta_contents
-from pipelines.extract.selectors import OG_TITLE_KEYS, TITLE_SEPARATORS_RE, TITLE_SUFFIX_START_RE
+from pipelines.extract.selectors import (
+    MIN_TITLE_CHARS,
+    OG_TITLE_KEYS,
+    SUB_TITLE_TAGS,
+    SUBJECT_TAG_RE,
+    TITLE_SEPARATORS_RE,
+    TITLE_SUFFIX_START_RE,
+)
 from pipelines.extract.text import collapse, text_content
 
 if TYPE_CHECKING:
@@ -16,6 +23,33 @@ if TYPE_CHECKING:
 def _h1_elements(root: Element) -> list[Element]:
     body = root.find("body")
     return list(body.iter("h1")) if body is not None else []
+
+
+def _sub_heading_elements(root: Element) -> list[Element]:
+    body = root.find("body")
+    return list(body.iter(*SUB_TITLE_TAGS)) if body is not None else []
+
+
+def _shown_in_head_title(text: str, head_title: str) -> bool:
+    """The <title> is this text, or this text then a separator and more (the site name)."""
+    if len(text) < MIN_TITLE_CHARS:
+        return False
+    if text == head_title:
+        return True
+    suffix = head_title[len(text) :]
+    return head_title.startswith(text) and TITLE_SUFFIX_START_RE.match(suffix) is not None
+
+
+def sub_heading_title(root: Element, head_title: str | None) -> str | None:
+    """The <h2>/<h3> that <title> starts with, for pages whose title is not in an <h1>
+    (DedeCMS puts the logo in the <h1> and the article title in an <h2>)."""
+    if not head_title:
+        return None
+    for element in _sub_heading_elements(root):
+        text = collapse(text_content(element))
+        if text and _shown_in_head_title(text, head_title):
+            return text
+    return None
 
 
 def _head_title(root: Element) -> str | None:
@@ -33,11 +67,16 @@ def h1_texts(root: Element) -> list[str]:
 
 
 def title_heading(h1s: list[str], head_title: str | None) -> str | None:
-    """Pick the article's h1: the one <title> starts with, else the longest (a logo h1 is short)."""
+    """Pick the article's h1: the one <title> starts with, else the longest (a logo h1 is short).
+
+    A forum subject's h1 carries a bracketed type in front ("[分期购物] 标题"); when <title>
+    starts with the subject alone, the subject is the title.
+    """
     if not h1s:
         return None
     if head_title:
-        prefixed = [h1 for h1 in h1s if head_title.startswith(h1)]
+        variants = [*h1s, *(SUBJECT_TAG_RE.sub("", h1, count=1) for h1 in h1s)]
+        prefixed = [text for text in variants if text and head_title.startswith(text)]
         if prefixed:
             return max(prefixed, key=len)
     return max(h1s, key=len)
@@ -53,16 +92,34 @@ def strip_site_name(title: str, h1: str | None) -> str:
         if title != h1 and title.startswith(h1) and TITLE_SUFFIX_START_RE.match(title[len(h1) :]):
             return h1
         return title
-    parts = [part for part in TITLE_SEPARATORS_RE.split(title) if part]
+    parts = _split_on_last_separator(title)
     if len(parts) > 1 and all(len(parts[0]) >= len(part) for part in parts[1:]):
         return parts[0]
     return title
+
+
+def _split_on_last_separator(title: str) -> list[str]:
+    """Split a <title> on the separator its last part is set off with ("A——B_栏目_站名" splits
+    on "_" only, so a dash inside the article title stays)."""
+    matches = list(TITLE_SEPARATORS_RE.finditer(title))
+    if not matches:
+        return [title]
+    kind = matches[-1].group(0).strip() or matches[-1].group(0)
+    parts, start = [], 0
+    for match in matches:
+        if (match.group(0).strip() or match.group(0)) == kind:
+            parts.append(title[start : match.start()])
+            start = match.end()
+    parts.append(title[start:])
+    return [part for part in parts if part]
 
 
 def extract_title(root: Element, jsonld: list[dict[str, Any]]) -> str | None:
     """Return the article title (og:title > JSON-LD headline > h1 > <title>), or None."""
     head_title = _head_title(root)
     h1 = title_heading(h1_texts(root), head_title)
+    if head_title and (h1 is None or not head_title.startswith(h1)):
+        h1 = sub_heading_title(root, head_title) or h1
     meta = meta_contents(root)
     og = next((text for key in OG_TITLE_KEYS if (text := collapse(meta.get(key, "")))), None)
     headline = first_string(jsonld, "headline")
@@ -73,13 +130,17 @@ def extract_title(root: Element, jsonld: list[dict[str, Any]]) -> str | None:
 
 
 def title_element(root: Element, title: str | None) -> Element | None:
-    """The <h1> that shows the title (or the first <h1>), where the article starts."""
+    """The heading that shows the title (an <h1>, else an <h2>/<h3> with exactly the title, else
+    the first <h1>), where the article starts."""
     h1s = [(h1, collapse(text_content(h1))) for h1 in _h1_elements(root)]
     if title:
         for h1, text in h1s:
             if text == title:
                 return h1
+        for element in _sub_heading_elements(root):
+            if collapse(text_content(element)) == title:
+                return element
         for h1, text in h1s:
-            if text and (title.startswith(text) or text.startswith(title)):
+            if text and (title.startswith(text) or text.startswith(title) or text.endswith(title)):
                 return h1
     return h1s[0][0] if h1s else None
