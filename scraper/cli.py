@@ -331,7 +331,7 @@ def extract(dataset: Path) -> None:
     for change in summary.changes:
         click.echo(
             f"  {change.table}: {change.before:,} → {change.after:,} rows "
-            f"(+{change.added:,} / -{change.removed:,})"
+            f"(+{change.added:,} / -{change.removed:,} / ~{change.changed:,} changed)"
         )
 
 
@@ -425,7 +425,10 @@ def _run_audit(
 @main.command("extract-page")
 @click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.option("--url", required=True, help="URL the page was served at (links resolve to it).")
-@click.option("--fetched-at", help="ISO time of the fetch, for relative dates (default: now).")
+@click.option(
+    "--fetched-at",
+    help="ISO time of the fetch, for relative dates like 3天前 (default: now; no zone: UTC).",
+)
 @click.option("--header", "headers", multiple=True, help="'Name: value' response header.")
 @_fail_on_data_errors
 def extract_page(file: Path, url: str, fetched_at: str | None, headers: tuple[str, ...]) -> None:
@@ -477,7 +480,8 @@ def extract_page(file: Path, url: str, fetched_at: str | None, headers: tuple[st
         "steps": [_jsonable(s) for s in result.steps],
         "links": [_jsonable(link) for link in result.links],
     }
-    click.echo(json.dumps(out, ensure_ascii=False, indent=2, sort_keys=True))
+    # page first: a page's hundred links would otherwise push it off the screen
+    click.echo(json.dumps(out, ensure_ascii=False, indent=2))
 
 
 def _jsonable(record: Any) -> dict[str, Any]:
