@@ -1,17 +1,21 @@
 """Precision and recall of title near-duplicate decisions on the labelled pairs.
 
     .venv/bin/python bench/eval_dedup.py [--split test|dev|all] [--threshold 0.68] [--errors]
+        [--set FIELD=VALUE ...]
 
 All titles of the chosen split go through `reports.neardup.find_pairs` at once (candidate
 generation included, as in a crawl); a labelled pair is predicted a duplicate when find_pairs
 returns it. The baseline is plain MinHash LSH on character 3-grams of the normalised title at
 Jaccard 0.7: datasketch (128 permutations) when it is installed, else the exact 3-gram Jaccard,
 which is what MinHash estimates. Tune on dev; test is held out (see tests/fixtures/dedup/README.md).
+`--set` overrides any other `DedupConfig` field, for ablations (`--set swap_bucket=16`,
+`--set aspect_lexicon=empty.toml`).
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import csv
 import dataclasses
 from collections import Counter
@@ -84,15 +88,33 @@ def score(rows: list[dict[str, str]], predicted: list[bool]) -> tuple[float, flo
     return precision, recall, tp, fp, fn
 
 
+def _override(config: DedupConfig, settings: list[str]) -> DedupConfig:
+    """`config` with FIELD=VALUE settings applied (values as Python literals, else paths)."""
+    fields = {f.name: f for f in dataclasses.fields(DedupConfig)}
+    changes: dict[str, object] = {}
+    for setting in settings:
+        name, _, raw = setting.partition("=")
+        if name not in fields:
+            raise SystemExit(f"--set {setting}: no DedupConfig field {name!r}")
+        try:
+            changes[name] = ast.literal_eval(raw)
+        except (ValueError, SyntaxError):
+            changes[name] = Path(raw)  # the lexicon fields
+    return dataclasses.replace(config, **changes)  # type: ignore[arg-type]
+
+
 def main() -> None:
     """Print precision/recall for reports.neardup and the baseline, per split and kind."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", default="test", choices=("test", "dev", "all"))
     parser.add_argument("--threshold", type=float, default=DedupConfig().threshold)
     parser.add_argument("--errors", action="store_true", help="list the misjudged pairs")
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="FIELD=VALUE", help="a DedupConfig field"
+    )
     args = parser.parse_args()
     rows = load_pairs(args.split)
-    config = dataclasses.replace(DedupConfig(), threshold=args.threshold)
+    config = _override(dataclasses.replace(DedupConfig(), threshold=args.threshold), args.set)
     labels = Counter(r["label"] for r in rows)
     print(f"split={args.split}: {len(rows)} pairs, {labels['1']} positive, {labels['0']} negative")
     ours = predict_neardup(rows, config)

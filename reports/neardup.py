@@ -11,28 +11,39 @@ Titles, in four steps (`cluster_titles`, `find_pairs`):
 
 1. Exact: texts equal after `normalize_text` are one item; later steps see distinct texts only.
 2. Units: a text becomes a sequence of units: a Chinese character, a run of other letters or
-   digits ("iphone", "13"), or a filler class from `dedup/title_fillers.toml` (解析, 详解 and 分析
-   are one unit; Chinese fillers match longest first). The first separator (one of
+   digits ("iphone", "13"), a Chinese number before a counter (十六岁, 两年: the token "16",
+   "2", like digits), a filler class from `dedup/title_fillers.toml` (解析, 详解 and 分析 are
+   one unit), or an aspect word from `dedup/title_aspects.toml`: a word naming the question
+   asked about the subject (条件, 流程, 价格, 所在地...). An aspect word becomes a marker of its
+   class (weight 0) and the characters of its class's canonical word, so 具体要求 and 所需条件
+   (具体, 所需 are fillers) both read 要求, and 所在地 and 地理位置 both read 位置; the
+   characters, not one class unit, keep a character swap (间时 for 时间) as cheap as before.
+   Fillers and aspects match together, longest first. The first separator (one of
    `:|?!([—–―【`) after `min_main_units` content units ends the main title; the rest is the
-   subtitle. Non-filler units are content.
+   subtitle. Characters, tokens and canonical characters are content.
 3. Candidates, by deletion neighbourhood instead of MinHash (a ten-character title has too few
    and too common n-grams for LSH bands to separate it from its siblings): each text emits
    hashes of its main-title content multiset with 0, 1 or 2 adjacent units deleted. Texts
    sharing a hash with at most `max_edits` deletions between them are candidates, so main
    titles that differ by one unit, or by an inserted or dropped run of two, are always found.
-   A run of two replaced on both sides (a two-character synonym) counts only in buckets of at
-   most `swap_bucket` texts: a bigger bucket is a template whose subject was deleted, i.e.
-   siblings. Identical main titles (subtitle or filler swaps, reordering) share the undeleted
-   hash. Texts without main-title content (all filler) only get exact duplicates.
+   A run of two replaced on both sides counts only in buckets of at most `swap_bucket` texts
+   (off by default: synonyms are aspect classes, and a replaced word is rejected below).
+   Identical main titles (subtitle or filler swaps, reordering, reworded aspects) share the
+   undeleted hash. Texts without main-title content (all filler) only get exact duplicates.
 4. Verifier: weighted Jaccard of the two unit sets. A content unit weighs 1, a filler
    `filler_weight`; units after the separator are multiplied by `subtitle_weight`, the first
    `head_units` content units of the main title by `head_weight` (a Chinese title opens with its
-   subject). Pairs whose main titles both hold letter/digit runs, but not the same set (苹果12 vs
-   苹果13, Pro vs Pro Max), are rejected. A pair is a near-duplicate at `threshold` or above.
+   subject). A pair is rejected when its main titles conflict: both hold letter/digit tokens but
+   not the same set (苹果12 vs 苹果13, Pro vs Pro Max, 两年 vs 三年), or both name aspects but
+   share none (X的利息 vs X的条件: same subject, another question; a title whose main title
+   names none is judged by its subtitle's, but two subtitles alone never conflict, since a
+   spun subtitle says anything). A pair is a near-duplicate at `threshold` or above.
 
-Known limits: paraphrases that share few characters (具体要求 / 所需条件) are missed; siblings
-whose subjects differ by one character in a long shared template (小花钱包 / 小米钱包) pass;
-the normaliser maps only some traditional characters, so a fully traditional copy can be missed.
+Known limits: rewordings outside the aspect lexicon that share few characters (上征信 /
+查询征信报告, 落寞 / 衰落) are missed; siblings whose subjects differ by one character in a
+long shared template (小花钱包 / 小米钱包, 扬州 / 沧州) pass; the normaliser maps the common
+traditional characters but not those that are also simplified ones (乾, 著), which stay one
+character off.
 
 Bodies (`cluster_texts`): character shingles of `text_shingle` characters (punctuation and
 spaces dropped), MinHash with `text_num_perm` permutations, LSH with `text_bands` bands; a
@@ -46,8 +57,8 @@ pair). With `linkage="single"`, clusters are connected components (union-find): 
 join A and C even when they do not match (`similarity`: the weakest verified pair). Single
 linkage keeps families spun from one another whole, but also chains template siblings through
 one-character subject differences: on 200k synthetic titles (bench/dedup.py, planted families
-of at most 4) it made 349 clusters of more than 10 titles, the largest 136, and a pair
-precision of 0.51 at recall 0.98, against 0.70 at 0.94 for star, which is therefore the default.
+of at most 4) it made 356 clusters of more than 10 titles, the largest 63, and a pair
+precision of 0.54 at recall 0.97, against 0.69 at 0.94 for star, which is therefore the default.
 Texts with no duplicate are left out (no singleton clusters), so every input index is in at
 most one cluster. The representative (survivor) is the smallest input index: the first text
 seen.
@@ -55,6 +66,7 @@ seen.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 import tomllib
@@ -75,6 +87,8 @@ if TYPE_CHECKING:
 
 #: The filler lexicon shipped with the package.
 BUNDLED_FILLERS = Path(__file__).with_name("dedup") / "title_fillers.toml"
+#: The aspect lexicon shipped with the package.
+BUNDLED_ASPECTS = Path(__file__).with_name("dedup") / "title_aspects.toml"
 
 _Int = TypeVar("_Int", bound=np.integer[Any])
 
@@ -104,8 +118,10 @@ class DedupConfig:
     #: Titles: deletions allowed between two candidates' main titles, 0 to 3 (module doc);
     #: 3 also finds three-character insertions, at about 2.4x the candidates.
     max_edits: int = 2
-    #: Titles: largest bucket whose texts are paired on two deletions each (0: never).
-    swap_bucket: int = 16
+    #: Titles: largest bucket whose texts are paired on two deletions each (0: never). Off by
+    #: default: two characters replaced on both sides are a replaced word, a subject or a
+    #: question (手机/电脑, 南宁/昆明), unless they are synonyms, which aspect classes unify.
+    swap_bucket: int = 0
     #: Titles: a deletion key is made only when this many main-title units remain.
     min_remaining: int = 3
     #: How verified pairs become clusters: "star" (each member verified against the
@@ -118,6 +134,8 @@ class DedupConfig:
     max_units: int = 32
     #: Titles: filler lexicon file; None means the bundled one.
     filler_lexicon: Path | None = None
+    #: Titles: aspect lexicon file; None means the bundled one.
+    aspect_lexicon: Path | None = None
     #: Bodies: characters per shingle.
     text_shingle: int = 5
     #: Bodies: MinHash permutations and LSH bands (`text_num_perm` a multiple of the bands).
@@ -177,7 +195,7 @@ class Cluster:
 
 @dataclass(frozen=True)
 class FillerLexicon:
-    """Filler words (normalised) mapped to their class index, and the class names."""
+    """Filler or aspect words (normalised) mapped to their class index, and the class names."""
 
     classes: tuple[str, ...]
     words: Mapping[str, int]
@@ -186,12 +204,20 @@ class FillerLexicon:
 
 def load_fillers(path: Path | None = None) -> FillerLexicon:
     """Read a filler lexicon TOML (`[classes]` name = [words]); None reads the bundled file."""
-    source = BUNDLED_FILLERS if path is None else path
+    return _load_lexicon(BUNDLED_FILLERS if path is None else path, "filler")
+
+
+def load_aspects(path: Path | None = None) -> FillerLexicon:
+    """Read an aspect lexicon TOML (same format as fillers); None reads the bundled file."""
+    return _load_lexicon(BUNDLED_ASPECTS if path is None else path, "aspect")
+
+
+def _load_lexicon(source: Path, what: str) -> FillerLexicon:
     try:
         with source.open("rb") as fh:
             data = tomllib.load(fh)
     except (OSError, tomllib.TOMLDecodeError) as err:
-        raise DedupError(f"{source}: cannot read filler lexicon: {err}") from err
+        raise DedupError(f"{source}: cannot read {what} lexicon: {err}") from err
     if set(data) != {"classes"} or not isinstance(data["classes"], dict):
         raise DedupError(f"{source}: expected one [classes] table, got keys {sorted(data)}")
     classes: list[str] = []
@@ -204,12 +230,12 @@ def load_fillers(path: Path | None = None) -> FillerLexicon:
             kinds = set(_classify(_codepoints(word)).tolist())
             if kinds not in ({_HAN}, {_WORD}) or (_HAN in kinds and len(word) > _MAX_FILLER):
                 raise DedupError(
-                    f"{source}: filler {raw!r} in class {name!r} must be all Chinese "
+                    f"{source}: {what} {raw!r} in class {name!r} must be all Chinese "
                     f"(at most {_MAX_FILLER} characters) or all letters and digits"
                 )
             if word in words:
                 other = classes[words[word]] if words[word] < len(classes) else name
-                raise DedupError(f"{source}: filler {raw!r} is in classes {other!r} and {name!r}")
+                raise DedupError(f"{source}: {what} {raw!r} is in classes {other!r} and {name!r}")
             words[word] = len(classes)
         classes.append(name)
     return FillerLexicon(tuple(classes), words, source)
@@ -295,6 +321,16 @@ def _word_hash(word: str) -> int:
     return sum(ord(ch) * pow(_MUL, k, _U64) for k, ch in enumerate(word)) % _U64
 
 
+def _word_code_array(word_hashes: NDArray[np.uint64]) -> NDArray[np.uint64]:
+    """Unit codes of letter/digit runs from their `_word_hash` values."""
+    return np.uint64(_WORD_FLAG) | (_mix(word_hashes) & np.uint64(_WORD_MASK))
+
+
+def _word_code(word_hash: int) -> int:
+    """Unit code of one letter/digit run from its `_word_hash`."""
+    return int(_word_code_array(np.array([word_hash], dtype=np.uint64))[0])
+
+
 def _sorted_unique(values: NDArray[_Int]) -> NDArray[_Int]:
     """np.unique by sorting (numpy's hash-based unique is far slower on large int arrays)."""
     out = np.sort(values)
@@ -310,25 +346,55 @@ def _ranges(starts: NDArray[np.int64], lengths: NDArray[np.int64]) -> NDArray[np
 
 @dataclass(frozen=True)
 class _FillerTables:
-    """A filler lexicon compiled for vectorised matching."""
+    """Filler and aspect lexicons compiled for vectorised matching (aspect classes last)."""
 
     #: Chinese word lengths, longest first, with sorted word hashes and their classes.
     sizes: tuple[int, ...]
     keys: tuple[NDArray[np.uint64], ...]
     classes: tuple[NDArray[np.int64], ...]
-    #: Per code point, bit k set when a Chinese filler of length k starts with it.
+    #: Per code point, bit k set when a Chinese word of length k starts with it, or has it
+    #: second (bit 1 always, so that one-character words pass).
     first: NDArray[np.uint8]
-    #: Sorted hashes of the letter/digit fillers and their classes.
+    second: NDArray[np.uint8]
+    #: Sorted hashes of the letter/digit words and their classes.
     word_keys: NDArray[np.uint64]
     word_classes: NDArray[np.int64]
+    #: Per class: True for an aspect class, False for a filler class.
+    is_aspect: NDArray[np.bool_]
+    #: Per class: where its canonical word's unit codes start in `canon_codes`, and how many
+    #: (0 for a filler class).
+    canon_start: NDArray[np.int64]
+    canon_len: NDArray[np.int32]
+    canon_codes: NDArray[np.uint64]
 
 
 @functools.cache
-def _filler_tables(path: Path | None) -> _FillerTables:
-    lex = load_fillers(path)
-    han = {w: c for w, c in lex.words.items() if _classify(_codepoints(w))[0] == _HAN}
+def _filler_tables(path: Path | None, aspect_path: Path | None = None) -> _FillerTables:
+    fillers, aspects = load_fillers(path), load_aspects(aspect_path)
+    both = sorted(fillers.words.keys() & aspects.words.keys())
+    if both:
+        raise DedupError(
+            f"{both[0]!r} is both a filler ({fillers.source}) and an aspect ({aspects.source})"
+        )
+    n_fillers = len(fillers.classes)
+    words_of = {**fillers.words, **{w: n_fillers + c for w, c in aspects.words.items()}}
+    is_aspect = np.arange(n_fillers + len(aspects.classes)) >= n_fillers
+    if is_aspect.size > np.iinfo(np.int16).max:
+        raise DedupError(f"{is_aspect.size} filler and aspect classes, at most 32767")
+    han = {w: c for w, c in words_of.items() if _classify(_codepoints(w))[0] == _HAN}
+    # The canonical word of an aspect class is its first: a word of the class stands for it.
+    canon: dict[int, list[int]] = {}
+    for word, c in aspects.words.items():
+        if n_fillers + c not in canon:
+            canon[n_fillers + c] = (
+                [ord(char) for char in word] if word in han else [_word_code(_word_hash(word))]
+            )
+    canon_len = np.zeros(is_aspect.size, dtype=np.int32)
+    for c, codes in canon.items():
+        canon_len[c] = len(codes)
     sizes = tuple(sorted({len(w) for w in han}, reverse=True))
     first = np.zeros(_MAX_CP, dtype=np.uint8)
+    second = np.full(_MAX_CP, 1 << 1, dtype=np.uint8)
     keys, classes = [], []
     for size in sizes:
         table = sorted((_word_hash(w), c) for w, c in han.items() if len(w) == size)
@@ -337,14 +403,21 @@ def _filler_tables(path: Path | None) -> _FillerTables:
         for w in han:
             if len(w) == size:
                 first[ord(w[0])] |= 1 << size
-    words = sorted((_word_hash(w), c) for w, c in lex.words.items() if w not in han)
+                if size > 1:
+                    second[ord(w[1])] |= 1 << size
+    words = sorted((_word_hash(w), c) for w, c in words_of.items() if w not in han)
     return _FillerTables(
         sizes=sizes,
         keys=tuple(keys),
         classes=tuple(classes),
         first=first,
+        second=second,
         word_keys=np.array([h for h, _ in words], dtype=np.uint64),
         word_classes=np.array([c for _, c in words], dtype=np.int64),
+        is_aspect=is_aspect,
+        canon_start=(np.cumsum(canon_len) - canon_len).astype(np.int64),
+        canon_len=canon_len,
+        canon_codes=np.array([code for c in sorted(canon) for code in canon[c]], dtype=np.uint64),
     )
 
 
@@ -379,16 +452,20 @@ def _chars(texts: Sequence[str]) -> _Chars:
     return _Chars(cps, tid, np.cumsum(lengths) - lengths, _classify(cps))
 
 
-def _han_fillers(ch: _Chars, tables: _FillerTables) -> tuple[NDArray[np.int8], NDArray[np.bool_]]:
-    """Filler class at each match start (-1 elsewhere) and the characters matches cover."""
+def _han_fillers(ch: _Chars, tables: _FillerTables) -> tuple[NDArray[np.int16], NDArray[np.bool_]]:
+    """Filler or aspect class at each match start (-1 elsewhere) and the characters covered."""
     n = ch.cps.size
-    found = np.full(n, -1, dtype=np.int8)
+    found = np.full(n, -1, dtype=np.int16)
     covered = np.zeros(n, dtype=bool)
     first = tables.first[ch.cps]
     starts = np.flatnonzero(first)
+    # The length bits a word starting there may have, given its first two characters: most
+    # starts fail on the second one, before any hashing.
+    bits = first[starts]
+    bits[starts + 1 < n] &= tables.second[ch.cps[starts[starts + 1 < n] + 1]]
     # Longest word first; a shorter match may not overlap an accepted longer one.
     for size, keys, classes in zip(tables.sizes, tables.keys, tables.classes, strict=True):
-        pos = starts[(first[starts] & np.uint8(1 << size)) > 0]
+        pos = starts[(bits & np.uint8(1 << size)) > 0]
         pos = pos[pos + size <= n]
         pos = pos[ch.tid[pos] == ch.tid[pos + size - 1]]
         h = np.zeros(pos.size, dtype=np.uint64)
@@ -427,8 +504,8 @@ class _Runs:
     token: NDArray[np.bool_]
 
 
-def _word_runs(ch: _Chars, tables: _FillerTables, found: NDArray[np.int8]) -> _Runs:
-    """Runs of word characters, hashed; a run that is a letter/digit filler goes into `found`."""
+def _word_runs(ch: _Chars, tables: _FillerTables, found: NDArray[np.int16]) -> _Runs:
+    """Runs of word characters, hashed; a letter/digit filler or aspect goes into `found`."""
     word_pos = np.flatnonzero(ch.cls == _WORD)
     if word_pos.size == 0:
         return _Runs(word_pos, np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=bool))
@@ -446,8 +523,98 @@ def _word_runs(ch: _Chars, tables: _FillerTables, found: NDArray[np.int8]) -> _R
     first = word_pos[starts_in]
     cls = _lookup(tables.word_keys, tables.word_classes, run_hash)
     found[first] = cls
-    code = np.uint64(_WORD_FLAG) | (_mix(run_hash) & np.uint64(_WORD_MASK))
-    return _Runs(first, code, cls < 0)
+    return _Runs(first, _word_code_array(run_hash), cls < 0)
+
+
+_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7}
+_DIGITS |= {"八": 8, "九": 9}
+_PLACES = {"十": 10, "百": 100, "千": 1000, "万": 10000}
+# Characters that count what a number before them counts (十六岁, 两年, 三步, 十元).
+_COUNTERS = "岁元块年月天日期次个倍号周步名"
+# Per BMP code point: 1 for a Chinese numeral character, 2 for a counter.
+_NUMERAL_KIND = np.zeros(0x10000, dtype=np.uint8)
+_NUMERAL_KIND[[ord(c) for c in (*_DIGITS, *_PLACES)]] = 1
+_NUMERAL_KIND[[ord(c) for c in _COUNTERS]] = 2
+_MAX_NUMERAL = 8
+
+
+def _chinese_number(text: str) -> int | None:
+    """Value of a Chinese numeral (十六, 两千, 一百零五, 二〇二四), or None if it is none."""
+    if len(text) > 1 and all(c in _DIGITS for c in text):
+        return int("".join(str(_DIGITS[c]) for c in text))
+    total = section = 0
+    digit: int | None = None
+    for c in text:
+        if c in "零〇":
+            digit = None  # a skipped place: 一百零五
+        elif c in _DIGITS:
+            if digit is not None:
+                return None
+            digit = _DIGITS[c]
+        elif _PLACES[c] == 10000:
+            total = (total + section + (digit or 0)) * 10000
+            section, digit = 0, None
+        else:
+            section += (1 if digit is None else digit) * _PLACES[c]
+            digit = None
+    return total + section + (digit or 0)
+
+
+def _numeral_runs(ch: _Chars, covered: NDArray[np.bool_]) -> _Runs:
+    """Chinese numbers before a counter (十六岁, 两年) as tokens of their digits ("16", "2").
+
+    Marks the characters after each number's first in `covered`. A number right after an
+    Arabic digit (2千元) is left alone.
+    """
+    kind = _NUMERAL_KIND[ch.cps & np.uint32(0xFFFF)]
+    ends = np.flatnonzero((kind[:-1] == 1) & (kind[1:] == 2))
+    ends = ends[(ch.tid[ends] == ch.tid[ends + 1]) & ~covered[ends] & (ch.cps[ends] <= 0xFFFF)]
+    ends = ends[ch.cps[ends + 1] <= 0xFFFF]
+    # Walk each number back to its first character (numbers are short).
+    starts = ends.copy()
+    for _ in range(_MAX_NUMERAL - 1):
+        prev = np.maximum(starts - 1, 0)
+        more = (
+            (starts > 0)
+            & (kind[prev] == 1)
+            & (ch.tid[prev] == ch.tid[starts])
+            & ~covered[prev]
+            & (ch.cps[prev] <= 0xFFFF)
+        )
+        if not more.any():
+            break
+        starts[more] -= 1
+    before = np.maximum(starts - 1, 0)
+    after_digit = (
+        (starts > 0)
+        & (ch.tid[before] == ch.tid[starts])
+        & (ch.cps[before] >= ord("0"))
+        & (ch.cps[before] <= ord("9"))
+    )
+    starts, ends = starts[~after_digit], ends[~after_digit]
+    if starts.size == 0:
+        return _Runs(starts, np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=bool))
+    # Few distinct numbers occur (一, 两, 三, 十): each is parsed once.
+    lengths = ends - starts + 1
+    at = _ranges(starts, lengths)
+    offset = at - np.repeat(starts, lengths)
+    with np.errstate(over="ignore"):
+        run_hash = np.add.reduceat(
+            ch.cps[at].astype(np.uint64) * (np.uint64(_MUL) ** offset.astype(np.uint64)),
+            np.cumsum(lengths) - lengths,
+        )
+    _, first, inverse = np.unique(run_hash, return_index=True, return_inverse=True)
+    values = [
+        _chinese_number("".join(map(chr, ch.cps[starts[i] : ends[i] + 1].tolist())))
+        for i in first.tolist()
+    ]
+    ok = np.array([v is not None for v in values])[inverse]
+    codes = _word_code_array(
+        np.array([_word_hash(str(v)) if v is not None else 0 for v in values], dtype=np.uint64)
+    )[inverse]
+    starts, lengths = starts[ok], lengths[ok]
+    covered[_ranges(starts + 1, lengths - 1)] = True
+    return _Runs(starts, codes[ok], np.ones(starts.size, dtype=bool))
 
 
 @dataclass(frozen=True)
@@ -460,20 +627,47 @@ class _Units:
     total: NDArray[np.float64]  # sum of weights per row
     token_sig: NDArray[np.uint64]  # set hash of the letter/digit runs of the main title
     token_count: NDArray[np.int64]
+    # Per unit: an aspect marker naming the question (of the main title, or of the subtitle
+    # when the main title names none). Per row: how many, and whether the main title names one.
+    question: NDArray[np.bool_]
+    question_count: NDArray[np.int64]
+    asks: NDArray[np.bool_]
     main_tid: NDArray[np.int32]  # main-title content units in text order: their row
     main_hash: NDArray[np.uint64]  # ... and their 64-bit hash
 
 
-def _weight_table(cfg: DedupConfig) -> tuple[NDArray[np.float64], NDArray[np.uint64]]:
-    """Distinct unit weights, heaviest first, and the level of each (content, sub, head) case."""
+@dataclass(frozen=True)
+class _Levels:
+    """Weight levels of the (kind, subtitle, head) cases, heaviest first (main before sub)."""
+
+    weight: NDArray[np.float64]  # per level
+    kind: NDArray[np.uint8]  # per level: _FILLER_KIND, _CONTENT_KIND or _ASPECT_KIND
+    main: NDArray[np.bool_]  # per level: in the main title
+    of_case: NDArray[np.uint64]  # per case kind << 2 | sub << 1 | head: its level
+
+
+_FILLER_KIND, _CONTENT_KIND, _ASPECT_KIND = 0, 1, 2
+
+
+def _weight_table(cfg: DedupConfig) -> _Levels:
+    """One level per case, so that a unit's level also tells its kind and place."""
+    # An aspect marker only names the question: its canonical characters carry the weight.
+    kind_weight = (cfg.filler_weight, 1.0, 0.0)
+    cases = list(itertools.product(range(3), (0, 1), (0, 1)))
     weights = [
-        (1.0 if content else cfg.filler_weight)
-        * (cfg.subtitle_weight if sub else 1.0)
-        * (cfg.head_weight if head else 1.0)
-        for content, sub, head in itertools.product((0, 1), repeat=3)
+        kind_weight[kind] * (cfg.subtitle_weight if sub else 1.0) * (cfg.head_weight if head else 1)
+        for kind, sub, head in cases
     ]
-    levels = np.array(sorted(set(weights), reverse=True), dtype=np.float64)
-    return levels, np.searchsorted(-levels, -np.array(weights)).astype(np.uint64)
+    # Rows keep the first (heaviest) copy of a unit; on a tie the main-title copy comes first.
+    order = sorted(range(len(cases)), key=lambda k: (-weights[k], cases[k][1]))
+    of_case = np.empty(len(cases), dtype=np.uint64)
+    of_case[order] = np.arange(len(cases), dtype=np.uint64)
+    return _Levels(
+        weight=np.array([weights[k] for k in order], dtype=np.float64),
+        kind=np.array([cases[k][0] for k in order], dtype=np.uint8),
+        main=np.array([cases[k][1] == 0 for k in order], dtype=bool),
+        of_case=of_case,
+    )
 
 
 def _split_points(ch: _Chars, before: NDArray[np.int32], min_main: int) -> NDArray[np.int64]:
@@ -553,34 +747,86 @@ class _Stream:
     token: NDArray[np.bool_]  # ... that is a letter/digit run
 
 
+def _tokens(
+    ch: _Chars, tables: _FillerTables, found: NDArray[np.int16], covered: NDArray[np.bool_]
+) -> _Runs:
+    """Letter/digit runs and Chinese numbers, by position (see `_word_runs`, `_numeral_runs`)."""
+    runs = _word_runs(ch, tables, found)
+    numerals = _numeral_runs(ch, covered)
+    if numerals.first.size == 0:
+        return runs
+    order = np.argsort(np.concatenate((runs.first, numerals.first)), kind="stable")
+    return _Runs(
+        *(
+            np.concatenate(pair)[order]
+            for pair in zip(dataclasses.astuple(runs), dataclasses.astuple(numerals), strict=True)
+        )
+    )
+
+
+def _expand(
+    emits: NDArray[np.int32],
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """Each unit's position, given units per position; indices and k (1, 2...) of non-first ones."""
+    pos = np.flatnonzero(emits)
+    count = emits[pos]
+    # Positions emitting more than one unit are few (aspect words), so a unit's index is its
+    # position's plus the extra units emitted before it.
+    multi = np.flatnonzero(count > 1)
+    extra = (count[multi] - 1).astype(np.int64)
+    later = _ranges(multi + np.cumsum(extra) - extra + 1, extra)
+    number = later - np.repeat(later[np.cumsum(extra) - extra] - 1, extra)
+    return np.repeat(pos, count), later, number
+
+
 def _unit_stream(texts: Sequence[str], tables: _FillerTables, cfg: DedupConfig) -> _Stream:
-    """Cut normalised texts into weighted units, vectorised over all texts at once."""
+    """Cut normalised texts into weighted units, vectorised over all texts at once.
+
+    A position emits: its character or letter/digit token (content); the class of a filler
+    starting there; or, for an aspect word starting there, a marker of its class (weight 0)
+    and then the characters of the class's canonical word (content), so that 所需条件 and
+    具体要求 both become 要求 while a character swap (间时 for 时间) still leaves the same set.
+    """
     ch = _chars(texts)
     found, covered = _han_fillers(ch, tables)
-    runs = _word_runs(ch, tables, found)
-    content = (ch.cls == _HAN) & ~covered
-    content[runs.first[runs.token]] = True
+    runs = _tokens(ch, tables, found, covered)
+    content = ((ch.cls == _HAN) & ~covered).astype(np.int32)
+    content[runs.first[runs.token]] = 1
+    matched = np.flatnonzero(found >= 0)
+    content[matched] = tables.canon_len[found[matched]]
     # Content units before each position, counted from the start of all texts.
     before = np.zeros(ch.cps.size + 1, dtype=np.int32)
     np.cumsum(content, out=before[1:])
     split = _split_points(ch, before, cfg.min_main_units)
-
-    pos = np.flatnonzero(content | (found >= 0))
-    tid = ch.tid[pos]
-    is_content = content[pos]
-    sub = pos > split[tid]
-    main = is_content & ~sub
-    head = main & (before[pos] - before[ch.starts][tid] < cfg.head_units)
-    codes = ch.cps[pos].astype(np.uint64)
-    is_filler = ~is_content
-    codes[is_filler] = _FILLER_BASE + found[pos[is_filler]].astype(np.uint64)
-    is_word = ch.cls[pos] == _WORD
-    is_run = np.flatnonzero(is_content & is_word)
-    codes[is_run] = runs.code[np.searchsorted(runs.first, pos[is_run])]
-    case = (is_content.view(np.uint8) << 2) | (sub.view(np.uint8) << 1) | head.view(np.uint8)
+    content[matched] += 1
+    at, canonical, k = _expand(content)
+    del content
+    tid = ch.tid[at]
+    cls = found[at]
+    is_class = cls >= 0
+    is_class[canonical] = False
+    class_at = np.flatnonzero(is_class)
+    codes = ch.cps[at].astype(np.uint64)
+    codes[class_at] = _FILLER_BASE + cls[class_at].astype(np.uint64)
+    codes[canonical] = tables.canon_codes[tables.canon_start[cls[canonical]] + k - 1]
+    token_start = np.zeros(ch.cps.size, dtype=bool)
+    token_start[runs.first[runs.token]] = True
+    is_token = token_start[at]
+    del token_start
+    runs_at = np.flatnonzero(is_token)
+    codes[runs_at] = runs.code[np.searchsorted(runs.first, at[runs_at])]
+    kind = np.full(at.size, _CONTENT_KIND, dtype=np.uint8)
+    kind[class_at] = np.where(tables.is_aspect[cls[class_at]], _ASPECT_KIND, _FILLER_KIND)
+    del cls, class_at
+    sub = at > split[tid]
+    main = (kind == _CONTENT_KIND) & ~sub
+    rank = before[at] - before[ch.starts][tid]
+    rank[canonical] += k - 1
+    head = main & (rank < cfg.head_units)
+    case = (kind << 2) | (sub.view(np.uint8) << 1) | head.view(np.uint8)
     codes <<= np.uint64(4)
-    codes |= _weight_table(cfg)[1][case]
-    return _Stream(tid, codes, main, main & is_word)
+    codes |= _weight_table(cfg).of_case[case]
+    return _Stream(tid, codes, main, main & is_token)
 
 
 def _title_units(texts: Sequence[str], tables: _FillerTables, cfg: DedupConfig) -> _Units:
@@ -596,12 +842,24 @@ def _title_units(texts: Sequence[str], tables: _FillerTables, cfg: DedupConfig) 
     box = [stream]
     del stream
     offsets, flat = _distinct_rows(box, n_texts, cfg.max_units)
-    weights = _weight_table(cfg)[0][(flat & np.uint64(15)).astype(np.intp)]
+    levels = _weight_table(cfg)
+    level = (flat & np.uint64(15)).astype(np.intp)
+    weights = levels.weight[level]
+    # Aspect markers are few: find them, then whether each text's main title names one.
+    aspect = np.flatnonzero(levels.kind[level] == _ASPECT_KIND)
+    in_main = levels.main[level[aspect]]
+    del level
     flat >>= np.uint64(4)
     total = np.zeros(n_texts, dtype=np.float64)
     filled = offsets[1:] > offsets[:-1]
     if weights.size:
         total[filled] = np.add.reduceat(weights, offsets[:-1][filled])
+    row = np.searchsorted(offsets, aspect, side="right") - 1
+    asks = np.zeros(n_texts, dtype=bool)
+    asks[row[in_main]] = True
+    asked = in_main | ~asks[row]
+    question = np.zeros(flat.size, dtype=bool)
+    question[aspect[asked]] = True
     return _Units(
         offsets=offsets,
         codes=flat,
@@ -609,6 +867,9 @@ def _title_units(texts: Sequence[str], tables: _FillerTables, cfg: DedupConfig) 
         total=total,
         token_sig=token_sig,
         token_count=token_count,
+        question=question,
+        question_count=np.bincount(row[asked], minlength=n_texts),
+        asks=asks,
         main_tid=main_tid,
         main_hash=main_hash,
     )
@@ -775,7 +1036,7 @@ def _candidate_pairs(units: _Units, n_texts: int, cfg: DedupConfig) -> NDArray[n
 
 
 def _verify(units: _Units, pairs: NDArray[np.int64], chunk: int = 1 << 14) -> NDArray[np.float64]:
-    """Weighted Jaccard of each pair's unit sets; 0 where their main-title tokens conflict."""
+    """Weighted Jaccard of each pair's unit sets; 0 where their main titles conflict."""
     sims = np.zeros(len(pairs), dtype=np.float64)
     shift = np.uint64(_CODE_BITS)
     sizes = np.diff(units.offsets)
@@ -788,17 +1049,35 @@ def _verify(units: _Units, pairs: NDArray[np.int64], chunk: int = 1 << 14) -> ND
         # Rows are sorted by code, so the keys (pair << 40 | code) of each side are sorted.
         ka = (row_a.astype(np.uint64) << shift) | units.codes[ia]
         kb = (np.repeat(local, sizes[b]).astype(np.uint64) << shift) | units.codes[ib]
-        at = np.minimum(np.searchsorted(kb, ka), max(kb.size - 1, 0))
-        hit = kb[at] == ka if kb.size else np.zeros(ka.size, dtype=bool)
-        both = np.minimum(units.weights[ia], units.weights[ib[at]] if kb.size else 0.0)
-        inter = np.bincount(row_a, weights=np.where(hit, both, 0.0), minlength=a.size)
-        inter = inter.astype(np.float64, copy=False)  # bincount of nothing is int
+        if kb.size:
+            found = np.minimum(np.searchsorted(kb, ka), kb.size - 1)
+            hit = kb[found] == ka
+            at = ib[found]  # the matching unit of b, where hit
+        else:
+            at, hit = ia, np.zeros(ia.size, dtype=bool)
+        inter = np.bincount(
+            row_a,
+            weights=np.where(hit, np.minimum(units.weights[ia], units.weights[at]), 0.0),
+            minlength=a.size,
+        ).astype(np.float64, copy=False)  # bincount of nothing is int
         union = units.total[a] + units.total[b] - inter
         sim = np.divide(inter, union, out=np.ones_like(inter), where=union > 0)
         conflict = (
             (units.token_count[a] > 0)
             & (units.token_count[b] > 0)
             & (units.token_sig[a] != units.token_sig[b])
+        )
+        # Both name their question, but not a common one: another question about the subject.
+        # Two subtitles alone do not count: a spun subtitle is free to say anything.
+        asked = np.flatnonzero(units.question[ia])
+        shared = np.bincount(
+            row_a[asked], weights=hit[asked] & units.question[at[asked]], minlength=a.size
+        )
+        conflict |= (
+            (units.question_count[a] > 0)
+            & (units.question_count[b] > 0)
+            & (units.asks[a] | units.asks[b])
+            & (shared == 0)
         )
         sims[lo : lo + chunk] = np.where(conflict, 0.0, sim)
     return sims
@@ -830,7 +1109,7 @@ def _exact_groups(texts: Sequence[str]) -> tuple[list[str], NDArray[np.int64]]:
 def _title_edges(distinct: list[str], cfg: DedupConfig) -> _Edges:
     if len(distinct) < 2:
         return _NO_EDGES
-    units = _title_units(distinct, _filler_tables(cfg.filler_lexicon), cfg)
+    units = _title_units(distinct, _filler_tables(cfg.filler_lexicon, cfg.aspect_lexicon), cfg)
     pairs = _candidate_pairs(units, len(distinct), cfg)
     sims = _verify(units, pairs)
     ok = sims >= cfg.threshold
