@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from scrapy import Spider
     from scrapy.crawler import Crawler
 
+    from pipelines.parquet import BatchCommit
+
 logger = logging.getLogger(__name__)
 
 
@@ -46,12 +48,19 @@ class FetchedPage:
 class DatasetPipeline:
     """Records, extracts and stores every fetched page in the dataset at FARMAUDIT_OUTPUT."""
 
-    def __init__(self, crawler: Crawler, output: Path, batch_pages: int, batch_seconds: float):
+    def __init__(
+        self,
+        crawler: Crawler,
+        output: Path,
+        batch_pages: int,
+        batch_seconds: float,
+        writer_id: str | None = None,
+    ):
         self.crawler = crawler
         self.output = output
         self.batch_pages = batch_pages
         self.batch_seconds = batch_seconds
-        self.writer = DatasetWriter(output)
+        self.writer = DatasetWriter(output, writer_id=writer_id)
         self._pages_in_batch = 0
         self._last_commit = time.monotonic()
 
@@ -72,7 +81,9 @@ class DatasetPipeline:
                 f"FARMAUDIT_BATCH_PAGES={batch_pages!r} and FARMAUDIT_BATCH_SECONDS="
                 f"{batch_seconds!r} must be positive"
             )
-        pipeline = cls(crawler, Path(output), batch_pages, batch_seconds)
+        # Workers of one crawl on several machines share the folder: each names its own parts.
+        writer_id = settings.get("FARMAUDIT_WRITER_ID") or None
+        pipeline = cls(crawler, Path(output), batch_pages, batch_seconds, writer_id)
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
@@ -113,7 +124,7 @@ class DatasetPipeline:
         self.writer.add("links", result.links)
         stats.inc_value("farmaudit/pages_extracted")
 
-    def _commit(self) -> None:
+    def _commit(self) -> BatchCommit | None:
         batch = self.writer.commit()
         self._pages_in_batch = 0
         self._last_commit = time.monotonic()
@@ -122,6 +133,7 @@ class DatasetPipeline:
             assert stats is not None
             stats.set_value("farmaudit/rows_written", self.writer.rows_written)
             stats.set_value("farmaudit/batches_written", self.writer.batches_written)
+        return batch
 
     def close_spider(self) -> None:
         """Commit what is buffered."""

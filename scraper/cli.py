@@ -18,7 +18,9 @@ import click
 from pipelines.dataset import (
     fetch_outcomes,
     plan_output,
+    read_manifest,
     read_table,
+    require_dataset,
     verify_dataset,
 )
 from pipelines.errors import FarmauditError
@@ -59,6 +61,8 @@ def main() -> None:
     \b
     farmaudit demo                                  crawl the bundled demo site
     farmaudit crawl https://example.org/ --out datasets/example
+    farmaudit crawl https://example.org/ --redis redis://HOST:6379/0 --out /shared/example
+    farmaudit worker --redis redis://HOST:6379/0 --out /shared/example   (other machines)
     farmaudit extract datasets/example              re-extract from stored raw pages
     farmaudit schema                                print the data contract
     """
@@ -118,6 +122,9 @@ def _log_level(verbose: int) -> str:
     return ("WARNING", "INFO", "DEBUG")[min(verbose, 2)]
 
 
+_redis_help = "Redis holding the crawl's shared frontier, e.g. redis://HOST:6379/0."
+
+
 @main.command()
 @click.argument("urls", nargs=-1)
 @click.option(
@@ -141,6 +148,12 @@ def _log_level(verbose: int) -> str:
     is_flag=True,
     help="Allow loopback and private-network targets (refused by default).",
 )
+@click.option(
+    "--redis",
+    "redis_url",
+    metavar="URL",
+    help=_redis_help + " Other machines join with `farmaudit worker`.",
+)
 @_with_crawl_options
 @_fail_on_data_errors
 def crawl(
@@ -150,6 +163,7 @@ def crawl(
     sitemaps: tuple[str, ...],
     overwrite: bool,
     allow_private: bool,
+    redis_url: str | None,
     max_depth: int,
     max_pages: int,
     max_pages_per_host: int,
@@ -161,13 +175,15 @@ def crawl(
     """Crawl URLS (and their site) politely into a Parquet dataset.
 
     Stays on the start URLs' hosts, obeys robots.txt, throttles per host and writes
-    raw/, pages/, steps/, links/ and fetches/ under --out as it goes.
+    raw/, pages/, steps/, links/ and fetches/ under --out as it goes. With --redis, the
+    frontier lives in Redis and `farmaudit worker` on other machines shares the work.
 
     \b
     Examples:
       farmaudit crawl https://example.org/ --out datasets/example
       farmaudit crawl --urls-file seeds.txt --depth 2 --out datasets/seeds
       farmaudit crawl --sitemap https://example.org/sitemap.xml --out datasets/example
+      farmaudit crawl https://example.org/ --redis redis://10.0.0.5:6379/0 --out /shared/example
     """
     from scraper.crawl import CrawlOptions
 
@@ -187,9 +203,96 @@ def crawl(
         overwrite=overwrite,
         allow_private=allow_private,
         log_level=_log_level(verbose),
+        redis_url=redis_url,
         extra_settings=_parse_settings(settings),
     )
     _run_crawl(options)
+
+
+@main.command()
+@click.option("--redis", "redis_url", metavar="URL", required=True, help=_redis_help)
+@click.option(
+    "--out",
+    "output",
+    type=click.Path(path_type=Path, file_okay=False),
+    required=True,
+    help="The crawl's dataset folder, as this machine mounts it (a shared filesystem).",
+)
+@click.option(
+    "--set",
+    "settings",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Scrapy or FARMAUDIT_ setting (repeatable), e.g. --set FARMAUDIT_BATCH_PAGES=100.",
+)
+@click.option("-v", "--verbose", count=True, help="More log output (-v: INFO, -vv: DEBUG).")
+@_fail_on_data_errors
+def worker(redis_url: str, output: Path, settings: tuple[str, ...], verbose: int) -> None:
+    """Work on a crawl started with `farmaudit crawl --redis`, from any machine.
+
+    Takes URLs from the crawl's frontier in Redis and writes its own part files into the
+    shared dataset folder; per-host politeness holds for all workers together. Stops when
+    the whole crawl is done, or on Ctrl-C (handing its unfinished URLs back).
+
+    \b
+    Example:
+      farmaudit crawl https://example.org/ --redis redis://10.0.0.5:6379/0 --out /shared/ex
+      farmaudit worker --redis redis://10.0.0.5:6379/0 --out /shared/ex     (other machines)
+    """
+    from scraper.crawl import CrawlOptions
+    from scraper.distributed import ClusterError, shared_settings
+
+    manifest = require_dataset(output)
+    if manifest.status == "finished":
+        click.echo(f"{output}: this crawl has already finished; nothing to do.")
+        return
+    shared = shared_settings(redis_url, manifest.crawl_id)
+    if not shared:
+        raise ClusterError(
+            f"{redis_url} holds no crawl {manifest.crawl_id} (the crawl in {output}); start it "
+            f"with `farmaudit crawl URL... --redis {redis_url} --out {output}`"
+        )
+    options = CrawlOptions(
+        output=output,
+        max_depth=manifest.max_depth,
+        max_pages=manifest.max_pages or 0,
+        max_pages_per_host=manifest.max_pages_per_host or 0,
+        delay=float(shared["DOWNLOAD_DELAY"]),
+        concurrency=int(shared["CONCURRENT_REQUESTS_PER_DOMAIN"]),
+        autothrottle=bool(shared["AUTOTHROTTLE_ENABLED"]),
+        log_level=_log_level(verbose),
+        redis_url=redis_url,
+        role="join",
+        extra_settings={
+            "FARMAUDIT_TRAP_DATE_PAGES": shared["FARMAUDIT_TRAP_DATE_PAGES"],
+            **_parse_settings(settings),
+        },
+    )
+    click.echo(f"joining crawl {manifest.crawl_id} of {output} on {redis_url}")
+    _crawl_and_summarize(options)
+
+
+@main.command()
+@click.option("--redis", "redis_url", metavar="URL", required=True, help=_redis_help)
+@click.option(
+    "--out",
+    "output",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Show only the crawl of this dataset (default: every crawl in the database).",
+)
+@_fail_on_data_errors
+def status(redis_url: str, output: Path | None) -> None:
+    """Show crawls on Redis: queue length, pages done, each worker's rate.
+
+    \b
+    Examples:
+      farmaudit status --redis redis://10.0.0.5:6379/0
+      farmaudit status --redis redis://10.0.0.5:6379/0 --out /shared/example
+    """
+    from scraper.distributed import describe_crawls, render_status
+
+    crawl_id = require_dataset(output).crawl_id if output is not None else None
+    click.echo(render_status(describe_crawls(redis_url, crawl_id)))
 
 
 def _parse_settings(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -204,7 +307,6 @@ def _parse_settings(pairs: tuple[str, ...]) -> dict[str, str]:
 
 def _run_crawl(options: CrawlOptions) -> dict[str, Any]:
     """Check targets and output, crawl, print the summary; fail when nothing could be fetched."""
-    from scraper.crawl import run_crawl
     from scraper.spiders.farm import crawl_request
 
     wanted = crawl_request(
@@ -219,16 +321,37 @@ def _run_crawl(options: CrawlOptions) -> dict[str, Any]:
     if plan == "finished":
         click.echo(f"{options.output}: this crawl has already finished; nothing to do.")
         return {}
+    if plan == "resume" and options.redis_url is not None:
+        from scraper.distributed import Cluster
+
+        existing = read_manifest(options.output)
+        assert existing is not None
+        live = Cluster.connect(options.redis_url, existing.crawl_id).status()
+        if live in ("running", "finished"):
+            plan = "join"  # workers are writing: the dataset is read back only on a fresh seed
     if plan == "resume":
         verify_dataset(options.output)  # a damaged part is named before anything is written
-    click.echo(f"{'resuming' if plan == 'resume' else 'starting'} crawl into {options.output}")
+    verb = {"resume": "resuming", "join": "joining"}.get(plan, "starting")
+    where = f" (frontier on {options.redis_url})" if options.redis_url else ""
+    click.echo(f"{verb} crawl into {options.output}{where}")
+    return _crawl_and_summarize(options)
+
+
+def _crawl_and_summarize(options: CrawlOptions) -> dict[str, Any]:
+    """Crawl and print this process's and the whole crawl's summary.
+
+    Fails when nothing could be fetched, or when a worker lost its lease.
+    """
+    from scraper.crawl import run_crawl
+
     started = time.monotonic()
     stats = run_crawl(options)
     elapsed = time.monotonic() - started
     pages = int(stats.get("farmaudit/pages_extracted", 0))
     failures = stats.get("farmaudit/start_failures", [])
+    who = f"worker {stats['farmaudit/worker']} " if "farmaudit/worker" in stats else ""
     click.echo(
-        f"crawled {pages:,} pages in {elapsed:.1f} s; "
+        f"{who}crawled {pages:,} pages in {elapsed:.1f} s; "
         f"{int(stats.get('farmaudit/rows_written', 0)):,} rows written to {options.output}"
     )
     outcomes = fetch_outcomes(options.output)
@@ -239,7 +362,14 @@ def _run_crawl(options: CrawlOptions) -> dict[str, Any]:
         + (f" ({kinds})" if kinds else "")
     )
     reason = stats.get("finish_reason", "finished")
-    if reason != "finished":
+    if reason == "lease_lost":
+        raise _Failure(
+            f"worker {stats.get('farmaudit/worker')} lost its lease on {options.redis_url} (no "
+            "heartbeat in time); the other workers took its pages over. Run it again to rejoin."
+        )
+    if reason != "finished" and options.redis_url is not None:
+        click.echo(f"worker stopped ({reason}); the others go on; run it again to rejoin")
+    elif reason != "finished":
         click.echo(f"crawl stopped ({reason}); run the same command again to resume it")
     if pages == 0 and failures:
         raise _Failure("no page could be fetched:\n  " + "\n  ".join(failures))

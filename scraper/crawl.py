@@ -36,6 +36,10 @@ class CrawlOptions:
     batch_pages: int = 200
     log_level: str = "WARNING"
     progress_interval: float = 5.0
+    #: Redis holding the shared frontier (several machines); None: this process alone.
+    redis_url: str | None = None
+    #: On Redis: "seed" starts or resumes the crawl, "join" works on one already seeded.
+    role: str = "seed"
     extra_settings: dict[str, Any] = field(default_factory=dict)
 
     def settings(self) -> Settings:
@@ -60,6 +64,9 @@ class CrawlOptions:
         if self.concurrency is not None:
             values["CONCURRENT_REQUESTS_PER_DOMAIN"] = self.concurrency
             values["CONCURRENT_REQUESTS"] = max(16, self.concurrency)
+        if self.redis_url is not None:
+            values["FARMAUDIT_REDIS_URL"] = self.redis_url
+            values["FARMAUDIT_REDIS_ROLE"] = self.role
         values.update(self.extra_settings)
         settings.setdict(values, priority="cmdline")
         return settings

@@ -91,3 +91,19 @@ FARMAUDIT_BATCH_SECONDS = 30.0
 FARMAUDIT_PROGRESS_INTERVAL = 5.0
 #: Print progress to the terminal (the CLI) rather than the log (scrapy crawl).
 FARMAUDIT_PROGRESS_TO_STDERR = False
+
+# --- farmaudit on Redis: several machines, one crawl (docs/distributed.md) ---
+#: Redis holding the crawl's shared frontier, e.g. redis://10.0.0.5:6379/0 (None: one machine).
+FARMAUDIT_REDIS_URL = None
+#: "seed": start or resume the crawl in Redis, then work on it; "join": work on a seeded crawl.
+FARMAUDIT_REDIS_ROLE = "seed"
+#: Seconds a worker's lease lasts without a heartbeat (sent every third of it); after that,
+#: other workers requeue the pages it had not committed.
+FARMAUDIT_REDIS_LEASE = 60.0
+#: Seconds between looks at the frontier while a worker has nothing to do.
+FARMAUDIT_REDIS_POLL = 0.5
+#: Sets the seen set is sharded over, fixed when a crawl is seeded. Each stays a packed intset
+#: (8 bytes a URL) up to Redis's set-max-intset-entries (512): 262,144 sets hold 110M URLs.
+FARMAUDIT_REDIS_SEEN_BUCKETS = 262_144
+#: Names this process's part files (part-<id>-<seq>.parquet) and, on Redis, its worker.
+FARMAUDIT_WRITER_ID = None

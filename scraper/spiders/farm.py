@@ -11,6 +11,10 @@ dupefilter is off, since it would drop redirect hops and repeats without a row.
 Resume comes from the dataset itself: URLs with a fetch row are done, link targets of fetched
 pages that are not done form the frontier, and the page budgets count the rows already there
 (see `pipelines.dataset.resume_state`).
+
+With FARMAUDIT_REDIS_URL set, the seen set, the budgets and the frontier live in Redis and
+several processes share them (`scraper.distributed`): the spider offers the URLs it finds to
+Redis instead of yielding requests, and its requests come from the shared frontier.
 """
 
 from __future__ import annotations
@@ -51,14 +55,30 @@ from pipelines.components import ConfigError, FetchedPage
 from pipelines.dataset import (
     CrawlManifest,
     ResumeState,
+    fetch_outcomes,
     new_crawl_id,
     plan_output,
     prepare_output,
+    read_manifest,
+    require_dataset,
     resume_state,
 )
 from pipelines.records import FetchRecord, RawPage
 from pipelines.urls import crawl_key, date_pattern, host_of, normalize_url, trap_reason
 from scraper.discover import base_href, iter_hrefs
+from scraper.distributed import (
+    PAGE,
+    SITEMAP,
+    Budgets,
+    Cluster,
+    ClusterError,
+    Entry,
+    cluster_settings,
+    inflight_field,
+    new_worker_id,
+    shared_values,
+    worker_info,
+)
 from scraper.middlewares import RedirectStopped
 from scraper.settings import FARMAUDIT_VERSION
 from scraper.targets import (
@@ -178,6 +198,21 @@ class FarmSpider(scrapy.Spider):
         self._per_date_pattern: Counter[str] = Counter()
         self._resume: ResumeState | None = None
         self._date_pages = 0
+        #: The shared frontier when the crawl runs on Redis (FARMAUDIT_REDIS_URL), else None.
+        self.cluster: Cluster | None = None
+        self._seed_rows: list[FetchRecord] = []
+        # Verdicts of the shared frontier, added to the stats now and then (seeding happens
+        # before the crawler has stats, and a counter is cheaper than a stats call per link).
+        self._early_stats: Counter[str] = Counter()
+
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        """Project settings; on Redis, also the shared scheduler and the worker components."""
+        super().update_settings(settings)
+        if settings.get("FARMAUDIT_REDIS_URL"):
+            settings.setdict(cluster_settings(settings), priority="spider")
+            if not settings.get("FARMAUDIT_WRITER_ID"):
+                settings.set("FARMAUDIT_WRITER_ID", new_worker_id(), priority="spider")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -194,6 +229,10 @@ class FarmSpider(scrapy.Spider):
             raise TargetError("FARMAUDIT_OUTPUT is not set: pass -s FARMAUDIT_OUTPUT=datasets/NAME")
         _check_settings(settings)
         self._date_pages = settings.getint("FARMAUDIT_TRAP_DATE_PAGES")
+        root = Path(output)
+        if settings.get("FARMAUDIT_REDIS_URL") and settings.get("FARMAUDIT_REDIS_ROLE") == "join":
+            self._join_cluster(settings, root)
+            return
         urls = parse_url_lines(self._urls_arg.replace(",", " ").split(), "-a urls")
         if self._urls_file:
             urls += read_url_file(Path(self._urls_file))
@@ -206,16 +245,128 @@ class FarmSpider(scrapy.Spider):
             max_pages_per_host=settings.getint("FARMAUDIT_MAX_PAGES_PER_HOST"),
             allow_private=settings.getbool("FARMAUDIT_ALLOW_PRIVATE"),
         )
-        root = Path(output)
         overwrite = settings.getbool("FARMAUDIT_OVERWRITE")
-        if plan_output(root, wanted, overwrite=overwrite) == "resume":
+        plan = plan_output(root, wanted, overwrite=overwrite)
+        if settings.get("FARMAUDIT_REDIS_URL") and plan in ("resume", "finished"):
+            existing = read_manifest(root)
+            assert existing is not None
+            cluster = self._connect(settings, existing.crawl_id)
+            if cluster.status() in ("running", "finished"):
+                self._join_cluster(settings, root, cluster)  # the crawl is live: work on it
+                return
+        if plan == "resume":
             # Read first: a damaged dataset fails with its file name, and unchanged.
             self._resume = resume_state(root)
         self.manifest = prepare_output(root, wanted, overwrite=overwrite)
-        self.already_finished = self.manifest.status == "finished"
-        self._allowed = frozenset(self.manifest.allowed_hosts)
-        self._start_urls = {crawl_key(url) for url in self.manifest.start_urls}
-        self._sitemaps = {crawl_key(url) for url in self.manifest.sitemap_urls}
+        self._adopt(self.manifest)
+        if settings.get("FARMAUDIT_REDIS_URL") and not self.already_finished:
+            self._seed_cluster(settings, root)
+
+    def _adopt(self, manifest: CrawlManifest) -> None:
+        self.manifest = manifest
+        self.already_finished = manifest.status == "finished"
+        self._allowed = frozenset(manifest.allowed_hosts)
+        self._start_urls = {crawl_key(url) for url in manifest.start_urls}
+        self._sitemaps = {crawl_key(url) for url in manifest.sitemap_urls}
+
+    # --- on Redis ------------------------------------------------------------------------
+
+    def _connect(self, settings: BaseSettings, crawl_id: str) -> Cluster:
+        return Cluster.connect(
+            settings["FARMAUDIT_REDIS_URL"],
+            crawl_id,
+            worker_id=settings["FARMAUDIT_WRITER_ID"],
+            lease_seconds=settings.getfloat("FARMAUDIT_REDIS_LEASE"),
+        )
+
+    def _join_cluster(
+        self, settings: BaseSettings, root: Path, cluster: Cluster | None = None
+    ) -> None:
+        """Work on the crawl of the dataset at `root` whose frontier Redis holds."""
+        manifest = require_dataset(root)
+        cluster = cluster or self._connect(settings, manifest.crawl_id)
+        if not cluster.exists():
+            raise ClusterError(
+                f"{cluster.url} holds no crawl {manifest.crawl_id} (the crawl in {root}); "
+                f"start it with `farmaudit crawl URL... --redis {cluster.url} --out {root}`"
+            )
+        cluster.load()
+        self._adopt(manifest)
+        self.already_finished = self.already_finished or cluster.status() == "finished"
+        self.cluster = cluster
+        if not self.already_finished:
+            cluster.join(worker_info())
+            logger.info("worker %s joined %s", cluster.worker_id, manifest.describe())
+
+    def _seed_cluster(self, settings: BaseSettings, root: Path) -> None:
+        """Put the crawl's seeds (or, resumed, the dataset's frontier) into Redis, then join."""
+        cluster = self._connect(settings, self.manifest.crawl_id)
+        budgets = Budgets(
+            self.manifest.max_pages or 0, self.manifest.max_pages_per_host or 0, self._date_pages
+        )
+        shared = shared_values(settings)
+        buckets = settings.getint("FARMAUDIT_REDIS_SEEN_BUCKETS")
+        if not cluster.create(
+            self.manifest, dataset=root.resolve(), budgets=budgets, settings=shared, buckets=buckets
+        ):
+            self._join_cluster(settings, root, cluster)  # another seeder was first
+            return
+        self.cluster = cluster
+        entries: list[Entry] = []
+        state = self._resume
+        if state is not None:
+            cluster.mark_seen(state.done)
+            outcomes = fetch_outcomes(root)
+            cluster.set_counters(
+                (url for url in state.tried if url not in self._sitemaps),
+                pages=outcomes["ok"],
+                fetches=outcomes.total(),
+            )
+            self._seen.update(state.done)
+        done = state.done if state is not None else frozenset()
+        entries += [Entry(url, 0, None, SITEMAP) for url in sorted(self._sitemaps - done)]
+        entries += [Entry(crawl_key(url), 0) for url in self.manifest.start_urls]
+        if state is not None:
+            entries += [
+                Entry(url, depth, referrer)
+                for url, depth, referrer in state.frontier
+                if depth <= self.manifest.max_depth and self._in_scope(url)
+            ]
+        self._seed_rows = self._offer(entries)
+        cluster.mark_running()
+        cluster.join(worker_info())
+        logger.info("seeded %s into %s", self.manifest.describe(), cluster.url)
+
+    def _offer(self, entries: list[Entry]) -> list[FetchRecord]:
+        """Offer entries to the shared frontier; the trap rows of those Redis turned away."""
+        assert self.cluster is not None
+        rows = []
+        for entry, verdict in zip(entries, self.cluster.offer(entries), strict=True):
+            self._early_stats[_VERDICT_STATS[verdict]] += 1
+            if verdict == "trap":
+                logger.info("not following %s: %s", entry.url, self._trap_text(entry.url))
+                rows.append(
+                    self._row(entry.url, "trap", depth=entry.depth, referrer=entry.referrer)
+                )
+        return rows
+
+    def flush_stats(self) -> None:
+        """Add the frontier verdicts counted so far to the crawl's stats."""
+        stats = self.crawler.stats
+        for name, count in self._early_stats.items():
+            stats.inc_value(name, count)
+        self._early_stats.clear()
+
+    def _trap_text(self, key: str) -> str:
+        return trap_reason(key) or f"more than {self._date_pages} pages shaped {date_pattern(key)}"
+
+    def request_for(self, entry: Entry) -> scrapy.Request:
+        """The request for a frontier entry leased from Redis."""
+        if entry.kind == SITEMAP:
+            return scrapy.Request(
+                entry.url, callback=self.parse_sitemap, errback=self.on_error, dont_filter=True
+            )
+        return self._page_request(entry.url, depth=entry.depth, referrer=entry.referrer)
 
     # --- what to fetch -------------------------------------------------------------------
 
@@ -223,6 +374,15 @@ class FarmSpider(scrapy.Spider):
         """Start URLs and sitemaps, or on resume the frontier recorded in the dataset."""
         if self.already_finished:
             logger.info("%s is already finished; nothing to do", self.manifest.describe())
+            return
+        if self.cluster is not None:  # requests come from the shared frontier
+            stats = self.crawler.stats
+            assert stats is not None
+            stats.set_value("farmaudit/worker", self.cluster.worker_id)
+            self.flush_stats()
+            for row in self._seed_rows:
+                yield row
+            self._seed_rows = []
             return
         state = self._resume
         if state is not None:
@@ -283,6 +443,9 @@ class FarmSpider(scrapy.Spider):
             stats.inc_value("farmaudit/skipped/max_pages_per_host")
             return None
         self._count(key)
+        return self._page_request(key, depth=depth, referrer=referrer)
+
+    def _page_request(self, key: str, *, depth: int, referrer: str | None) -> scrapy.Request:
         return scrapy.Request(
             key,
             callback=self.parse,
@@ -317,13 +480,22 @@ class FarmSpider(scrapy.Spider):
         if normalized in {normalize_url(url) for url in chain}:
             return "redirect_loop"
         # Same key within the chain: a server adding a session id to its own URL.
-        if key in self._seen and key not in {crawl_key(url) for url in chain}:
+        if key not in {crawl_key(url) for url in chain} and not self._claim(key):
             return "duplicate"
-        self._seen.add(key)
         return None
+
+    def _claim(self, key: str) -> bool:
+        """Mark `key` seen; True if nobody (no worker, on Redis) had seen it before."""
+        if key in self._seen:
+            return False
+        self._seen.add(key)
+        return self.cluster.claim(key) if self.cluster is not None else True
 
     def parse_sitemap(self, response: scrapy.http.Response) -> Iterator[Any]:
         """Follow the URLs of a sitemap or sitemap index that are in scope."""
+        if self.cluster is not None:
+            yield from self._offer_sitemap(response)
+            return
         for entry in Sitemap(response.body):
             url = normalize_url(entry.get("loc", ""), response.url)
             if url is None or not self._in_scope(url):
@@ -334,6 +506,23 @@ class FarmSpider(scrapy.Spider):
                 )
             elif item := self._request(url, depth=0, referrer=response.url):
                 yield item
+
+    def _offer_sitemap(self, response: scrapy.http.Response) -> Iterator[FetchRecord]:
+        assert self.cluster is not None
+        entries = []
+        for item in Sitemap(response.body):
+            url = normalize_url(item.get("loc", ""), response.url)
+            if url is None or not self._in_scope(url):
+                continue
+            if url.endswith((".xml", ".xml.gz")):
+                entries.append(Entry(url, 0, None, SITEMAP))
+            elif (key := crawl_key(url)) not in self._seen:
+                self._seen.add(key)
+                entries.append(Entry(key, 0, response.url))
+        yield from self._offer(entries)
+        # No row records a sitemap that was read: its lease ends once its entries are queued.
+        sitemap = response.meta.get("redirect_urls", [response.url])[0]
+        self.cluster.release([inflight_field(sitemap, SITEMAP)], seq=None, pages=0, fetches=0)
 
     # --- what came back ------------------------------------------------------------------
 
@@ -379,10 +568,11 @@ class FarmSpider(scrapy.Spider):
             elapsed_ms=_elapsed(meta),
             crawl_id=self.manifest.crawl_id,
         )
+        # Links first: on Redis, a page's row settles its lease, so everything the page leads
+        # to (its links in the frontier, its trap rows) must be recorded by then.
+        if depth < self.manifest.max_depth:
+            yield from list(self._follow(text, final_url, depth + 1))
         yield FetchedPage(raw, retries)
-        if depth >= self.manifest.max_depth:
-            return
-        yield from self._follow(text, final_url, depth + 1)
 
     def _follow(self, markup: str, page_url: str, depth: int) -> Iterator[Any]:
         # Filter before building Requests: most of a farm page's ~100 links are already seen,
@@ -391,6 +581,7 @@ class FarmSpider(scrapy.Spider):
         base_url = normalize_url(base, page_url) if base else page_url
         stats = self.crawler.stats
         assert stats is not None
+        fresh: list[Entry] = []
         for href in iter_hrefs(markup):
             url = normalize_url(href, base_url)
             if url is None:
@@ -403,8 +594,14 @@ class FarmSpider(scrapy.Spider):
                 self._seen.add(key)
                 stats.inc_value("farmaudit/offsite_links")
                 continue
-            if item := self._request(key, depth=depth, referrer=page_url):
+            if self.cluster is not None:
+                # Seen here means offered; whether anyone else saw it first is Redis's call.
+                self._seen.add(key)
+                fresh.append(Entry(key, depth, page_url, PAGE))
+            elif item := self._request(key, depth=depth, referrer=page_url):
                 yield item
+        if fresh:  # one round trip per page, not per link
+            yield from self._offer(fresh)
 
     def on_error(self, failure: Failure) -> Iterator[FetchRecord]:
         """Turn a failed fetch into a fetches row (it is data, not only a log line)."""
@@ -465,6 +662,15 @@ class FarmSpider(scrapy.Spider):
             retries=retries,
         )
 
+
+#: The stat each verdict of the shared frontier counts under.
+_VERDICT_STATS = {
+    "queued": "farmaudit/redis/queued",
+    "seen": "farmaudit/redis/seen_elsewhere",
+    "trap": "farmaudit/traps",
+    "max_pages": "farmaudit/skipped/max_pages",
+    "max_pages_per_host": "farmaudit/skipped/max_pages_per_host",
+}
 
 #: Numeric settings and their least allowed value, checked before the dataset is touched.
 _MINIMUM = {
