@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint format bench contract clean
+.PHONY: demo test lint format bench bench-smoke contract clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "farmaudit needs Python 3.11+, got " + sys.version.split()[0]'
@@ -28,6 +28,25 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# Benchmarks: each prints farmaudit's figures beside its peer's, from the same run (the
+# tables, the machine and the commands are in docs/benchmarks.md). `make bench` takes about
+# 15 minutes on the 2-core reference machine; the full sizes (hours) are set through these
+# variables, e.g. make bench BENCH_CRAWL_ARGS='--pages 100000'.
+BENCH_CRAWL_ARGS ?= --pages 3000
+BENCH_AUDIT_ARGS ?= --pages 3000,10000
+BENCH_EXTRACT_ARGS ?=
+BENCH_DEDUP_ARGS ?= --n 200000
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.crawl $(BENCH_CRAWL_ARGS)
+	$(BIN)/python -m bench.audit $(BENCH_AUDIT_ARGS)
+	$(BIN)/python bench/extract.py $(BENCH_EXTRACT_ARGS)
+	$(BIN)/python bench/dedup.py $(BENCH_DEDUP_ARGS)
+
+# Tiny versions of the benchmarks (no timing asserted); also part of `make test`.
+bench-smoke: $(STAMP)
+	$(BIN)/pytest tests/test_bench_smoke.py
 
 contract: $(STAMP)
 	$(BIN)/farmaudit schema --write datasets/README.md

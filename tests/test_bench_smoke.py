@@ -1,0 +1,162 @@
+"""Smoke tests of the benchmarks: tiny runs that must work and print their figures.
+
+No timing is asserted: the figures depend on the machine. The full runs are `make bench`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import urllib.request
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from bench.audit import build_dataset, page_links
+from bench.crawl import stage_of
+from bench.farmsite import (
+    FIRST_ARTICLE,
+    MAX_BYTES,
+    MIN_BYTES,
+    FarmSite,
+    load,
+    load_paths,
+    page_path,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = 200
+
+
+def _bench(*args: str, timeout: float = 120) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def site() -> FarmSite:
+    return FarmSite(PAGES)
+
+
+def test_a_page_is_a_pure_function_of_seed_and_id(site: FarmSite) -> None:
+    again = FarmSite(PAGES)
+    for page_id in (0, 3, FIRST_ARTICLE, 42, PAGES - 1):
+        assert site.render(page_id) == again.render(page_id)
+    assert FarmSite(PAGES, seed=1).render(42) != site.render(42)
+
+
+def test_every_path_maps_back_to_its_page(site: FarmSite) -> None:
+    paths = site.html_paths()
+    assert len(set(paths)) == PAGES
+    assert [site.page_id(p) for p in paths] == list(range(PAGES))
+    assert site.page_id("/html/7.html") is None  # odd ids are portal pages
+    assert site.page_id(page_path(PAGES)) is None
+
+
+def test_pages_weigh_30_to_60_kb_and_carry_about_100_related_links(site: FarmSite) -> None:
+    for page_id in range(0, PAGES, 7):
+        assert MIN_BYTES - 100 <= len(site.render(page_id)) <= MAX_BYTES
+    for page_id in range(FIRST_ARTICLE, PAGES, 11):
+        assert 90 <= len(site.related(page_id)) <= 110
+        assert page_id not in site.related(page_id)
+
+
+def test_truth_plants_categories_and_near_duplicates() -> None:
+    site = FarmSite(3000)
+    truths = [site.truth(i) for i in site.articles]
+    categories = Counter(t.category for t in truths)
+    assert {"seed", "cashout", "lending", "none"} <= set(categories)
+    respins = [t for t in truths if t.respin]
+    assert respins
+    for truth in respins:
+        assert truth.family < truth.page_id
+        assert truth.title != site.truth(truth.family).title
+
+
+def test_synthetic_links_match_the_blocks_extraction_finds(site: FarmSite) -> None:
+    blocks = Counter(block for block, *_ in page_links(site, 42))
+    assert 90 <= blocks["related"] <= 110
+    assert set(blocks) == {"nav", "breadcrumb", "body", "related", "sidebar", "footer"}
+
+
+def test_the_server_serves_pages_robots_and_sitemap() -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bench.farmsite", "serve", "--pages", str(PAGES)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip().removeprefix("serving ")
+        with urllib.request.urlopen(url + "robots.txt", timeout=10) as response:
+            assert "Allow: /" in response.read().decode()
+        with urllib.request.urlopen(url + "sitemap.xml", timeout=10) as response:
+            assert response.read().count(b"<loc>") == PAGES
+        with urllib.request.urlopen(url + "html/42.html", timeout=10) as response:
+            assert response.read() == FarmSite(PAGES).render(42)
+        result = load(url, load_paths(PAGES, 50), connections=4)
+        assert result.requests == 50
+        assert result.server_cpu_ms > 0
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+
+def test_profile_stages_attribute_work_before_plumbing() -> None:
+    reactor = "AsyncioSelectorReactor.run (/x/twisted/internet/asyncioreactor.py:1)"
+    extract = "extract (/x/pipelines/extract/__init__.py:1)"
+    request = "Request.__init__ (/x/scrapy/http/request/__init__.py:1)"
+    middleware = "DepthMiddleware.get_processed_request (/x/scrapy/spidermiddlewares/depth.py:1)"
+    assert stage_of([reactor, extract]).startswith("extraction")
+    assert stage_of([reactor, middleware, request]) == "Request creation"
+    assert stage_of([reactor, middleware]) == "spider middlewares"
+    assert stage_of([reactor]).startswith("event loop")
+
+
+@pytest.mark.e2e
+def test_crawl_bench_prints_both_sides_and_the_ratio() -> None:
+    pages = 100
+    out = _bench(
+        "bench.crawl", "--pages", str(pages), "--server-requests", "50", "--sides", "farmaudit,bare"
+    )
+    assert re.search(rf"\|\s+farmaudit \|\s+{pages} \|", out), out
+    assert re.search(r"\|\s+bare Scrapy \|\s+\d+ \|", out), out
+    assert "farmaudit/bare pages/s:" in out
+    assert "server alone:" in out
+    assert "warning" not in out
+
+
+def test_audit_bench_builds_a_dataset_and_prints_slopes(tmp_path: Path) -> None:
+    rows = build_dataset(tmp_path / "direct", PAGES, seed=0)
+    assert rows["pages"] <= PAGES
+    assert rows["links"] > 100 * rows["pages"]
+    small = 60
+    out = _bench(
+        "bench.audit",
+        "--pages",
+        f"{small},{small * 2}",
+        "--cache",
+        str(tmp_path / "cache"),
+        "--detail-at",
+        str(small),
+    )
+    assert "audit wall s" in out
+    assert "per 1,000 pages" in out
+    assert "1M pages" in out
+    assert "stage functions" in out
+    saved = json.loads((tmp_path / "cache" / f"audit-{small}-s0-result.json").read_text())
+    assert saved["detail"]["summary"]["links"] == build_dataset(tmp_path / "d", small, 0)["links"]
