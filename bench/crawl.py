@@ -166,11 +166,10 @@ class CrawlFigures:
         return self.server_cpu_s / self.run.wall_s if self.run.wall_s else 0.0
 
 
-def farmaudit_argv(
-    url: str, out: Path, concurrency: int, depth: int, *, autothrottle: bool = True
-) -> list[str]:
-    """The farmaudit crawl command, as a user would type it."""
-    argv = python_module(
+def farmaudit_argv(url: str, out: Path, concurrency: int, depth: int) -> list[str]:
+    """The farmaudit crawl command, as a user would type it (`--delay 0`: no pacing, like
+    the bare spider; it turns AutoThrottle off too)."""
+    return python_module(
         "scraper.cli",
         "crawl",
         url,
@@ -184,8 +183,6 @@ def farmaudit_argv(
         "--out",
         str(out),
     )
-    # `--delay 0` leaves AutoThrottle on: it then paces requests at latency / 2.
-    return argv if autothrottle else [*argv, "--set", "AUTOTHROTTLE_ENABLED=False"]
 
 
 def bare_argv(url: str, concurrency: int, stats: Path) -> list[str]:
@@ -201,15 +198,12 @@ class Side:
 
     name: str
     farmaudit: bool
-    autothrottle: bool = True
 
     def argv(self, url: str, work: Path, args: argparse.Namespace) -> list[str]:
         """The command of this side, writing under `work`."""
         if self.farmaudit:
             out = work / "farmaudit"
-            return farmaudit_argv(
-                url, out, args.concurrency, args.depth, autothrottle=self.autothrottle
-            )
+            return farmaudit_argv(url, out, args.concurrency, args.depth)
         return bare_argv(url, args.concurrency, work / "bare-stats.json")
 
     def crawl(self, url: str, work: Path, args: argparse.Namespace) -> CrawlFigures:
@@ -233,9 +227,8 @@ class Side:
 
 
 FARMAUDIT = Side("farmaudit", farmaudit=True)
-FARMAUDIT_NO_AT = Side("farmaudit, AutoThrottle off", farmaudit=True, autothrottle=False)
 BARE = Side("bare Scrapy", farmaudit=False)
-SIDES = {"farmaudit": FARMAUDIT, "farmaudit-noat": FARMAUDIT_NO_AT, "bare": BARE}
+SIDES = {"farmaudit": FARMAUDIT, "bare": BARE}
 
 
 # --- profiles -----------------------------------------------------------------------------
@@ -387,13 +380,12 @@ def run_benchmark(args: argparse.Namespace) -> int:
         if args.profile:
             folder = Path(args.profile)
             folder.mkdir(parents=True, exist_ok=True)
-            for side, stem in ((FARMAUDIT, "farmaudit"), (BARE, "bare")):
-                if side.name not in best:
-                    continue
+            for side in sides:
+                stem = next(key for key, value in SIDES.items() if value is side)
                 shutil.rmtree(work / "farmaudit", ignore_errors=True)
                 raw = profile(side.argv(url, work, args), folder / f"{stem}.txt", args.profile_rate)
                 print_profile(f"{side.name} profile", raw, best[side.name].cpu_ms_per_page)
-            if FARMAUDIT.name in best:
+            if FARMAUDIT in sides:
                 print("\nfarmaudit, hottest functions of our packages (leaf-most frame):")
                 for frame, share in top_functions(folder / "farmaudit.txt", str(ROOT) + "/"):
                     print(f"  {share:6.1%}  {frame}")
@@ -489,9 +481,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=1, help="crawls per side; best is kept")
     parser.add_argument(
         "--sides",
-        default="farmaudit,farmaudit-noat,bare",
-        help="crawlers to run, comma-separated, bare last: farmaudit (the command as typed), "
-        "farmaudit-noat (AUTOTHROTTLE_ENABLED=False, as the bare spider runs), bare",
+        default="farmaudit,bare",
+        help="crawlers to run, comma-separated, bare last: farmaudit, bare",
     )
     parser.add_argument("--keep", help="folder for the crawl outputs (default: a temp folder)")
     parser.add_argument("--profile", help="also profile both crawls with py-spy into this folder")

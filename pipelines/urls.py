@@ -14,6 +14,10 @@ from w3lib.url import safe_url_string
 
 FOLLOWABLE_SCHEMES = frozenset({"http", "https"})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+#: A path-absolute href that URL normalisation leaves unchanged (checked by a property test).
+PLAIN_PATH_RE = re.compile(
+    r"/(?!/)(?:[A-Za-z0-9\-._~/]|%[0-9A-Fa-f]{2})*(?:\?(?:[A-Za-z0-9\-._~=&]|%[0-9A-Fa-f]{2})+)?"
+)
 
 
 def normalize_url(href: str, base: str | None = None) -> str | None:
@@ -42,6 +46,39 @@ def normalize_url(href: str, base: str | None = None) -> str | None:
     path = parts.path or "/"
     url = urlunsplit((scheme, netloc, path, parts.query, ""))
     return safe_url_string(url, encoding="utf-8")
+
+
+class Resolver:
+    """`normalize_url(href, base)` for one page, with a fast path for plain same-site paths.
+
+    Most hrefs on a farm page are "/a/123.html": for those (ASCII path characters that need no
+    escaping, no dot segments) the result is the base's origin plus the href without its
+    fragment, which a property test checks against `normalize_url`. Everything else goes
+    through `normalize_url`. The crawler and the link extractor both resolve every href of
+    every page, so this is on the hot path twice.
+    """
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        normalized = normalize_url(base)
+        if normalized is None:
+            self.origin: str | None = None
+            self.host = ""
+        else:
+            scheme, _, rest = normalized.partition("://")
+            self.origin = f"{scheme}://{rest.split('/', 1)[0]}"
+            self.host = host_of(normalized)
+
+    def resolve(self, href: str) -> tuple[str | None, str]:
+        """Return (normalised absolute URL or None, its host)."""
+        if self.origin is not None:
+            path = href.partition("#")[0]
+            if path.startswith(self.origin):
+                path = path[len(self.origin) :]
+            if PLAIN_PATH_RE.fullmatch(path) and "/." not in path:
+                return self.origin + path, self.host
+        target = normalize_url(href, self.base)
+        return target, (host_of(target) if target is not None else "")
 
 
 def host_of(url: str) -> str:
@@ -89,6 +126,8 @@ def crawl_key(url: str) -> str:
     their order and encoding. Trailing slashes are kept: `/a` and `/a/` may be different
     resources, and servers that treat them alike redirect one to the other.
     """
+    if "?" not in url and ";" not in url:  # most farm URLs: nothing to drop, skip the parse
+        return url
     parts = urlsplit(url)
     path = _PATH_SESSION.sub("", parts.path) if ";" in parts.path else parts.path
     query = parts.query

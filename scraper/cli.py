@@ -100,7 +100,8 @@ _crawl_options = [
         "--delay",
         type=click.FloatRange(min=0),
         default=None,
-        help="Seconds between requests to one host (default 0.5, adapted by AutoThrottle).",
+        help="Seconds between requests to one host (default 0.5, adapted by AutoThrottle); "
+        "0 turns pacing off, AutoThrottle too: only for sites you run.",
     ),
     click.option(
         "--concurrency",

@@ -56,7 +56,9 @@ class CrawlOptions:
             "FARMAUDIT_BATCH_PAGES": self.batch_pages,
             "FARMAUDIT_PROGRESS_INTERVAL": self.progress_interval,
             "FARMAUDIT_PROGRESS_TO_STDERR": True,
-            "AUTOTHROTTLE_ENABLED": self.autothrottle,
+            # An explicit zero delay asks for no pacing at all (a site you own, a benchmark);
+            # AutoThrottle would still hold each host to latency / target concurrency.
+            "AUTOTHROTTLE_ENABLED": self.autothrottle and self.delay != 0,
             "LOG_LEVEL": self.log_level,
         }
         if self.delay is not None:

@@ -41,10 +41,17 @@ RETRY_GIVE_UP_LOG_LEVEL = "INFO"
 REDIRECT_MAX_TIMES = 10
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# Scrapy starts this many asyncio tasks for every callback's output, however few items it
+# yields (a page gives one item and its new links); 100 tasks per page cost ~8 % of the crawl's
+# CPU. The item pipeline is synchronous, so more than a few in parallel buys nothing.
+CONCURRENT_ITEMS = 8
 LOGSTATS_INTERVAL = 0  # the progress line below replaces Scrapy's per-minute log line
 
 # Breadth-first: requests carry priority -depth, and FIFO within a priority.
-SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
+# Page requests wait as (url, depth, referrer) tuples, not Request objects: on a farm nearly
+# the whole site is in the frontier after a few hundred pages (see scraper/queues.py).
+SCHEDULER_MEMORY_QUEUE = "scraper.queues.CompactFifoMemoryQueue"
+SCHEDULER_START_MEMORY_QUEUE = "scraper.queues.CompactFifoMemoryQueue"
 SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
 # The spider dedupes by crawl key (and rebuilds that set from the dataset on resume); Scrapy's
 # fingerprint filter would also drop redirect hops and repeats without leaving a fetches row.

@@ -61,3 +61,17 @@ def test_schema_prints_every_table() -> None:
     assert result.exit_code == 0
     for table in ("raw/", "pages/", "steps/", "links/", "fetches/"):
         assert table in result.output
+
+
+def test_zero_delay_turns_pacing_off_and_the_default_keeps_it(tmp_path: Path) -> None:
+    from scraper.crawl import CrawlOptions
+
+    default = CrawlOptions(output=tmp_path).settings()
+    assert default.getbool("AUTOTHROTTLE_ENABLED")
+    assert default.getfloat("DOWNLOAD_DELAY") == 0.5
+    slow = CrawlOptions(output=tmp_path, delay=2.0).settings()
+    assert slow.getbool("AUTOTHROTTLE_ENABLED")
+    assert slow.getfloat("DOWNLOAD_DELAY") == 2.0
+    fast = CrawlOptions(output=tmp_path, delay=0.0).settings()
+    assert not fast.getbool("AUTOTHROTTLE_ENABLED")
+    assert fast.getfloat("DOWNLOAD_DELAY") == 0.0

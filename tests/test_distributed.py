@@ -18,7 +18,7 @@ import threading
 import time
 from collections import Counter
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -35,6 +35,7 @@ from pipelines.parquet import COMMITS_DIR, DatasetWriter
 from pipelines.records import FetchRecord
 from pipelines.urls import crawl_key
 from scraper.cli import main
+from scraper.demo.server import SiteHTTPServer
 from scraper.demo.site import DemoSite, build_site
 from scraper.distributed import (
     Budgets,
@@ -310,8 +311,7 @@ def counting_site() -> Iterator[tuple[str, RequestLog]]:
     """The demo site on 127.0.0.1 with a request log (reset per test)."""
     log = RequestLog()
     handler = type("Handler", (_CountingHandler,), {"site": build_site(), "log": log})
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    httpd.daemon_threads = True
+    httpd = SiteHTTPServer(("127.0.0.1", 0), handler)
     handler.base_url = f"http://127.0.0.1:{httpd.server_address[1]}/"
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()

@@ -9,9 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pipelines.extract import extract
-from pipelines.extract.links import Resolver, site_key
+from pipelines.extract.links import site_key
 from pipelines.records import LinkRecord, RawPage
-from pipelines.urls import normalize_url
+from pipelines.urls import Resolver, normalize_url
 
 URL = "http://www.demo.test/a/page.html"
 ARTICLE = (

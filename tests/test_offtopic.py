@@ -6,6 +6,7 @@ import csv
 import hashlib
 import importlib.util
 import sys
+from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
 
@@ -27,9 +28,9 @@ SEED_001 = "001_da7911dfc02b196a"  # 如何关闭小米商城分期付款中的�
 SEED_004 = "004_cbed280f5da66034"  # 小米商城分期购物流程及备用金使用指南
 
 # Dev-split AUCs measured with the default config (bench/eval_offtopic.py --split dev):
-# seed pairs 0.955, all pairs 0.946; the baseline 0.820 and 0.828. Floors sit a little under.
-DEV_SEED_FLOOR = 0.94
-DEV_ALL_FLOOR = 0.93
+# seed pairs 0.973, all pairs 0.988; the baseline 0.820 and 0.828. Floors sit a little under.
+DEV_SEED_FLOOR = 0.96
+DEV_ALL_FLOOR = 0.97
 BASELINE_MARGIN = 0.05
 
 
@@ -77,13 +78,8 @@ def _related(model: TopicModel, sources: dict, seed: str, anchor: str) -> float:
         # Buying a phone on installment is this page's task; recycling unopened phones is not.
         (SEED_001, "分期零首付购荣耀9X:轻松拥有旗舰体验", "全新未开封iPhone官网回收流程及注意事项"),
         # 备用金 is this page's second topic: small borrowing is related, crypto wallets are not.
-        # Known miss: 小额借钱 shares only 额 with the page and stays under the threshold.
-        pytest.param(
-            SEED_004,
-            "小额借钱",
-            "欧意web3钱包是冷钱包吗?",
-            marks=pytest.mark.xfail(reason="no shared words: 借钱 vs 备用金", strict=True),
-        ),
+        # 小额借钱 shares only 额 with the page; the lending family (借钱, 备用金) links them.
+        (SEED_004, "小额借钱", "欧意web3钱包是冷钱包吗?"),
     ],
 )
 def test_related_link_outscores_offtopic_link(model, sources, seed, related, offtopic):
@@ -135,6 +131,34 @@ def test_a_crawled_target_is_mixed_in_with_target_weight(pairs, sources, model):
     ).score_links(page.title, page.body, [anchor], [None], [on_topic])[0]
     weight = model.config.target_weight
     assert scores[0] == pytest.approx((1 - weight) * alone + weight * only_target)
+
+
+def test_a_brand_takes_its_family_from_the_titles_it_appears_in(tmp_path):
+    # 贷款 names lending in the lexicon; 鑫旺 is a made-up brand that only the corpus knows.
+    lexicon = tmp_path / "families.toml"
+    lexicon.write_text('[families.jiedai]\n"贷款" = 1.0\n', encoding="utf-8")
+    titles = [
+        "鑫旺借条贷款申请",
+        "鑫旺贷款逾期怎么办",
+        "鑫旺客服电话",
+        "金桔子种植方法",
+        "金桔子糖水做法",
+    ]
+    config = OfftopicConfig(family_lexicon=lexicon)
+    model = TopicModel.fit([f"{t}\n" for t in titles * 3], config)
+    source = "小额贷款产品介绍"
+    brand = model.relatedness(source, "", "鑫旺客服电话")
+    other = model.relatedness(source, "", "金桔子种植方法")
+    assert brand > other
+    without = TopicModel.fit([f"{t}\n" for t in titles * 3], replace(config, family_expand=0.0))
+    assert without.relatedness(source, "", "鑫旺客服电话") < brand
+
+
+def test_a_broken_family_lexicon_is_refused_with_its_path(tmp_path):
+    lexicon = tmp_path / "families.toml"
+    lexicon.write_text('[families.jiedai]\n"贷款" = 2.0\n', encoding="utf-8")
+    with pytest.raises(OfftopicConfigError, match=r"jiedai\.贷款 = 2\.0"):
+        TopicModel.fit(["标题\n"], OfftopicConfig(family_lexicon=lexicon))
 
 
 def test_score_links_refuses_mismatched_target_lists(model):

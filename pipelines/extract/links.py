@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pipelines.extract.selectors import IMAGE_TEXT, PLAIN_PATH_RE
+from pipelines.extract.selectors import IMAGE_TEXT
 from pipelines.extract.text import collapse, strings
 from pipelines.records import LinkRecord
-from pipelines.urls import host_of, normalize_url
+from pipelines.urls import Resolver, host_of, normalize_url
 
 if TYPE_CHECKING:
     from lxml.etree import _Element as Element
@@ -56,38 +56,6 @@ def anchor_text(anchor: Anchor) -> str:
         if text:
             return text
     return collapse(anchor.element.get("title") or anchor.element.get("aria-label") or "")
-
-
-class Resolver:
-    """`normalize_url(href, base)` for one page, with a fast path for plain same-site paths.
-
-    Most hrefs on a farm page are "/a/123.html": for those (ASCII path characters that need no
-    escaping, no dot segments) the result is the base's origin plus the href without its
-    fragment, which a property test checks against `normalize_url`. Everything else goes
-    through `normalize_url`.
-    """
-
-    def __init__(self, base: str) -> None:
-        self.base = base
-        normalized = normalize_url(base)
-        if normalized is None:
-            self.origin: str | None = None
-            self.host = ""
-        else:
-            scheme, _, rest = normalized.partition("://")
-            self.origin = f"{scheme}://{rest.split('/', 1)[0]}"
-            self.host = host_of(normalized)
-
-    def resolve(self, href: str) -> tuple[str | None, str]:
-        """Return (normalised absolute URL or None, its host)."""
-        if self.origin is not None:
-            path = href.partition("#")[0]
-            if path.startswith(self.origin):
-                path = path[len(self.origin) :]
-            if PLAIN_PATH_RE.fullmatch(path) and "/." not in path:
-                return self.origin + path, self.host
-        target = normalize_url(href, self.base)
-        return target, (host_of(target) if target is not None else "")
 
 
 def extract_links(

@@ -508,10 +508,6 @@ STEP_MAX_LINK_SHARE = 0.5
 IMAGE_TEXT = etree.XPath(
     ".//img/@alt | .//img/@title | .//amp-img/@alt | .//amp-img/@title | .//svg/title/text()"
 )
-#: A path-absolute href that URL normalisation leaves unchanged (checked by a property test).
-PLAIN_PATH_RE = re.compile(
-    r"/(?!/)(?:[A-Za-z0-9\-._~/]|%[0-9A-Fa-f]{2})*(?:\?(?:[A-Za-z0-9\-._~=&]|%[0-9A-Fa-f]{2})+)?"
-)
 
 # --- lang ----------------------------------------------------------------------------------
 

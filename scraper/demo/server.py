@@ -64,15 +64,26 @@ class _Handler(BaseHTTPRequestHandler):
         """Stay quiet: a crawl makes hundreds of requests."""
 
 
+class SiteHTTPServer(ThreadingHTTPServer):
+    """A threaded server with a listen backlog for a crawler's burst of connections.
+
+    The standard library's backlog of 5 drops the SYNs of a crawl that opens a dozen
+    connections at once; the client then waits a second for its SYN retransmit, which a
+    short DOWNLOAD_TIMEOUT turns into timeouts and retries that the site never caused.
+    """
+
+    daemon_threads = True
+    request_queue_size = 128
+
+
 class DemoServer:
-    """The demo site served by a `ThreadingHTTPServer` in a daemon thread."""
+    """The demo site served by a `SiteHTTPServer` in a daemon thread."""
 
     def __init__(
         self, host: str = "127.0.0.1", port: int = 0, site: DemoSite | None = None
     ) -> None:
         handler = type("DemoHandler", (_Handler,), {"site": site or build_site()})
-        self._httpd = ThreadingHTTPServer((host, port), handler)
-        self._httpd.daemon_threads = True
+        self._httpd = SiteHTTPServer((host, port), handler)
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, name="demo-site", daemon=True
         )

@@ -64,7 +64,7 @@ from pipelines.dataset import (
     resume_state,
 )
 from pipelines.records import FetchRecord, RawPage
-from pipelines.urls import crawl_key, date_pattern, host_of, normalize_url, trap_reason
+from pipelines.urls import Resolver, crawl_key, date_pattern, host_of, normalize_url, trap_reason
 from scraper.discover import base_href, iter_hrefs
 from scraper.distributed import (
     PAGE,
@@ -460,6 +460,43 @@ class FarmSpider(scrapy.Spider):
             },
         )
 
+    # --- compact scheduler entries (scraper.queues) ---------------------------------------
+
+    def pack_request(self, request: scrapy.Request) -> tuple[str, int, str | None, bool] | None:
+        """(url, depth, referrer, start?) for a request `_page_request` made and nobody changed
+        since (a retry or redirect adds meta keys, so it stays a Request); else None."""
+        meta = request.meta
+        keys = meta.keys()
+        start = "is_start_request" in keys
+        if not (keys == _PAGE_META_KEYS or (start and keys == _START_PAGE_META_KEYS)):
+            return None
+        depth = meta["depth"]
+        if not (
+            request.callback == self.parse
+            and request.errback == self.on_error
+            and request.method == "GET"
+            and request.dont_filter
+            and request.priority == -depth
+            and meta["farm"] is True
+            and meta["depth_reset"] == (depth == 0)
+            and meta.get("is_start_request", True) is True
+            and not request.body
+            and not request.headers
+            and not request.cookies
+            and not request.cb_kwargs
+            and not request.flags
+        ):
+            return None
+        return (request.url, depth, meta["farm_referrer"], start)
+
+    def unpack_request(self, packed: tuple[str, int, str | None, bool]) -> scrapy.Request:
+        """The request `pack_request` packed."""
+        url, depth, referrer, start = packed
+        request = self._page_request(url, depth=depth, referrer=referrer)
+        if start:
+            request.meta["is_start_request"] = True
+        return request
+
     def _trap(self, key: str) -> str | None:
         if reason := trap_reason(key):
             return reason
@@ -578,12 +615,14 @@ class FarmSpider(scrapy.Spider):
         # Filter before building Requests: most of a farm page's ~100 links are already seen,
         # and a Request costs far more than a set lookup.
         base = base_href(markup)
-        base_url = normalize_url(base, page_url) if base else page_url
+        # A <base href> that is no http(s) URL is ignored, as browsers do.
+        base_url = (normalize_url(base, page_url) if base else None) or page_url
         stats = self.crawler.stats
         assert stats is not None
         fresh: list[Entry] = []
+        resolve = Resolver(base_url).resolve
         for href in iter_hrefs(markup):
-            url = normalize_url(href, base_url)
+            url = resolve(href)[0]
             if url is None:
                 continue
             key = crawl_key(url)
@@ -664,6 +703,10 @@ class FarmSpider(scrapy.Spider):
 
 
 #: The stat each verdict of the shared frontier counts under.
+#: The meta of a page request as `_page_request` makes it (scraper.queues packs those).
+_PAGE_META_KEYS = frozenset({"depth", "depth_reset", "farm", "farm_referrer"})
+_START_PAGE_META_KEYS = _PAGE_META_KEYS | {"is_start_request"}
+
 _VERDICT_STATS = {
     "queued": "farmaudit/redis/queued",
     "seen": "farmaudit/redis/seen_elsewhere",

@@ -127,6 +127,9 @@ class FaultServer(ThreadingHTTPServer):
     """A threaded server that does not print the tracebacks of clients hanging up on it."""
 
     daemon_threads = True
+    # Room for a crawl's burst of connections (the default of 5 drops SYNs: see
+    # scraper.demo.server.SiteHTTPServer).
+    request_queue_size = 128
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Clients time out and hang up on purpose here."""
