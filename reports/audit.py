@@ -20,7 +20,7 @@ import re
 import shutil
 import uuid
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -179,21 +179,75 @@ def link_verdict(anchor: str, target: _PageText | None, lexicon: Lexicon) -> Spa
     return full if full.category == head.category else head
 
 
-@dataclass(frozen=True, slots=True)
-class _LinkRow:
-    source_url: str
-    target_url: str | None
-    anchor_text: str
-    block: str
-    position: int
-    internal: bool
-    category: str
-    score: float
-    evidence: list[str]
-    relatedness: float
-    offtopic: bool
-    target_crawled: bool
-    crawl_id: str
+@dataclass(slots=True)
+class _LinkBatch:
+    """One batch of link findings as columns (the link_findings schema's order)."""
+
+    source_url: list[str]
+    target_url: list[str | None]
+    anchor_text: list[str]
+    block: list[str]
+    position: list[int]
+    internal: list[bool]
+    verdicts: list[SpamVerdict]
+    relatedness: list[float]
+    target_crawled: list[bool]
+    crawl_id: list[str]
+    threshold: float
+
+    def offtopic(self, i: int) -> bool:
+        """Whether link `i` is off-topic."""
+        return self.relatedness[i] < self.threshold
+
+    def row(self, i: int) -> dict[str, Any]:
+        """Link `i` as a link_findings row."""
+        verdict = self.verdicts[i]
+        return {
+            "source_url": self.source_url[i],
+            "target_url": self.target_url[i],
+            "anchor_text": self.anchor_text[i],
+            "block": self.block[i],
+            "position": self.position[i],
+            "internal": self.internal[i],
+            "category": verdict.category,
+            "score": verdict.score,
+            "evidence": list(verdict.evidence) if verdict.category != NONE else [],
+            "relatedness": self.relatedness[i],
+            "offtopic": self.offtopic(i),
+            "target_crawled": self.target_crawled[i],
+            "crawl_id": self.crawl_id[i],
+        }
+
+    def table(self) -> pa.Table:
+        """The batch as an Arrow table of the link_findings schema."""
+        verdicts = self.verdicts
+        threshold = self.threshold
+        columns: dict[str, list[Any]] = {
+            "source_url": self.source_url,
+            "target_url": self.target_url,
+            "anchor_text": self.anchor_text,
+            "block": self.block,
+            "position": self.position,
+            "internal": self.internal,
+            "category": [v.category for v in verdicts],
+            "score": [v.score for v in verdicts],
+            "evidence": [list(v.evidence) if v.category != NONE else [] for v in verdicts],
+            "relatedness": self.relatedness,
+            "offtopic": [r < threshold for r in self.relatedness],
+            "target_crawled": self.target_crawled,
+            "crawl_id": self.crawl_id,
+        }
+        return pa.Table.from_pydict(columns, schema=LINK_FINDINGS)
+
+
+@dataclass(slots=True)
+class _PageTally:
+    """A page's related block: links, risky ones, off-topic ones, and their categories."""
+
+    related: int = 0
+    risky: int = 0
+    offtopic: int = 0
+    categories: Counter[str] = field(default_factory=Counter)
 
 
 @dataclass(slots=True)
@@ -205,33 +259,43 @@ class _LinkTally:
     related: int = 0
     offtopic: int = 0
     categories: Counter[str] = field(default_factory=Counter)
-    #: source url → [related links, risky, off-topic, categories]
-    per_page: dict[str, tuple[int, int, int, Counter[str]]] = field(default_factory=dict)
+    per_page: dict[str, _PageTally] = field(default_factory=dict)
     #: Distinct related-link anchors, in first-seen order (candidates for title duplicates).
     anchors: dict[str, None] = field(default_factory=dict)
     #: The highest-scoring risky related links, for the report (a bounded heap).
     top_risky: list[tuple[float, int, dict[str, Any]]] = field(default_factory=list)
 
-    def add(self, rows: list[_LinkRow]) -> None:
+    def add(self, batch: _LinkBatch) -> None:
         """Count one batch of link findings."""
-        for row in rows:
-            self.links += 1  # also the heap's tie-breaker: first seen wins
-            if row.block != "related":
+        first = self.links
+        self.links += len(batch.source_url)
+        per_page = self.per_page
+        anchors = self.anchors
+        heap = self.top_risky
+        for i, block in enumerate(batch.block):
+            if block != "related":
                 continue
+            verdict = batch.verdicts[i]
+            category = verdict.category
+            offtopic = batch.offtopic(i)
             self.related += 1
-            self.categories[row.category] += 1
-            self.offtopic += row.offtopic
-            self.anchors.setdefault(row.anchor_text, None)
-            n, risky, off, cats = self.per_page.get(row.source_url) or (0, 0, 0, Counter())
-            cats[row.category] += 1
-            is_risky = row.category != NONE
-            self.per_page[row.source_url] = (n + 1, risky + is_risky, off + row.offtopic, cats)
-            if is_risky:
-                item = (row.score, self.links, _row_dict(row))
-                if len(self.top_risky) < self.report_rows:
-                    heapq.heappush(self.top_risky, item)
-                elif item[0] > self.top_risky[0][0]:
-                    heapq.heapreplace(self.top_risky, item)
+            self.categories[category] += 1
+            self.offtopic += offtopic
+            anchors.setdefault(batch.anchor_text[i], None)
+            page = per_page.get(batch.source_url[i])
+            if page is None:
+                page = per_page[batch.source_url[i]] = _PageTally()
+            page.related += 1
+            page.offtopic += offtopic
+            page.categories[category] += 1
+            if category == NONE:
+                continue
+            page.risky += 1
+            # The link's number breaks ties: first seen wins.
+            if len(heap) < self.report_rows:
+                heapq.heappush(heap, (verdict.score, first + i, batch.row(i)))
+            elif verdict.score > heap[0][0]:
+                heapq.heapreplace(heap, (verdict.score, first + i, batch.row(i)))
 
     def risky_table(self) -> pa.Table:
         """The kept risky links, highest score first."""
@@ -242,10 +306,6 @@ class _LinkTally:
 _EMPTY_LINKS = LINK_FINDINGS.empty_table()
 
 
-def _row_dict(row: _LinkRow) -> dict[str, Any]:
-    return {name: getattr(row, name) for name in LINK_FINDINGS.names}
-
-
 def _link_findings(
     root: Path,
     out: Path,
@@ -254,76 +314,71 @@ def _link_findings(
     model: TopicModel,
     config: AuditConfig,
 ) -> _LinkTally:
-    """Classify and score every link, writing link_findings part by part; return the tally."""
+    """Classify and score every link, writing link_findings part by part; return the tally.
+
+    Column-wise: a 10M-link crawl makes any per-link object or dict the bottleneck.
+    """
     tally = _LinkTally(config.report_rows)
     # Farms repeat the same anchor → target pairs on every page: classify each pair once.
     verdicts: dict[tuple[str, str | None], SpamVerdict] = {}
     columns = ["source_url", "target_url", "anchor_text", "block", "position", "internal"]
-    for number, batch in enumerate(iter_batches(root, "links", columns, batch_size=65_536)):
-        rows: list[_LinkRow] = []
-        by_source: dict[str, list[int]] = {}
-        values = list(zip(*(c.to_pylist() for c in batch.columns), strict=True))
-        for i, (source, target, anchor, block, position, internal) in enumerate(values):
-            target_page = pages.get(target) if target else None
-            key = (anchor, target if target_page else None)
+    for number, data in enumerate(iter_batches(root, "links", columns, batch_size=65_536)):
+        source, target, anchor, block, position, internal = (c.to_pylist() for c in data.columns)
+        targets = [pages.get(t) if t else None for t in target]
+        row_verdicts = []
+        for a, t, page in zip(anchor, target, targets, strict=True):
+            key = (a, t if page is not None else None)
             verdict = verdicts.get(key)
             if verdict is None:
-                verdict = link_verdict(anchor, target_page, lexicon)
-                verdicts[key] = verdict
-            by_source.setdefault(source, []).append(i)
-            source_page = pages.get(source)
-            rows.append(
-                _LinkRow(
-                    source_url=source,
-                    target_url=target,
-                    anchor_text=anchor,
-                    block=block,
-                    position=position,
-                    internal=internal,
-                    category=verdict.category,
-                    score=verdict.score,
-                    evidence=list(verdict.evidence) if verdict.category != NONE else [],
-                    relatedness=0.0,
-                    offtopic=False,
-                    target_crawled=target_page is not None,
-                    crawl_id=source_page.crawl_id if source_page else "",
-                )
-            )
-        _score_relatedness(rows, by_source, pages, model, config.offtopic)
-        tally.add(rows)
-        write_table_atomic(
-            records_to_table(rows, LINK_FINDINGS),
-            out / "link_findings" / f"part-{number:05d}.parquet",
+                verdict = verdicts[key] = link_verdict(a, page, lexicon)
+            row_verdicts.append(verdict)
+        batch = _LinkBatch(
+            source_url=source,
+            target_url=target,
+            anchor_text=anchor,
+            block=block,
+            position=position,
+            internal=internal,
+            verdicts=row_verdicts,
+            relatedness=_relatedness(source, anchor, targets, pages, model),
+            target_crawled=[page is not None for page in targets],
+            crawl_id=[page.crawl_id if (page := pages.get(s)) else "" for s in source],
+            threshold=config.offtopic.threshold,
         )
+        tally.add(batch)
+        write_table_atomic(batch.table(), out / "link_findings" / f"part-{number:05d}.parquet")
     if tally.links == 0:
         write_table_atomic(_EMPTY_LINKS, out / "link_findings" / "part-00000.parquet")
     return tally
 
 
-def _score_relatedness(
-    rows: list[_LinkRow],
-    by_source: dict[str, list[int]],
+def _relatedness(
+    source: list[str],
+    anchor: list[str],
+    targets: list[_PageText | None],
     pages: dict[str, _PageText],
     model: TopicModel,
-    config: OfftopicConfig,
-) -> None:
-    for source, indexes in by_source.items():
-        page = pages.get(source)
+) -> list[float]:
+    """Each link's relatedness to its source page (0 when the source has no page row)."""
+    by_source: dict[str, list[int]] = {}
+    for i, url in enumerate(source):
+        by_source.setdefault(url, []).append(i)
+    scores = [0.0] * len(source)
+    for url, indexes in by_source.items():
+        page = pages.get(url)
         if page is None:
             continue
-        targets = [pages.get(rows[i].target_url or "") for i in indexes]
-        scores = model.score_links(
+        crawled = [targets[i] for i in indexes]
+        page_scores = model.score_links(
             page.title or "",
             page.body,
-            [rows[i].anchor_text for i in indexes],
-            [t.title if t else None for t in targets],
-            [t.body if t else None for t in targets],
-        )
-        for i, score in zip(indexes, scores, strict=True):
-            row = rows[i]
-            rows[i] = replace(
-                row, relatedness=float(score), offtopic=bool(score < config.threshold)
-            )
+            [anchor[i] for i in indexes],
+            [t.title if t else None for t in crawled],
+            [t.body if t else None for t in crawled],
+        ).tolist()
+        for i, score in zip(indexes, page_scores, strict=True):
+            scores[i] = score
+    return scores
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,7 +410,8 @@ def _page_findings(
     rows = []
     for url, (out_links, in_links, in_related) in degrees.items():
         page = pages[url]
-        n, risky, off, cats = per_page.get(url) or (0, 0, 0, Counter())
+        tallied = per_page.get(url) or _PageTally()
+        n, risky, off, cats = tallied.related, tallied.risky, tallied.offtopic, tallied.categories
         risky_cats = Counter({c: k for c, k in cats.items() if c != NONE})
         top = risky_cats.most_common(1)[0][0] if risky_cats else NONE
         risky_share = risky / n if n else 0.0

@@ -7,7 +7,7 @@ width, case or script, or a character or two. It also fills one template with ma
 tell them apart on ten-character titles: the re-spin above has a 3-gram Jaccard of 0.64, while
 siblings sharing a long template often score higher.
 
-Titles, in four steps (`cluster_titles`, `find_pairs`):
+Titles, in five steps (`cluster_titles`, `find_pairs`):
 
 1. Exact: texts equal after `normalize_text` are one item; later steps see distinct texts only.
 2. Units: a text becomes a sequence of units: a Chinese character, a run of other letters or
@@ -37,13 +37,34 @@ Titles, in four steps (`cluster_titles`, `find_pairs`):
    not the same set (苹果12 vs 苹果13, Pro vs Pro Max, 两年 vs 三年), or both name aspects but
    share none (X的利息 vs X的条件: same subject, another question; a title whose main title
    names none is judged by its subtitle's, but two subtitles alone never conflict, since a
-   spun subtitle says anything). A pair is a near-duplicate at `threshold` or above.
+   spun subtitle says anything). It is also rejected when the main titles say two units or
+   more past their first `head_units` content units (the subject), none of which occurs
+   anywhere in the other title, and the two share no aspect either: the same subject, asked
+   something the aspect lexicon does not name (小花钱包 / 小花钱包退费指南,
+   民生易贷APP还款指南 / 民生易贷平台介绍), which the heavy head would otherwise carry over the
+   threshold. One such unit is a typo, not a question. Last, it is rejected when both main
+   titles name places from `dedup/title_places.toml` but share none (杭州 / 广州, 长春 / 长沙:
+   one character apart, two places). A pair is a near-duplicate at `threshold` or above.
+5. Typos (`_typo_pairs`): a character deleted, doubled or swapped inside a lexicon word breaks
+   the word (时间解析 → 时解间析 leaves neither 时间 nor 解析), so such a re-spin is neither a
+   candidate nor above the threshold. Each main title is also read as a plain string of its
+   letters, digits and Chinese characters, once as it is and once without its intact filler
+   words (so a typo also meets a copy with an adjective added or 解析 → 详解); past its first
+   `head_units` characters (the subject), one character deleted from one string giving the
+   other, or the same character deleted from both at different places giving one string (a
+   swap or a move), makes a pair, found by hashing each string with each such character
+   deleted. These pairs pass at `threshold` unless a conflict rule of step 4 rejects them. A
+   replaced character is not a typo here: it is as often another name (小花钱包 / 小米钱包).
 
 Known limits: rewordings outside the aspect lexicon that share few characters (上征信 /
-查询征信报告, 落寞 / 衰落) are missed; siblings whose subjects differ by one character in a
-long shared template (小花钱包 / 小米钱包, 扬州 / 沧州) pass; the normaliser maps the common
-traditional characters but not those that are also simplified ones (乾, 著), which stay one
-character off.
+查询征信报告, 落寞 / 衰落) are missed; the verifier compares sets of units, so two subjects with
+the same characters but one, in another order (第按认易贷 / 按第易贷), or one holding a
+one-character filler word (免或易贷 / 免请贷: 或 weighs as filler), pass in a long shared
+template, as do siblings whose subjects differ by one character where no lexicon names them
+(小花钱包 / 小米钱包); a typo past the subject that inserts 不 reads as a typo, not a negation;
+two typos, or a typo and an adjective inside one lexicon word, are missed; the normaliser maps
+the common traditional characters but not those that are also simplified ones (乾, 著), which
+stay one character off.
 
 Bodies (`cluster_texts`): character shingles of `text_shingle` characters (punctuation and
 spaces dropped), MinHash with `text_num_perm` permutations, LSH with `text_bands` bands; a
@@ -57,8 +78,9 @@ pair). With `linkage="single"`, clusters are connected components (union-find): 
 join A and C even when they do not match (`similarity`: the weakest verified pair). Single
 linkage keeps families spun from one another whole, but also chains template siblings through
 one-character subject differences: on 200k synthetic titles (bench/dedup.py, planted families
-of at most 4) it made 356 clusters of more than 10 titles, the largest 63, and a pair
-precision of 0.54 at recall 0.97, against 0.69 at 0.94 for star, which is therefore the default.
+of at most 4, measured before the place rule and the generator's subject spacing) it made 356
+clusters of more than 10 titles, the largest 63, and a pair precision of 0.54 at recall 0.97,
+against 0.69 at 0.94 for star, which is therefore the default.
 Texts with no duplicate are left out (no singleton clusters), so every input index is in at
 most one cluster. The representative (survivor) is the smallest input index: the first text
 seen.
@@ -89,6 +111,8 @@ if TYPE_CHECKING:
 BUNDLED_FILLERS = Path(__file__).with_name("dedup") / "title_fillers.toml"
 #: The aspect lexicon shipped with the package.
 BUNDLED_ASPECTS = Path(__file__).with_name("dedup") / "title_aspects.toml"
+#: The place lexicon shipped with the package.
+BUNDLED_PLACES = Path(__file__).with_name("dedup") / "title_places.toml"
 
 _Int = TypeVar("_Int", bound=np.integer[Any])
 
@@ -136,6 +160,8 @@ class DedupConfig:
     filler_lexicon: Path | None = None
     #: Titles: aspect lexicon file; None means the bundled one.
     aspect_lexicon: Path | None = None
+    #: Titles: place lexicon file; None means the bundled one.
+    place_lexicon: Path | None = None
     #: Bodies: characters per shingle.
     text_shingle: int = 5
     #: Bodies: MinHash permutations and LSH bands (`text_num_perm` a multiple of the bands).
@@ -210,6 +236,14 @@ def load_fillers(path: Path | None = None) -> FillerLexicon:
 def load_aspects(path: Path | None = None) -> FillerLexicon:
     """Read an aspect lexicon TOML (same format as fillers); None reads the bundled file."""
     return _load_lexicon(BUNDLED_ASPECTS if path is None else path, "aspect")
+
+
+def load_places(path: Path | None = None) -> FillerLexicon:
+    """Read a place lexicon TOML (same format; every word is its own place, `classes` lists
+    the words); None reads the bundled file."""
+    grouped = _load_lexicon(BUNDLED_PLACES if path is None else path, "place")
+    words = sorted(grouped.words, key=lambda w: (grouped.words[w], w))
+    return FillerLexicon(tuple(words), {w: k for k, w in enumerate(words)}, grouped.source)
 
 
 def _load_lexicon(source: Path, what: str) -> FillerLexicon:
@@ -421,6 +455,43 @@ def _filler_tables(path: Path | None, aspect_path: Path | None = None) -> _Fille
     )
 
 
+@functools.cache
+def _place_tables(path: Path | None) -> _FillerTables:
+    """The place lexicon as match tables (one class per place; Chinese words only)."""
+    places = load_places(path)
+    if any(_classify(_codepoints(w))[0] != _HAN for w in places.words):
+        raise DedupError(f"{places.source}: place names must be Chinese")
+    if len(places.classes) > np.iinfo(np.int16).max:
+        raise DedupError(f"{places.source}: {len(places.classes)} places, at most 32767")
+    sizes = tuple(sorted({len(w) for w in places.words}, reverse=True))
+    first = np.zeros(_MAX_CP, dtype=np.uint8)
+    second = np.full(_MAX_CP, 1 << 1, dtype=np.uint8)
+    keys, classes = [], []
+    for size in sizes:
+        table = sorted((_word_hash(w), c) for w, c in places.words.items() if len(w) == size)
+        keys.append(np.array([h for h, _ in table], dtype=np.uint64))
+        classes.append(np.array([c for _, c in table], dtype=np.int64))
+        for w in places.words:
+            if len(w) == size:
+                first[ord(w[0])] |= 1 << size
+                if size > 1:
+                    second[ord(w[1])] |= 1 << size
+    none = np.zeros(0, dtype=np.int64)
+    return _FillerTables(
+        sizes=sizes,
+        keys=tuple(keys),
+        classes=tuple(classes),
+        first=first,
+        second=second,
+        word_keys=np.zeros(0, dtype=np.uint64),
+        word_classes=none,
+        is_aspect=np.zeros(len(places.classes), dtype=bool),
+        canon_start=none,
+        canon_len=np.zeros(0, dtype=np.int32),
+        canon_codes=np.zeros(0, dtype=np.uint64),
+    )
+
+
 def _lookup(
     keys: NDArray[np.uint64], values: NDArray[np.int64], queries: NDArray[np.uint64]
 ) -> NDArray[np.int64]:
@@ -452,11 +523,12 @@ def _chars(texts: Sequence[str]) -> _Chars:
     return _Chars(cps, tid, np.cumsum(lengths) - lengths, _classify(cps))
 
 
-def _han_fillers(ch: _Chars, tables: _FillerTables) -> tuple[NDArray[np.int16], NDArray[np.bool_]]:
-    """Filler or aspect class at each match start (-1 elsewhere) and the characters covered."""
+def _han_fillers(ch: _Chars, tables: _FillerTables) -> tuple[NDArray[np.int16], NDArray[np.int16]]:
+    """Filler or aspect class at each match start, and at each character a match covers
+    (-1 elsewhere)."""
     n = ch.cps.size
     found = np.full(n, -1, dtype=np.int16)
-    covered = np.zeros(n, dtype=bool)
+    covered = np.full(n, -1, dtype=np.int16)
     first = tables.first[ch.cps]
     starts = np.flatnonzero(first)
     # The length bits a word starting there may have, given its first two characters: most
@@ -473,7 +545,7 @@ def _han_fillers(ch: _Chars, tables: _FillerTables) -> tuple[NDArray[np.int16], 
         with np.errstate(over="ignore"):
             for k in range(size):
                 h += ch.cps[pos + k].astype(np.uint64) * np.uint64(pow(_MUL, k, _U64))
-                ok &= (ch.cls[pos + k] == _HAN) & ~covered[pos + k]
+                ok &= (ch.cls[pos + k] == _HAN) & (covered[pos + k] < 0)
         cls = _lookup(keys, classes, h)
         ok &= cls >= 0
         hits, cls = pos[ok], cls[ok]
@@ -491,7 +563,7 @@ def _han_fillers(ch: _Chars, tables: _FillerTables) -> tuple[NDArray[np.int16], 
             hits, cls = hits[keep], cls[keep]
         found[hits] = cls
         for k in range(size):
-            covered[hits + k] = True
+            covered[hits + k] = cls
     return found, covered
 
 
@@ -632,8 +704,18 @@ class _Units:
     question: NDArray[np.bool_]
     question_count: NDArray[np.int64]
     asks: NDArray[np.bool_]
+    # Per unit: main-title content past the head (what the title says after its subject);
+    # per row: how many. Per unit: an aspect marker, in the main title or the subtitle.
+    tail: NDArray[np.bool_]
+    marker: NDArray[np.bool_]
+    tail_count: NDArray[np.int64]
     main_tid: NDArray[np.int32]  # main-title content units in text order: their row
     main_hash: NDArray[np.uint64]  # ... and their 64-bit hash
+    # Per row: up to _PLACES_KEPT places its main title names, lowest ids first (-1 pads).
+    places: NDArray[np.int64]
+
+
+_PLACES_KEPT = 3
 
 
 @dataclass(frozen=True)
@@ -643,6 +725,7 @@ class _Levels:
     weight: NDArray[np.float64]  # per level
     kind: NDArray[np.uint8]  # per level: _FILLER_KIND, _CONTENT_KIND or _ASPECT_KIND
     main: NDArray[np.bool_]  # per level: in the main title
+    head: NDArray[np.bool_]  # per level: among the first head_units content units
     of_case: NDArray[np.uint64]  # per case kind << 2 | sub << 1 | head: its level
 
 
@@ -666,6 +749,7 @@ def _weight_table(cfg: DedupConfig) -> _Levels:
         weight=np.array([weights[k] for k in order], dtype=np.float64),
         kind=np.array([cases[k][0] for k in order], dtype=np.uint8),
         main=np.array([cases[k][1] == 0 for k in order], dtype=bool),
+        head=np.array([cases[k][2] == 1 for k in order], dtype=bool),
         of_case=of_case,
     )
 
@@ -745,6 +829,8 @@ class _Stream:
     packed: NDArray[np.uint64]  # code << 4 | weight level
     main: NDArray[np.bool_]  # content unit of the main title
     token: NDArray[np.bool_]  # ... that is a letter/digit run
+    place_tid: NDArray[np.int32]  # places named in main titles: owner, in text order
+    place: NDArray[np.int64]  # ... and place id
 
 
 def _tokens(
@@ -788,7 +874,9 @@ def _unit_stream(texts: Sequence[str], tables: _FillerTables, cfg: DedupConfig) 
     具体要求 both become 要求 while a character swap (间时 for 时间) still leaves the same set.
     """
     ch = _chars(texts)
-    found, covered = _han_fillers(ch, tables)
+    found, word_class = _han_fillers(ch, tables)
+    covered = word_class >= 0
+    del word_class
     runs = _tokens(ch, tables, found, covered)
     content = ((ch.cls == _HAN) & ~covered).astype(np.int32)
     content[runs.first[runs.token]] = 1
@@ -826,7 +914,17 @@ def _unit_stream(texts: Sequence[str], tables: _FillerTables, cfg: DedupConfig) 
     case = (kind << 2) | (sub.view(np.uint8) << 1) | head.view(np.uint8)
     codes <<= np.uint64(4)
     codes |= _weight_table(cfg).of_case[case]
-    return _Stream(tid, codes, main, main & is_token)
+    place_at, place = _places(ch, cfg)
+    in_main = place_at < split[ch.tid[place_at]]
+    place_at, place = place_at[in_main], place[in_main]
+    return _Stream(tid, codes, main, main & is_token, ch.tid[place_at], place)
+
+
+def _places(ch: _Chars, cfg: DedupConfig) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Start position and id of every place name (longest first, no overlaps)."""
+    found, _ = _han_fillers(ch, _place_tables(cfg.place_lexicon))
+    at = np.flatnonzero(found >= 0)
+    return at, found[at].astype(np.int64)
 
 
 def _title_units(texts: Sequence[str], tables: _FillerTables, cfg: DedupConfig) -> _Units:
@@ -838,6 +936,7 @@ def _title_units(texts: Sequence[str], tables: _FillerTables, cfg: DedupConfig) 
     token_sig, token_count = _token_sets(
         stream.tid[stream.token], stream.packed[stream.token] >> np.uint64(4), n_texts
     )
+    places = _place_rows(stream.place_tid, stream.place, n_texts)
     # Handed over in a list so that _distinct_rows can free the stream before its big matrix.
     box = [stream]
     del stream
@@ -848,6 +947,9 @@ def _title_units(texts: Sequence[str], tables: _FillerTables, cfg: DedupConfig) 
     # Aspect markers are few: find them, then whether each text's main title names one.
     aspect = np.flatnonzero(levels.kind[level] == _ASPECT_KIND)
     in_main = levels.main[level[aspect]]
+    tail = (levels.kind[level] == _CONTENT_KIND) & levels.main[level] & ~levels.head[level]
+    marker = np.zeros(flat.size, dtype=bool)
+    marker[aspect] = True
     del level
     flat >>= np.uint64(4)
     total = np.zeros(n_texts, dtype=np.float64)
@@ -870,9 +972,31 @@ def _title_units(texts: Sequence[str], tables: _FillerTables, cfg: DedupConfig) 
         question=question,
         question_count=np.bincount(row[asked], minlength=n_texts),
         asks=asks,
+        tail=tail,
+        marker=marker,
+        tail_count=np.bincount(
+            np.searchsorted(offsets, np.flatnonzero(tail), side="right") - 1, minlength=n_texts
+        ),
         main_tid=main_tid,
         main_hash=main_hash,
+        places=places,
     )
+
+
+def _place_rows(tid: NDArray[np.int32], place: NDArray[np.int64], n: int) -> NDArray[np.int64]:
+    """Per text, up to _PLACES_KEPT distinct places it names, lowest ids first (-1 pads)."""
+    out = np.full((n, _PLACES_KEPT), -1, dtype=np.int64)
+    if tid.size == 0:
+        return out
+    order = np.lexsort((place, tid))
+    tid, place = tid[order], place[order]
+    once = np.ones(tid.size, dtype=bool)
+    once[1:] = (tid[1:] != tid[:-1]) | (place[1:] != place[:-1])
+    tid, place = tid[once], place[once]
+    rank = np.arange(tid.size) - np.searchsorted(tid, tid)
+    keep = rank < _PLACES_KEPT
+    out[tid[keep], rank[keep]] = place[keep]
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1032,6 +1156,122 @@ def _candidate_pairs(units: _Units, n_texts: int, cfg: DedupConfig) -> NDArray[n
 
 
 # ---------------------------------------------------------------------------------------------
+# Typos: one character deleted, doubled or moved, past the subject
+
+
+def _typo_pairs(texts: Sequence[str], cfg: DedupConfig) -> NDArray[np.int64]:
+    """Text pairs (a < b) whose main-title character strings are one typo apart.
+
+    The main title's letters, digits and Chinese characters form a string, taken twice: as
+    it is, and without the filler words found intact (so that a typo also matches a copy
+    with an adjective added or a template word swapped). The first `head_units` characters
+    of a string are left alone. A pair is found when deleting one character after them from
+    one string gives the other (a deletion or a doubled character), or deleting the same
+    character from both, at different places, gives one string (two neighbours swapped, or
+    a character moved). A character replaced is not a typo here: it is as often another
+    name (杭州 / 广州, 小花钱包 / 小米钱包).
+    """
+    ch = _chars(texts)
+    raw = (ch.cls == _HAN) | (ch.cls == _WORD)
+    before = np.zeros(ch.cps.size + 1, dtype=np.int32)
+    np.cumsum(raw, out=before[1:])
+    split = _split_points(ch, before, cfg.min_main_units)
+    del before
+    main = raw & (np.arange(ch.cps.size) < split[ch.tid])
+    tables = _filler_tables(cfg.filler_lexicon, cfg.aspect_lexicon)
+    _, word_class = _han_fillers(ch, tables)
+    filler = word_class >= 0
+    filler[filler] = ~tables.is_aspect[word_class[filler]]
+    found = [_one_typo(ch, main, cfg), _one_typo(ch, main & ~filler, cfg)]
+    a, b = (np.concatenate(side) for side in zip(*found, strict=True))
+    return _unique_pairs(a, b, len(texts))
+
+
+def _one_typo(
+    ch: _Chars, keep_mask: NDArray[np.bool_], cfg: DedupConfig
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Owner pairs one typo apart on the strings of the kept characters (`_typo_pairs`)."""
+    keep = np.flatnonzero(keep_mask)
+    n = ch.starts.size
+    if keep.size == 0:
+        return keep, keep
+    tid = ch.tid[keep]
+    length = np.bincount(tid, minlength=n)
+    start = np.cumsum(length) - length
+    k = (np.arange(keep.size) - start[tid]).astype(np.int32)
+    value = _mix(ch.cps[keep].astype(np.uint64))
+    del keep
+    powers = np.full(int(length.max()), _MUL, dtype=np.uint64)
+    powers[0] = 1
+    has = length > 0
+    with np.errstate(over="ignore"):
+        powers = np.cumprod(powers, dtype=np.uint64)
+        inverse = np.uint64(pow(_MUL, -1, _U64))
+        terms = value * powers[k]
+        pre = np.cumsum(terms, dtype=np.uint64)  # inclusive, across texts
+        offset = np.zeros(n, dtype=np.uint64)
+        offset[has] = pre[start[has]] - terms[start[has]]  # what precedes each text
+        pre -= offset[tid]  # inclusive prefix hash within the text
+        full = np.zeros(n, dtype=np.uint64)
+        full[has] = pre[start[has] + length[has] - 1]
+        where = np.flatnonzero(
+            (k >= cfg.head_units) & (length[tid] - 1 >= max(cfg.min_remaining, 1))
+        )
+        del k
+        # The string with a position deleted: its prefix, then the rest moved down one place.
+        pre, terms = pre[where], terms[where]
+        deleted = (pre - terms) + (full[tid[where]] - pre) * inverse
+        del pre, terms
+        owner = tid[where].astype(np.int64)
+        moved = _mix(deleted ^ value[where])
+        del value, where, tid
+        deleted = _mix(deleted)
+    # A deletion: one text's string minus a character is another text's string.
+    full_keys, full_owner = _sorted_by_key(_mix(full[has]), np.flatnonzero(has))
+    probe = _maybe_in(deleted, full_keys)
+    query, query_owner = deleted[probe], owner[probe]
+    del deleted, probe
+    lo = np.searchsorted(full_keys, query, side="left")
+    count = np.minimum(np.searchsorted(full_keys, query, side="right") - lo, cfg.max_bucket)
+    a = [np.repeat(query_owner, count)]
+    b = [full_owner[_ranges(lo, count)]]
+    # A swap or move: the same character deleted from both gives one string.
+    probe = _maybe_repeated(moved)
+    move_keys, move_owner = _sorted_by_key(moved[probe], owner[probe])
+    left, right = _group_pairs(move_keys, cfg.max_bucket)
+    a.append(move_owner[left])
+    b.append(move_owner[right])
+    return np.concatenate(a), np.concatenate(b)
+
+
+def _sorted_by_key(
+    keys: NDArray[np.uint64], owners: NDArray[np.int64]
+) -> tuple[NDArray[np.uint64], NDArray[np.int64]]:
+    order = np.argsort(keys)
+    return keys[order], owners[order]
+
+
+def _top_bits(size: int) -> int:
+    return min(26, max(8, (size * 4).bit_length()))
+
+
+def _maybe_in(queries: NDArray[np.uint64], keys: NDArray[np.uint64]) -> NDArray[np.int64]:
+    """Positions of the queries whose top bits some key has (a superset of the matches)."""
+    bits = _top_bits(keys.size)
+    shift = np.uint64(64 - bits)
+    present = np.zeros(1 << bits, dtype=bool)
+    present[keys >> shift] = True
+    return np.flatnonzero(present[queries >> shift])
+
+
+def _maybe_repeated(keys: NDArray[np.uint64]) -> NDArray[np.int64]:
+    """Positions of the keys whose top bits another key has (a superset of the repeats)."""
+    bits = min(22, _top_bits(keys.size))  # bincount holds 8 bytes per bucket
+    top = (keys >> np.uint64(64 - bits)).astype(np.int64)
+    return np.flatnonzero(np.bincount(top, minlength=1 << bits)[top] >= 2)
+
+
+# ---------------------------------------------------------------------------------------------
 # Verifier
 
 
@@ -1079,8 +1319,26 @@ def _verify(units: _Units, pairs: NDArray[np.int64], chunk: int = 1 << 14) -> ND
             & (units.asks[a] | units.asks[b])
             & (shared == 0)
         )
+        # Past their subjects the main titles share nothing and no aspect is common: the same
+        # subject, another question (X / X退费指南, X还款指南 / X平台介绍). Shared means the unit
+        # occurs anywhere in the other title, so a question moved into the subtitle counts.
+        tail_shared = np.bincount(
+            row_a,
+            weights=hit & (units.tail[ia] | units.tail[at] | units.marker[ia]),
+            minlength=a.size,
+        )
+        conflict |= (units.tail_count[a] + units.tail_count[b] >= 2) & (tail_shared == 0)
+        conflict |= _place_conflict(units.places[a], units.places[b])
         sims[lo : lo + chunk] = np.where(conflict, 0.0, sim)
     return sims
+
+
+def _place_conflict(pa: NDArray[np.int64], pb: NDArray[np.int64]) -> NDArray[np.bool_]:
+    """Both main titles name places (rows of place ids, -1 pads) but share none."""
+    same: NDArray[np.bool_] = (pa[:, :, None] == pb[:, None, :]) & (pa[:, :, None] >= 0)
+    shared = same.any(axis=(1, 2))
+    out: NDArray[np.bool_] = (pa[:, 0] >= 0) & (pb[:, 0] >= 0) & ~shared
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1109,11 +1367,26 @@ def _exact_groups(texts: Sequence[str]) -> tuple[list[str], NDArray[np.int64]]:
 def _title_edges(distinct: list[str], cfg: DedupConfig) -> _Edges:
     if len(distinct) < 2:
         return _NO_EDGES
+    # Typo pairs first: their arrays are freed before the units are built.
+    typos = _typo_pairs(distinct, cfg)
     units = _title_units(distinct, _filler_tables(cfg.filler_lexicon, cfg.aspect_lexicon), cfg)
     pairs = _candidate_pairs(units, len(distinct), cfg)
     sims = _verify(units, pairs)
     ok = sims >= cfg.threshold
-    return _Edges(pairs[ok, 0], pairs[ok, 1], sims[ok])
+    pairs, sims = pairs[ok], sims[ok]
+    # Typo pairs pass unless a conflict rule rejects them (similarity 0), at `threshold` at
+    # least.
+    typo_sims = _verify(units, typos)
+    hit = typo_sims > 0
+    pairs = np.concatenate((pairs, typos[hit]))
+    sims = np.concatenate((sims, np.maximum(typo_sims[hit], cfg.threshold)))
+    # One edge per pair, the highest similarity.
+    code = pairs[:, 0] * len(distinct) + pairs[:, 1]
+    order = np.lexsort((-sims, code))
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = code[order[1:]] != code[order[:-1]]
+    order = order[first]
+    return _Edges(pairs[order, 0], pairs[order, 1], sims[order])
 
 
 def _single_links(n: int, edges: _Edges) -> tuple[NDArray[np.int64], NDArray[np.float64]]:

@@ -102,7 +102,8 @@ _MIX = np.array(
     dtype=np.uint64,
 )
 _RNG_SEED = 20240531
-_TARGET_CACHE = 50_000  # target profiles kept between calls
+_TARGET_CACHE = 200_000  # target profiles kept between calls (each ~1 KB)
+_ANCHOR_CACHE = 500_000  # link-text profiles kept between calls (each ~0.5 KB)
 BUNDLED_FAMILIES = Path(__file__).with_name("topics") / "families.toml"
 
 
@@ -132,6 +133,9 @@ class OfftopicConfig:
     latent_max_docs: int = 200_000
     #: Weight of the target page's score when the target was crawled.
     target_weight: float = 0.5
+    #: A target page's most salient n-grams kept for the lexical part (its title's and the
+    #: body's most repeated; the rest weigh little and would cost a lookup per link).
+    target_terms: int = 64
     #: Hash slots for n-grams (a power of two); the IDF table holds this many floats.
     buckets: int = 1 << 20
     #: Aspect words cut out of every text before n-grams.
@@ -168,6 +172,10 @@ class OfftopicConfig:
                 f"offtopic latent_dims={self.latent_dims!r}, latent_max_docs="
                 f"{self.latent_max_docs!r}: expected >= 0 and >= 1"
             )
+        if self.target_terms < 0:
+            raise OfftopicConfigError(
+                f"offtopic target_terms={self.target_terms!r}: expected >= 0 (0 keeps all)"
+            )
         if self.buckets < 2 or self.buckets & (self.buckets - 1):
             raise OfftopicConfigError(f"offtopic buckets={self.buckets!r}: expected a power of 2")
 
@@ -178,6 +186,22 @@ class _Grams:
 
     text: NDArray[np.int64]
     bucket: NDArray[np.int64]
+
+
+@dataclass(frozen=True, slots=True)
+class _Profile:
+    """What scoring needs of one link text or target page, built once and cached."""
+
+    #: Distinct n-gram buckets (sorted) and their weights, for the lexical coverage.
+    bucket: NDArray[np.int64]
+    weight: NDArray[np.float64]
+    #: Sum of the weights of all the text's n-grams (a target keeps only its heaviest).
+    total: float
+    #: Unit vector in the latent space (None: latent part off).
+    latent: NDArray[np.float64] | None
+    #: Family evidence and its sum.
+    families: NDArray[np.float64]
+    mass: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,11 +376,10 @@ class TopicModel:
             if family_shares is not None
             else np.zeros((0, n_families), dtype=np.float32)
         )
-        # A target sits in many pages' related blocks: its profile is built once.
-        # Keyed by hash so the cache does not hold the bodies themselves.
-        self._targets: dict[
-            int, tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]
-        ] = {}
+        # A target sits in many pages' related blocks, an anchor text on many pages: each
+        # profile is built once.
+        self._targets: dict[int, _Profile] = {}
+        self._anchors: dict[str, _Profile] = {}
 
     @classmethod
     def fit(
@@ -408,7 +431,12 @@ class TopicModel:
         target_titles: Sequence[str | None] | None = None,
         target_bodies: Sequence[str | None] | None = None,
     ) -> NDArray[np.float64]:
-        """Relatedness in [0, 1] of each link of one page; the page's profile is built once."""
+        """Relatedness in [0, 1] of each link of one page; the page's profile is built once.
+
+        Anchors and target pages recur across a farm's pages (the same related block on
+        thousands of them): their profiles are built once and cached, so a page costs its own
+        profile plus a few array operations over its links.
+        """
         n = len(anchors)
         titles = list(target_titles) if target_titles is not None else [None] * n
         bodies = list(target_bodies) if target_bodies is not None else [None] * n
@@ -421,55 +449,79 @@ class TopicModel:
             return np.zeros(0, dtype=np.float64)
         cfg = self.config
         source = self._salience([source_title], [source_body])
+        if not len(source.bucket):
+            return np.zeros(n, dtype=np.float64)
         source_z = self._latent(source, 1)
         source_f = self._source_families(source_title, source)
-        rows = self._anchor_weights(anchors)
-        rows_f = self._link_families(self._families.hits(anchors), rows, n)
-        scores = self._score(source, source_z, source_f, rows, rows_f, n)
+        scores = self._score(source, source_z, source_f, self._anchor_profiles(anchors))
         crawled = [i for i in range(n) if titles[i] is not None or bodies[i] is not None]
         if crawled and cfg.target_weight > 0:
-            targets, targets_f = self._target_profiles(
-                [(titles[i] or "", bodies[i] or "") for i in crawled]
-            )
-            target_scores = self._score(
-                source, source_z, source_f, targets, targets_f, len(crawled)
-            )
+            targets = self._target_profiles([(titles[i] or "", bodies[i] or "") for i in crawled])
+            target_scores = self._score(source, source_z, source_f, targets)
             mixed = (1 - cfg.target_weight) * scores[crawled]
             scores[crawled] = mixed + cfg.target_weight * target_scores
         return scores
 
     # -- profiles --------------------------------------------------------------------------
 
-    def _target_profiles(
-        self, pages: list[tuple[str, str]]
-    ) -> tuple[_Weights, NDArray[np.float64]]:
-        """Salience and family profiles of (title, body) target pages, cached where possible."""
+    def _anchor_profiles(self, anchors: Sequence[str]) -> list[_Profile]:
+        """Profiles of link texts: distinct n-grams weighted by IDF; cached by text."""
+        cache = self._anchors
+        missing = list(dict.fromkeys(a for a in anchors if a not in cache))
+        if missing:
+            if len(cache) + len(missing) > _ANCHOR_CACHE:
+                cache.clear()
+            text, bucket, _ = _counts(self._tok.grams(missing), self.config.buckets)
+            rows = _Weights(text, bucket, self.idf[bucket])
+            families = self._link_families(self._families.hits(missing), rows, len(missing))
+            cache.update(zip(missing, self._profiles(rows, families, len(missing)), strict=True))
+        return [cache[a] for a in anchors]
+
+    def _target_profiles(self, pages: list[tuple[str, str]]) -> list[_Profile]:
+        """Profiles of (title, body) target pages: salience, latent and family evidence from
+        every n-gram, the lexical part cut to the `target_terms` most salient; cached."""
+        # Keyed by hash so the cache does not hold the bodies themselves.
         keys = [hash(page) for page in pages]
-        if len(self._targets) + len(pages) > _TARGET_CACHE:
-            self._targets.clear()
-        todo = {k: page for k, page in zip(keys, pages, strict=True) if k not in self._targets}
+        cache = self._targets
+        todo = {k: page for k, page in zip(keys, pages, strict=True) if k not in cache}
         if todo:
+            if len(cache) + len(todo) > _TARGET_CACHE:
+                cache.clear()
             missing = list(todo.values())
             fresh_titles = [t for t, _ in missing]
-            fresh = self._salience(fresh_titles, [b for _, b in missing])
-            fresh_f = self._page_families(fresh_titles, fresh)
-            bounds = np.searchsorted(fresh.text, np.arange(len(missing) + 1))
-            for i, key in enumerate(todo):
-                part = slice(bounds[i], bounds[i + 1])
-                self._targets[key] = (fresh.bucket[part], fresh.weight[part], fresh_f[i])
-        rows = [self._targets[key] for key in keys]
-        sizes = [len(b) for b, _, _ in rows]
-        weights = _Weights(
-            np.repeat(np.arange(len(rows), dtype=np.int64), sizes),
-            np.concatenate([b for b, _, _ in rows]) if rows else np.zeros(0, dtype=np.int64),
-            np.concatenate([w for _, w, _ in rows]) if rows else np.zeros(0),
-        )
-        return weights, np.stack([f for _, _, f in rows])
+            rows = self._salience(fresh_titles, [b for _, b in missing])
+            families = self._page_families(fresh_titles, rows)
+            profiles = self._profiles(rows, families, len(missing), self.config.target_terms)
+            cache.update(zip(todo, profiles, strict=True))
+        return [cache[key] for key in keys]
 
-    def _anchor_weights(self, anchors: Sequence[str]) -> _Weights:
-        """Each anchor's distinct n-grams weighted by their IDF."""
-        text, bucket, _ = _counts(self._tok.grams(anchors), self.config.buckets)
-        return _Weights(text, bucket, self.idf[bucket])
+    def _profiles(
+        self, rows: _Weights, families: NDArray[np.float64], n: int, keep: int = 0
+    ) -> list[_Profile]:
+        """Split the rows of `n` texts into one profile each; `keep` > 0 keeps that many of
+        each text's heaviest n-grams for the lexical part (its total still counts them all)."""
+        latent = self._latent(rows, n)
+        totals = np.bincount(rows.text, weights=rows.weight, minlength=n)
+        masses = families.sum(axis=1)
+        bounds = np.searchsorted(rows.text, np.arange(n + 1))
+        out = []
+        for i in range(n):
+            part = slice(bounds[i], bounds[i + 1])
+            bucket, weight = rows.bucket[part], rows.weight[part]
+            if keep and len(bucket) > keep:
+                top = np.sort(np.argpartition(weight, -keep)[-keep:])  # stays sorted by bucket
+                bucket, weight = bucket[top], weight[top]
+            out.append(
+                _Profile(
+                    bucket,
+                    weight,
+                    float(totals[i]),
+                    latent[i] if latent is not None else None,
+                    families[i],
+                    float(masses[i]),
+                )
+            )
+        return out
 
     def _salience(self, titles: list[str], bodies: list[str]) -> _Weights:
         """Salience: idf × (title_weight·(1+ln tf_title) + (1+ln tf_body)), max → 1, ^power."""
@@ -543,16 +595,18 @@ class TopicModel:
 
     def _latent(self, rows: _Weights, n: int) -> NDArray[np.float64] | None:
         """Each text projected on the latent space, unit length (zero rows stay zero)."""
-        if not len(self.latent_buckets):
+        if not len(self.latent_buckets) or not self.config.latent_weight:
             return None
         pos = np.searchsorted(self.latent_buckets, rows.bucket)
         pos = np.minimum(pos, len(self.latent_buckets) - 1)
         hit = self.latent_buckets[pos] == rows.bucket
         vectors = self.latent_vectors[pos[hit]].astype(np.float64)
         weight, text = rows.weight[hit], rows.text[hit]
-        z = np.zeros((n, self.latent_vectors.shape[1]))
-        for d in range(z.shape[1]):
-            z[:, d] = np.bincount(text, weights=weight * vectors[:, d], minlength=n)
+        # One scatter-add over (text, dimension) cells instead of one bincount per dimension.
+        width = vectors.shape[1]
+        cell = (text[:, None] * width + np.arange(width)).ravel()
+        z = np.bincount(cell, weights=(weight[:, None] * vectors).ravel(), minlength=n * width)
+        z = z.reshape(n, width).astype(np.float64)  # bincount of nothing gives int64
         norm = np.linalg.norm(z, axis=1, keepdims=True)
         unit: NDArray[np.float64] = np.divide(z, norm, out=np.zeros_like(z), where=norm > 0)
         return unit
@@ -564,41 +618,30 @@ class TopicModel:
         source: _Weights,
         source_z: NDArray[np.float64] | None,
         source_f: NDArray[np.float64],
-        rows: _Weights,
-        rows_f: NDArray[np.float64],
-        n: int,
+        rows: list[_Profile],
     ) -> NDArray[np.float64]:
-        """Lexical coverage and latent cosine, mixed with the family agreement."""
+        """Lexical coverage of each row by the source, its latent cosine, mixed with the
+        family agreement."""
         cfg = self.config
-        if not len(source.bucket):
-            return np.zeros(n, dtype=np.float64)
-        base = self._base_score(source, source_z, rows, n)
+        n = len(rows)
+        bucket = np.concatenate([r.bucket for r in rows])
+        weight = np.concatenate([r.weight for r in rows])
+        text = np.repeat(np.arange(n), [len(r.bucket) for r in rows])
+        total = np.array([r.total for r in rows])
+        pos = np.minimum(np.searchsorted(source.bucket, bucket), len(source.bucket) - 1)
+        hit = source.bucket[pos] == bucket
+        matched = np.bincount(text[hit], weights=weight[hit] * source.weight[pos[hit]], minlength=n)
+        base: NDArray[np.float64] = np.divide(matched, total, out=np.zeros(n), where=total > 0)
+        vectors = [r.latent for r in rows if r.latent is not None]
+        if source_z is not None and len(vectors) == n:
+            latent = np.maximum(np.stack(vectors) @ source_z[0], 0.0)
+            base = (base + cfg.latent_weight * latent) / (1 + cfg.latent_weight)
         if not cfg.family_weight:
             return base
-        mass = rows_f.sum(axis=1)
-        agree = (rows_f @ source_f) / np.maximum(mass, 1.0)
+        families = np.stack([r.families for r in rows])
+        mass = np.array([r.mass for r in rows])
+        agree = (families @ source_f) / np.maximum(mass, 1.0)
         mixed: NDArray[np.float64] = (1 - cfg.family_weight) * base + cfg.family_weight * agree
-        return mixed
-
-    def _base_score(
-        self, source: _Weights, source_z: NDArray[np.float64] | None, rows: _Weights, n: int
-    ) -> NDArray[np.float64]:
-        """Share of each row's weight found in the source profile, mixed with the latent cosine."""
-        cfg = self.config
-        pos = np.minimum(np.searchsorted(source.bucket, rows.bucket), len(source.bucket) - 1)
-        hit = source.bucket[pos] == rows.bucket
-        matched = np.bincount(
-            rows.text[hit], weights=rows.weight[hit] * source.weight[pos[hit]], minlength=n
-        )
-        total = np.bincount(rows.text, weights=rows.weight, minlength=n)
-        lexical = np.divide(matched, total, out=np.zeros(n), where=total > 0)
-        row_z = self._latent(rows, n) if source_z is not None and cfg.latent_weight > 0 else None
-        if source_z is None or row_z is None:
-            return lexical
-        latent = np.maximum(row_z @ source_z[0], 0.0)
-        mixed: NDArray[np.float64] = (lexical + cfg.latent_weight * latent) / (
-            1 + cfg.latent_weight
-        )
         return mixed
 
 
