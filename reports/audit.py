@@ -360,24 +360,30 @@ def _relatedness(
     model: TopicModel,
 ) -> list[float]:
     """Each link's relatedness to its source page (0 when the source has no page row)."""
-    by_source: dict[str, list[int]] = {}
+    numbers: dict[str, int] = {}
+    sources: list[tuple[str, str]] = []
+    scored: list[int] = []
+    on: list[int] = []
     for i, url in enumerate(source):
-        by_source.setdefault(url, []).append(i)
+        number = numbers.get(url)
+        if number is None:
+            page = pages.get(url)
+            number = numbers[url] = -1 if page is None else len(sources)
+            if page is not None:
+                sources.append((page.title or "", page.body))
+        if number >= 0:
+            scored.append(i)
+            on.append(number)
     scores = [0.0] * len(source)
-    for url, indexes in by_source.items():
-        page = pages.get(url)
-        if page is None:
-            continue
-        crawled = [targets[i] for i in indexes]
-        page_scores = model.score_links(
-            page.title or "",
-            page.body,
-            [anchor[i] for i in indexes],
-            [t.title if t else None for t in crawled],
-            [t.body if t else None for t in crawled],
+    if scored:
+        values = model.score_batch(
+            sources,
+            on,
+            [anchor[i] for i in scored],
+            [(t.title or "", t.body) if (t := targets[i]) else None for i in scored],
         ).tolist()
-        for i, score in zip(indexes, page_scores, strict=True):
-            scores[i] = score
+        for i, value in zip(scored, values, strict=True):
+            scores[i] = value
     return scores
 
 

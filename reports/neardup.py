@@ -1541,13 +1541,30 @@ def _minhash(
     return sig
 
 
+#: Texts shingled at once: the shingle arrays take ~100 bytes per character, so a crawl's
+#: bodies go through in slices and only the signatures (text_num_perm × 8 bytes each) stay.
+_TEXT_SLICE = 1000
+
+
+def _signatures(
+    distinct: list[str], cfg: DedupConfig
+) -> tuple[NDArray[np.uint64], NDArray[np.int64]]:
+    """MinHash signatures of every text, and the texts that have any shingle."""
+    sig = np.empty((len(distinct), cfg.text_num_perm), dtype=np.uint64)
+    rows = []
+    for start in range(0, len(distinct), _TEXT_SLICE):
+        part = distinct[start : start + _TEXT_SLICE]
+        hashes, owners = _shingles(part, cfg.text_shingle)
+        sig[start : start + len(part)] = _minhash(hashes, owners, len(part), cfg)
+        rows.append(_sorted_unique(owners) + start)
+    return sig, np.concatenate(rows)
+
+
 def _text_edges(distinct: list[str], cfg: DedupConfig) -> _Edges:
     n = len(distinct)
     if n < 2:
         return _NO_EDGES
-    hashes, owners = _shingles(distinct, cfg.text_shingle)
-    sig = _minhash(hashes, owners, n, cfg)
-    rows = _sorted_unique(owners)
+    sig, rows = _signatures(distinct, cfg)
     width = cfg.text_num_perm // cfg.text_bands
     found_a, found_b = [], []
     for band in range(cfg.text_bands):

@@ -14,7 +14,8 @@ Method (`TopicModel`, fitted once per dataset on its pages' "title\\nbody" docum
    words that tell topics apart.
 3. The source page is a *salience* profile: idf × (title_weight × sublinear title tf +
    sublinear body tf), divided by its maximum and raised to `salience_power`, so the terms of
-   the title and those the body repeats count most. The link's score is the share of its
+   the title and those the body repeats count most; the `page_terms` (64) heaviest n-grams
+   are kept, the rest weigh little. The link's score is the share of its
    IDF mass found in that profile (an asymmetric coverage: how much of the link the page
    explains), in [0, 1]; a link matching only a side word of the page scores low.
 4. A latent part catches links that share no characters with the page but belong to its
@@ -102,8 +103,9 @@ _MIX = np.array(
     dtype=np.uint64,
 )
 _RNG_SEED = 20240531
-_TARGET_CACHE = 200_000  # target profiles kept between calls (each ~1 KB)
+_PAGE_CACHE = 200_000  # page profiles kept between calls (each ~1.5 KB)
 _ANCHOR_CACHE = 500_000  # link-text profiles kept between calls (each ~0.5 KB)
+_PAGE_SLICE = 500  # pages whose bodies are tokenised at once
 BUNDLED_FAMILIES = Path(__file__).with_name("topics") / "families.toml"
 
 
@@ -133,9 +135,9 @@ class OfftopicConfig:
     latent_max_docs: int = 200_000
     #: Weight of the target page's score when the target was crawled.
     target_weight: float = 0.5
-    #: A target page's most salient n-grams kept for the lexical part (its title's and the
-    #: body's most repeated; the rest weigh little and would cost a lookup per link).
-    target_terms: int = 64
+    #: A page's most salient n-grams kept for the lexical part (its title's and the body's
+    #: most repeated; the rest weigh little and would cost a lookup per link).
+    page_terms: int = 64
     #: Hash slots for n-grams (a power of two); the IDF table holds this many floats.
     buckets: int = 1 << 20
     #: Aspect words cut out of every text before n-grams.
@@ -172,9 +174,9 @@ class OfftopicConfig:
                 f"offtopic latent_dims={self.latent_dims!r}, latent_max_docs="
                 f"{self.latent_max_docs!r}: expected >= 0 and >= 1"
             )
-        if self.target_terms < 0:
+        if self.page_terms < 0:
             raise OfftopicConfigError(
-                f"offtopic target_terms={self.target_terms!r}: expected >= 0 (0 keeps all)"
+                f"offtopic page_terms={self.page_terms!r}: expected >= 0 (0 keeps all)"
             )
         if self.buckets < 2 or self.buckets & (self.buckets - 1):
             raise OfftopicConfigError(f"offtopic buckets={self.buckets!r}: expected a power of 2")
@@ -202,6 +204,48 @@ class _Profile:
     #: Family evidence and its sum.
     families: NDArray[np.float64]
     mass: float
+
+
+@dataclass(frozen=True, slots=True)
+class _ProfileTable:
+    """Distinct profiles of one scoring call, as arrays (row r's n-grams are
+    bucket[start[r] : start[r] + length[r]])."""
+
+    bucket: NDArray[np.int64]
+    weight: NDArray[np.float64]
+    start: NDArray[np.int64]
+    length: NDArray[np.int64]
+    total: NDArray[np.float64]
+    latent: NDArray[np.float64] | None
+    families: NDArray[np.float64]
+    mass: NDArray[np.float64]
+
+
+def _table(profiles: list[_Profile]) -> tuple[NDArray[np.int64], _ProfileTable]:
+    """Each profile's row number, and the table of the distinct ones (by identity: the
+    caches hand out one object per text)."""
+    rows: dict[int, int] = {}
+    distinct: list[_Profile] = []
+    ids = np.empty(len(profiles), dtype=np.int64)
+    for i, profile in enumerate(profiles):
+        row = rows.get(id(profile))
+        if row is None:
+            row = rows[id(profile)] = len(distinct)
+            distinct.append(profile)
+        ids[i] = row
+    length = np.array([len(p.bucket) for p in distinct], dtype=np.int64)
+    latents = [p.latent for p in distinct if p.latent is not None]
+    table = _ProfileTable(
+        bucket=np.concatenate([p.bucket for p in distinct]),
+        weight=np.concatenate([p.weight for p in distinct]),
+        start=np.cumsum(length) - length,
+        length=length,
+        total=np.array([p.total for p in distinct]),
+        latent=np.stack(latents) if len(latents) == len(distinct) else None,
+        families=np.stack([p.families for p in distinct]),
+        mass=np.array([p.mass for p in distinct]),
+    )
+    return ids, table
 
 
 @dataclass(frozen=True, slots=True)
@@ -376,9 +420,10 @@ class TopicModel:
             if family_shares is not None
             else np.zeros((0, n_families), dtype=np.float32)
         )
-        # A target sits in many pages' related blocks, an anchor text on many pages: each
-        # profile is built once.
-        self._targets: dict[int, _Profile] = {}
+        # A page carries links and sits in many pages' related blocks, an anchor text is on
+        # many pages: each profile is built once. Pages are keyed by hash, so the cache does
+        # not hold their bodies.
+        self._pages: dict[int, _Profile] = {}
         self._anchors: dict[str, _Profile] = {}
 
     @classmethod
@@ -431,12 +476,7 @@ class TopicModel:
         target_titles: Sequence[str | None] | None = None,
         target_bodies: Sequence[str | None] | None = None,
     ) -> NDArray[np.float64]:
-        """Relatedness in [0, 1] of each link of one page; the page's profile is built once.
-
-        Anchors and target pages recur across a farm's pages (the same related block on
-        thousands of them): their profiles are built once and cached, so a page costs its own
-        profile plus a few array operations over its links.
-        """
+        """Relatedness in [0, 1] of each link of one page; the page's profile is built once."""
         n = len(anchors)
         titles = list(target_titles) if target_titles is not None else [None] * n
         bodies = list(target_bodies) if target_bodies is not None else [None] * n
@@ -445,19 +485,54 @@ class TopicModel:
                 f"score_links: {n} anchors but {len(titles)} target titles and "
                 f"{len(bodies)} target bodies; expected one of each per anchor"
             )
+        targets = [
+            None if t is None and b is None else (t or "", b or "")
+            for t, b in zip(titles, bodies, strict=True)
+        ]
+        return self.score_batch([(source_title, source_body)], [0] * n, anchors, targets)
+
+    def score_batch(
+        self,
+        sources: Sequence[tuple[str, str]],
+        link_source: Sequence[int],
+        anchors: Sequence[str],
+        targets: Sequence[tuple[str, str] | None],
+    ) -> NDArray[np.float64]:
+        """Relatedness in [0, 1] of many links of many pages at once.
+
+        `sources` are the pages' (title, body); link i sits on page `link_source[i]`, reads
+        `anchors[i]` and leads to `targets[i]` ((title, body) when crawled, else None).
+        Anchors and target pages recur across a farm's pages (the same related block on
+        thousands of them): their profiles are built once and cached, and the scoring runs
+        as array operations over every (link, n-gram) of the batch.
+        """
+        n = len(anchors)
+        if len(link_source) != n or len(targets) != n:
+            raise ValueError(
+                f"score_batch: {n} anchors, {len(link_source)} link sources and "
+                f"{len(targets)} targets; expected one of each per link"
+            )
         if n == 0:
             return np.zeros(0, dtype=np.float64)
         cfg = self.config
-        source = self._salience([source_title], [source_body])
-        if not len(source.bucket):
-            return np.zeros(n, dtype=np.float64)
-        source_z = self._latent(source, 1)
-        source_f = self._source_families(source_title, source)
-        scores = self._score(source, source_z, source_f, self._anchor_profiles(anchors))
-        crawled = [i for i in range(n) if titles[i] is not None or bodies[i] is not None]
-        if crawled and cfg.target_weight > 0:
-            targets = self._target_profiles([(titles[i] or "", bodies[i] or "") for i in crawled])
-            target_scores = self._score(source, source_z, source_f, targets)
+        # A page's profile is the same whether it carries the link or is its target.
+        page_ids, pages = _table(self._page_profiles(list(sources)))
+        on = page_ids[np.asarray(link_source, dtype=np.int64)]
+        top = pages.families.max(axis=1, keepdims=True, initial=0.0)
+        source_f = np.divide(pages.families, top, out=np.zeros_like(pages.families), where=top > 0)
+        source = _Weights(
+            np.repeat(np.arange(len(pages.length)), pages.length), pages.bucket, pages.weight
+        )
+        source_z = pages.latent
+        anchor_ids, anchor_table = _table(self._anchor_profiles(anchors))
+        scores = self._score(source, source_z, source_f, on, anchor_table, anchor_ids)
+        crawled = np.array([i for i in range(n) if targets[i] is not None], dtype=np.int64)
+        if len(crawled) and cfg.target_weight > 0:
+            crawled_pages = [t for t in targets if t is not None]  # in the order of `crawled`
+            target_ids, target_table = _table(self._page_profiles(crawled_pages))
+            target_scores = self._score(
+                source, source_z, source_f, on[crawled], target_table, target_ids
+            )
             mixed = (1 - cfg.target_weight) * scores[crawled]
             scores[crawled] = mixed + cfg.target_weight * target_scores
         return scores
@@ -477,22 +552,24 @@ class TopicModel:
             cache.update(zip(missing, self._profiles(rows, families, len(missing)), strict=True))
         return [cache[a] for a in anchors]
 
-    def _target_profiles(self, pages: list[tuple[str, str]]) -> list[_Profile]:
-        """Profiles of (title, body) target pages: salience, latent and family evidence from
-        every n-gram, the lexical part cut to the `target_terms` most salient; cached."""
-        # Keyed by hash so the cache does not hold the bodies themselves.
+    def _page_profiles(self, pages: list[tuple[str, str]]) -> list[_Profile]:
+        """Profiles of (title, body) pages: salience, latent and family evidence from every
+        n-gram, the lexical part cut to the `page_terms` most salient; cached."""
         keys = [hash(page) for page in pages]
-        cache = self._targets
+        cache = self._pages
         todo = {k: page for k, page in zip(keys, pages, strict=True) if k not in cache}
         if todo:
-            if len(cache) + len(todo) > _TARGET_CACHE:
+            if len(cache) + len(todo) > _PAGE_CACHE:
                 cache.clear()
-            missing = list(todo.values())
-            fresh_titles = [t for t, _ in missing]
-            rows = self._salience(fresh_titles, [b for _, b in missing])
-            families = self._page_families(fresh_titles, rows)
-            profiles = self._profiles(rows, families, len(missing), self.config.target_terms)
-            cache.update(zip(todo, profiles, strict=True))
+            missing = list(todo.items())
+            # In slices: n-gram arrays of whole bodies take ~100 bytes per character.
+            for start in range(0, len(missing), _PAGE_SLICE):
+                part = missing[start : start + _PAGE_SLICE]
+                fresh_titles = [t for _, (t, _) in part]
+                rows = self._salience(fresh_titles, [b for _, (_, b) in part])
+                families = self._page_families(fresh_titles, rows)
+                profiles = self._profiles(rows, families, len(part), self.config.page_terms)
+                cache.update(zip((k for k, _ in part), profiles, strict=True))
         return [cache[key] for key in keys]
 
     def _profiles(
@@ -586,13 +663,6 @@ class TopicModel:
         evidence: NDArray[np.float64] = direct + cfg.family_expand * self._expanded(rows, n)
         return evidence
 
-    def _source_families(self, title: str, rows: _Weights) -> NDArray[np.float64]:
-        """The source page's family profile, its strongest family at 1."""
-        profile = self._page_families([title], rows)[0]
-        top = float(profile.max(initial=0.0))
-        unit: NDArray[np.float64] = profile / top if top > 0 else profile
-        return unit
-
     def _latent(self, rows: _Weights, n: int) -> NDArray[np.float64] | None:
         """Each text projected on the latent space, unit length (zero rows stay zero)."""
         if not len(self.latent_buckets) or not self.config.latent_weight:
@@ -618,29 +688,38 @@ class TopicModel:
         source: _Weights,
         source_z: NDArray[np.float64] | None,
         source_f: NDArray[np.float64],
-        rows: list[_Profile],
+        on: NDArray[np.int64],
+        table: _ProfileTable,
+        ids: NDArray[np.int64],
     ) -> NDArray[np.float64]:
-        """Lexical coverage of each row by the source, its latent cosine, mixed with the
-        family agreement."""
+        """Score link i's profile `ids[i]` against source page `on[i]`: lexical coverage and
+        latent cosine, mixed with the family agreement."""
         cfg = self.config
-        n = len(rows)
-        bucket = np.concatenate([r.bucket for r in rows])
-        weight = np.concatenate([r.weight for r in rows])
-        text = np.repeat(np.arange(n), [len(r.bucket) for r in rows])
-        total = np.array([r.total for r in rows])
-        pos = np.minimum(np.searchsorted(source.bucket, bucket), len(source.bucket) - 1)
-        hit = source.bucket[pos] == bucket
-        matched = np.bincount(text[hit], weights=weight[hit] * source.weight[pos[hit]], minlength=n)
+        n = len(ids)
+        # Every (link, n-gram) pair, as a ragged gather from the table's concatenated rows.
+        lengths = table.length[ids]
+        link = np.repeat(np.arange(n), lengths)
+        first = np.cumsum(lengths) - lengths
+        term = table.start[ids][link] + np.arange(len(link)) - first[link]
+        key = on[link] * cfg.buckets + table.bucket[term]
+        source_key = source.text * cfg.buckets + source.bucket  # sorted: text, then bucket
+        matched = np.zeros(n)
+        if len(source_key) and len(key):
+            pos = np.minimum(np.searchsorted(source_key, key), len(source_key) - 1)
+            hit = source_key[pos] == key
+            matched = np.bincount(
+                link[hit], weights=table.weight[term[hit]] * source.weight[pos[hit]], minlength=n
+            ).astype(np.float64)
+        total = table.total[ids]
         base: NDArray[np.float64] = np.divide(matched, total, out=np.zeros(n), where=total > 0)
-        vectors = [r.latent for r in rows if r.latent is not None]
-        if source_z is not None and len(vectors) == n:
-            latent = np.maximum(np.stack(vectors) @ source_z[0], 0.0)
+        if source_z is not None and table.latent is not None:
+            latent = np.maximum(np.einsum("ij,ij->i", table.latent[ids], source_z[on]), 0.0)
             base = (base + cfg.latent_weight * latent) / (1 + cfg.latent_weight)
         if not cfg.family_weight:
             return base
-        families = np.stack([r.families for r in rows])
-        mass = np.array([r.mass for r in rows])
-        agree = (families @ source_f) / np.maximum(mass, 1.0)
+        agree = np.einsum("ij,ij->i", table.families[ids], source_f[on]) / np.maximum(
+            table.mass[ids], 1.0
+        )
         mixed: NDArray[np.float64] = (1 - cfg.family_weight) * base + cfg.family_weight * agree
         return mixed
 

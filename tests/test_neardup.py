@@ -615,6 +615,19 @@ def test_bodies_cluster_spun_copies_not_other_articles() -> None:
     assert [(c.members, c.kind) for c in clusters] == [((0, 2, 5), "near"), ((1, 4), "exact")]
 
 
+def test_bodies_are_shingled_in_slices_with_the_same_result(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Slices of 2 put the copies of one article in different slices, and one text has no
+    # shingle at all: the clusters must not depend on where the slices fall.
+    spun = _body(0).replace("用户", "消费者").replace("确保", "保证")
+    bodies = [_body(0), "。", _body(1), spun, _body(2), _body(1), _body(0)]
+    whole = cluster_texts(bodies)
+    assert whole
+    monkeypatch.setattr(neardup, "_TEXT_SLICE", 2)
+    assert cluster_texts(bodies) == whole
+
+
 def test_empty_and_tiny_inputs() -> None:
     assert cluster_titles([]) == []
     assert find_pairs([]) == []

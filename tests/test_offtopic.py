@@ -116,6 +116,28 @@ def test_score_links_matches_relatedness_and_is_deterministic(model, sources, pa
     np.testing.assert_array_equal(refit.score_links(page.title, page.body, anchors), batch)
 
 
+def test_score_batch_over_many_pages_equals_page_by_page(model, sources, pairs):
+    # The audit scores a whole batch of links across hundreds of pages in one call; each
+    # link must score as it does on its own page, crawled target or not.
+    seeds = [SEED_000, SEED_001, SEED_004]
+    order = [p for p in pairs if p.source_seed in seeds][::-1]  # pages interleaved
+    target = ("小米商城分期付款购买手机", "选择分期期数后按月还款,注意分期手续费。")
+    targets = [target if i % 3 == 0 else None for i in range(len(order))]
+    got = model.score_batch(
+        [(sources[s].title, sources[s].body) for s in seeds],
+        [seeds.index(p.source_seed) for p in order],
+        [p.anchor_text for p in order],
+        targets,
+    )
+    for i, pair in enumerate(order):
+        page = sources[pair.source_seed]
+        title, body = targets[i] or (None, None)
+        alone = model.score_links(page.title, page.body, [pair.anchor_text], [title], [body])
+        assert got[i] == pytest.approx(alone[0], abs=1e-12), pair.anchor_text
+    with pytest.raises(ValueError, match="2 anchors, 1 link sources"):
+        model.score_batch([("标题", "正文")], [0], ["a", "b"], [None, None])
+
+
 def test_a_crawled_target_is_mixed_in_with_target_weight(pairs, sources, model):
     page = sources[SEED_001]
     anchor = "零首付24期分期购机:灵活消费新选择"
