@@ -36,6 +36,7 @@ from pipelines.schema import (
     LINK_FINDINGS,
     PAGE_FINDINGS,
 )
+from pipelines.urls import crawl_key
 from reports import graph
 from reports.neardup import Cluster, DedupConfig, cluster_texts, cluster_titles
 from reports.offtopic import OfftopicConfig, TopicModel
@@ -324,7 +325,7 @@ def _link_findings(
     columns = ["source_url", "target_url", "anchor_text", "block", "position", "internal"]
     for number, data in enumerate(iter_batches(root, "links", columns, batch_size=65_536)):
         source, target, anchor, block, position, internal = (c.to_pylist() for c in data.columns)
-        targets = [pages.get(t) if t else None for t in target]
+        targets = [_target_page(t, pages) for t in target]
         row_verdicts = []
         for a, t, page in zip(anchor, target, targets, strict=True):
             key = (a, t if page is not None else None)
@@ -350,6 +351,16 @@ def _link_findings(
     if tally.links == 0:
         write_table_atomic(_EMPTY_LINKS, out / "link_findings" / "part-00000.parquet")
     return tally
+
+
+def _target_page(target: str | None, pages: dict[str, _PageText]) -> _PageText | None:
+    """The crawled page a link leads to: by URL, or by crawl key (tracking parameters off)."""
+    if not target:
+        return None
+    page = pages.get(target)
+    if page is None and ("?" in target or ";" in target):
+        page = pages.get(crawl_key(target))
+    return page
 
 
 def _relatedness(

@@ -13,6 +13,7 @@ import pyarrow as pa
 
 from pipelines.dataset import part_files
 from pipelines.schema import ANCHOR_FINDINGS, CRAWL_TABLES, LINK_TARGETS
+from pipelines.urls import crawl_key
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -25,6 +26,9 @@ _EXAMPLES = 5
 def connect(root: Path, *, memory_limit: str = "2GB") -> duckdb.DuckDBPyConnection:
     """A DuckDB connection with views `pages`, `links`, `fetches` over the dataset's parts."""
     con = duckdb.connect(config={"memory_limit": memory_limit, "threads": 2})
+    # The page a link leads to is the one its crawl key names (tracking and session
+    # parameters dropped): the crawl fetched and recorded it under that URL.
+    con.create_function("crawl_key", crawl_key, ["VARCHAR"], "VARCHAR", side_effects=False)
     for table in ("pages", "links", "fetches"):
         files = [str(p) for p in part_files(root, table)]
         if files:
@@ -38,7 +42,7 @@ def connect(root: Path, *, memory_limit: str = "2GB") -> duckdb.DuckDBPyConnecti
 
 
 _TARGETS_SQL = """
-WITH targets AS (
+WITH grouped AS (
     SELECT target_url,
            bool_or(internal) AS internal,
            count(*)::INTEGER AS in_links,
@@ -46,6 +50,7 @@ WITH targets AS (
            count(DISTINCT source_url)::INTEGER AS source_pages
     FROM links WHERE target_url IS NOT NULL GROUP BY target_url
 ),
+targets AS (SELECT *, crawl_key(target_url) AS key FROM grouped),
 crawled AS (SELECT url AS u FROM pages UNION SELECT final_url FROM pages),
 failed AS (
     SELECT url, min(error) AS error FROM fetches WHERE error IS NOT NULL GROUP BY url
@@ -61,9 +66,9 @@ SELECT t.target_url,
        CASE WHEN c.u IS NULL THEN f.error END AS fetch_error,
        r.final_url AS redirected_to
 FROM targets t
-LEFT JOIN crawled c ON c.u = t.target_url
-LEFT JOIN failed f ON f.url = t.target_url
-LEFT JOIN redirected r ON r.url = t.target_url
+LEFT JOIN crawled c ON c.u = t.key
+LEFT JOIN failed f ON f.url = t.key
+LEFT JOIN redirected r ON r.url = t.key
 ORDER BY t.in_links DESC, t.target_url
 """
 
@@ -100,10 +105,14 @@ _DEGREES_SQL = """
 WITH outs AS (
     SELECT source_url AS url, count(*)::INTEGER AS out_links FROM links GROUP BY source_url
 ),
-ins AS (
-    SELECT target_url AS url, count(*)::INTEGER AS in_links,
-           (count(*) FILTER (WHERE block = 'related'))::INTEGER AS in_related
+per_target AS (
+    SELECT target_url, count(*) AS n, count(*) FILTER (WHERE block = 'related') AS related
     FROM links WHERE target_url IS NOT NULL GROUP BY target_url
+),
+ins AS (  -- by crawl key: a link with tracking parameters still points at the page
+    SELECT crawl_key(target_url) AS url, sum(n)::INTEGER AS in_links,
+           sum(related)::INTEGER AS in_related
+    FROM per_target GROUP BY 1
 )
 SELECT p.url, coalesce(o.out_links, 0) AS out_links, coalesce(i.in_links, 0) AS in_links,
        coalesce(i.in_related, 0) AS in_related

@@ -37,6 +37,8 @@ LINKS = [
     (A, B, "高价回收京东E卡", "related"),
     (A, C, "网贷逾期协商还款技巧", "related"),
     (A, CASINO, "澳门赌场在线娱乐", "related"),
+    # B again, with tracking parameters: still the crawled page B.
+    (A, B + "?utm_source=farm&spm=a1", "京东e卡回收,高价秒到账", "related"),
     (A, E, "小米商城分期还款指南", "body"),
     (B, A, "首页", "nav"),
 ]
@@ -94,16 +96,18 @@ def test_every_link_gets_a_category_with_evidence(audited: Path) -> None:
     assert "回收" in evidence and "(+" in evidence
     assert bool(by_anchor.loc["高价回收京东E卡", "target_crawled"])
     assert not bool(by_anchor.loc["网贷逾期协商还款技巧", "target_crawled"])
+    assert bool(by_anchor.loc["京东e卡回收,高价秒到账", "target_crawled"])
 
 
 def test_page_findings_flag_a_mostly_risky_related_block(audited: Path) -> None:
     pages = read_findings(audited, "page_findings").to_pandas().set_index("url")
-    assert pages.loc[A, "related_links"] == 4
-    assert pages.loc[A, "risky_links"] == 4
+    assert pages.loc[A, "related_links"] == 5
+    assert pages.loc[A, "risky_links"] == 5
     assert bool(pages.loc[A, "mostly_risky"])
-    assert pages.loc[A, "top_category"] == "cashout"  # two of the four
-    assert pages.loc[A, "out_links"] == 5
-    assert (pages.loc[B, "in_links"], pages.loc[B, "in_related"]) == (2, 2)
+    assert pages.loc[A, "top_category"] == "cashout"  # three of the five
+    assert pages.loc[A, "out_links"] == 6
+    # Counted by crawl key: the link with tracking parameters leads to B as well.
+    assert (pages.loc[B, "in_links"], pages.loc[B, "in_related"]) == (3, 3)
     assert pages.loc[B, "category"] == "cashout"
     assert pages.loc[A, "category"] == "none"
 
@@ -116,6 +120,8 @@ def test_link_targets_show_failed_redirected_and_external(audited: Path) -> None
     assert targets.loc[CASINO, "domain"] == "casino.example"
     assert not bool(targets.loc[CASINO, "internal"])
     assert targets.loc[B, "in_links"] == 2
+    tagged = targets.loc[B + "?utm_source=farm&spm=a1"]
+    assert bool(tagged["crawled"]) and tagged["in_links"] == 1
 
 
 def test_respun_anchor_clusters_with_the_crawled_title(audited: Path) -> None:

@@ -33,24 +33,35 @@ def _spider(tmp_path: Path) -> tuple[FarmSpider, Scheduler]:
     return spider, scheduler
 
 
+def _page(spider: FarmSpider, url: str, depth: int, referrer: str | None) -> Request:
+    """A page request as the scheduler gets it: DepthMiddleware has popped depth_reset."""
+    request = spider._page_request(url, depth=depth, referrer=referrer)
+    request.meta.pop("depth_reset")
+    if referrer is not None:  # RefererMiddleware
+        request.headers[b"Referer"] = referrer.encode()
+    return request
+
+
 def _same(a: Request, b: Request) -> bool:
-    return (a.url, a.priority, a.meta, a.callback, a.errback, a.dont_filter) == (
-        b.url, b.priority, b.meta, b.callback, b.errback, b.dont_filter
+    return (a.url, a.priority, a.meta, a.callback, a.errback, a.dont_filter, a.headers) == (
+        b.url, b.priority, b.meta, b.callback, b.errback, b.dont_filter, b.headers
     )  # fmt: skip
 
 
 def test_page_requests_wait_as_tuples_and_come_back_equal(tmp_path: Path) -> None:
     spider, scheduler = _spider(tmp_path)
     queue = CompactFifoMemoryQueue.from_crawler(spider.crawler, "key")
-    page = spider._page_request("http://127.0.0.1:9/a/1.html", depth=2, referrer="http://x/")
+    page = _page(spider, "http://127.0.0.1:9/a/1.html", 2, "http://x/")
+    # As _page_request makes it, before the spider middlewares: not what gets scheduled.
+    assert spider.pack_request(spider._page_request(page.url, depth=2, referrer=None)) is None
     queue.push(page)
-    assert queue._items[0] == ("http://127.0.0.1:9/a/1.html", 2, "http://x/", False)
+    assert queue._items[0] == ("http://127.0.0.1:9/a/1.html", 2, "http://x/", b"http://x/", False)
     # A retry carries state of its own (retry_times): kept as the Request it is.
     retry = page.replace(priority=page.priority - 1)
     retry.meta["retry_times"] = 1
     queue.push(retry)
     assert queue._items[1] is retry
-    start = spider._page_request("http://127.0.0.1:9/", depth=0, referrer=None)
+    start = _page(spider, "http://127.0.0.1:9/", 0, None)
     start.meta["is_start_request"] = True
     queue.push(start)
     assert isinstance(queue._items[2], tuple)
@@ -67,14 +78,16 @@ def test_page_requests_wait_as_tuples_and_come_back_equal(tmp_path: Path) -> Non
 
 def test_the_scheduler_hands_requests_back_breadth_first(tmp_path: Path) -> None:
     spider, scheduler = _spider(tmp_path)
-    deep = [
-        spider._page_request(f"http://127.0.0.1:9/d/{i}", depth=3, referrer="r") for i in range(3)
-    ]
-    shallow = spider._page_request("http://127.0.0.1:9/s", depth=1, referrer="r")
+    deep = [_page(spider, f"http://127.0.0.1:9/d/{i}", 3, "r") for i in range(3)]
+    shallow = _page(spider, "http://127.0.0.1:9/s", 1, "r")
     for request in [*deep, shallow]:
         assert scheduler.enqueue_request(request)
     got = [scheduler.next_request() for _ in range(4)]
     assert [r.url for r in got if r is not None] == [shallow.url, *(r.url for r in deep)]
+    # Rebuilt from tuples, not the objects queued.
+    assert all(
+        r is not None and r not in deep and _same(r, q) for r, q in zip(got[1:], deep, strict=True)
+    )
     assert all(r is not None and r.callback == spider.parse for r in got)
     assert not scheduler.has_pending_requests()
     scheduler.close("finished")

@@ -462,15 +462,21 @@ class FarmSpider(scrapy.Spider):
 
     # --- compact scheduler entries (scraper.queues) ---------------------------------------
 
-    def pack_request(self, request: scrapy.Request) -> tuple[str, int, str | None, bool] | None:
-        """(url, depth, referrer, start?) for a request `_page_request` made and nobody changed
-        since (a retry or redirect adds meta keys, so it stays a Request); else None."""
+    def pack_request(
+        self, request: scrapy.Request
+    ) -> tuple[str, int, str | None, bytes | None, bool] | None:
+        """(url, depth, referrer, Referer header, start?) for a request `_page_request` made
+        and nobody changed since but Scrapy's spider middlewares (DepthMiddleware pops
+        `depth_reset`, RefererMiddleware sets the Referer header); else None (a retry or
+        redirect adds meta keys, so it stays a Request)."""
         meta = request.meta
         keys = meta.keys()
         start = "is_start_request" in keys
         if not (keys == _PAGE_META_KEYS or (start and keys == _START_PAGE_META_KEYS)):
             return None
         depth = meta["depth"]
+        headers = request.headers
+        referer = headers.get(b"Referer") if len(headers) == 1 else None
         if not (
             request.callback == self.parse
             and request.errback == self.on_error
@@ -478,21 +484,25 @@ class FarmSpider(scrapy.Spider):
             and request.dont_filter
             and request.priority == -depth
             and meta["farm"] is True
-            and meta["depth_reset"] == (depth == 0)
             and meta.get("is_start_request", True) is True
             and not request.body
-            and not request.headers
+            and (not headers or (referer is not None and len(headers.getlist(b"Referer")) == 1))
             and not request.cookies
             and not request.cb_kwargs
             and not request.flags
         ):
             return None
-        return (request.url, depth, meta["farm_referrer"], start)
+        return (request.url, depth, meta["farm_referrer"], referer, start)
 
-    def unpack_request(self, packed: tuple[str, int, str | None, bool]) -> scrapy.Request:
+    def unpack_request(
+        self, packed: tuple[str, int, str | None, bytes | None, bool]
+    ) -> scrapy.Request:
         """The request `pack_request` packed."""
-        url, depth, referrer, start = packed
+        url, depth, referrer, referer, start = packed
         request = self._page_request(url, depth=depth, referrer=referrer)
+        del request.meta["depth_reset"]  # as DepthMiddleware left it
+        if referer is not None:
+            request.headers[b"Referer"] = referer
         if start:
             request.meta["is_start_request"] = True
         return request
@@ -704,7 +714,7 @@ class FarmSpider(scrapy.Spider):
 
 #: The stat each verdict of the shared frontier counts under.
 #: The meta of a page request as `_page_request` makes it (scraper.queues packs those).
-_PAGE_META_KEYS = frozenset({"depth", "depth_reset", "farm", "farm_referrer"})
+_PAGE_META_KEYS = frozenset({"depth", "farm", "farm_referrer"})
 _START_PAGE_META_KEYS = _PAGE_META_KEYS | {"is_start_request"}
 
 _VERDICT_STATS = {
