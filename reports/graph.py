@@ -6,7 +6,9 @@ DuckDB's limit (it spills to disk) rather than by the number of links.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import os
+import tempfile
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
@@ -15,17 +17,27 @@ from pipelines.dataset import part_files
 from pipelines.schema import ANCHOR_FINDINGS, CRAWL_TABLES, LINK_TARGETS
 from pipelines.urls import crawl_key
 
-if TYPE_CHECKING:
-    from pathlib import Path
-
 #: Blocks whose anchors speak for the site's content (nav and footer repeat site chrome).
 CONTENT_BLOCKS = ("related", "body")
 _EXAMPLES = 5
 
 
-def connect(root: Path, *, memory_limit: str = "2GB") -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection with views `pages`, `links`, `fetches` over the dataset's parts."""
-    con = duckdb.connect(config={"memory_limit": memory_limit, "threads": 2})
+def connect(root: Path, *, memory_limit: str = "1GB") -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection with views `pages`, `links`, `fetches` over the dataset's parts.
+
+    DuckDB keeps to `memory_limit` by spilling large aggregations to its temporary
+    directory (the system's), so a 10M-link crawl costs disk, not memory.
+    """
+    spill = Path(tempfile.gettempdir()) / f"farmaudit-duckdb-{os.getpid()}"
+    con = duckdb.connect(
+        config={
+            "memory_limit": memory_limit,
+            "threads": 2,
+            "temp_directory": str(spill),
+            # Row order of the aggregations is set by ORDER BY; keeping scan order costs memory.
+            "preserve_insertion_order": False,
+        }
+    )
     # The page a link leads to is the one its crawl key names (tracking and session
     # parameters dropped): the crawl fetched and recorded it under that URL.
     con.create_function("crawl_key", crawl_key, ["VARCHAR"], "VARCHAR", side_effects=False)
@@ -42,13 +54,15 @@ def connect(root: Path, *, memory_limit: str = "2GB") -> duckdb.DuckDBPyConnecti
 
 
 _TARGETS_SQL = """
-WITH grouped AS (
-    SELECT target_url,
-           bool_or(internal) AS internal,
-           count(*)::INTEGER AS in_links,
-           (count(*) FILTER (WHERE block = 'related'))::INTEGER AS in_related,
-           count(DISTINCT source_url)::INTEGER AS source_pages
-    FROM links WHERE target_url IS NOT NULL GROUP BY target_url
+WITH pairs AS (  -- one row per (target, source page): the distinct count without a set each
+    SELECT target_url, bool_or(internal) AS internal, count(*) AS n,
+           count(*) FILTER (WHERE block = 'related') AS related
+    FROM links WHERE target_url IS NOT NULL GROUP BY target_url, source_url
+),
+grouped AS (
+    SELECT target_url, bool_or(internal) AS internal, sum(n)::INTEGER AS in_links,
+           sum(related)::INTEGER AS in_related, count(*)::INTEGER AS source_pages
+    FROM pairs GROUP BY target_url
 ),
 targets AS (SELECT *, crawl_key(target_url) AS key FROM grouped),
 crawled AS (SELECT url AS u FROM pages UNION SELECT final_url FROM pages),
@@ -79,19 +93,19 @@ def link_targets(con: duckdb.DuckDBPyConnection) -> pa.Table:
 
 
 _ANCHORS_SQL = """
-WITH content AS (
-    SELECT target_url, anchor_text FROM links
+WITH content AS (  -- distinct (target, anchor) pairs first: lists then hold each once
+    SELECT target_url, anchor_text, count(*) AS n FROM links
     WHERE target_url IS NOT NULL AND anchor_text <> '' AND block IN $blocks
+    GROUP BY target_url, anchor_text
 )
 SELECT 'target_many_anchors' AS finding, target_url AS key,
-       count(DISTINCT anchor_text)::INTEGER AS variants, count(*)::INTEGER AS links,
-       list_sort(list_distinct(list(anchor_text)))[1:$n] AS examples
-FROM content GROUP BY target_url HAVING count(DISTINCT anchor_text) > 1
+       count(*)::INTEGER AS variants, sum(n)::INTEGER AS links,
+       list_sort(list(anchor_text))[1:$n] AS examples
+FROM content GROUP BY target_url HAVING count(*) > 1
 UNION ALL
-SELECT 'anchor_many_targets', anchor_text,
-       count(DISTINCT target_url)::INTEGER, count(*)::INTEGER,
-       list_sort(list_distinct(list(target_url)))[1:$n]
-FROM content GROUP BY anchor_text HAVING count(DISTINCT target_url) > 1
+SELECT 'anchor_many_targets', anchor_text, count(*)::INTEGER, sum(n)::INTEGER,
+       list_sort(list(target_url))[1:$n]
+FROM content GROUP BY anchor_text HAVING count(*) > 1
 ORDER BY finding DESC, variants DESC, links DESC, key
 """
 
