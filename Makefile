@@ -31,7 +31,7 @@ format: $(STAMP)
 
 # Benchmarks: each prints farmaudit's figures beside its peer's, from the same run (the
 # tables, the machine and the commands are in docs/benchmarks.md). It installs the peers (the
-# bench extra) first. `make bench` takes about 15 minutes on the 2-core reference machine;
+# bench extra) first. `make bench` takes about 6 minutes on the 2-core reference machine;
 # the full sizes (an hour or more) are set through these variables, e.g.
 # make bench BENCH_CRAWL_ARGS='--pages 100000'.
 BENCH_CRAWL_ARGS ?= --pages 3000

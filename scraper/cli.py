@@ -49,6 +49,11 @@ def _fail_on_data_errors(func: F) -> F:
             return func(*args, **kwargs)
         except FarmauditError as err:
             raise _Failure(str(err)) from err
+        except KeyboardInterrupt:
+            # Ctrl-C outside Scrapy's own handler (start-up, the summary after the crawl):
+            # files are written atomically, so stopping here loses nothing committed.
+            click.echo("interrupted", err=True)
+            sys.exit(130)
 
     return wrapper  # type: ignore[return-value]
 

@@ -75,3 +75,19 @@ def test_zero_delay_turns_pacing_off_and_the_default_keeps_it(tmp_path: Path) ->
     fast = CrawlOptions(output=tmp_path, delay=0.0).settings()
     assert not fast.getbool("AUTOTHROTTLE_ENABLED")
     assert fast.getfloat("DOWNLOAD_DELAY") == 0.0
+
+
+def test_ctrl_c_outside_scrapy_says_interrupted_and_exits_130(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import scraper.crawl
+
+    def interrupted(options: object) -> dict[str, object]:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(scraper.crawl, "run_crawl", interrupted)
+    result = CliRunner().invoke(
+        main, ["crawl", "http://127.0.0.1:9/", "--allow-private", "--out", str(tmp_path / "d")]
+    )
+    assert result.exit_code == 130
+    assert "interrupted" in result.output

@@ -56,8 +56,9 @@ def _args(site: str, out: Path) -> list[str]:
         "--allow-private",
         "--delay",
         "0",
+        # Two at a time: slow enough that the stops below land mid-crawl, not after it.
         "--concurrency",
-        "16",
+        "2",
         "--depth",
         "20",
         "--set",
