@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +25,7 @@ from pipelines.errors import FarmauditError
 from pipelines.schema import CRAWL_TABLES
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Mapping, Sequence
 
 COMMITS_DIR = "_commits"
 _TMP_SUFFIX = ".tmp"
@@ -85,20 +86,32 @@ def _describe(record: Any) -> str:
     return type(record).__name__
 
 
+def _write_atomic(path: Path, write: Callable[[Path], object]) -> None:
+    """Call `write` on a hidden temporary file next to `path`, then rename it over `path`.
+
+    The temporary name is unique per call, so two processes writing the same file (workers
+    updating crawl.json) never write into each other's temporary file; a failed write
+    leaves `path` as it was and removes its temporary file.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}{_TMP_SUFFIX}")
+    try:
+        write(tmp)
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
 def write_table_atomic(table: pa.Table, path: Path) -> None:
     """Write `table` to `path` as zstd Parquet via a hidden temporary file and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}{_TMP_SUFFIX}")
-    pq.write_table(table, tmp, compression="zstd")
-    tmp.replace(path)
+    _write_atomic(path, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
 
 
 def write_json_atomic(data: Mapping[str, Any], path: Path) -> None:
     """Write `data` as UTF-8 JSON to `path` via a temporary file and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}{_TMP_SUFFIX}")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n", "utf-8")
-    tmp.replace(path)
+    text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    _write_atomic(path, lambda tmp: tmp.write_text(text, "utf-8"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,7 +268,4 @@ def recover(root: Path) -> tuple[int, int]:
 
 def write_text_atomic(text: str, path: Path) -> None:
     """Write UTF-8 text to `path` via a temporary file and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}{_TMP_SUFFIX}")
-    tmp.write_text(text, "utf-8")
-    tmp.replace(path)
+    _write_atomic(path, lambda tmp: tmp.write_text(text, "utf-8"))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import threading
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -14,7 +16,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipelines.dataset import read_part, read_table
-from pipelines.parquet import COMMITS_DIR, ContractError, DatasetWriter, read_markers, recover
+from pipelines.parquet import (
+    COMMITS_DIR,
+    ContractError,
+    DatasetWriter,
+    read_markers,
+    recover,
+    write_json_atomic,
+)
 from pipelines.records import FetchRecord, LinkRecord, PageRecord
 from pipelines.schema import FETCHES, LINKS, PAGES
 
@@ -216,3 +225,34 @@ def test_write_then_read_is_identity(tmp_path_factory: pytest.TempPathFactory, r
     back = read_table(root, "fetches")
     assert back.schema.equals(FETCHES, check_metadata=True)
     assert [FetchRecord(**r) for r in back.to_pylist()] == rows
+
+
+def test_a_failed_atomic_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path: Path) -> None:
+    target = tmp_path / "crawl.json"
+    write_json_atomic({"status": "running"}, target)
+    with pytest.raises(TypeError):
+        write_json_atomic({"status": object()}, target)  # not JSON: fails mid-write
+    assert json.loads(target.read_text("utf-8")) == {"status": "running"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["crawl.json"]
+
+
+def test_concurrent_atomic_writes_of_one_file_do_not_collide(tmp_path: Path) -> None:
+    # Workers sharing a dataset folder rewrite crawl.json at once; each write must land whole.
+    target = tmp_path / "crawl.json"
+    errors: list[BaseException] = []
+
+    def write(n: int) -> None:
+        try:
+            for i in range(50):
+                write_json_atomic({"writer": n, "i": i, "pad": "x" * 5000}, target)
+        except BaseException as err:  # collected and asserted below
+            errors.append(err)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert json.loads(target.read_text("utf-8"))["i"] == 49
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["crawl.json"]
