@@ -402,6 +402,33 @@ class _FillerTables:
     canon_codes: NDArray[np.uint64]
 
 
+def _match_tables(
+    words: Mapping[str, int],
+) -> tuple[
+    tuple[int, ...],
+    list[NDArray[np.uint64]],
+    list[NDArray[np.int64]],
+    NDArray[np.uint8],
+    NDArray[np.uint8],
+]:
+    """Chinese words → lookup tables: word lengths (longest first), per length the sorted word
+    hashes and their classes, and bit masks of the lengths a first / second character starts."""
+    sizes = tuple(sorted({len(w) for w in words}, reverse=True))
+    first = np.zeros(_MAX_CP, dtype=np.uint8)
+    second = np.full(_MAX_CP, 1 << 1, dtype=np.uint8)
+    keys, classes = [], []
+    for size in sizes:
+        table = sorted((_word_hash(w), c) for w, c in words.items() if len(w) == size)
+        keys.append(np.array([h for h, _ in table], dtype=np.uint64))
+        classes.append(np.array([c for _, c in table], dtype=np.int64))
+        for w in words:
+            if len(w) == size:
+                first[ord(w[0])] |= 1 << size
+                if size > 1:
+                    second[ord(w[1])] |= 1 << size
+    return sizes, keys, classes, first, second
+
+
 @functools.cache
 def _filler_tables(path: Path | None, aspect_path: Path | None = None) -> _FillerTables:
     fillers, aspects = load_fillers(path), load_aspects(aspect_path)
@@ -426,19 +453,7 @@ def _filler_tables(path: Path | None, aspect_path: Path | None = None) -> _Fille
     canon_len = np.zeros(is_aspect.size, dtype=np.int32)
     for c, codes in canon.items():
         canon_len[c] = len(codes)
-    sizes = tuple(sorted({len(w) for w in han}, reverse=True))
-    first = np.zeros(_MAX_CP, dtype=np.uint8)
-    second = np.full(_MAX_CP, 1 << 1, dtype=np.uint8)
-    keys, classes = [], []
-    for size in sizes:
-        table = sorted((_word_hash(w), c) for w, c in han.items() if len(w) == size)
-        keys.append(np.array([h for h, _ in table], dtype=np.uint64))
-        classes.append(np.array([c for _, c in table], dtype=np.int64))
-        for w in han:
-            if len(w) == size:
-                first[ord(w[0])] |= 1 << size
-                if size > 1:
-                    second[ord(w[1])] |= 1 << size
+    sizes, keys, classes, first, second = _match_tables(han)
     words = sorted((_word_hash(w), c) for w, c in words_of.items() if w not in han)
     return _FillerTables(
         sizes=sizes,
@@ -463,19 +478,7 @@ def _place_tables(path: Path | None) -> _FillerTables:
         raise DedupError(f"{places.source}: place names must be Chinese")
     if len(places.classes) > np.iinfo(np.int16).max:
         raise DedupError(f"{places.source}: {len(places.classes)} places, at most 32767")
-    sizes = tuple(sorted({len(w) for w in places.words}, reverse=True))
-    first = np.zeros(_MAX_CP, dtype=np.uint8)
-    second = np.full(_MAX_CP, 1 << 1, dtype=np.uint8)
-    keys, classes = [], []
-    for size in sizes:
-        table = sorted((_word_hash(w), c) for w, c in places.words.items() if len(w) == size)
-        keys.append(np.array([h for h, _ in table], dtype=np.uint64))
-        classes.append(np.array([c for _, c in table], dtype=np.int64))
-        for w in places.words:
-            if len(w) == size:
-                first[ord(w[0])] |= 1 << size
-                if size > 1:
-                    second[ord(w[1])] |= 1 << size
+    sizes, keys, classes, first, second = _match_tables(places.words)
     none = np.zeros(0, dtype=np.int64)
     return _FillerTables(
         sizes=sizes,

@@ -248,6 +248,23 @@ def _table(profiles: list[_Profile]) -> tuple[NDArray[np.int64], _ProfileTable]:
     return ids, table
 
 
+def _project(
+    rows: _Weights, n: int, keys: NDArray[np.int64], vectors: NDArray[np.float32]
+) -> NDArray[np.float64]:
+    """(n, width): per text, the weighted sum of the vectors of its n-grams found in `keys`
+    (sorted buckets, one row of `vectors` each); one scatter-add over (text, column) cells."""
+    width = vectors.shape[1]
+    if not len(keys) or not len(rows.bucket):
+        return np.zeros((n, width))
+    pos = np.minimum(np.searchsorted(keys, rows.bucket), len(keys) - 1)
+    hit = keys[pos] == rows.bucket
+    picked = vectors[pos[hit]].astype(np.float64)
+    weight, text = rows.weight[hit], rows.text[hit]
+    cell = (text[:, None] * width + np.arange(width)).ravel()
+    summed = np.bincount(cell, weights=(weight[:, None] * picked).ravel(), minlength=n * width)
+    return summed.reshape(n, width).astype(np.float64)  # bincount of nothing gives int64
+
+
 @dataclass(frozen=True, slots=True)
 class _Weights:
     """Sparse weights of many texts, sorted by text then bucket."""
@@ -621,18 +638,7 @@ class TopicModel:
 
     def _expanded(self, rows: _Weights, n: int) -> NDArray[np.float64]:
         """Each text's family shares learned from the corpus, averaged over its n-grams."""
-        out = np.zeros((n, len(self._families)))
-        if not len(self.family_buckets) or not len(rows.bucket):
-            return out
-        pos = np.searchsorted(self.family_buckets, rows.bucket)
-        pos = np.minimum(pos, len(self.family_buckets) - 1)
-        hit = self.family_buckets[pos] == rows.bucket
-        shares = self.family_shares[pos[hit]].astype(np.float64)
-        weight, text = rows.weight[hit], rows.text[hit]
-        width = out.shape[1]
-        cell = (text[:, None] * width + np.arange(width)).ravel()
-        summed = np.bincount(cell, weights=(weight[:, None] * shares).ravel(), minlength=n * width)
-        out = summed.reshape(n, width).astype(np.float64)
+        out = _project(rows, n, self.family_buckets, self.family_shares)
         total = np.bincount(rows.text, weights=rows.weight, minlength=n)
         result: NDArray[np.float64] = np.divide(
             out, total[:, None], out=np.zeros_like(out), where=total[:, None] > 0
@@ -667,16 +673,7 @@ class TopicModel:
         """Each text projected on the latent space, unit length (zero rows stay zero)."""
         if not len(self.latent_buckets) or not self.config.latent_weight:
             return None
-        pos = np.searchsorted(self.latent_buckets, rows.bucket)
-        pos = np.minimum(pos, len(self.latent_buckets) - 1)
-        hit = self.latent_buckets[pos] == rows.bucket
-        vectors = self.latent_vectors[pos[hit]].astype(np.float64)
-        weight, text = rows.weight[hit], rows.text[hit]
-        # One scatter-add over (text, dimension) cells instead of one bincount per dimension.
-        width = vectors.shape[1]
-        cell = (text[:, None] * width + np.arange(width)).ravel()
-        z = np.bincount(cell, weights=(weight[:, None] * vectors).ravel(), minlength=n * width)
-        z = z.reshape(n, width).astype(np.float64)  # bincount of nothing gives int64
+        z = _project(rows, n, self.latent_buckets, self.latent_vectors)
         norm = np.linalg.norm(z, axis=1, keepdims=True)
         unit: NDArray[np.float64] = np.divide(z, norm, out=np.zeros_like(z), where=norm > 0)
         return unit
