@@ -136,8 +136,11 @@ class DatasetPipeline:
         return batch
 
     def close_spider(self) -> None:
-        """Commit what is buffered."""
-        self._commit()
+        """Commit what is buffered; the writer is done."""
+        try:
+            self._commit()
+        finally:
+            self.writer.release()
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         """Mark the manifest finished only when the crawl ran out of work on its own."""

@@ -30,6 +30,7 @@ from pipelines.parquet import (
     COMMITS_DIR,
     ContractError,
     hidden_name,
+    live_writers,
     read_markers,
     recover,
     write_json_atomic,
@@ -148,6 +149,8 @@ def prepare_output(root: Path, wanted: CrawlManifest, *, overwrite: bool) -> Cra
     `overwrite`, which removes the old dataset first.
     """
     plan = plan_output(root, wanted, overwrite=overwrite)
+    if plan in ("resume", "overwrite"):
+        require_no_writers(root, "resume or replace it")
     if plan in ("resume", "finished"):
         existing = read_manifest(root)
         assert existing is not None
@@ -163,6 +166,16 @@ def prepare_output(root: Path, wanted: CrawlManifest, *, overwrite: bool) -> Cra
     root.mkdir(parents=True, exist_ok=True)
     write_manifest(root, wanted)
     return wanted
+
+
+def require_no_writers(root: Path, action: str) -> None:
+    """DatasetError when a live process is writing `root` (a crawl, a worker, a re-extract):
+    recovering or swapping tables under it would drop the parts it is writing."""
+    if writers := live_writers(root):
+        raise DatasetError(
+            f"{root} is being written by a running process (writer {', '.join(writers)}); "
+            f"stop it or let it finish before you {action}"
+        )
 
 
 def _remove_dataset(root: Path) -> None:

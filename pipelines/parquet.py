@@ -11,6 +11,7 @@ about which pages are done, and no reader ever sees half a file.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import uuid
@@ -29,6 +30,9 @@ if TYPE_CHECKING:
 
 COMMITS_DIR = "_commits"
 _TMP_SUFFIX = ".tmp"
+#: `_commits/.writer-<id>.lock`: held (flock) by a live writer; see `live_writers`.
+_LOCK_PREFIX = ".writer-"
+_LOCK_SUFFIX = ".lock"
 
 
 class ContractError(FarmauditError):
@@ -144,6 +148,7 @@ class DatasetWriter:
         self._seq = _last_seq(root, self.writer_id)
         self.rows_written = 0
         self.batches_written = 0
+        self._lock: int | None = _hold_writer_lock(root, self.writer_id)
 
     def add(self, table: str, records: Iterable[Any]) -> None:
         """Queue records for `table` in the current batch."""
@@ -190,8 +195,61 @@ class DatasetWriter:
         return batch
 
     def close(self) -> None:
-        """Commit what is still buffered."""
+        """Commit what is still buffered, then say this writer is done (`release`)."""
         self.commit()
+        self.release()
+
+    def release(self) -> None:
+        """Drop the writer's liveness lock (buffered rows are not written); idempotent."""
+        if self._lock is not None:
+            _writer_lock_path(self.root, self.writer_id).unlink(missing_ok=True)
+            os.close(self._lock)
+            self._lock = None
+
+
+def _writer_lock_path(root: Path, writer_id: str) -> Path:
+    return root / COMMITS_DIR / f"{_LOCK_PREFIX}{writer_id}{_LOCK_SUFFIX}"
+
+
+def _hold_writer_lock(root: Path, writer_id: str) -> int:
+    """An open descriptor holding an exclusive flock on the writer's lock file.
+
+    The kernel drops the lock when the process dies, however it dies, so a lock that can be
+    taken belongs to a writer that is gone (`live_writers`).
+    """
+    path = _writer_lock_path(root, writer_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise ContractError(
+            f"{root}: writer {writer_id} is already writing this dataset (another process)"
+        ) from None
+    return fd
+
+
+def live_writers(root: Path) -> list[str]:
+    """Ids of the writers whose process is writing `root` now; stale lock files are removed."""
+    folder = root / COMMITS_DIR
+    if not folder.is_dir():
+        return []
+    live = []
+    for path in sorted(folder.glob(f"{_LOCK_PREFIX}*{_LOCK_SUFFIX}")):
+        try:
+            fd = os.open(path, os.O_RDWR)
+        except FileNotFoundError:  # released meanwhile
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            live.append(path.name[len(_LOCK_PREFIX) : -len(_LOCK_SUFFIX)])
+        else:
+            path.unlink(missing_ok=True)  # its writer died without releasing it
+        finally:
+            os.close(fd)
+    return live
 
 
 def _finish_renames(root: Path, parts: Mapping[str, Sequence[Any]]) -> None:

@@ -14,7 +14,13 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from pipelines.dataset import iter_batches, part_files, read_part, require_dataset
+from pipelines.dataset import (
+    iter_batches,
+    part_files,
+    read_part,
+    require_dataset,
+    require_no_writers,
+)
 from pipelines.extract import extract
 from pipelines.parquet import DatasetWriter
 from pipelines.records import RawPage
@@ -66,6 +72,8 @@ def reextract(
 ) -> ReextractSummary:
     """Re-run extraction over `root`'s raw pages and swap the new tables in."""
     require_dataset(root)
+    # A crawl still writing would add pages the swap below throws away.
+    require_no_writers(root, "re-extract it")
     staging = root / f".reextract-{uuid.uuid4().hex[:8]}"
     tables = {name: CRAWL_TABLES[name] for name in EXTRACTED_TABLES}
     writer = DatasetWriter(staging, tables=tables)

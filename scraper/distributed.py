@@ -1078,6 +1078,7 @@ class ClusterDatasetPipeline(DatasetPipeline):
     def _drop(self, reason: str) -> None:
         dropped = self.writer.pending_rows
         # A fresh writer forgets the buffered rows; its sequence continues from the markers.
+        self.writer.release()
         self.writer = DatasetWriter(self.output, writer_id=self.writer.writer_id)
         self._fields.clear()
         self._pages = self._fetches = self._pages_in_batch = 0

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import subprocess
+import sys
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -23,8 +25,9 @@ from pipelines.dataset import (
     verify_dataset,
     write_manifest,
 )
-from pipelines.parquet import ContractError, DatasetWriter
+from pipelines.parquet import ContractError, DatasetWriter, live_writers
 from pipelines.records import FetchRecord, LinkRecord, RawPage
+from pipelines.reextract import reextract
 from pipelines.schema import PAGES
 
 if TYPE_CHECKING:
@@ -273,3 +276,52 @@ def test_readers_skip_nothing_silently(tmp_path: Path) -> None:
     (root / "raw" / "notes.txt").write_text("mine", "utf-8")
     with pytest.raises(DatasetError, match=r"raw/notes\.txt: not a part file"):
         read_table(root, "raw")
+
+
+_HOLD_A_WRITER = """
+import sys, time
+from pathlib import Path
+from pipelines.parquet import DatasetWriter
+writer = DatasetWriter(Path(sys.argv[1]), writer_id="w9")
+print("writing", flush=True)
+time.sleep(120)
+"""
+
+
+def test_a_dataset_another_process_writes_is_neither_resumed_nor_replaced(
+    tmp_path: Path,
+) -> None:
+    # A second crawl (or re-extract) on a folder a live crawl writes would recover() away the
+    # live crawl's hidden parts or swap tables under it: refused, naming the writer.
+    out = tmp_path / "ds"
+    prepare_output(out, manifest(), overwrite=False)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_A_WRITER, str(out)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "writing"
+        assert live_writers(out) == ["w9"]
+        with pytest.raises(DatasetError, match=r"being written by a running process \(writer w9\)"):
+            prepare_output(out, manifest(), overwrite=False)
+        with pytest.raises(DatasetError, match="writer w9"):
+            prepare_output(out, manifest(crawl_id="c2", max_depth=9), overwrite=True)
+        with pytest.raises(DatasetError, match="before you re-extract it"):
+            reextract(out)
+    finally:
+        proc.kill()  # SIGKILL: no release; the kernel drops the flock
+        proc.wait()
+        assert proc.stdout is not None
+        proc.stdout.close()
+    assert live_writers(out) == []  # and the stale lock file is gone
+    assert not list((out / "_commits").glob(".writer-*"))
+    assert prepare_output(out, manifest(), overwrite=False).runs == 2
+
+
+def test_a_writer_in_this_process_is_live_until_closed(tmp_path: Path) -> None:
+    writer = DatasetWriter(tmp_path, writer_id="w1")
+    assert live_writers(tmp_path) == ["w1"]
+    with pytest.raises(ContractError, match="writer w1 is already writing"):
+        DatasetWriter(tmp_path, writer_id="w1")
+    writer.close()
+    assert live_writers(tmp_path) == []
+    writer.release()  # idempotent
