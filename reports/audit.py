@@ -203,42 +203,41 @@ class _LinkBatch:
     def row(self, i: int) -> dict[str, Any]:
         """Link `i` as a link_findings row."""
         verdict = self.verdicts[i]
-        return {
-            "source_url": self.source_url[i],
-            "target_url": self.target_url[i],
-            "anchor_text": self.anchor_text[i],
-            "block": self.block[i],
-            "position": self.position[i],
-            "internal": self.internal[i],
+        return {name: column[i] for name, column in self._own_columns().items()} | {
             "category": verdict.category,
             "score": verdict.score,
-            "evidence": list(verdict.evidence) if verdict.category != NONE else [],
-            "relatedness": self.relatedness[i],
+            "evidence": _evidence(verdict),
             "offtopic": self.offtopic(i),
-            "target_crawled": self.target_crawled[i],
-            "crawl_id": self.crawl_id[i],
         }
 
     def table(self) -> pa.Table:
         """The batch as an Arrow table of the link_findings schema."""
         verdicts = self.verdicts
-        threshold = self.threshold
-        columns: dict[str, list[Any]] = {
+        columns = self._own_columns() | {
+            "category": [v.category for v in verdicts],
+            "score": [v.score for v in verdicts],
+            "evidence": [_evidence(v) for v in verdicts],
+            "offtopic": [r < self.threshold for r in self.relatedness],
+        }
+        return pa.Table.from_pydict(columns, schema=LINK_FINDINGS)
+
+    def _own_columns(self) -> dict[str, list[Any]]:
+        """The link_findings columns held as they are (the others come from the verdicts)."""
+        return {
             "source_url": self.source_url,
             "target_url": self.target_url,
             "anchor_text": self.anchor_text,
             "block": self.block,
             "position": self.position,
             "internal": self.internal,
-            "category": [v.category for v in verdicts],
-            "score": [v.score for v in verdicts],
-            "evidence": [list(v.evidence) if v.category != NONE else [] for v in verdicts],
             "relatedness": self.relatedness,
-            "offtopic": [r < threshold for r in self.relatedness],
             "target_crawled": self.target_crawled,
             "crawl_id": self.crawl_id,
         }
-        return pa.Table.from_pydict(columns, schema=LINK_FINDINGS)
+
+
+def _evidence(verdict: SpamVerdict) -> list[str]:
+    return list(verdict.evidence) if verdict.category != NONE else []
 
 
 @dataclass(slots=True)
@@ -357,10 +356,7 @@ def _target_page(target: str | None, pages: dict[str, _PageText]) -> _PageText |
     """The crawled page a link leads to: by URL, or by crawl key (tracking parameters off)."""
     if not target:
         return None
-    page = pages.get(target)
-    if page is None and ("?" in target or ";" in target):
-        page = pages.get(crawl_key(target))
-    return page
+    return pages.get(target) or pages.get(crawl_key(target))
 
 
 def _relatedness(

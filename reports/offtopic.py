@@ -274,21 +274,24 @@ class _Weights:
     weight: NDArray[np.float64]
 
 
+def _word_pattern(words: Iterable[str]) -> re.Pattern[str] | None:
+    """A regex matching any of `words` (normalised), longest first; ASCII words only whole."""
+    ordered = sorted(words, key=len, reverse=True)
+    cjk = "|".join(re.escape(w) for w in ordered if not w.isascii())
+    ascii_ = "|".join(re.escape(w) for w in ordered if w.isascii())
+    parts = [cjk] if cjk else []
+    if ascii_:
+        parts.append(rf"(?<![0-9a-z])(?:{ascii_})(?![0-9a-z])")
+    # The lookahead on first characters skips most positions without trying the words.
+    first = "".join(sorted({re.escape(w[0]) for w in ordered}))
+    return re.compile(f"(?=[{first}])(?:{'|'.join(parts)})") if parts else None
+
+
 class _Tokenizer:
     """Normalised text → hashed unit n-grams, many texts at a time."""
 
     def __init__(self, config: OfftopicConfig) -> None:
-        words = sorted(
-            {normalize_text(w) for w in config.stopwords if w.strip()}, key=len, reverse=True
-        )
-        cjk = "|".join(re.escape(w) for w in words if not w.isascii())
-        ascii_ = "|".join(re.escape(w) for w in words if w.isascii())
-        parts = [cjk] if cjk else []
-        if ascii_:
-            parts.append(rf"(?<![0-9a-z])(?:{ascii_})(?![0-9a-z])")
-        # The lookahead on first characters skips most positions without trying the words.
-        first = "".join(sorted({re.escape(w[0]) for w in words}))
-        self._stop = re.compile(f"(?=[{first}])(?:{'|'.join(parts)})") if parts else None
+        self._stop = _word_pattern({normalize_text(w) for w in config.stopwords if w.strip()})
         self._ngram_max = config.ngram_max
         self._shift = np.uint64(64 - config.buckets.bit_length() + 1)
         self._words: dict[str, str] = {}
@@ -368,15 +371,7 @@ class _Families:
                 vector[index] = max(vector[index], float(weight))
         self._index = {word: i for i, word in enumerate(terms)}
         self._vectors = np.stack(list(terms.values())) if terms else np.zeros((0, len(self.names)))
-        words = sorted(terms, key=len, reverse=True)
-        cjk = "|".join(re.escape(w) for w in words if not w.isascii())
-        ascii_ = "|".join(re.escape(w) for w in words if w.isascii())
-        parts = [cjk] if cjk else []
-        if ascii_:
-            parts.append(rf"(?<![0-9a-z])(?:{ascii_})(?![0-9a-z])")
-        # The lookahead on first characters skips most positions without trying the words.
-        first = "".join(sorted({re.escape(w[0]) for w in words}))
-        self._pattern = re.compile(f"(?=[{first}])(?:{'|'.join(parts)})") if parts else None
+        self._pattern = _word_pattern(terms)
 
     def __len__(self) -> int:
         return len(self.names)

@@ -22,10 +22,11 @@ import sys
 import threading
 import time
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
+from scraper.demo.server import SiteHTTPServer
 from tests.faultsite.site import (
     CutShort,
     Reply,
@@ -123,13 +124,9 @@ class FaultHandler(BaseHTTPRequestHandler):
         """Stay quiet."""
 
 
-class FaultServer(ThreadingHTTPServer):
-    """A threaded server that does not print the tracebacks of clients hanging up on it."""
-
-    daemon_threads = True
-    # Room for a crawl's burst of connections (the default of 5 drops SYNs: see
-    # scraper.demo.server.SiteHTTPServer).
-    request_queue_size = 128
+class FaultServer(SiteHTTPServer):
+    """The demo's threaded server (room for a crawl's burst of connections), quiet about
+    clients hanging up on it."""
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Clients time out and hang up on purpose here."""
