@@ -2,9 +2,10 @@
 
     .venv/bin/python -m bench.audit [--pages 10000] [--pages 10000,30000,100000] [--cache DIR]
 
-For each size N a dataset is written directly with `pipelines.parquet.DatasetWriter` (no crawl),
-from the same model as the generated farm site (`bench.farmsite`): N pages (home, six column
-lists, articles), about 130 links per page in the blocks extraction finds on those pages
+For each size N a dataset is written directly with `pipelines.store.commits.DatasetWriter`
+(no crawl), from the same model as the generated farm site (`bench.farmsite`):
+N pages (home, six column lists, articles), about 130 links per page in the blocks extraction
+finds on those pages
 (nav 8, breadcrumb 2, body 7, related 90-110, sidebar 10, footer 4), related anchors being the
 targets' titles with planted spam categories and near-duplicates, bodies of 800-3,000
 characters, and FAILED_SHARE of the articles recorded as failed fetches (404) instead of
@@ -51,7 +52,7 @@ from bench.farmsite import COLUMNS, CONTACT, FIRST_ARTICLE, ICP_URL, SITE_NAME, 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from pipelines.records import LinkRecord
+    from pipelines.store.records import LinkRecord
 
 #: Bump when the generated dataset changes, so that cached datasets are rebuilt.
 GENERATOR_VERSION = "2"
@@ -109,9 +110,9 @@ def page_links(site: FarmSite, page_id: int) -> Iterator[tuple[str, str | None, 
 
 def build_dataset(root: Path, pages: int, seed: int) -> dict[str, int]:
     """Write the synthetic dataset of `pages` pages at `root`; return rows per table."""
-    from pipelines.dataset import CrawlManifest, write_manifest
-    from pipelines.parquet import DatasetWriter
-    from pipelines.records import FetchRecord, LinkRecord, PageRecord
+    from pipelines.store.commits import DatasetWriter
+    from pipelines.store.dataset import CrawlManifest, write_manifest
+    from pipelines.store.records import FetchRecord, LinkRecord, PageRecord
 
     site = FarmSite(pages, seed)
     shutil.rmtree(root, ignore_errors=True)

@@ -213,7 +213,7 @@ class Side:
         run = run_measured(self.argv(url, work, args)).check()
         server = server_cpu(url) - cpu0
         if self.farmaudit:
-            from pipelines.dataset import read_table
+            from pipelines.store.dataset import read_table
 
             pages = read_table(work / "farmaudit", "pages", ["url"]).num_rows
             match = _CRAWLED.search(run.stdout)
@@ -246,12 +246,12 @@ WORK_STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
         ("is_generator_with_return_value", "warn_on_generator_with_return_value"),
     ),
     ("extraction (pipelines.extract)", ("/pipelines/extract/",)),
-    ("Parquet writing (records → Arrow → zstd)", ("/pipelines/parquet.py", "/pyarrow/")),
-    ("item pipeline, other", ("/pipelines/components.py", "/pipelines/dataset.py")),
+    ("Parquet writing (records → Arrow → zstd)", ("/pipelines/store/commits.py", "/pyarrow/")),
+    ("item pipeline, other", ("/pipelines/components.py", "/pipelines/store/dataset.py")),
     ("href scanning (scraper.discover)", ("/scraper/discover.py",)),
     ("HTML parse + CSS select (parsel)", ("/parsel/", "/scrapy/selector/")),
     ("Request creation", ("/scrapy/http/request/",)),
-    ("URL normalise / join", ("/pipelines/urls.py", "urljoin", "/w3lib/url.py")),
+    ("URL normalise / join", ("/pipelines/store/urls.py", "urljoin", "/w3lib/url.py")),
     ("dupefilter + fingerprints", ("/scrapy/dupefilters.py", "/scrapy/utils/request.py")),
     ("response decoding", ("/scrapy/http/response/", "/w3lib/encoding.py")),
 )

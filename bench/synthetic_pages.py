@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from pipelines.records import RawPage
+from pipelines.store.records import RawPage
 from scraper.demo.site import ArticlePage, build_site
 from tests.fixtures.pages import make_cases as mc
 

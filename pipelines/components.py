@@ -18,17 +18,17 @@ from typing import TYPE_CHECKING, Any, Self
 
 from scrapy import signals
 
-from pipelines.dataset import read_manifest, write_manifest
-from pipelines.errors import FarmauditError
 from pipelines.extract import extract
-from pipelines.parquet import DatasetWriter
-from pipelines.records import FetchRecord, RawPage
+from pipelines.store.commits import DatasetWriter
+from pipelines.store.dataset import read_manifest, write_manifest
+from pipelines.store.errors import FarmauditError
+from pipelines.store.records import FetchRecord, RawPage
 
 if TYPE_CHECKING:
     from scrapy import Spider
     from scrapy.crawler import Crawler
 
-    from pipelines.parquet import BatchCommit
+    from pipelines.store.commits import BatchCommit
 
 logger = logging.getLogger(__name__)
 

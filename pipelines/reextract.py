@@ -14,17 +14,17 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from pipelines.dataset import (
+from pipelines.extract import extract
+from pipelines.store.commits import DatasetWriter
+from pipelines.store.dataset import (
     iter_batches,
     part_files,
     read_part,
     require_dataset,
     require_no_writers,
 )
-from pipelines.extract import extract
-from pipelines.parquet import DatasetWriter
-from pipelines.records import RawPage
-from pipelines.schema import CRAWL_TABLES
+from pipelines.store.records import RawPage
+from pipelines.store.schema import CRAWL_TABLES
 
 if TYPE_CHECKING:
     from collections.abc import Callable

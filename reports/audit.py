@@ -27,16 +27,16 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from pipelines.dataset import iter_batches, read_part, require_dataset
-from pipelines.errors import FarmauditError
-from pipelines.parquet import records_to_table, write_table_atomic, write_text_atomic
-from pipelines.schema import (
+from pipelines.store.commits import records_to_table, write_table_atomic, write_text_atomic
+from pipelines.store.dataset import iter_batches, read_part, require_dataset
+from pipelines.store.errors import FarmauditError
+from pipelines.store.schema import (
     AUDIT_TABLES,
     DUPLICATE_CLUSTERS,
     LINK_FINDINGS,
     PAGE_FINDINGS,
 )
-from pipelines.urls import crawl_key
+from pipelines.store.urls import crawl_key
 from reports import graph
 from reports.neardup import Cluster, DedupConfig, cluster_texts, cluster_titles
 from reports.offtopic import OfftopicConfig, TopicModel

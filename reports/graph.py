@@ -13,9 +13,9 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from pipelines.dataset import part_files
-from pipelines.schema import ANCHOR_FINDINGS, CRAWL_TABLES, LINK_TARGETS
-from pipelines.urls import crawl_key
+from pipelines.store.dataset import part_files
+from pipelines.store.schema import ANCHOR_FINDINGS, CRAWL_TABLES, LINK_TARGETS
+from pipelines.store.urls import crawl_key
 
 #: Blocks whose anchors speak for the site's content (nav and footer repeat site chrome).
 CONTENT_BLOCKS = ("related", "body")

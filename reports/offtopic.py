@@ -62,7 +62,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from pipelines.errors import FarmauditError
+from pipelines.store.errors import FarmauditError
 from reports.textnorm import normalize_text
 
 if TYPE_CHECKING:

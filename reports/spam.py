@@ -40,7 +40,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from pipelines.errors import FarmauditError
+from pipelines.store.errors import FarmauditError
 from reports.textnorm import normalize_text
 
 if TYPE_CHECKING:

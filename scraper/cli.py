@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from pipelines.dataset import (
+from pipelines.store.dataset import (
     fetch_outcomes,
     plan_output,
     read_manifest,
@@ -23,7 +23,7 @@ from pipelines.dataset import (
     require_dataset,
     verify_dataset,
 )
-from pipelines.errors import FarmauditError
+from pipelines.store.errors import FarmauditError
 from scraper.targets import parse_url_lines, read_url_file
 
 if TYPE_CHECKING:
@@ -578,8 +578,8 @@ def extract_page(file: Path, url: str, fetched_at: str | None, headers: tuple[st
     from datetime import UTC, datetime
 
     from pipelines.extract import extract as extract_records
-    from pipelines.records import RawPage
-    from pipelines.urls import validate_start_url
+    from pipelines.store.records import RawPage
+    from pipelines.store.urls import validate_start_url
 
     try:
         page_url = validate_start_url(url)
@@ -643,8 +643,8 @@ def schema(markdown: bool, write_path: Path | None) -> None:
       farmaudit schema
       farmaudit schema --write datasets/README.md
     """
-    from pipelines.contract import render_contract, render_schema_text
-    from pipelines.parquet import write_text_atomic
+    from pipelines.store.commits import write_text_atomic
+    from pipelines.store.contract import render_contract, render_schema_text
 
     if write_path is not None:
         write_text_atomic(render_contract(), write_path)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from pipelines.errors import FarmauditError
+from pipelines.store.errors import FarmauditError
 from scraper import settings as default_settings
 from scraper.spiders.farm import FarmSpider
 

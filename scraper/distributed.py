@@ -59,12 +59,12 @@ from scrapy_redis.connection import get_redis
 from scrapy_redis.queue import Base as RedisQueueBase
 
 from pipelines.components import ConfigError, DatasetPipeline, FetchedPage
-from pipelines.dataset import read_manifest, read_part
-from pipelines.errors import FarmauditError
-from pipelines.parquet import COMMITS_DIR, ContractError, DatasetWriter, hidden_name
-from pipelines.records import FetchRecord, RawPage
-from pipelines.schema import FETCHES
-from pipelines.urls import date_pattern, host_of, trap_reason
+from pipelines.store.commits import COMMITS_DIR, ContractError, DatasetWriter, hidden_name
+from pipelines.store.dataset import read_manifest, read_part
+from pipelines.store.errors import FarmauditError
+from pipelines.store.records import FetchRecord, RawPage
+from pipelines.store.schema import FETCHES
+from pipelines.store.urls import date_pattern, host_of, trap_reason
 from scraper.middlewares import BACKOFF_STATUSES, parse_retry_after
 
 if TYPE_CHECKING:
@@ -76,8 +76,8 @@ if TYPE_CHECKING:
     from scrapy.http import Response
     from scrapy.settings import BaseSettings
 
-    from pipelines.dataset import CrawlManifest
-    from pipelines.parquet import BatchCommit
+    from pipelines.store.commits import BatchCommit
+    from pipelines.store.dataset import CrawlManifest
 
 logger = logging.getLogger(__name__)
 _T = TypeVar("_T")

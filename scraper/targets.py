@@ -6,8 +6,8 @@ import ipaddress
 import socket
 from typing import TYPE_CHECKING
 
-from pipelines.errors import FarmauditError
-from pipelines.urls import host_of, normalize_url
+from pipelines.store.errors import FarmauditError
+from pipelines.store.urls import host_of, normalize_url
 
 if TYPE_CHECKING:
     from collections.abc import Iterable

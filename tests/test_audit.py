@@ -10,10 +10,10 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from pipelines.dataset import CrawlManifest, write_manifest
-from pipelines.parquet import DatasetWriter
-from pipelines.records import FetchRecord, LinkRecord, PageRecord
-from pipelines.schema import AUDIT_TABLES
+from pipelines.store.commits import DatasetWriter
+from pipelines.store.dataset import CrawlManifest, write_manifest
+from pipelines.store.records import FetchRecord, LinkRecord, PageRecord
+from pipelines.store.schema import AUDIT_TABLES
 from reports.audit import AuditError, parse_fail_on, read_findings, run_audit
 from scraper.cli import main
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from pipelines import records
-from pipelines.contract import render_contract
-from pipelines.schema import CRAWL_TABLES
+from pipelines.store import records
+from pipelines.store.contract import render_contract
+from pipelines.store.schema import CRAWL_TABLES
 
 ROOT = Path(__file__).resolve().parent.parent
 RECORD_OF_TABLE = {

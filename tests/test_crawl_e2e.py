@@ -14,8 +14,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from pipelines.dataset import part_files, read_part, read_table
-from pipelines.schema import CRAWL_TABLES, LINK_BLOCKS
+from pipelines.store.dataset import part_files, read_part, read_table
+from pipelines.store.schema import CRAWL_TABLES, LINK_BLOCKS
 from scraper.demo.site import build_site
 from tests.conftest import farmaudit
 

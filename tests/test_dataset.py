@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING
 import pyarrow.parquet as pq
 import pytest
 
-from pipelines.dataset import (
+from pipelines.reextract import reextract
+from pipelines.store.commits import ContractError, DatasetWriter, live_writers
+from pipelines.store.dataset import (
     CrawlManifest,
     DatasetError,
     fetch_outcomes,
@@ -25,10 +27,8 @@ from pipelines.dataset import (
     verify_dataset,
     write_manifest,
 )
-from pipelines.parquet import ContractError, DatasetWriter, live_writers
-from pipelines.records import FetchRecord, LinkRecord, RawPage
-from pipelines.reextract import reextract
-from pipelines.schema import PAGES
+from pipelines.store.records import FetchRecord, LinkRecord, RawPage
+from pipelines.store.schema import PAGES
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -281,7 +281,7 @@ def test_readers_skip_nothing_silently(tmp_path: Path) -> None:
 _HOLD_A_WRITER = """
 import sys, time
 from pathlib import Path
-from pipelines.parquet import DatasetWriter
+from pipelines.store.commits import DatasetWriter
 writer = DatasetWriter(Path(sys.argv[1]), writer_id="w9")
 print("writing", flush=True)
 time.sleep(120)

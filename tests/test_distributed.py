@@ -30,10 +30,10 @@ from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 from scrapy_redis.scheduler import Scheduler
 
-from pipelines.dataset import prepare_output, read_manifest, read_table, verify_dataset
-from pipelines.parquet import COMMITS_DIR, DatasetWriter
-from pipelines.records import FetchRecord
-from pipelines.urls import crawl_key
+from pipelines.store.commits import COMMITS_DIR, DatasetWriter
+from pipelines.store.dataset import prepare_output, read_manifest, read_table, verify_dataset
+from pipelines.store.records import FetchRecord
+from pipelines.store.urls import crawl_key
 from scraper.cli import main
 from scraper.demo.server import SiteHTTPServer
 from scraper.demo.site import DemoSite, build_site

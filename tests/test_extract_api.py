@@ -11,7 +11,7 @@ import pytest
 
 from pipelines.extract import EXTRACTOR_VERSION, Extraction, extract
 from pipelines.extract.parse import parse_html
-from pipelines.records import RawPage
+from pipelines.store.records import RawPage
 
 FETCHED_AT = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 

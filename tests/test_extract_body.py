@@ -9,7 +9,7 @@ import pytest
 from pipelines.extract import extract
 from pipelines.extract.body import content_hash, is_meta_line
 from pipelines.extract.lang import detect_lang
-from pipelines.records import PageRecord, RawPage
+from pipelines.store.records import PageRecord, RawPage
 
 URL = "http://demo.test/a/1.html"
 P1 = (

@@ -8,7 +8,7 @@ import pytest
 
 from pipelines.extract import extract
 from pipelines.extract.decode import decode_html, sniff_cjk
-from pipelines.records import RawPage
+from pipelines.store.records import RawPage
 
 TITLE = "小米商城分期付款流程详解"
 # 镕 is in GBK but not in GB2312: a page declared gb2312 still shows it (read as GB18030).

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from pipelines.extract import Extraction, extract
-from pipelines.records import RawPage
+from pipelines.store.records import RawPage
 from scraper.demo.seeds import beijing_to_utc
 from scraper.demo.site import TEMPLATES, build_site
 

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from pipelines.extract import extract
 from pipelines.extract.links import site_key
-from pipelines.records import LinkRecord, RawPage
-from pipelines.urls import Resolver, normalize_url
+from pipelines.store.records import LinkRecord, RawPage
+from pipelines.store.urls import Resolver, normalize_url
 
 URL = "http://www.demo.test/a/page.html"
 ARTICLE = (

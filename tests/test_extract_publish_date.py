@@ -11,7 +11,7 @@ import pytest
 
 from pipelines.extract import extract
 from pipelines.extract.publish_date import parse_date
-from pipelines.records import RawPage
+from pipelines.store.records import RawPage
 
 FETCHED_AT = datetime(2025, 1, 1, tzinfo=UTC)
 H1 = "<h1>小米商城分期付款流程详解</h1>"

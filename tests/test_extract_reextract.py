@@ -6,10 +6,10 @@ import dataclasses
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from pipelines.dataset import CrawlManifest, read_table, write_manifest
 from pipelines.extract import EXTRACTOR_VERSION, extract
-from pipelines.parquet import DatasetWriter
 from pipelines.reextract import reextract
+from pipelines.store.commits import DatasetWriter
+from pipelines.store.dataset import CrawlManifest, read_table, write_manifest
 from tests.fixtures.pages import make_cases
 
 if TYPE_CHECKING:

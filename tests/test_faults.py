@@ -23,10 +23,10 @@ import pytest
 from scrapy.exceptions import CannotResolveHostError, DownloadTimeoutError, IgnoreRequest
 from twisted.python.failure import Failure
 
-from pipelines.dataset import fetch_outcomes, part_files, read_part, read_table
-from pipelines.parquet import read_markers
-from pipelines.schema import CRAWL_TABLES
-from pipelines.urls import crawl_key
+from pipelines.store.commits import read_markers
+from pipelines.store.dataset import fetch_outcomes, part_files, read_part, read_table
+from pipelines.store.schema import CRAWL_TABLES
+from pipelines.store.urls import crawl_key
 from scraper.middlewares import RedirectStopped, parse_retry_after
 from scraper.spiders.farm import _error_kind, _is_html
 from tests.conftest import farmaudit

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 import pytest
 
-from pipelines.dataset import CrawlManifest, write_manifest
-from pipelines.parquet import DatasetWriter
-from pipelines.records import LinkRecord, PageRecord
+from pipelines.store.commits import DatasetWriter
+from pipelines.store.dataset import CrawlManifest, write_manifest
+from pipelines.store.records import LinkRecord, PageRecord
 from reports.audit import run_audit
 from reports.render import AuditSummary, ReportSection, ReportTable, render_html, render_markdown
 from tests.browser import open_file

@@ -22,17 +22,17 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from pipelines.dataset import (
+from pipelines.store.commits import DatasetWriter, hidden_name, read_markers
+from pipelines.store.dataset import (
     JOURNAL_TABLES,
     prepare_output,
     read_table,
     verify_dataset,
     write_manifest,
 )
-from pipelines.parquet import DatasetWriter, hidden_name, read_markers
-from pipelines.records import FetchRecord, RawPage
-from pipelines.schema import CRAWL_TABLES, PAGES
-from pipelines.urls import crawl_key
+from pipelines.store.records import FetchRecord, RawPage
+from pipelines.store.schema import CRAWL_TABLES, PAGES
+from pipelines.store.urls import crawl_key
 from scraper.cli import main
 from scraper.demo.site import build_site
 from scraper.spiders.farm import crawl_request

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipelines.urls import (
+from pipelines.store.urls import (
     crawl_key,
     date_pattern,
     normalize_url,

@@ -19,7 +19,7 @@ from pipelines.extract.parse import parse_html
 from pipelines.extract.publish_date import NO_DATE, extract_publish_date
 from pipelines.extract.steps import extract_steps
 from pipelines.extract.title import extract_title, title_element
-from pipelines.records import LinkRecord, PageRecord, RawPage, StepRecord
+from pipelines.store.records import LinkRecord, PageRecord, RawPage, StepRecord
 
 __all__ = ["EXTRACTOR_VERSION", "Extraction", "extract"]
 

@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 from pipelines.extract.selectors import IMAGE_TEXT
 from pipelines.extract.text import collapse, strings
-from pipelines.records import LinkRecord
-from pipelines.urls import Resolver, host_of, normalize_url
+from pipelines.store.records import LinkRecord
+from pipelines.store.urls import Resolver, host_of, normalize_url
 
 if TYPE_CHECKING:
     from lxml.etree import _Element as Element

@@ -126,7 +126,7 @@ CONTAINER_TAGS = frozenset(
     {"div", "section", "article", "main", "td", "body", "blockquote", "center", "form"}
 )
 
-#: Region labels (a subset of `pipelines.schema.LINK_BLOCKS`; "body" is the default).
+#: Region labels (a subset of `pipelines.store.schema.LINK_BLOCKS`; "body" is the default).
 NAV = "nav"
 SIDEBAR = "sidebar"
 FOOTER = "footer"

@@ -4,13 +4,13 @@
     scrapy crawl farm -a urls_file=seeds.txt -a sitemap=https://example.org/sitemap.xml ...
 
 Every URL the crawl tries ends as one fetches row: a page, or a failure with its kind (see
-`pipelines.schema.FETCHES`). URLs are requested and deduplicated by their crawl key
-(`pipelines.urls.crawl_key`: no tracking or session parameters), and Scrapy's fingerprint
+`pipelines.store.schema.FETCHES`). URLs are requested and deduplicated by their crawl key
+(`pipelines.store.urls.crawl_key`: no tracking or session parameters), and Scrapy's fingerprint
 dupefilter is off, since it would drop redirect hops and repeats without a row.
 
 Resume comes from the dataset itself: URLs with a fetch row are done, link targets of fetched
 pages that are not done form the frontier, and the page budgets count the rows already there
-(see `pipelines.dataset.resume_state`).
+(see `pipelines.store.dataset.resume_state`).
 
 With FARMAUDIT_REDIS_URL set, the seen set, the budgets and the frontier live in Redis and
 several processes share them (`scraper.distributed`): the spider offers the URLs it finds to
@@ -52,7 +52,7 @@ from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 from w3lib.encoding import html_to_unicode
 
 from pipelines.components import ConfigError, FetchedPage
-from pipelines.dataset import (
+from pipelines.store.dataset import (
     CrawlManifest,
     ResumeState,
     fetch_outcomes,
@@ -63,8 +63,15 @@ from pipelines.dataset import (
     require_dataset,
     resume_state,
 )
-from pipelines.records import FetchRecord, RawPage
-from pipelines.urls import Resolver, crawl_key, date_pattern, host_of, normalize_url, trap_reason
+from pipelines.store.records import FetchRecord, RawPage
+from pipelines.store.urls import (
+    Resolver,
+    crawl_key,
+    date_pattern,
+    host_of,
+    normalize_url,
+    trap_reason,
+)
 from scraper.discover import base_href, iter_hrefs
 from scraper.distributed import (
     PAGE,

@@ -3,7 +3,7 @@
 ```
 datasets/<name>/
   crawl.json        what was asked and how far it got; written first
-  _commits/         one marker per committed batch (see pipelines.parquet)
+  _commits/         one marker per committed batch (see pipelines.store.commits)
   raw/ pages/ steps/ links/ fetches/   folders of part-*.parquet
 ```
 
@@ -25,8 +25,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipelines.errors import FarmauditError
-from pipelines.parquet import (
+from pipelines.store.commits import (
     COMMITS_DIR,
     ContractError,
     hidden_name,
@@ -35,8 +34,9 @@ from pipelines.parquet import (
     recover,
     write_json_atomic,
 )
-from pipelines.schema import CRAWL_TABLES, SCHEMA_VERSION
-from pipelines.urls import crawl_key
+from pipelines.store.errors import FarmauditError
+from pipelines.store.schema import CRAWL_TABLES, SCHEMA_VERSION
+from pipelines.store.urls import crawl_key
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

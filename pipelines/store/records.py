@@ -1,4 +1,4 @@
-"""Typed records, one class per dataset table; field names and order mirror `pipelines.schema`.
+"""Typed records, one class per dataset table; fields and order mirror `pipelines.store.schema`.
 
 These are plain dataclasses with no Scrapy import, so extraction and tests can build them
 anywhere. A test checks that every record's fields equal its Arrow schema's fields.

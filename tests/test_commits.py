@@ -15,8 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipelines.dataset import read_part, read_table
-from pipelines.parquet import (
+from pipelines.store.commits import (
     COMMITS_DIR,
     ContractError,
     DatasetWriter,
@@ -24,8 +23,9 @@ from pipelines.parquet import (
     recover,
     write_json_atomic,
 )
-from pipelines.records import FetchRecord, LinkRecord, PageRecord
-from pipelines.schema import FETCHES, LINKS, PAGES
+from pipelines.store.dataset import read_part, read_table
+from pipelines.store.records import FetchRecord, LinkRecord, PageRecord
+from pipelines.store.schema import FETCHES, LINKS, PAGES
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipelines.errors import FarmauditError
-from pipelines.schema import CRAWL_TABLES
+from pipelines.store.errors import FarmauditError
+from pipelines.store.schema import CRAWL_TABLES
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, Sequence
