@@ -148,3 +148,38 @@ def test_parse_always_gives_a_body(text: str, expected_body_text: str) -> None:
     body = root.find("body")
     assert body is not None
     assert "".join(str(text) for text in body.itertext()).strip() == expected_body_text
+
+
+def _wrapped(levels: int, tag: str = "div") -> bytes:
+    """ARTICLE with its article body inside `levels` nested wrappers, as broken CMS output is."""
+    start = ARTICLE.index("<h1>")
+    end = ARTICLE.index("<footer>")
+    nested = f"<{tag} class=wrap>" * levels + ARTICLE[start:end] + f"</{tag}>" * levels
+    return (ARTICLE[:start] + nested + ARTICLE[end:]).encode()
+
+
+@pytest.mark.parametrize(("levels", "tag"), [(2500, "div"), (6000, "div"), (20000, "span")])
+def test_markup_nested_past_the_parser_limit_keeps_the_text_and_links_at_the_bottom(
+    levels: int, tag: str
+) -> None:
+    # libxml2 stops at 2,048 levels and would drop everything below; the page must not lose it.
+    shallow = extract(_raw(_wrapped(3)))
+    deep = extract(_raw(_wrapped(levels, tag)))
+    assert deep.page.title == "小米商城分期付款流程详解"
+    assert "分期付款服务" in deep.page.body_text
+    assert [s.text for s in deep.steps] == [s.text for s in shallow.steps]
+    assert [(link.anchor_text, link.block) for link in deep.links] == [
+        (link.anchor_text, link.block) for link in shallow.links
+    ]
+
+
+def test_nul_bytes_do_not_lose_the_page_or_reach_the_text() -> None:
+    body = ARTICLE.replace("小米商城作为", "小米\x00商城作为").replace("<h1>", "\x00<h1>").encode()
+    extraction = extract(_raw(body))
+    assert extraction.page.title == "小米商城分期付款流程详解"
+    assert "小米商城作为知名电子产品零售商" in extraction.page.body_text
+    assert "\x00" not in extraction.page.body_text
+    assert "\ufffd" not in extraction.page.body_text
+    assert [link.anchor_text for link in extraction.links] == [
+        link.anchor_text for link in extract(_raw(ARTICLE.encode())).links
+    ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bs4 import BeautifulSoup
 from lxml import etree
 
@@ -12,13 +14,91 @@ from pipelines.extract.selectors import CONTROL_CHARS_RE, XML_DECLARATION_RE
 # parse time keeps every later walk free of non-element nodes.
 _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False, huge_tree=True)
 _EMPTY_DOCUMENT = "<html><head></head><body></body></html>"
+#: libxml2 stops reading at 2,048 levels of nesting (even with huge_tree) and drops the rest of
+#: the page; deeper markup is flattened to this depth first, keeping its text.
+MAX_NESTING = 1000
+_TAG_RE = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)[^>]*?(/?)>")
+_VOID_TAGS = frozenset(
+    [
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "param",
+        "source",
+        "track",
+        "wbr",
+    ]
+)
+#: Wrappers dropped first past the limit, so the paragraphs and links inside them stay tags.
+_WRAPPER_TAGS = frozenset(
+    [
+        "div",
+        "span",
+        "font",
+        "section",
+        "article",
+        "main",
+        "aside",
+        "center",
+        "blockquote",
+        "b",
+        "i",
+        "u",
+        "em",
+        "strong",
+        "small",
+        "big",
+    ]
+)
 
 
 def _lxml_parse(text: str) -> etree._Element | None:
     try:
-        return etree.fromstring(text, parser=_PARSER)
+        root = etree.fromstring(text, parser=_PARSER)
     except (etree.ParserError, ValueError):  # bad characters, undecodable declarations
         return None
+    if any(error.type_name == "ERR_RESOURCE_LIMIT" for error in _PARSER.error_log):
+        return etree.fromstring(flatten_deep_nesting(text), parser=_PARSER)
+    return root
+
+
+def flatten_deep_nesting(text: str, limit: int = MAX_NESTING) -> str:
+    """`text` without the wrapper tags nested deeper than `limit`; their text stays in place.
+
+    Past `limit` levels, wrappers (div, span, ...) are dropped; past `limit` + 64 any tag is.
+    Only for pages past libxml2's depth limit, so a tag scanner is good enough: an end tag
+    closes back to its matching start tag, as HTML parsers do with unclosed elements.
+    """
+    stack: list[tuple[str, bool]] = []  # (tag name, dropped)
+    kept = 0  # depth counted in tags that stay
+    out: list[str] = []
+    last = 0
+    for match in _TAG_RE.finditer(text):
+        closing, name, self_closing = match.group(1), match.group(2).lower(), match.group(3)
+        drop = False
+        if closing:
+            for index in range(len(stack) - 1, -1, -1):
+                if stack[index][0] == name:
+                    drop = stack[index][1]
+                    kept -= sum(not dropped for _, dropped in stack[index:])
+                    del stack[index:]
+                    break
+        elif name not in _VOID_TAGS and not self_closing:
+            drop = kept >= limit and (name in _WRAPPER_TAGS or kept >= limit + 64)
+            stack.append((name, drop))
+            kept += not drop
+        if drop:
+            out.append(text[last : match.start()])
+            last = match.end()
+    out.append(text[last:])
+    return "".join(out)
 
 
 def parse_html(text: str) -> etree._Element:
@@ -30,6 +110,8 @@ def parse_html(text: str) -> etree._Element:
     # lxml refuses a str that starts with an XML declaration naming an encoding.
     if text.lstrip().startswith("<?xml"):
         text = XML_DECLARATION_RE.sub("", text, count=1)
+    if "\x00" in text:  # NUL bytes would end up as U+FFFD in the text
+        text = text.replace("\x00", "")
     root = _lxml_parse(text)
     if root is None:
         repaired = str(BeautifulSoup(CONTROL_CHARS_RE.sub("", text), "html.parser"))
