@@ -248,6 +248,7 @@ def worker(redis_url: str, output: Path, settings: tuple[str, ...], verbose: int
     from scraper.crawl import CrawlOptions
     from scraper.distributed import ClusterError, shared_settings
 
+    overrides = _parse_settings(settings)  # a usage error before anything is read
     manifest = require_dataset(output)
     if manifest.status == "finished":
         click.echo(f"{output}: this crawl has already finished; nothing to do.")
@@ -271,7 +272,7 @@ def worker(redis_url: str, output: Path, settings: tuple[str, ...], verbose: int
         role="join",
         extra_settings={
             "FARMAUDIT_TRAP_DATE_PAGES": shared["FARMAUDIT_TRAP_DATE_PAGES"],
-            **_parse_settings(settings),
+            **overrides,
         },
     )
     click.echo(f"joining crawl {manifest.crawl_id} of {output} on {redis_url}")
@@ -301,14 +302,13 @@ def status(redis_url: str, output: Path | None) -> None:
     click.echo(render_status(describe_crawls(redis_url, crawl_id)))
 
 
-def _parse_settings(pairs: tuple[str, ...]) -> dict[str, str]:
-    values = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep or not name.strip() or name.strip() != name.strip().upper():
-            raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="--set")
-        values[name.strip()] = value.strip()
-    return values
+def _parse_settings(pairs: tuple[str, ...]) -> dict[str, Any]:
+    from scraper.overrides import SettingError, parse_overrides
+
+    try:
+        return parse_overrides(pairs)
+    except SettingError as error:
+        raise click.UsageError(str(error)) from None
 
 
 def _run_crawl(options: CrawlOptions) -> dict[str, Any]:
