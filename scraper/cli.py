@@ -443,7 +443,10 @@ def serve_demo_command(host: str, port: int) -> None:
     """
     from scraper.demo.server import main as serve_main
 
-    serve_main(["--host", host, "--port", str(port)])
+    try:
+        serve_main(["--host", host, "--port", str(port)])
+    except OSError as error:  # port in use, address not on this machine, no permission
+        raise _Failure(f"cannot serve on {host}:{port}: {error.strerror or error}") from None
 
 
 @main.command()

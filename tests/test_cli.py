@@ -91,3 +91,17 @@ def test_ctrl_c_outside_scrapy_says_interrupted_and_exits_130(
     )
     assert result.exit_code == 130
     assert "interrupted" in result.output
+
+
+def test_serve_demo_on_a_port_in_use_is_one_line_naming_it() -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(main, ["serve-demo", "--port", str(port)])
+    assert result.exit_code == 1
+    assert (
+        result.output.strip() == f"Error: cannot serve on 127.0.0.1:{port}: Address already in use"
+    )
