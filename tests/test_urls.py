@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pipelines.store.urls import (
+    Resolver,
     crawl_key,
     date_pattern,
     normalize_url,
@@ -129,3 +130,24 @@ def test_trap_reason(url: str, reason: str | None) -> None:
 )
 def test_date_pattern(url: str, pattern: str | None) -> None:
     assert date_pattern(url) == pattern
+
+
+@pytest.mark.parametrize(
+    "href",
+    [
+        "/文章/中文 名.html",  # raw, as CMS templates write Chinese file names
+        "/%E6%96%87%E7%AB%A0/%E4%B8%AD%E6%96%87%20%E5%90%8D.html",  # as browsers send it
+        "/%e6%96%87%e7%ab%a0/%e4%b8%ad%e6%96%87%20%e5%90%8d.html",  # lower-case escapes
+        "http://Farm.Example:80/%e6%96%87%E7%AB%A0/中文%20名.html#comments",  # mixed
+    ],
+)
+def test_raw_and_escaped_non_ascii_paths_are_one_url(href: str) -> None:
+    expected = "http://farm.example/%E6%96%87%E7%AB%A0/%E4%B8%AD%E6%96%87%20%E5%90%8D.html"
+    assert normalize_url(href, "http://farm.example/list/") == expected
+    assert Resolver("http://farm.example/list/").resolve(href)[0] == expected
+
+
+def test_escapes_of_unreserved_characters_are_unescaped_and_others_upper_cased() -> None:
+    assert normalize_url("http://a.example/%7Euser/a%2fb?q=%41%2b") == (
+        "http://a.example/~user/a%2Fb?q=A%2B"
+    )

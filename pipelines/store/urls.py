@@ -15,17 +15,20 @@ from w3lib.url import safe_url_string
 FOLLOWABLE_SCHEMES = frozenset({"http", "https"})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 #: A path-absolute href that URL normalisation leaves unchanged (checked by a property test).
-PLAIN_PATH_RE = re.compile(
-    r"/(?!/)(?:[A-Za-z0-9\-._~/]|%[0-9A-Fa-f]{2})*(?:\?(?:[A-Za-z0-9\-._~=&]|%[0-9A-Fa-f]{2})+)?"
-)
+#: Percent-escapes go the slow way, where their case and unreserved characters are normalised.
+PLAIN_PATH_RE = re.compile(r"/(?!/)[A-Za-z0-9\-._~/]*(?:\?[A-Za-z0-9\-._~=&]+)?")
+_ESCAPE_RE = re.compile(r"%([0-9A-Fa-f]{2})")
+_UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
 
 def normalize_url(href: str, base: str | None = None) -> str | None:
     """Resolve `href` against `base` and normalise it; None if it is not an http(s) URL.
 
     Lower-cases scheme and host, drops the default port and the fragment, percent-encodes
-    non-ASCII path and query characters (as browsers send them). javascript:, data:, mailto:
-    and anything unparsable give None, so no caller can follow them by accident.
+    non-ASCII path and query characters (as browsers send them) with upper-case hex, and
+    unescapes unreserved characters, so raw and escaped forms of one path are one URL.
+    javascript:, data:, mailto: and anything unparsable give None, so no caller can follow
+    them by accident.
     """
     href = href.strip()
     if not href:
@@ -44,8 +47,14 @@ def normalize_url(href: str, base: str | None = None) -> str | None:
         host = f"[{host}]"
     netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
     path = parts.path or "/"
-    url = urlunsplit((scheme, netloc, path, parts.query, ""))
-    return safe_url_string(url, encoding="utf-8")
+    url = safe_url_string(urlunsplit((scheme, netloc, path, parts.query, "")), encoding="utf-8")
+    return _ESCAPE_RE.sub(_normal_escape, url) if "%" in url else url
+
+
+def _normal_escape(match: re.Match[str]) -> str:
+    """RFC 3986 6.2.2: upper-case hex, unreserved characters unescaped (%e6 = %E6, %7E = ~)."""
+    code = int(match.group(1), 16)
+    return chr(code) if code in _UNRESERVED else f"%{code:02X}"
 
 
 class Resolver:
