@@ -59,7 +59,7 @@ from scrapy_redis.connection import get_redis
 from scrapy_redis.queue import Base as RedisQueueBase
 
 from pipelines.components import ConfigError, DatasetPipeline, FetchedPage
-from pipelines.store.commits import COMMITS_DIR, ContractError, DatasetWriter, hidden_name
+from pipelines.store.commits import DatasetWriter, read_markers
 from pipelines.store.dataset import read_manifest, read_part
 from pipelines.store.errors import FarmauditError
 from pipelines.store.records import FetchRecord, RawPage
@@ -843,21 +843,10 @@ def render_status(statuses: Sequence[CrawlStatus]) -> str:
 def committed_urls(root: Path, writer: str, *, after_seq: int) -> set[str]:
     """URLs with a fetches row in `writer`'s batches committed after batch `after_seq`."""
     urls: set[str] = set()
-    for marker in sorted((root / COMMITS_DIR).glob(f"{writer}-*.json")):
-        seq = int(marker.stem.rsplit("-", 1)[1])
-        if seq <= after_seq:
-            continue
-        try:
-            parts = json.loads(marker.read_text("utf-8"))["parts"]
-        except (OSError, ValueError, KeyError) as err:
-            raise ContractError(f"{marker}: unreadable commit marker ({err!r})") from err
-        if "fetches" not in parts:
-            continue
-        stem = str(parts["fetches"][0])
-        path = root / "fetches" / stem
-        if not path.exists():  # marked, but killed before the rename
-            path = root / "fetches" / hidden_name(stem)
-        urls.update(read_part(path, FETCHES, ["url"]).column("url").to_pylist())
+    for marker in read_markers(root, writer):
+        if marker.seq > after_seq and "fetches" in marker.parts:
+            path = marker.part_path(root, "fetches")
+            urls.update(read_part(path, FETCHES, ["url"]).column("url").to_pylist())
     return urls
 
 

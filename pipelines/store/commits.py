@@ -145,7 +145,7 @@ class DatasetWriter:
         self.writer_id = writer_id or uuid.uuid4().hex[:8]
         self.tables = dict(tables)
         self._buffers: dict[str, list[Any]] = {name: [] for name in self.tables}
-        self._seq = _last_seq(root, self.writer_id)
+        self._seq = max((m.seq for m in read_markers(root, self.writer_id)), default=0)
         self.rows_written = 0
         self.batches_written = 0
         self._lock: int | None = _hold_writer_lock(root, self.writer_id)
@@ -259,36 +259,43 @@ def _finish_renames(root: Path, parts: Mapping[str, Sequence[Any]]) -> None:
             tmp.replace(root / table / stem)
 
 
-def _last_seq(root: Path, writer_id: str) -> int:
-    commits = root / COMMITS_DIR
-    if not commits.is_dir():
-        return 0
-    seqs = [int(p.stem.rsplit("-", 1)[1]) for p in commits.glob(f"{writer_id}-*.json")]
-    return max(seqs, default=0)
-
-
 @dataclass(frozen=True, slots=True)
 class CommitMarker:
-    """One `_commits/*.json` marker: the parts its batch committed, table → (name, rows)."""
+    """One `_commits/<writer>-<seq>.json` marker: the parts its batch committed,
+    table → (name, rows)."""
 
     path: Path
+    writer: str
+    seq: int
     parts: dict[str, tuple[str, int]]
 
+    def part_path(self, root: Path, table: str) -> Path:
+        """Where this batch's `table` part is: its final name, or its hidden name when the
+        writer was killed between the marker and the rename."""
+        stem = self.parts[table][0]
+        final = root / table / stem
+        if final.exists() or not (root / table / hidden_name(stem)).exists():
+            return final
+        return root / table / hidden_name(stem)
 
-def read_markers(root: Path) -> list[CommitMarker]:
-    """Every commit marker of the dataset at `root`, in name order; ContractError naming a
-    marker that cannot be read."""
+
+def read_markers(root: Path, writer: str | None = None) -> list[CommitMarker]:
+    """Every commit marker of the dataset at `root` (only `writer`'s when given), in name
+    order; ContractError naming a marker that cannot be read. The one parser of markers."""
     commits = root / COMMITS_DIR
     if not commits.is_dir():
         return []
     markers = []
     for path in sorted(commits.glob("*.json")):
         try:
+            writer_id, seq = path.stem.rsplit("-", 1)
+            if writer is not None and writer_id != writer:
+                continue
             data = json.loads(path.read_text("utf-8"))
             parts = {table: (str(stem), int(rows)) for table, (stem, rows) in data["parts"].items()}
+            markers.append(CommitMarker(path, writer_id, int(seq), parts))
         except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as err:
             raise ContractError(f"{path}: unreadable commit marker ({err!r})") from err
-        markers.append(CommitMarker(path, parts))
     return markers
 
 

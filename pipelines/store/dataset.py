@@ -28,7 +28,6 @@ import pyarrow.parquet as pq
 from pipelines.store.commits import (
     COMMITS_DIR,
     ContractError,
-    hidden_name,
     live_writers,
     read_markers,
     recover,
@@ -213,10 +212,9 @@ def part_files(root: Path, table: str) -> list[Path]:
     if hidden:  # only after a kill: look for committed batches not yet renamed
         for marker in read_markers(root):
             if table in marker.parts:
-                stem = marker.parts[table][0]
-                pending = folder / hidden_name(stem)
-                if not (folder / stem).exists() and pending.exists():
-                    parts.append(pending)
+                path = marker.part_path(root, table)
+                if path.name.startswith("."):
+                    parts.append(path)
     return sorted(parts, key=lambda p: p.name.lstrip("."))
 
 
@@ -393,12 +391,10 @@ def verify_dataset(root: Path) -> DatasetCheck:
             except (pa.ArrowException, OSError) as err:
                 raise ContractError(f"{path}: unreadable Parquet file ({err})") from err
     for marker in read_markers(root):
-        for table, (stem, count) in marker.parts.items():
+        for table, (_, count) in marker.parts.items():
             if table not in JOURNAL_TABLES:
                 continue
-            path = root / table / stem
-            if not path.exists() and (root / table / hidden_name(stem)).exists():
-                path = root / table / hidden_name(stem)
+            path = marker.part_path(root, table)
             if not path.exists():
                 raise ContractError(
                     f"{path}: missing, but {marker.path} records it as committed with {count} rows"
