@@ -27,8 +27,9 @@ from pipelines.store.commits import read_markers
 from pipelines.store.dataset import fetch_outcomes, part_files, read_part, read_table
 from pipelines.store.schema import CRAWL_TABLES
 from pipelines.store.urls import crawl_key
+from scraper.fetcherrors import fetch_error_kind
 from scraper.middlewares import RedirectStopped, parse_retry_after
-from scraper.spiders.farm import _error_kind, _is_html
+from scraper.spiders.farm import _is_html
 from tests.conftest import farmaudit
 from tests.faultsite import server
 from tests.faultsite.site import CRAWL_DEPTH, CRAWL_SETTINGS, DATE_PAGES, Row, expected
@@ -331,4 +332,4 @@ def test_what_counts_as_an_html_page(content_type: str, body: bytes, html: bool)
     ],
 )
 def test_error_kinds(error: Exception, kind: str) -> None:
-    assert _error_kind(Failure(error)) == kind
+    assert fetch_error_kind(Failure(error)) == kind

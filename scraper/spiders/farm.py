@@ -20,35 +20,14 @@ Redis instead of yielding requests, and its requests come from the shared fronti
 from __future__ import annotations
 
 import logging
-import zlib
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
 import scrapy
-from scrapy.exceptions import (
-    CannotResolveHostError,
-    DownloadCancelledError,
-    DownloadConnectionRefusedError,
-    DownloadFailedError,
-    DownloadTimeoutError,
-    IgnoreRequest,
-    ResponseDataLossError,
-)
 from scrapy.http import TextResponse
-from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import Sitemap
-from twisted.internet.defer import CancelledError
-from twisted.internet.error import (
-    ConnectError,
-    ConnectionLost,
-    ConnectionRefusedError,
-    DNSLookupError,
-    TCPTimedOutError,
-    TimeoutError,
-)
-from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 from w3lib.encoding import html_to_unicode
 
 from pipelines.components import ConfigError, FetchedPage
@@ -86,6 +65,7 @@ from scraper.distributed import (
     shared_values,
     worker_info,
 )
+from scraper.fetcherrors import fetch_error_kind
 from scraper.middlewares import RedirectStopped
 from scraper.settings import FARMAUDIT_VERSION
 from scraper.targets import (
@@ -104,29 +84,6 @@ if TYPE_CHECKING:
     from twisted.python.failure import Failure
 
 logger = logging.getLogger(__name__)
-
-_ERROR_KINDS: tuple[tuple[type[BaseException], str], ...] = (
-    # Scrapy's own download errors (2.14+), then the Twisted ones older paths still raise.
-    (CannotResolveHostError, "dns"),
-    (DownloadTimeoutError, "timeout"),
-    (DownloadConnectionRefusedError, "refused"),
-    (ResponseDataLossError, "truncated"),
-    (DownloadCancelledError, "too_large"),  # Content-Length over DOWNLOAD_MAXSIZE
-    (CancelledError, "too_large"),  # body grew past DOWNLOAD_MAXSIZE while streaming
-    (DownloadFailedError, "reset"),
-    (DNSLookupError, "dns"),
-    (TimeoutError, "timeout"),
-    (TCPTimedOutError, "timeout"),
-    (ConnectionRefusedError, "refused"),
-    (ConnectionLost, "reset"),
-    (ResponseFailed, "reset"),
-    (ResponseNeverReceived, "reset"),
-    (ConnectError, "connect"),
-    # HttpCompressionMiddleware: a body that does not decompress as its Content-Encoding says.
-    (zlib.error, "decode_error"),
-    (EOFError, "decode_error"),
-    (OSError, "decode_error"),
-)
 
 #: Content types under which an HTML body is still taken for a page (mislabelled farms).
 _SNIFFED_TYPES = frozenset({"", "text/plain", "application/octet-stream", "binary/octet-stream"})
@@ -664,7 +621,7 @@ class FarmSpider(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         error = failure.value
         response = getattr(error, "response", None)
-        kind = _error_kind(failure)
+        kind = fetch_error_kind(failure)
         url = request.meta.get("redirect_urls", [request.url])[0]
         if url in self._start_urls or request.callback == self.parse_sitemap:
             stats = self.crawler.stats
@@ -773,22 +730,3 @@ def _is_html(content_type: str, body: bytes) -> bool:
         start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
         return start.startswith(_HTML_STARTS)
     return False
-
-
-def _error_kind(failure: Failure) -> str:
-    error = failure.value
-    if isinstance(error, RedirectStopped):
-        return error.kind
-    if isinstance(error, HttpError):
-        return f"http_{error.response.status}"
-    if isinstance(error, IgnoreRequest):
-        message = str(error)
-        if "robots.txt" in message:
-            return "robots"
-        if "DOWNLOAD_MAXSIZE" in message:  # HttpCompressionMiddleware: a decompression bomb
-            return "too_large"
-        return "ignored"
-    for error_type, kind in _ERROR_KINDS:
-        if isinstance(error, error_type):
-            return kind
-    return type(error).__name__.lower()
