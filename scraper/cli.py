@@ -245,8 +245,8 @@ def worker(redis_url: str, output: Path, settings: tuple[str, ...], verbose: int
       farmaudit crawl https://example.org/ --redis redis://10.0.0.5:6379/0 --out /shared/ex
       farmaudit worker --redis redis://10.0.0.5:6379/0 --out /shared/ex     (other machines)
     """
+    from scraper.cluster.model import ClusterError, shared_settings
     from scraper.crawl import CrawlOptions
-    from scraper.distributed import ClusterError, shared_settings
 
     overrides = _parse_settings(settings)  # a usage error before anything is read
     manifest = require_dataset(output)
@@ -296,7 +296,7 @@ def status(redis_url: str, output: Path | None) -> None:
       farmaudit status --redis redis://10.0.0.5:6379/0
       farmaudit status --redis redis://10.0.0.5:6379/0 --out /shared/example
     """
-    from scraper.distributed import describe_crawls, render_status
+    from scraper.cluster.status import describe_crawls, render_status
 
     crawl_id = require_dataset(output).crawl_id if output is not None else None
     click.echo(render_status(describe_crawls(redis_url, crawl_id)))
@@ -328,7 +328,7 @@ def _run_crawl(options: CrawlOptions) -> dict[str, Any]:
         click.echo(f"{options.output}: this crawl has already finished; nothing to do.")
         return {}
     if plan == "resume" and options.redis_url is not None:
-        from scraper.distributed import Cluster
+        from scraper.cluster.model import Cluster
 
         existing = read_manifest(options.output)
         assert existing is not None

@@ -13,7 +13,7 @@ pages that are not done form the frontier, and the page budgets count the rows a
 (see `pipelines.store.dataset.resume_state`).
 
 With FARMAUDIT_REDIS_URL set, the seen set, the budgets and the frontier live in Redis and
-several processes share them (`scraper.distributed`): the spider offers the URLs it finds to
+several processes share them (`scraper.cluster`): the spider offers the URLs it finds to
 Redis instead of yielding requests, and its requests come from the shared frontier.
 """
 
@@ -51,20 +51,19 @@ from pipelines.store.urls import (
     normalize_url,
     trap_reason,
 )
-from scraper.discover import base_href, iter_hrefs
-from scraper.distributed import (
+from scraper.cluster.components import cluster_settings, worker_info
+from scraper.cluster.model import (
     PAGE,
     SITEMAP,
     Budgets,
     Cluster,
     ClusterError,
     Entry,
-    cluster_settings,
     inflight_field,
     new_worker_id,
     shared_values,
-    worker_info,
 )
+from scraper.discover import base_href, iter_hrefs
 from scraper.fetcherrors import fetch_error_kind
 from scraper.middlewares import RedirectStopped
 from scraper.settings import FARMAUDIT_VERSION

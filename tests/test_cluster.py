@@ -35,16 +35,10 @@ from pipelines.store.dataset import prepare_output, read_manifest, read_table, v
 from pipelines.store.records import FetchRecord
 from pipelines.store.urls import crawl_key
 from scraper.cli import main
+from scraper.cluster.components import cluster_settings
+from scraper.cluster.model import Budgets, Cluster, Entry, LeaseLostError, fingerprint
 from scraper.demo.server import SiteHTTPServer
 from scraper.demo.site import DemoSite, build_site
-from scraper.distributed import (
-    Budgets,
-    Cluster,
-    Entry,
-    LeaseLostError,
-    cluster_settings,
-    fingerprint,
-)
 from scraper.spiders.farm import crawl_request
 from tests.conftest import farmaudit
 
