@@ -27,6 +27,7 @@ from pipelines.store.records import FetchRecord, RawPage
 if TYPE_CHECKING:
     from scrapy import Spider
     from scrapy.crawler import Crawler
+    from scrapy.settings import BaseSettings
 
     from pipelines.store.commits import BatchCommit
 
@@ -35,6 +36,17 @@ logger = logging.getLogger(__name__)
 
 class ConfigError(FarmauditError):
     """A required setting is missing or invalid; the message names it."""
+
+
+def output_root(settings: BaseSettings) -> Path:
+    """The dataset folder of the crawl (FARMAUDIT_OUTPUT); ConfigError when it is not set."""
+    output = settings.get("FARMAUDIT_OUTPUT")
+    if not output:
+        raise ConfigError(
+            "FARMAUDIT_OUTPUT is not set: pass -s FARMAUDIT_OUTPUT=datasets/NAME "
+            "(or use `farmaudit crawl URL --out datasets/NAME`)"
+        )
+    return Path(output)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,12 +80,7 @@ class DatasetPipeline:
     def from_crawler(cls, crawler: Crawler) -> Self:
         """Read and check the settings; a missing output is an error, not a disabled stage."""
         settings = crawler.settings
-        output = settings.get("FARMAUDIT_OUTPUT")
-        if not output:
-            raise ConfigError(
-                "FARMAUDIT_OUTPUT is not set: pass -s FARMAUDIT_OUTPUT=datasets/NAME "
-                "(or use `farmaudit crawl URL --out datasets/NAME`)"
-            )
+        output = output_root(settings)
         batch_pages = settings.getint("FARMAUDIT_BATCH_PAGES")
         batch_seconds = settings.getfloat("FARMAUDIT_BATCH_SECONDS")
         if batch_pages < 1 or batch_seconds <= 0:
@@ -83,7 +90,7 @@ class DatasetPipeline:
             )
         # Workers of one crawl on several machines share the folder: each names its own parts.
         writer_id = settings.get("FARMAUDIT_WRITER_ID") or None
-        pipeline = cls(crawler, Path(output), batch_pages, batch_seconds, writer_id)
+        pipeline = cls(crawler, output, batch_pages, batch_seconds, writer_id)
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 

@@ -17,13 +17,12 @@ import click
 
 from pipelines.store.dataset import (
     fetch_outcomes,
-    plan_output,
-    read_manifest,
     read_table,
     require_dataset,
     verify_dataset,
 )
 from pipelines.store.errors import FarmauditError
+from pipelines.store.start import Plan, StartOptions, plan
 from scraper.targets import parse_url_lines, read_url_file
 
 if TYPE_CHECKING:
@@ -313,6 +312,7 @@ def _parse_settings(pairs: tuple[str, ...]) -> dict[str, Any]:
 
 def _run_crawl(options: CrawlOptions) -> dict[str, Any]:
     """Check targets and output, crawl, print the summary; fail when nothing could be fetched."""
+    from scraper.cluster.model import crawl_is_live
     from scraper.spiders.farm import crawl_request
 
     wanted = crawl_request(
@@ -323,21 +323,18 @@ def _run_crawl(options: CrawlOptions) -> dict[str, Any]:
         max_pages_per_host=options.max_pages_per_host,
         allow_private=options.allow_private,
     )
-    plan = plan_output(options.output, wanted, overwrite=options.overwrite)
-    if plan == "finished":
+    live = (
+        functools.partial(crawl_is_live, options.redis_url)
+        if options.redis_url is not None
+        else None
+    )
+    decided = plan(StartOptions(options.output, wanted, overwrite=options.overwrite, is_live=live))
+    if decided is Plan.FINISHED:
         click.echo(f"{options.output}: this crawl has already finished; nothing to do.")
         return {}
-    if plan == "resume" and options.redis_url is not None:
-        from scraper.cluster.model import Cluster
-
-        existing = read_manifest(options.output)
-        assert existing is not None
-        live = Cluster.connect(options.redis_url, existing.crawl_id).status()
-        if live in ("running", "finished"):
-            plan = "join"  # workers are writing: the dataset is read back only on a fresh seed
-    if plan == "resume":
+    if decided is Plan.RESUME:
         verify_dataset(options.output)  # a damaged part is named before anything is written
-    verb = {"resume": "resuming", "join": "joining"}.get(plan, "starting")
+    verb = {Plan.RESUME: "resuming", Plan.JOIN: "joining"}.get(decided, "starting")
     where = f" (frontier on {options.redis_url})" if options.redis_url else ""
     click.echo(f"{verb} crawl into {options.output}{where}")
     return _crawl_and_summarize(options)

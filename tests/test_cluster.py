@@ -31,8 +31,9 @@ from scrapy.utils.test import get_crawler
 from scrapy_redis.scheduler import Scheduler
 
 from pipelines.store.commits import COMMITS_DIR, DatasetWriter
-from pipelines.store.dataset import prepare_output, read_manifest, read_table, verify_dataset
+from pipelines.store.dataset import read_manifest, read_table, verify_dataset
 from pipelines.store.records import FetchRecord
+from pipelines.store.start import StartOptions, start
 from pipelines.store.urls import crawl_key
 from scraper.cli import main
 from scraper.cluster.components import cluster_settings
@@ -232,7 +233,7 @@ def test_the_scrapy_redis_scheduler_leases_and_keeps_continuations_local(
 
 def test_worker_names_a_crawl_redis_does_not_hold(db: str, tmp_path: Path) -> None:
     wanted = crawl_request(["http://a.example/"], [], max_depth=1, max_pages=0, allow_private=True)
-    prepare_output(tmp_path / "ds", wanted, overwrite=False)
+    start(StartOptions(tmp_path / "ds", wanted, overwrite=False))
     result = CliRunner().invoke(main, ["worker", "--redis", db, "--out", str(tmp_path / "ds")])
     assert result.exit_code == 1, result.output
     assert f"Error: {db} holds no crawl {wanted.crawl_id} (the crawl in {tmp_path / 'ds'})" in (

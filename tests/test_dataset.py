@@ -20,7 +20,6 @@ from pipelines.store.dataset import (
     fetch_outcomes,
     load,
     part_files,
-    prepare_output,
     read_manifest,
     read_table,
     resume_state,
@@ -29,6 +28,7 @@ from pipelines.store.dataset import (
 )
 from pipelines.store.records import FetchRecord, LinkRecord, RawPage
 from pipelines.store.schema import PAGES
+from pipelines.store.start import StartOptions, start
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -52,30 +52,33 @@ def manifest(**changes: object) -> CrawlManifest:
 
 def test_new_folder_gets_a_manifest(tmp_path: Path) -> None:
     out = tmp_path / "ds"
-    assert prepare_output(out, manifest(), overwrite=False).crawl_id == "c1"
+    assert start(StartOptions(out, manifest(), overwrite=False)).manifest.crawl_id == "c1"
     assert json.loads((out / "crawl.json").read_text("utf-8"))["status"] == "running"
 
 
 def test_same_request_resumes_under_the_old_crawl_id(tmp_path: Path) -> None:
-    prepare_output(tmp_path, manifest(), overwrite=False)
-    resumed = prepare_output(tmp_path, manifest(crawl_id="c2"), overwrite=False)
+    start(StartOptions(tmp_path, manifest(), overwrite=False))
+    resumed = start(StartOptions(tmp_path, manifest(crawl_id="c2"), overwrite=False)).manifest
     assert (resumed.crawl_id, resumed.runs) == ("c1", 2)
 
 
 def test_finished_crawl_is_left_untouched(tmp_path: Path) -> None:
     write_manifest(tmp_path, manifest(status="finished"))
     before = (tmp_path / "crawl.json").read_bytes()
-    assert prepare_output(tmp_path, manifest(crawl_id="c2"), overwrite=False).status == "finished"
+    assert (
+        start(StartOptions(tmp_path, manifest(crawl_id="c2"), overwrite=False)).manifest.status
+        == "finished"
+    )
     assert (tmp_path / "crawl.json").read_bytes() == before
 
 
 def test_different_crawl_is_refused_unless_overwrite(tmp_path: Path) -> None:
-    prepare_output(tmp_path, manifest(), overwrite=False)
+    start(StartOptions(tmp_path, manifest(), overwrite=False))
     (tmp_path / "pages").mkdir()
     other = manifest(crawl_id="c9", start_urls=["http://b.cn/"], allowed_hosts=["b.cn"])
     with pytest.raises(DatasetError, match=r"already holds crawl c1 of http://a.cn/.*--overwrite"):
-        prepare_output(tmp_path, other, overwrite=False)
-    assert prepare_output(tmp_path, other, overwrite=True).crawl_id == "c9"
+        start(StartOptions(tmp_path, other, overwrite=False))
+    assert start(StartOptions(tmp_path, other, overwrite=True)).manifest.crawl_id == "c9"
     assert not (tmp_path / "pages").exists()
     assert read_manifest(tmp_path) == other
 
@@ -83,7 +86,7 @@ def test_different_crawl_is_refused_unless_overwrite(tmp_path: Path) -> None:
 def test_folder_that_is_not_a_dataset_is_refused(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("mine", "utf-8")
     with pytest.raises(DatasetError, match=r"holds no crawl\.json: not a farmaudit dataset"):
-        prepare_output(tmp_path, manifest(), overwrite=False)
+        start(StartOptions(tmp_path, manifest(), overwrite=False))
     assert (tmp_path / "notes.txt").read_text("utf-8") == "mine"
 
 
@@ -185,9 +188,9 @@ def test_resume_state_compares_crawl_keys_and_keeps_unfetched_redirect_targets(
 
 
 def test_max_pages_per_host_is_part_of_the_request(tmp_path: Path) -> None:
-    prepare_output(tmp_path, manifest(max_pages_per_host=50), overwrite=False)
+    start(StartOptions(tmp_path, manifest(max_pages_per_host=50), overwrite=False))
     with pytest.raises(DatasetError, match="already holds crawl c1"):
-        prepare_output(tmp_path, manifest(max_pages_per_host=60), overwrite=False)
+        start(StartOptions(tmp_path, manifest(max_pages_per_host=60), overwrite=False))
     # A manifest written before the field existed still reads.
     data = json.loads((tmp_path / "crawl.json").read_text("utf-8"))
     del data["max_pages_per_host"]
@@ -294,7 +297,7 @@ def test_a_dataset_another_process_writes_is_neither_resumed_nor_replaced(
     # A second crawl (or re-extract) on a folder a live crawl writes would recover() away the
     # live crawl's hidden parts or swap tables under it: refused, naming the writer.
     out = tmp_path / "ds"
-    prepare_output(out, manifest(), overwrite=False)
+    start(StartOptions(out, manifest(), overwrite=False))
     proc = subprocess.Popen(
         [sys.executable, "-c", _HOLD_A_WRITER, str(out)], stdout=subprocess.PIPE, text=True
     )
@@ -302,9 +305,9 @@ def test_a_dataset_another_process_writes_is_neither_resumed_nor_replaced(
         assert proc.stdout is not None and proc.stdout.readline().strip() == "writing"
         assert live_writers(out) == ["w9"]
         with pytest.raises(DatasetError, match=r"being written by a running process \(writer w9\)"):
-            prepare_output(out, manifest(), overwrite=False)
+            start(StartOptions(out, manifest(), overwrite=False))
         with pytest.raises(DatasetError, match="writer w9"):
-            prepare_output(out, manifest(crawl_id="c2", max_depth=9), overwrite=True)
+            start(StartOptions(out, manifest(crawl_id="c2", max_depth=9), overwrite=True))
         with pytest.raises(DatasetError, match="before you re-extract it"):
             reextract(out)
     finally:
@@ -314,7 +317,7 @@ def test_a_dataset_another_process_writes_is_neither_resumed_nor_replaced(
         proc.stdout.close()
     assert live_writers(out) == []  # and the stale lock file is gone
     assert not list((out / "_commits").glob(".writer-*"))
-    assert prepare_output(out, manifest(), overwrite=False).runs == 2
+    assert start(StartOptions(out, manifest(), overwrite=False)).manifest.runs == 2
 
 
 def test_a_writer_in_this_process_is_live_until_closed(tmp_path: Path) -> None:

@@ -25,13 +25,13 @@ from click.testing import CliRunner
 from pipelines.store.commits import DatasetWriter, hidden_name, read_markers
 from pipelines.store.dataset import (
     JOURNAL_TABLES,
-    prepare_output,
     read_table,
     verify_dataset,
     write_manifest,
 )
 from pipelines.store.records import FetchRecord, RawPage
 from pipelines.store.schema import CRAWL_TABLES, PAGES
+from pipelines.store.start import StartOptions, start
 from pipelines.store.urls import crawl_key
 from scraper.cli import main
 from scraper.demo.site import build_site
@@ -189,7 +189,7 @@ START = "http://127.0.0.1:9/"
 def _stopped_crawl(root: Path) -> Path:
     """A crawl of START that was stopped after one batch: what `farmaudit crawl` resumes."""
     wanted = crawl_request([START], [], max_depth=5, max_pages=0, allow_private=True)
-    manifest = prepare_output(root, wanted, overwrite=False)
+    manifest = start(StartOptions(root, wanted, overwrite=False)).manifest
     manifest.status = "stopped: shutdown"
     write_manifest(root, manifest)
     when = datetime(2024, 6, 1, tzinfo=UTC)

@@ -14,7 +14,6 @@ yet committed), and a part named by a commit marker must be there with its row c
 from __future__ import annotations
 
 import json
-import shutil
 import uuid
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -30,7 +29,6 @@ from pipelines.store.commits import (
     ContractError,
     live_writers,
     read_markers,
-    recover,
     write_json_atomic,
 )
 from pipelines.store.errors import FarmauditError
@@ -113,60 +111,6 @@ def write_manifest(root: Path, manifest: CrawlManifest) -> None:
     write_json_atomic(asdict(manifest), root / MANIFEST)
 
 
-def plan_output(root: Path, wanted: CrawlManifest, *, overwrite: bool) -> str:
-    """What `prepare_output` would do with `root`: "new", "resume", "finished" or "overwrite".
-
-    Raises DatasetError naming the folder when it holds a different crawl or is not a dataset
-    (and `overwrite` is not given). Writes nothing, so the CLI can check before crawling.
-    """
-    existing = read_manifest(root) if root.exists() else None
-    if existing is not None and existing.same_request(wanted) and not overwrite:
-        return "finished" if existing.status == "finished" else "resume"
-    if root.exists() and not root.is_dir():
-        raise DatasetError(f"{root} is a file, not a dataset folder")
-    if root.exists() and any(root.iterdir()):
-        if overwrite:
-            return "overwrite"
-        if existing is None:
-            raise DatasetError(
-                f"{root} is not empty and holds no {MANIFEST}: not a farmaudit dataset; "
-                "choose an empty --out folder or pass --overwrite"
-            )
-        raise DatasetError(
-            f"{root} already holds {existing.describe()}; pass --overwrite to replace it "
-            "or choose another --out folder"
-        )
-    return "new"
-
-
-def prepare_output(root: Path, wanted: CrawlManifest, *, overwrite: bool) -> CrawlManifest:
-    """Make `root` ready for the crawl `wanted`; return the manifest to crawl under.
-
-    An empty or missing folder starts a new crawl. A folder holding the same crawl resumes it
-    (its crawl_id is kept), or is returned untouched when that crawl has finished. A folder
-    holding a different crawl, or anything that is not a dataset, is refused unless
-    `overwrite`, which removes the old dataset first.
-    """
-    plan = plan_output(root, wanted, overwrite=overwrite)
-    if plan in ("resume", "overwrite"):
-        require_no_writers(root, "resume or replace it")
-    if plan in ("resume", "finished"):
-        existing = read_manifest(root)
-        assert existing is not None
-        if plan == "finished":
-            return existing  # nothing to do, and nothing to change
-        recover(root)
-        existing.runs += 1
-        existing.status = "running"
-        write_manifest(root, existing)
-        return existing
-    if plan == "overwrite":
-        _remove_dataset(root)
-    root.mkdir(parents=True, exist_ok=True)
-    write_manifest(root, wanted)
-    return wanted
-
-
 def require_no_writers(root: Path, action: str) -> None:
     """DatasetError when a live process is writing `root` (a crawl, a worker, a re-extract):
     recovering or swapping tables under it would drop the parts it is writing."""
@@ -175,13 +119,6 @@ def require_no_writers(root: Path, action: str) -> None:
             f"{root} is being written by a running process (writer {', '.join(writers)}); "
             f"stop it or let it finish before you {action}"
         )
-
-
-def _remove_dataset(root: Path) -> None:
-    # Move aside first so that a crash mid-delete never leaves a half-old dataset in place.
-    trash = root.with_name(f".{root.name}.old-{uuid.uuid4().hex[:6]}")
-    root.rename(trash)
-    shutil.rmtree(trash)
 
 
 def part_files(root: Path, table: str) -> list[Path]:

@@ -24,7 +24,7 @@ from scrapy.utils.asyncio import create_looping_call, sleep
 from scrapy.utils.defer import deferred_from_coro
 from scrapy_redis.queue import Base as RedisQueueBase
 
-from pipelines.components import ConfigError, DatasetPipeline, FetchedPage
+from pipelines.components import ConfigError, DatasetPipeline, FetchedPage, output_root
 from pipelines.store.commits import DatasetWriter
 from pipelines.store.dataset import read_manifest
 from pipelines.store.errors import FarmauditError
@@ -291,7 +291,7 @@ class ClusterWorker:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         settings = crawler.settings
-        self.root = Path(settings["FARMAUDIT_OUTPUT"])
+        self.root = output_root(settings)
         self.lease = settings.getfloat("FARMAUDIT_REDIS_LEASE")
         self.poll = settings.getfloat("FARMAUDIT_REDIS_POLL")
         if self.lease <= 0 or self.poll <= 0:

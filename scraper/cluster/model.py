@@ -548,3 +548,8 @@ def _chunks(items: Iterable[_T], size: int) -> Iterator[list[_T]]:
     iterator = iter(items)
     while chunk := list(itertools.islice(iterator, size)):
         yield chunk
+
+
+def crawl_is_live(url: str, crawl_id: str) -> bool:
+    """Whether the Redis at `url` holds crawl `crawl_id` running or finished: workers are on it."""
+    return Cluster.connect(url, crawl_id).status() in ("running", "finished")

@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
@@ -30,19 +31,15 @@ from scrapy.http import TextResponse
 from scrapy.utils.sitemap import Sitemap
 from w3lib.encoding import html_to_unicode
 
-from pipelines.components import ConfigError, FetchedPage
+from pipelines.components import ConfigError, FetchedPage, output_root
 from pipelines.store.dataset import (
     CrawlManifest,
     ResumeState,
     fetch_outcomes,
     new_crawl_id,
-    plan_output,
-    prepare_output,
-    read_manifest,
-    require_dataset,
-    resume_state,
 )
 from pipelines.store.records import FetchRecord, RawPage
+from pipelines.store.start import Plan, StartOptions, start
 from pipelines.store.urls import (
     Resolver,
     crawl_key,
@@ -59,6 +56,7 @@ from scraper.cluster.model import (
     Cluster,
     ClusterError,
     Entry,
+    crawl_is_live,
     inflight_field,
     new_worker_id,
     shared_values,
@@ -187,42 +185,40 @@ class FarmSpider(scrapy.Spider):
     def configure(self, crawler: Crawler) -> None:
         """Build the crawl request from arguments and settings; prepare or resume the dataset."""
         settings = crawler.settings
-        output = settings.get("FARMAUDIT_OUTPUT")
-        if not output:
-            raise TargetError("FARMAUDIT_OUTPUT is not set: pass -s FARMAUDIT_OUTPUT=datasets/NAME")
+        root = output_root(settings)
         _check_settings(settings)
         self._date_pages = settings.getint("FARMAUDIT_TRAP_DATE_PAGES")
-        root = Path(output)
-        if settings.get("FARMAUDIT_REDIS_URL") and settings.get("FARMAUDIT_REDIS_ROLE") == "join":
-            self._join_cluster(settings, root)
-            return
-        urls = parse_url_lines(self._urls_arg.replace(",", " ").split(), "-a urls")
-        if self._urls_file:
-            urls += read_url_file(Path(self._urls_file))
-        sitemaps = parse_url_lines(self._sitemap_arg.replace(",", " ").split(), "-a sitemap")
-        wanted = crawl_request(
-            list(dict.fromkeys(urls)),
-            sitemaps,
-            max_depth=settings.getint("FARMAUDIT_MAX_DEPTH"),
-            max_pages=settings.getint("FARMAUDIT_MAX_PAGES"),
-            max_pages_per_host=settings.getint("FARMAUDIT_MAX_PAGES_PER_HOST"),
-            allow_private=settings.getbool("FARMAUDIT_ALLOW_PRIVATE"),
+        on_redis = bool(settings.get("FARMAUDIT_REDIS_URL"))
+        wanted = None
+        if not (on_redis and settings.get("FARMAUDIT_REDIS_ROLE") == "join"):
+            urls = parse_url_lines(self._urls_arg.replace(",", " ").split(), "-a urls")
+            if self._urls_file:
+                urls += read_url_file(Path(self._urls_file))
+            sitemaps = parse_url_lines(self._sitemap_arg.replace(",", " ").split(), "-a sitemap")
+            wanted = crawl_request(
+                list(dict.fromkeys(urls)),
+                sitemaps,
+                max_depth=settings.getint("FARMAUDIT_MAX_DEPTH"),
+                max_pages=settings.getint("FARMAUDIT_MAX_PAGES"),
+                max_pages_per_host=settings.getint("FARMAUDIT_MAX_PAGES_PER_HOST"),
+                allow_private=settings.getbool("FARMAUDIT_ALLOW_PRIVATE"),
+            )
+        started = start(
+            StartOptions(
+                root,
+                wanted,
+                overwrite=settings.getbool("FARMAUDIT_OVERWRITE"),
+                is_live=partial(crawl_is_live, settings["FARMAUDIT_REDIS_URL"])
+                if on_redis
+                else None,
+            )
         )
-        overwrite = settings.getbool("FARMAUDIT_OVERWRITE")
-        plan = plan_output(root, wanted, overwrite=overwrite)
-        if settings.get("FARMAUDIT_REDIS_URL") and plan in ("resume", "finished"):
-            existing = read_manifest(root)
-            assert existing is not None
-            cluster = self._connect(settings, existing.crawl_id)
-            if cluster.status() in ("running", "finished"):
-                self._join_cluster(settings, root, cluster)  # the crawl is live: work on it
-                return
-        if plan == "resume":
-            # Read first: a damaged dataset fails with its file name, and unchanged.
-            self._resume = resume_state(root)
-        self.manifest = prepare_output(root, wanted, overwrite=overwrite)
-        self._adopt(self.manifest)
-        if settings.get("FARMAUDIT_REDIS_URL") and not self.already_finished:
+        if started.plan is Plan.JOIN:
+            self._join_cluster(settings, root, started.manifest)
+            return
+        self._resume = started.resume
+        self._adopt(started.manifest)
+        if on_redis and not self.already_finished:
             self._seed_cluster(settings, root)
 
     def _adopt(self, manifest: CrawlManifest) -> None:
@@ -243,10 +239,13 @@ class FarmSpider(scrapy.Spider):
         )
 
     def _join_cluster(
-        self, settings: BaseSettings, root: Path, cluster: Cluster | None = None
+        self,
+        settings: BaseSettings,
+        root: Path,
+        manifest: CrawlManifest,
+        cluster: Cluster | None = None,
     ) -> None:
         """Work on the crawl of the dataset at `root` whose frontier Redis holds."""
-        manifest = require_dataset(root)
         cluster = cluster or self._connect(settings, manifest.crawl_id)
         if not cluster.exists():
             raise ClusterError(
@@ -272,7 +271,7 @@ class FarmSpider(scrapy.Spider):
         if not cluster.create(
             self.manifest, dataset=root.resolve(), budgets=budgets, settings=shared, buckets=buckets
         ):
-            self._join_cluster(settings, root, cluster)  # another seeder was first
+            self._join_cluster(settings, root, self.manifest, cluster)  # another seeder was first
             return
         self.cluster = cluster
         entries: list[Entry] = []
