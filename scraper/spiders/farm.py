@@ -203,16 +203,9 @@ class FarmSpider(scrapy.Spider):
                 max_pages_per_host=settings.getint("FARMAUDIT_MAX_PAGES_PER_HOST"),
                 allow_private=settings.getbool("FARMAUDIT_ALLOW_PRIVATE"),
             )
-        started = start(
-            StartOptions(
-                root,
-                wanted,
-                overwrite=settings.getbool("FARMAUDIT_OVERWRITE"),
-                is_live=partial(crawl_is_live, settings["FARMAUDIT_REDIS_URL"])
-                if on_redis
-                else None,
-            )
-        )
+        live = partial(crawl_is_live, settings["FARMAUDIT_REDIS_URL"]) if on_redis else None
+        overwrite = settings.getbool("FARMAUDIT_OVERWRITE")
+        started = start(StartOptions(root, wanted, overwrite=overwrite, is_live=live))
         if started.plan is Plan.JOIN:
             self._join_cluster(settings, root, started.manifest)
             return
