@@ -15,8 +15,6 @@ together), so memory holds one batch of links plus a small per-page summary.
 from __future__ import annotations
 
 import heapq
-import operator
-import re
 import shutil
 import uuid
 from collections import Counter
@@ -39,7 +37,7 @@ from pipelines.store.schema import (
 from pipelines.store.urls import crawl_key
 from reports import graph
 from reports.neardup import Cluster, DedupConfig, cluster_texts, cluster_titles
-from reports.offtopic import OfftopicConfig, TopicModel
+from reports.offtopic import OfftopicConfig, TopicModel, block_verdict
 from reports.render import (
     AuditSummary,
     ReportSection,
@@ -68,8 +66,6 @@ class AuditConfig:
     lexicon_paths: tuple[Path, ...] = ()
     dedup: DedupConfig = field(default_factory=DedupConfig)
     offtopic: OfftopicConfig = field(default_factory=OfftopicConfig)
-    #: A page's related block is "mostly risky" / "mostly off-topic" at this share.
-    page_share: float = 0.5
     #: Rows of each table shown in the reports (the Parquet tables hold them all).
     report_rows: int = 500
 
@@ -242,11 +238,10 @@ def _evidence(verdict: SpamVerdict) -> list[str]:
 
 @dataclass(slots=True)
 class _PageTally:
-    """A page's related block: links, risky ones, off-topic ones, and their categories."""
+    """A page's related block: each link's relatedness and riskiness, and their categories."""
 
-    related: int = 0
-    risky: int = 0
-    offtopic: int = 0
+    relatedness: list[float] = field(default_factory=list)
+    risky: list[bool] = field(default_factory=list)
     categories: Counter[str] = field(default_factory=Counter)
 
 
@@ -285,12 +280,11 @@ class _LinkTally:
             page = per_page.get(batch.source_url[i])
             if page is None:
                 page = per_page[batch.source_url[i]] = _PageTally()
-            page.related += 1
-            page.offtopic += offtopic
+            page.relatedness.append(batch.relatedness[i])
+            page.risky.append(category != NONE)
             page.categories[category] += 1
             if category == NONE:
                 continue
-            page.risky += 1
             # The link's number breaks ties: first seen wins.
             if len(heap) < self.report_rows:
                 heapq.heappush(heap, (verdict.score, first + i, batch.row(i)))
@@ -424,24 +418,24 @@ def _page_findings(
     for url, (out_links, in_links, in_related) in degrees.items():
         page = pages[url]
         tallied = per_page.get(url) or _PageTally()
-        n, risky, off, cats = tallied.related, tallied.risky, tallied.offtopic, tallied.categories
-        risky_cats = Counter({c: k for c, k in cats.items() if c != NONE})
+        mostly_offtopic, mostly_risky, offtopic_share, risky_share = block_verdict(
+            tallied.relatedness, tallied.risky, config.offtopic
+        )
+        risky_cats = Counter({c: k for c, k in tallied.categories.items() if c != NONE})
         top = risky_cats.most_common(1)[0][0] if risky_cats else NONE
-        risky_share = risky / n if n else 0.0
-        offtopic_share = off / n if n else 0.0
         own = link_verdict("", page, lexicon)
         rows.append(
             _PageRow(
                 url=url,
                 title=page.title,
                 category=own.category,
-                related_links=n,
-                risky_links=risky,
+                related_links=len(tallied.risky),
+                risky_links=sum(tallied.risky),
                 risky_share=risky_share,
                 offtopic_share=offtopic_share,
                 top_category=top,
-                mostly_risky=n > 0 and risky_share >= config.page_share,
-                mostly_offtopic=n > 0 and offtopic_share >= config.page_share,
+                mostly_risky=mostly_risky,
+                mostly_offtopic=mostly_offtopic,
                 out_links=out_links,
                 in_links=in_links,
                 in_related=in_related,
@@ -655,48 +649,6 @@ def _report_sections(
         ),
     ]
     return worst, sections
-
-
-_FAIL_ON = re.compile(r"^\s*([a-z_]+)\s*(>=|<=|==|!=|>|<)\s*([0-9.eE+-]+)\s*$")
-_OPS: dict[str, Callable[[float, float], bool]] = {
-    ">": operator.gt,
-    ">=": operator.ge,
-    "<": operator.lt,
-    "<=": operator.le,
-    "==": operator.eq,
-    "!=": operator.ne,
-}
-
-
-def parse_fail_on(expression: str) -> list[tuple[str, str, float]]:
-    """Parse 'spam_share>0.2,risky_pages>=1' into conditions; AuditError names a bad part."""
-    metrics = sorted(AuditSummary("", "", "", 0, 0, 0, 0.0, 0.0, 0, 0, 0, 0).metrics())
-    conditions = []
-    for part in expression.split(","):
-        match = _FAIL_ON.match(part)
-        if match is None:
-            raise AuditError(
-                f"--fail-on: {part.strip()!r} is not METRIC OP NUMBER (e.g. spam_share>0.2)"
-            )
-        name, op, number = match.groups()
-        if name not in metrics:
-            raise AuditError(f"--fail-on: unknown metric {name!r}; known: {', '.join(metrics)}")
-        try:
-            value = float(number)
-        except ValueError as err:
-            raise AuditError(f"--fail-on: {number!r} is not a number") from err
-        conditions.append((name, op, value))
-    return conditions
-
-
-def failed_conditions(summary: AuditSummary, conditions: list[tuple[str, str, float]]) -> list[str]:
-    """The conditions that hold for this audit, as text ('spam_share 0.41 > 0.2')."""
-    metrics = summary.metrics()
-    return [
-        f"{name} {metrics[name]:g} {op} {value:g}"
-        for name, op, value in conditions
-        if _OPS[op](metrics[name], value)
-    ]
 
 
 def read_findings(root: Path, table: str) -> pa.Table:

@@ -14,7 +14,8 @@ from pipelines.store.commits import DatasetWriter
 from pipelines.store.dataset import CrawlManifest, write_manifest
 from pipelines.store.records import FetchRecord, LinkRecord, PageRecord
 from pipelines.store.schema import AUDIT_TABLES
-from reports.audit import AuditError, parse_fail_on, read_findings, run_audit
+from reports.audit import AuditError, read_findings, run_audit
+from reports.fail_on import parse_fail_on
 from scraper.cli import main
 
 if TYPE_CHECKING:
