@@ -6,7 +6,7 @@ import operator
 import re
 from typing import TYPE_CHECKING
 
-from reports.audit import AuditError
+from reports.audit.config import AuditError
 from reports.render import AuditSummary
 
 if TYPE_CHECKING:

@@ -1,82 +1,31 @@
-"""The audit: read a crawl's Parquet tables, compute findings, write audit/ tables and reports.
-
-Stages, each a function over Arrow data (rendering lives in `reports.render`):
-1. spam: every link's risk category from its anchor and, when crawled, its target's title and
-   body (`reports.spam`); evidence kept per link.
-2. off-topic: every link's relatedness to the page carrying it (`reports.offtopic`).
-3. pages: per page, the related block's risky and off-topic shares, and its degrees.
-4. duplicates: exact and near-duplicate titles and bodies (`reports.neardup`).
-5. graph: link targets (crawled, failed, redirected) and anchor variants (`reports.graph`).
-
-Links are processed one committed batch at a time (a batch's pages and links parts belong
-together), so memory holds one batch of links plus a small per-page summary.
-"""
+"""The audit's stages, each a function over the dataset's pages and links: link findings
+(spam and off-topic), page findings, duplicates."""
 
 from __future__ import annotations
 
 import heapq
-import shutil
-import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from pipelines.store.commits import records_to_table, write_table_atomic, write_text_atomic
-from pipelines.store.dataset import iter_batches, read_part, require_dataset
-from pipelines.store.errors import FarmauditError
-from pipelines.store.schema import (
-    AUDIT_TABLES,
-    DUPLICATE_CLUSTERS,
-    LINK_FINDINGS,
-    PAGE_FINDINGS,
-)
+from pipelines.store.commits import records_to_table, write_table_atomic
+from pipelines.store.dataset import iter_batches
+from pipelines.store.schema import DUPLICATE_CLUSTERS, LINK_FINDINGS, PAGE_FINDINGS
 from pipelines.store.urls import crawl_key
-from reports import graph
+from reports.audit.config import AuditConfig
 from reports.neardup import Cluster, DedupConfig, cluster_texts, cluster_titles
-from reports.offtopic import OfftopicConfig, TopicModel, block_verdict
-from reports.render import (
-    AuditSummary,
-    ReportSection,
-    ReportTable,
-    render_html,
-    render_markdown,
-)
-from reports.spam import NONE, Lexicon, SpamVerdict, classify, classify_link, load_lexicons
+from reports.offtopic import TopicModel, block_verdict
+from reports.spam import NONE, Lexicon, SpamVerdict, classify, classify_link
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Iterable
 
-AUDIT_DIR = "audit"
+
 #: Characters of a target's body read for its spam verdict: what a page is about shows early.
 TARGET_BODY_CHARS = 1500
-
-
-class AuditError(FarmauditError):
-    """A bad audit option or --fail-on expression; the message names it."""
-
-
-@dataclass(frozen=True, slots=True)
-class AuditConfig:
-    """Audit options; every threshold has a default and a CLI option."""
-
-    lexicon_paths: tuple[Path, ...] = ()
-    dedup: DedupConfig = field(default_factory=DedupConfig)
-    offtopic: OfftopicConfig = field(default_factory=OfftopicConfig)
-    #: Rows of each table shown in the reports (the Parquet tables hold them all).
-    report_rows: int = 500
-
-
-@dataclass(frozen=True, slots=True)
-class AuditResult:
-    """Where the audit wrote its outputs, and its headline numbers."""
-
-    folder: Path
-    summary: AuditSummary
-    tables: dict[str, int]
 
 
 @dataclass(slots=True)
@@ -87,66 +36,7 @@ class _PageText:
     primary: bool  # False for the alias under a redirect's final URL
 
 
-def run_audit(
-    root: Path, config: AuditConfig | None = None, *, progress: Callable[[str], None] | None = None
-) -> AuditResult:
-    """Audit the dataset at `root` and write `root/audit/` (tables, report.md, report.html).
-
-    Everything is written into a hidden staging folder first and swapped in at the end, so a
-    failed or killed audit leaves the previous audit/ as it was.
-    """
-    config = config or AuditConfig()
-    say = progress or (lambda _msg: None)
-    manifest = require_dataset(root)
-    lexicon = load_lexicons(list(config.lexicon_paths) or None)
-    staging = root / f".{AUDIT_DIR}-{uuid.uuid4().hex[:8]}"
-    try:
-        say("reading pages")
-        pages = _read_pages(root)
-        model = TopicModel.fit(
-            ((p.title or "") + "\n" + p.body for p in pages.values() if p.primary),
-            config.offtopic,
-        )
-        say(f"classifying the links of {len(pages):,} pages")
-        tally = _link_findings(root, staging, pages, lexicon, model, config)
-        say("link graph")
-        con = graph.connect(root)
-        targets = graph.link_targets(con)
-        anchors = graph.anchor_findings(con)
-        degrees = graph.page_degrees(con)
-        con.close()
-        page_findings = _page_findings(pages, tally, degrees, lexicon, config)
-        say("duplicates")
-        duplicates = _duplicates(pages, tally, config.dedup)
-        tables = {
-            "page_findings": page_findings,
-            "duplicate_clusters": duplicates,
-            "anchor_findings": anchors,
-            "link_targets": targets,
-        }
-        for name, table in tables.items():
-            write_table_atomic(table, staging / name / "part-0.parquet")
-        summary = _summary(root, manifest.crawl_id, tally, page_findings, duplicates, targets)
-        worst, sections = _report_sections(tally, tables, config.report_rows)
-        write_text_atomic(render_markdown(summary, worst, sections), staging / "report.md")
-        write_text_atomic(render_html(summary, worst, sections), staging / "report.html")
-        folder = root / AUDIT_DIR
-        _swap_in(staging, folder)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    counts = {name: t.num_rows for name, t in tables.items()} | {"link_findings": tally.links}
-    return AuditResult(folder, summary, counts)
-
-
-def _swap_in(staging: Path, folder: Path) -> None:
-    old = folder.with_name(f".{folder.name}.old-{uuid.uuid4().hex[:6]}")
-    if folder.exists():
-        folder.rename(old)
-    staging.rename(folder)
-    shutil.rmtree(old, ignore_errors=True)
-
-
-def _read_pages(root: Path) -> dict[str, _PageText]:
+def read_pages(root: Path) -> dict[str, _PageText]:
     """url → text of every page; a redirected page is also found under its final URL."""
     pages: dict[str, _PageText] = {}
     for batch in iter_batches(
@@ -246,7 +136,7 @@ class _PageTally:
 
 
 @dataclass(slots=True)
-class _LinkTally:
+class LinkTally:
     """What later stages need from the link findings, gathered while they stream to disk."""
 
     report_rows: int
@@ -300,19 +190,19 @@ class _LinkTally:
 _EMPTY_LINKS = LINK_FINDINGS.empty_table()
 
 
-def _link_findings(
+def write_link_findings(
     root: Path,
     out: Path,
     pages: dict[str, _PageText],
     lexicon: Lexicon,
     model: TopicModel,
     config: AuditConfig,
-) -> _LinkTally:
+) -> LinkTally:
     """Classify and score every link, writing link_findings part by part; return the tally.
 
     Column-wise: a 10M-link crawl makes any per-link object or dict the bottleneck.
     """
-    tally = _LinkTally(config.report_rows)
+    tally = LinkTally(config.report_rows)
     # Farms repeat the same anchor → target pairs on every page: classify each pair once.
     verdicts: dict[tuple[str, str | None], SpamVerdict] = {}
     columns = ["source_url", "target_url", "anchor_text", "block", "position", "internal"]
@@ -406,9 +296,9 @@ class _PageRow:
     crawl_id: str
 
 
-def _page_findings(
+def page_findings_table(
     pages: dict[str, _PageText],
-    tally: _LinkTally,
+    tally: LinkTally,
     degrees: dict[str, tuple[int, int, int]],
     lexicon: Lexicon,
     config: AuditConfig,
@@ -458,7 +348,9 @@ class _DupRow:
     threshold: float
 
 
-def _duplicates(pages: dict[str, _PageText], tally: _LinkTally, config: DedupConfig) -> pa.Table:
+def duplicates_table(
+    pages: dict[str, _PageText], tally: LinkTally, config: DedupConfig
+) -> pa.Table:
     # Members: every page (by its requested URL), plus related-link titles seen only as anchors.
     page_items = [(url, p) for url, p in pages.items() if p.primary]
     titles: list[tuple[str, str | None]] = [(p.title, url) for url, p in page_items if p.title]
@@ -501,161 +393,3 @@ def _cluster_rows(
                 )
             )
     return rows
-
-
-def _summary(
-    root: Path,
-    crawl_id: str,
-    tally: _LinkTally,
-    pages: pa.Table,
-    duplicates: pa.Table,
-    targets: pa.Table,
-) -> AuditSummary:
-    related = tally.related
-    dup = duplicates.select(["field", "cluster_id"]).to_pylist()
-    broken = targets.filter(
-        pa.compute.and_(
-            pa.compute.and_(
-                targets.column("internal"), pa.compute.invert(targets.column("crawled"))
-            ),
-            pa.compute.is_null(targets.column("redirected_to")),
-        )
-    )
-    return AuditSummary(
-        dataset=root.name,
-        crawl_id=crawl_id,
-        generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        pages=pages.num_rows,
-        links=tally.links,
-        related_links=related,
-        spam_share=(related - tally.categories.get(NONE, 0)) / related if related else 0.0,
-        offtopic_share=tally.offtopic / related if related else 0.0,
-        risky_pages=sum(1 for v in pages.column("mostly_risky").to_pylist() if v),
-        title_clusters=len({r["cluster_id"] for r in dup if r["field"] == "title"}),
-        body_clusters=len({r["cluster_id"] for r in dup if r["field"] == "body"}),
-        broken_targets=broken.num_rows,
-        categories=dict(tally.categories),
-    )
-
-
-def _report_sections(
-    tally: _LinkTally, tables: dict[str, pa.Table], limit: int
-) -> tuple[ReportTable, list[ReportSection]]:
-    pages = tables["page_findings"]
-    worst = ReportTable.from_arrow(
-        "worst_pages",
-        pages,
-        ["url", "title", "related_links", "risky_links", "risky_share", "top_category"],
-        limit=20,
-        source="page_findings",
-    )
-    risky = tally.risky_table()
-    targets = tables["link_targets"]
-    broken = targets.filter(
-        pa.compute.and_(targets.column("internal"), pa.compute.invert(targets.column("crawled")))
-    )
-    sections = [
-        ReportSection(
-            "risky-links",
-            "Risky links",
-            "Related-block links put in a risk category, highest score first, with the terms "
-            "that decided it (every link of every block is in audit/link_findings/).",
-            ReportTable.from_arrow(
-                "risky_links",
-                risky,
-                [
-                    "source_url",
-                    "anchor_text",
-                    "block",
-                    "category",
-                    "score",
-                    "evidence",
-                    "relatedness",
-                ],
-                limit=limit,
-                source="link_findings",
-            ),
-        ),
-        ReportSection(
-            "pages",
-            "Pages",
-            "Every crawled page: its related block's risky and off-topic shares and its degrees.",
-            ReportTable.from_arrow(
-                "pages",
-                pages,
-                [
-                    "url",
-                    "title",
-                    "category",
-                    "related_links",
-                    "risky_share",
-                    "offtopic_share",
-                    "top_category",
-                    "in_links",
-                    "in_related",
-                    "out_links",
-                ],
-                limit=limit,
-                source="page_findings",
-            ),
-        ),
-        ReportSection(
-            "duplicates",
-            "Duplicate titles and bodies",
-            "Clusters of exact and near-duplicate titles (pages and related-link anchors) and "
-            "article bodies; the representative is the member kept.",
-            ReportTable.from_arrow(
-                "duplicates",
-                tables["duplicate_clusters"],
-                ["field", "cluster_id", "match", "text", "url", "is_representative", "similarity"],
-                limit=limit,
-                source="duplicate_clusters",
-            ),
-        ),
-        ReportSection(
-            "anchors",
-            "Anchor variants",
-            "Targets linked under several anchor texts, and anchor texts used for several "
-            "targets (related and body blocks).",
-            ReportTable.from_arrow(
-                "anchors",
-                tables["anchor_findings"],
-                ["finding", "key", "variants", "links", "examples"],
-                limit=limit,
-                source="anchor_findings",
-            ),
-        ),
-        ReportSection(
-            "targets",
-            "Link targets",
-            "Most linked targets; internal ones that failed or were never crawled are listed "
-            f"first ({broken.num_rows} of them).",
-            ReportTable.from_arrow(
-                "targets",
-                pa.concat_tables([broken, targets]),
-                [
-                    "target_url",
-                    "domain",
-                    "internal",
-                    "in_links",
-                    "in_related",
-                    "crawled",
-                    "fetch_error",
-                    "redirected_to",
-                ],
-                limit=limit,
-                source="link_targets",
-            ),
-        ),
-    ]
-    return worst, sections
-
-
-def read_findings(root: Path, table: str) -> pa.Table:
-    """An audit table of the dataset at `root`, each part checked against its contract."""
-    schema = AUDIT_TABLES[table]
-    folder = root / AUDIT_DIR / table
-    parts = sorted(folder.glob("part-*.parquet"))
-    if not parts:
-        raise AuditError(f"{folder}: no findings; run `farmaudit audit {root}` first")
-    return pa.concat_tables([read_part(p, schema) for p in parts])
