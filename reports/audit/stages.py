@@ -17,7 +17,7 @@ from pipelines.store.schema import DUPLICATE_CLUSTERS, LINK_FINDINGS, PAGE_FINDI
 from pipelines.store.urls import crawl_key
 from reports.audit.config import AuditConfig
 from reports.neardup import Cluster, DedupConfig, cluster_texts, cluster_titles
-from reports.offtopic import TopicModel, block_verdict
+from reports.offtopic import OfftopicConfig, TopicModel, block_verdict, is_offtopic
 from reports.spam import NONE, Lexicon, SpamVerdict, classify, classify_link
 
 if TYPE_CHECKING:
@@ -80,11 +80,11 @@ class _LinkBatch:
     relatedness: list[float]
     target_crawled: list[bool]
     crawl_id: list[str]
-    threshold: float
+    offtopic_config: OfftopicConfig
 
     def offtopic(self, i: int) -> bool:
         """Whether link `i` is off-topic."""
-        return self.relatedness[i] < self.threshold
+        return is_offtopic(self.relatedness[i], self.offtopic_config)
 
     def row(self, i: int) -> dict[str, Any]:
         """Link `i` as a link_findings row."""
@@ -103,7 +103,7 @@ class _LinkBatch:
             "category": [v.category for v in verdicts],
             "score": [v.score for v in verdicts],
             "evidence": [_evidence(v) for v in verdicts],
-            "offtopic": [r < self.threshold for r in self.relatedness],
+            "offtopic": [is_offtopic(r, self.offtopic_config) for r in self.relatedness],
         }
         return pa.Table.from_pydict(columns, schema=LINK_FINDINGS)
 
@@ -227,7 +227,7 @@ def write_link_findings(
             relatedness=_relatedness(source, anchor, targets, pages, model),
             target_crawled=[page is not None for page in targets],
             crawl_id=[page.crawl_id if (page := pages.get(s)) else "" for s in source],
-            threshold=config.offtopic.threshold,
+            offtopic_config=config.offtopic,
         )
         tally.add(batch)
         write_table_atomic(batch.table(), out / "link_findings" / f"part-{number:05d}.parquet")
