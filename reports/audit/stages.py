@@ -38,16 +38,21 @@ class _PageText:
 
 def read_pages(root: Path) -> dict[str, _PageText]:
     """url → text of every page; a redirected page is also found under its final URL."""
+    rows = [
+        row
+        for batch in iter_batches(
+            root, "pages", ["url", "final_url", "title", "body_text", "crawl_id"]
+        )
+        for row in zip(*(c.to_pylist() for c in batch.columns), strict=True)
+    ]
+    # In URL order, not crawl order: every later stage (the topic model's fit, duplicate
+    # clusters and their representatives) then gives the same result for the same content.
+    rows.sort(key=lambda row: row[0])
     pages: dict[str, _PageText] = {}
-    for batch in iter_batches(
-        root, "pages", ["url", "final_url", "title", "body_text", "crawl_id"]
-    ):
-        for url, final_url, title, body, crawl_id in zip(
-            *(c.to_pylist() for c in batch.columns), strict=True
-        ):
-            pages[url] = _PageText(title, body, crawl_id, primary=True)
-            if final_url not in pages:
-                pages[final_url] = _PageText(title, body, crawl_id, primary=False)
+    for url, final_url, title, body, crawl_id in rows:
+        pages[url] = _PageText(title, body, crawl_id, primary=True)
+        if final_url not in pages:
+            pages[final_url] = _PageText(title, body, crawl_id, primary=False)
     return pages
 
 
@@ -135,6 +140,22 @@ class _PageTally:
     categories: Counter[str] = field(default_factory=Counter)
 
 
+@dataclass(frozen=True, slots=True)
+class _LinkRank:
+    """Breaks score ties between links by content, not crawl order: the smaller (source URL,
+    position) wins, so in the min-heap it ranks higher and is evicted last."""
+
+    source_url: str
+    position: int
+
+    def key(self) -> tuple[str, int]:
+        """The link's (source URL, position)."""
+        return self.source_url, self.position
+
+    def __lt__(self, other: _LinkRank) -> bool:
+        return self.key() > other.key()
+
+
 @dataclass(slots=True)
 class LinkTally:
     """What later stages need from the link findings, gathered while they stream to disk."""
@@ -145,14 +166,13 @@ class LinkTally:
     offtopic: int = 0
     categories: Counter[str] = field(default_factory=Counter)
     per_page: dict[str, _PageTally] = field(default_factory=dict)
-    #: Distinct related-link anchors, in first-seen order (candidates for title duplicates).
-    anchors: dict[str, None] = field(default_factory=dict)
+    #: Distinct related-link anchors (candidates for title duplicates).
+    anchors: set[str] = field(default_factory=set)
     #: The highest-scoring risky related links, for the report (a bounded heap).
-    top_risky: list[tuple[float, int, dict[str, Any]]] = field(default_factory=list)
+    top_risky: list[tuple[float, _LinkRank, dict[str, Any]]] = field(default_factory=list)
 
     def add(self, batch: _LinkBatch) -> None:
         """Count one batch of link findings."""
-        first = self.links
         self.links += len(batch.source_url)
         per_page = self.per_page
         anchors = self.anchors
@@ -166,7 +186,7 @@ class LinkTally:
             self.related += 1
             self.categories[category] += 1
             self.offtopic += offtopic
-            anchors.setdefault(batch.anchor_text[i], None)
+            anchors.add(batch.anchor_text[i])
             page = per_page.get(batch.source_url[i])
             if page is None:
                 page = per_page[batch.source_url[i]] = _PageTally()
@@ -175,15 +195,15 @@ class LinkTally:
             page.categories[category] += 1
             if category == NONE:
                 continue
-            # The link's number breaks ties: first seen wins.
+            rank = _LinkRank(batch.source_url[i], batch.position[i])
             if len(heap) < self.report_rows:
-                heapq.heappush(heap, (verdict.score, first + i, batch.row(i)))
-            elif verdict.score > heap[0][0]:
-                heapq.heapreplace(heap, (verdict.score, first + i, batch.row(i)))
+                heapq.heappush(heap, (verdict.score, rank, batch.row(i)))
+            elif heap[0][:2] < (verdict.score, rank):
+                heapq.heapreplace(heap, (verdict.score, rank, batch.row(i)))
 
     def risky_table(self) -> pa.Table:
         """The kept risky links, highest score first."""
-        rows = [r for _, _, r in sorted(self.top_risky, key=lambda t: (-t[0], t[1]))]
+        rows = [r for _, _, r in sorted(self.top_risky, key=lambda t: (-t[0], t[1].key()))]
         return pa.Table.from_pylist(rows, schema=LINK_FINDINGS) if rows else _EMPTY_LINKS
 
 
@@ -311,8 +331,9 @@ def page_findings_table(
         mostly_offtopic, mostly_risky, offtopic_share, risky_share = block_verdict(
             tallied.relatedness, tallied.risky, config.offtopic
         )
-        risky_cats = Counter({c: k for c, k in tallied.categories.items() if c != NONE})
-        top = risky_cats.most_common(1)[0][0] if risky_cats else NONE
+        risky_cats = [(-k, c) for c, k in tallied.categories.items() if c != NONE]
+        # The most frequent category; a tie goes to the first name, not the first link seen.
+        top = min(risky_cats)[1] if risky_cats else NONE
         own = link_verdict("", page, lexicon)
         rows.append(
             _PageRow(
@@ -355,7 +376,7 @@ def duplicates_table(
     page_items = [(url, p) for url, p in pages.items() if p.primary]
     titles: list[tuple[str, str | None]] = [(p.title, url) for url, p in page_items if p.title]
     known = {t for t, _ in titles}
-    for anchor in tally.anchors:
+    for anchor in sorted(tally.anchors):
         if anchor and anchor not in known:
             titles.append((anchor, None))
             known.add(anchor)
