@@ -267,7 +267,7 @@ def _describe(value: Any) -> str:
 
 def _instrument(records: list[StageRecord], depth: list[int]) -> list[str]:
     """Wrap the audit's stage functions (those that exist) to time and weigh each call."""
-    import reports.audit as audit_module
+    import reports.audit.run as audit_module
     from reports import graph
 
     def wrap(owner: Any, name: str, label: str) -> bool:
@@ -301,27 +301,29 @@ def _instrument(records: list[StageRecord], depth: list[int]) -> list[str]:
         return True
 
     wrapped = []
-    for name in (
-        "_read_pages",
-        "_link_findings",
-        "_page_findings",
-        "_duplicates",
-        "_summary",
-        "_report_sections",
-        "render_markdown",
-        "render_html",
-        "write_table_atomic",
-        "load_lexicons",
-    ):
-        if wrap(audit_module, name, name.lstrip("_")):
-            wrapped.append(f"reports.audit.{name}")
+    # Labels as the stages were named before reports/audit/ was split, so runs stay comparable.
+    stages = {
+        "read_pages": "read_pages",
+        "write_link_findings": "link_findings",
+        "page_findings_table": "page_findings",
+        "duplicates_table": "duplicates",
+        "audit_summary": "summary",
+        "report_sections": "report_sections",
+        "render_markdown": "render_markdown",
+        "render_html": "render_html",
+        "write_table_atomic": "write_table_atomic",
+        "load_lexicons": "load_lexicons",
+    }
+    for name, label in stages.items():
+        if wrap(audit_module, name, label):
+            wrapped.append(f"reports.audit.run.{name}")
     for name in ("connect", "link_targets", "anchor_findings", "page_degrees"):
         if wrap(graph, name, f"graph.{name}"):
             wrapped.append(f"reports.graph.{name}")
     # A plain function set on the class is called unbound, and calls the bound classmethod.
     model = getattr(audit_module, "TopicModel", None)
     if model is not None and wrap(model, "fit", "TopicModel.fit"):
-        wrapped.append("reports.audit.TopicModel.fit")
+        wrapped.append("reports.audit.run.TopicModel.fit")
     return wrapped
 
 

@@ -521,7 +521,7 @@ def audit(
       farmaudit audit datasets/demo
       farmaudit audit datasets/mysite --lexicon my-terms.toml --fail-on 'spam_share>0.2'
     """
-    from reports.audit import failed_conditions, parse_fail_on
+    from reports.fail_on import failed_conditions, parse_fail_on
 
     conditions = parse_fail_on(fail_on) if fail_on else []
     result = _run_audit(dataset, lexicons, dup_threshold, offtopic_threshold, page_share)
@@ -542,7 +542,8 @@ def _run_audit(
 
     from reports.audit import AuditConfig, run_audit
 
-    config = AuditConfig(lexicon_paths=lexicons, page_share=page_share)
+    config = AuditConfig(lexicon_paths=lexicons)
+    config = replace(config, offtopic=replace(config.offtopic, page_share=page_share))
     if dup_threshold is not None:
         config = replace(config, dedup=replace(config.dedup, threshold=dup_threshold))
     if offtopic_threshold is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -14,8 +15,10 @@ from pipelines.store.commits import DatasetWriter
 from pipelines.store.dataset import CrawlManifest, write_manifest
 from pipelines.store.records import FetchRecord, LinkRecord, PageRecord
 from pipelines.store.schema import AUDIT_TABLES
-from reports.audit import AuditError, parse_fail_on, read_findings, run_audit
+from reports.audit import AuditError, read_findings, run_audit
+from reports.fail_on import parse_fail_on
 from scraper.cli import main
+from scraper.demo.site import build_site
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -187,3 +190,58 @@ def test_audit_of_a_folder_that_is_not_a_dataset(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["audit", str(tmp_path)])
     assert result.exit_code == 1
     assert "not a farmaudit dataset" in result.output
+
+
+def _demo_rows() -> tuple[list[PageRecord], list[LinkRecord]]:
+    """Pages and related links with the demo site's titles, bodies and related anchors: many
+    near-duplicate bodies, so clusters depend on order when the audit follows crawl order."""
+    site = build_site()
+    pages, links = [], []
+    for path, article in sorted(site.articles.items()):
+        url = "http://demo.cn" + path
+        body = "\n".join(block.text for block in article.blocks if block.text)
+        pages.append(
+            PageRecord(url, url, None, 200, article.title, WHEN, "x", "text", body, "zh",
+                       "0" * 40, "article", "utf-8", WHEN, "c1", "1")
+        )  # fmt: skip
+        for position, anchor in enumerate(article.related, start=1):
+            target = f"http://demo.cn/related/{position}.html"
+            links.append(
+                LinkRecord(url, target, target, anchor, "related", position, True, [], "c1", "1")
+            )
+    return pages, links
+
+
+def _write_parts(root: Path, pages: list[PageRecord], links: list[LinkRecord], parts: int) -> None:
+    write_manifest(root, CrawlManifest("c1", [A], [], ["demo.cn"], 2, None, WHEN.isoformat(), "0"))
+    writer = DatasetWriter(root, writer_id="w1")
+    for k in range(parts):
+        writer.add("pages", pages[k::parts])
+        writer.add("links", links[k::parts])
+        writer.commit()
+    writer.close()
+
+
+def _audit_outputs(root: Path) -> dict[str, object]:
+    run_audit(root)
+    tables: dict[str, object] = {
+        name: sorted(map(repr, read_findings(root, name).to_pylist())) for name in AUDIT_TABLES
+    }
+    for report in ("report.md", "report.html"):
+        text = (root / "audit" / report).read_text(encoding="utf-8")
+        tables[report] = [line for line in text.splitlines() if "generated 20" not in line]
+    return tables
+
+
+def test_audit_outputs_do_not_depend_on_crawl_order(tmp_path: Path) -> None:
+    pages, links = _demo_rows()
+    _write_parts(tmp_path / "a" / "demo", pages, links, parts=3)
+    shuffle = random.Random(7).shuffle
+    shuffle(pages)
+    shuffle(links)
+    _write_parts(tmp_path / "b" / "demo", pages, links, parts=4)
+    first = _audit_outputs(tmp_path / "a" / "demo")
+    second = _audit_outputs(tmp_path / "b" / "demo")
+    assert first["duplicate_clusters"], "the demo bodies should make duplicate clusters"
+    for name in first:
+        assert first[name] == second[name], name

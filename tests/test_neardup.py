@@ -17,17 +17,21 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from reports import neardup, textnorm
+from reports import textnorm
 from reports.neardup import (
     Cluster,
     DedupConfig,
     DedupError,
+    candidates,
     cluster_texts,
     cluster_titles,
     find_pairs,
+    linkage,
     load_aspects,
     load_fillers,
     load_places,
+    tokens,
+    verify,
 )
 from reports.textnorm import normalize_text
 
@@ -180,10 +184,10 @@ def test_clusters_cover_each_index_once_and_survivor_is_the_first() -> None:
 
 def test_linkage_star_does_not_chain_but_single_does() -> None:
     # Edges 0-1 and 1-2 only: single linkage joins all three, star stops at 0's neighbours.
-    edges = neardup._Edges(np.array([0, 1]), np.array([1, 2]), np.array([0.9, 0.8]))
+    edges = linkage.Edges(np.array([0, 1]), np.array([1, 2]), np.array([0.9, 0.8]))
     ids = np.arange(3)
-    single = neardup._clusters(ids, *neardup._single_links(3, edges))
-    star = neardup._clusters(ids, *neardup._star_links(3, edges))
+    single = linkage.clusters_from_labels(ids, *linkage.single_links(3, edges))
+    star = linkage.clusters_from_labels(ids, *linkage.star_links(3, edges))
     assert [(c.members, c.similarity) for c in single] == [((0, 1, 2), 0.8)]
     assert [(c.members, c.similarity) for c in star] == [((0, 1), 0.9)]
 
@@ -208,12 +212,12 @@ def test_star_rounds_match_the_sequential_rule(n: int, edges: list[tuple[int, in
                 if not taken[y]:
                     taken[y] = True
                     expected[y] = x
-    arrays = neardup._Edges(
+    arrays = linkage.Edges(
         np.array([a for a, _ in pairs], dtype=np.int64),
         np.array([b for _, b in pairs], dtype=np.int64),
         np.ones(len(pairs)),
     )
-    assert neardup._star_links(n, arrays)[0].tolist() == expected
+    assert linkage.star_links(n, arrays)[0].tolist() == expected
 
 
 def _seed_titles() -> list[str]:
@@ -273,18 +277,18 @@ def _reference_numbers(text: str, covered: list[bool]) -> dict[int, tuple[int, s
     """Chinese numbers before a counter, written plainly: start -> (end, digits)."""
 
     def numeral(i: int) -> bool:
-        return text[i] in neardup._DIGITS or text[i] in neardup._PLACES
+        return text[i] in tokens.DIGITS or text[i] in tokens.PLACES
 
     out = {}
     for end in range(len(text) - 1):
-        if not (numeral(end) and not covered[end] and text[end + 1] in neardup._COUNTERS):
+        if not (numeral(end) and not covered[end] and text[end + 1] in tokens.COUNTERS):
             continue
         start = end
         while start > 0 and end - start < 7 and numeral(start - 1) and not covered[start - 1]:
             start -= 1
         if start > 0 and "0" <= text[start - 1] <= "9":
             continue
-        value = neardup._chinese_number(text[start : end + 1])
+        value = tokens.chinese_number(text[start : end + 1])
         if value is not None:
             out[start] = (end, str(value))
     return out
@@ -320,7 +324,7 @@ def _reference_units(
     text = normalize_text(title)
     matched, covered = _reference_matches(text, {w for w in words if not w.isascii()})
     numbers = _reference_numbers(text, covered)
-    kinds = [int(neardup._classify(neardup._codepoints(ch))[0]) for ch in text]
+    kinds = [int(tokens.classify(tokens.codepoints(ch))[0]) for ch in text]
     units: list[tuple[object, str, bool]] = []
     i, content, split = 0, 0, False
 
@@ -343,9 +347,9 @@ def _reference_units(
             units.append((("word", numbers[i][1]), "content", split))
             content += not split
             i = numbers[i][0] + 1
-        elif kinds[i] == neardup._WORD:
+        elif kinds[i] == tokens.WORD:
             j = i
-            while j < len(text) and kinds[j] == neardup._WORD:
+            while j < len(text) and kinds[j] == tokens.WORD:
                 j += 1
             word = text[i:j]
             if word in words:
@@ -355,10 +359,10 @@ def _reference_units(
                 content += not split
             i = j
         else:
-            if kinds[i] == neardup._HAN:
+            if kinds[i] == tokens.HAN:
                 units.append((text[i], "content", split))
                 content += not split
-            elif kinds[i] == neardup._SEP and content >= config.min_main_units and not split:
+            elif kinds[i] == tokens.SEP and content >= config.min_main_units and not split:
                 split = True
                 if split_at is not None:
                     split_at.append(i)
@@ -455,8 +459,8 @@ def test_vectorised_verifier_matches_plain_reference(a: str, b: str) -> None:
     texts = [normalize_text(a), normalize_text(b)]
     if texts[0] == texts[1]:
         return
-    units = neardup._title_units(texts, neardup._filler_tables(None), config)
-    [sim] = neardup._verify(units, np.array([[0, 1]]))
+    units = tokens.title_units(texts, tokens.filler_tables(None), config)
+    [sim] = verify.verify(units, np.array([[0, 1]]))
     assert sim == pytest.approx(_reference_similarity(a, b, config))
 
 
@@ -515,7 +519,7 @@ def test_filler_lexicon_can_be_replaced_and_is_validated(tmp_path: Path) -> None
     config = DedupConfig(filler_lexicon=lexicon, aspect_lexicon=no_aspects)
     assert is_pair("回收宝预付款到账流程详解", "回收宝预付款到账流程解析", config)
     # 与/及 are no longer fillers, so they count as content characters.
-    assert neardup._filler_tables(lexicon, no_aspects).sizes == (2,)
+    assert tokens.filler_tables(lexicon, no_aspects).sizes == (2,)
     twice = tmp_path / "twice.toml"
     twice.write_text('[classes]\na = ["解析"]\nb = ["解析"]\n', encoding="utf-8")
     with pytest.raises(DedupError, match=r"twice.toml: filler '解析' is in classes 'a' and 'b'"):
@@ -539,11 +543,11 @@ def test_aspect_lexicon_can_be_replaced_and_is_validated(tmp_path: Path) -> None
     both = tmp_path / "both.toml"
     both.write_text('[classes]\nexplain = ["解析"]\n', encoding="utf-8")
     with pytest.raises(DedupError, match="'解析' is both a filler"):
-        neardup._filler_tables(None, both)
+        tokens.filler_tables(None, both)
     with pytest.raises(DedupError, match="cannot read aspect lexicon"):
         load_aspects(tmp_path / "missing.toml")
     # The bundled lexicons load and do not overlap.
-    assert neardup._filler_tables(None, None).is_aspect.any()
+    assert tokens.filler_tables(None, None).is_aspect.any()
 
 
 def test_place_lexicon_can_be_replaced_and_is_validated(tmp_path: Path) -> None:
@@ -558,7 +562,7 @@ def test_place_lexicon_can_be_replaced_and_is_validated(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text('[classes]\nx = ["abc"]\n', encoding="utf-8")
     with pytest.raises(DedupError, match="place names must be Chinese"):
-        neardup._place_tables(bad)
+        tokens.place_tables(bad)
     # A place named only in the subtitle is no conflict.
     assert is_pair("笔记本电脑回收平台推荐:杭州", "笔记本电脑回收平台推荐:广州")
 
@@ -566,13 +570,13 @@ def test_place_lexicon_can_be_replaced_and_is_validated(tmp_path: Path) -> None:
 def test_typo_pairs_leave_the_subject_alone() -> None:
     # A character deleted from the subject (the first head_units characters) is another name.
     texts = ["定导易贷审核时间解析", "定易贷审核时间解析", "定导易贷审核时解间析"]
-    found = neardup._typo_pairs(texts, DedupConfig()).tolist()
+    found = candidates.typo_pairs(texts, DedupConfig()).tolist()
     assert found == [[0, 2]]
 
 
 def test_aspect_word_stands_for_its_class_canonical_characters() -> None:
     texts = [normalize_text(t) for t in ("58好借客服联系方式", "58好借客服电话", "58好借客服热线")]
-    units = neardup._title_units(texts, neardup._filler_tables(None), DedupConfig())
+    units = tokens.title_units(texts, tokens.filler_tables(None), DedupConfig())
     rows = [units.codes[units.offsets[r] : units.offsets[r + 1]].tolist() for r in range(3)]
     assert rows[0] == rows[1] == rows[2]
     assert ord("电") in rows[0]
@@ -585,12 +589,12 @@ def test_aspect_word_stands_for_its_class_canonical_characters() -> None:
      ("二〇二四", 2024), ("十二万", 120000), ("零", 0), ("二十一二", None)],
 )  # fmt: skip
 def test_chinese_numbers(text: str, value: int | None) -> None:
-    assert neardup._chinese_number(text) == value
+    assert tokens.chinese_number(text) == value
 
 
 def test_bundled_class_table_matches_the_per_character_rule() -> None:
-    table = neardup._bmp_classes()
-    assert [neardup._class_of(cp) for cp in range(0x10000)] == table.tolist()
+    table = tokens.bmp_classes()
+    assert [tokens.class_of(cp) for cp in range(0x10000)] == table.tolist()
 
 
 def _body(seed: int) -> str:
@@ -624,7 +628,7 @@ def test_bodies_are_shingled_in_slices_with_the_same_result(
     bodies = [_body(0), "。", _body(1), spun, _body(2), _body(1), _body(0)]
     whole = cluster_texts(bodies)
     assert whole
-    monkeypatch.setattr(neardup, "_TEXT_SLICE", 2)
+    monkeypatch.setattr("reports.neardup.bodies.TEXT_SLICE", 2)
     assert cluster_texts(bodies) == whole
 
 

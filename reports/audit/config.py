@@ -1,0 +1,32 @@
+"""Audit options, the audit folder's name, and the audit's error."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pipelines.store.errors import FarmauditError
+from reports.neardup import DedupConfig
+from reports.offtopic import OfftopicConfig
+
+if TYPE_CHECKING:
+    pass
+
+
+AUDIT_DIR = "audit"
+
+
+class AuditError(FarmauditError):
+    """A bad audit option or --fail-on expression; the message names it."""
+
+
+@dataclass(frozen=True, slots=True)
+class AuditConfig:
+    """Audit options; every threshold has a default and a CLI option."""
+
+    lexicon_paths: tuple[Path, ...] = ()
+    dedup: DedupConfig = field(default_factory=DedupConfig)
+    offtopic: OfftopicConfig = field(default_factory=OfftopicConfig)
+    #: Rows of each table shown in the reports (the Parquet tables hold them all).
+    report_rows: int = 500

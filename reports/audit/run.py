@@ -1,0 +1,108 @@
+"""The audit's orchestration: run the stages in order, write audit/ through a staging folder."""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+
+from pipelines.store.commits import write_table_atomic, write_text_atomic
+from pipelines.store.dataset import read_part, require_dataset
+from pipelines.store.schema import AUDIT_TABLES
+from reports import graph
+from reports.audit.config import AUDIT_DIR, AuditConfig, AuditError
+from reports.audit.stages import (
+    duplicates_table,
+    page_findings_table,
+    read_pages,
+    write_link_findings,
+)
+from reports.audit.summary import audit_summary, report_sections
+from reports.offtopic import TopicModel
+from reports.render import AuditSummary, render_html, render_markdown
+from reports.spam import load_lexicons
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+
+@dataclass(frozen=True, slots=True)
+class AuditResult:
+    """Where the audit wrote its outputs, and its headline numbers."""
+
+    folder: Path
+    summary: AuditSummary
+    tables: dict[str, int]
+
+
+def run_audit(
+    root: Path, config: AuditConfig | None = None, *, progress: Callable[[str], None] | None = None
+) -> AuditResult:
+    """Audit the dataset at `root` and write `root/audit/` (tables, report.md, report.html).
+
+    Everything is written into a hidden staging folder first and swapped in at the end, so a
+    failed or killed audit leaves the previous audit/ as it was.
+    """
+    config = config or AuditConfig()
+    say = progress or (lambda _msg: None)
+    manifest = require_dataset(root)
+    lexicon = load_lexicons(list(config.lexicon_paths) or None)
+    staging = root / f".{AUDIT_DIR}-{uuid.uuid4().hex[:8]}"
+    try:
+        say("reading pages")
+        pages = read_pages(root)
+        model = TopicModel.fit(
+            ((p.title or "") + "\n" + p.body for p in pages.values() if p.primary),
+            config.offtopic,
+        )
+        say(f"classifying the links of {len(pages):,} pages")
+        tally = write_link_findings(root, staging, pages, lexicon, model, config)
+        say("link graph")
+        con = graph.connect(root)
+        targets = graph.link_targets(con)
+        anchors = graph.anchor_findings(con)
+        degrees = graph.page_degrees(con)
+        con.close()
+        page_findings = page_findings_table(pages, tally, degrees, lexicon, config)
+        say("duplicates")
+        duplicates = duplicates_table(pages, tally, config.dedup)
+        tables = {
+            "page_findings": page_findings,
+            "duplicate_clusters": duplicates,
+            "anchor_findings": anchors,
+            "link_targets": targets,
+        }
+        for name, table in tables.items():
+            write_table_atomic(table, staging / name / "part-0.parquet")
+        summary = audit_summary(root, manifest.crawl_id, tally, page_findings, duplicates, targets)
+        worst, sections = report_sections(tally, tables, config.report_rows)
+        write_text_atomic(render_markdown(summary, worst, sections), staging / "report.md")
+        write_text_atomic(render_html(summary, worst, sections), staging / "report.html")
+        folder = root / AUDIT_DIR
+        _swap_in(staging, folder)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    counts = {name: t.num_rows for name, t in tables.items()} | {"link_findings": tally.links}
+    return AuditResult(folder, summary, counts)
+
+
+def _swap_in(staging: Path, folder: Path) -> None:
+    old = folder.with_name(f".{folder.name}.old-{uuid.uuid4().hex[:6]}")
+    if folder.exists():
+        folder.rename(old)
+    staging.rename(folder)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def read_findings(root: Path, table: str) -> pa.Table:
+    """An audit table of the dataset at `root`, each part checked against its contract."""
+    schema = AUDIT_TABLES[table]
+    folder = root / AUDIT_DIR / table
+    parts = sorted(folder.glob("part-*.parquet"))
+    if not parts:
+        raise AuditError(f"{folder}: no findings; run `farmaudit audit {root}` first")
+    return pa.concat_tables([read_part(p, schema) for p in parts])

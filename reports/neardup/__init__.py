@@ -1,0 +1,105 @@
+"""Near-duplicate clusters of titles (re-spins, not template siblings) and of article bodies.
+
+A content farm re-spins a title by swapping its subtitle ("京东e卡回收全攻略:轻松三步实现卡券变现"
+→ "…:轻松三步实现价值回归"), template words (解析 → 详解, 与 → 和), synonyms (可靠性 → 安全性),
+width, case or script, or a character or two. It also fills one template with many subjects
+("X平台的安全性分析"); those siblings are different articles. Character n-gram MinHash cannot
+tell them apart on ten-character titles: the re-spin above has a 3-gram Jaccard of 0.64, while
+siblings sharing a long template often score higher.
+
+Titles, in five steps (`cluster_titles`, `find_pairs`; modules `tokens`, `candidates`, `verify`,
+`linkage`, `titles`):
+
+1. Exact: texts equal after `normalize_text` are one item; later steps see distinct texts only.
+2. Units: a text becomes a sequence of units: a Chinese character, a run of other letters or
+   digits ("iphone", "13"), a Chinese number before a counter (十六岁, 两年: the token "16",
+   "2", like digits), a filler class from `dedup/title_fillers.toml` (解析, 详解 and 分析 are
+   one unit), or an aspect word from `dedup/title_aspects.toml`: a word naming the question
+   asked about the subject (条件, 流程, 价格, 所在地...). An aspect word becomes a marker of its
+   class (weight 0) and the characters of its class's canonical word, so 具体要求 and 所需条件
+   (具体, 所需 are fillers) both read 要求, and 所在地 and 地理位置 both read 位置; the
+   characters, not one class unit, keep a character swap (间时 for 时间) as cheap as before.
+   Fillers and aspects match together, longest first. The first separator (one of
+   `:|?!([—–―【`) after `min_main_units` content units ends the main title; the rest is the
+   subtitle. Characters, tokens and canonical characters are content.
+3. Candidates, by deletion neighbourhood instead of MinHash (a ten-character title has too few
+   and too common n-grams for LSH bands to separate it from its siblings): each text emits
+   hashes of its main-title content multiset with 0, 1 or 2 adjacent units deleted. Texts
+   sharing a hash with at most `max_edits` deletions between them are candidates, so main
+   titles that differ by one unit, or by an inserted or dropped run of two, are always found.
+   A run of two replaced on both sides counts only in buckets of at most `swap_bucket` texts
+   (off by default: synonyms are aspect classes, and a replaced word is rejected below).
+   Identical main titles (subtitle or filler swaps, reordering, reworded aspects) share the
+   undeleted hash. Texts without main-title content (all filler) only get exact duplicates.
+4. Verifier: weighted Jaccard of the two unit sets. A content unit weighs 1, a filler
+   `filler_weight`; units after the separator are multiplied by `subtitle_weight`, the first
+   `head_units` content units of the main title by `head_weight` (a Chinese title opens with its
+   subject). A pair is rejected when its main titles conflict: both hold letter/digit tokens but
+   not the same set (苹果12 vs 苹果13, Pro vs Pro Max, 两年 vs 三年), or both name aspects but
+   share none (X的利息 vs X的条件: same subject, another question; a title whose main title
+   names none is judged by its subtitle's, but two subtitles alone never conflict, since a
+   spun subtitle says anything). It is also rejected when the main titles say two units or
+   more past their first `head_units` content units (the subject), none of which occurs
+   anywhere in the other title, and the two share no aspect either: the same subject, asked
+   something the aspect lexicon does not name (小花钱包 / 小花钱包退费指南,
+   民生易贷APP还款指南 / 民生易贷平台介绍), which the heavy head would otherwise carry over the
+   threshold. One such unit is a typo, not a question. Last, it is rejected when both main
+   titles name places from `dedup/title_places.toml` but share none (杭州 / 广州, 长春 / 长沙:
+   one character apart, two places). A pair is a near-duplicate at `threshold` or above.
+5. Typos (`candidates.typo_pairs`): a character deleted, doubled or swapped inside a lexicon
+   word breaks the word (时间解析 → 时解间析 leaves neither 时间 nor 解析), so such a re-spin is
+   neither a candidate nor above the threshold. Each main title is also read as a plain
+   string of its letters, digits and Chinese characters, once as it is and once without its intact
+   filler words (so a typo also meets a copy with an adjective added or 解析 → 详解); past its
+   first `head_units` characters (the subject), one character deleted from one string giving
+   the other, or the same character deleted from both at different places giving one string
+   (a swap or a move), makes a pair, found by hashing each string with each such character
+   deleted. These pairs pass at `threshold` unless a conflict rule of step 4 rejects them. A
+   replaced character is not a typo here: it is as often another name (小花钱包 / 小米钱包).
+
+Known limits: rewordings outside the aspect lexicon that share few characters (上征信 /
+查询征信报告, 落寞 / 衰落) are missed; the verifier compares sets of units, so two subjects with
+the same characters but one, in another order (第按认易贷 / 按第易贷), or one holding a
+one-character filler word (免或易贷 / 免请贷: 或 weighs as filler), pass in a long shared
+template, as do siblings whose subjects differ by one character where no lexicon names them
+(小花钱包 / 小米钱包); a typo past the subject that inserts 不 reads as a typo, not a negation;
+two typos, or a typo and an adjective inside one lexicon word, are missed; the normaliser maps
+the common traditional characters but not those that are also simplified ones (乾, 著), which
+stay one character off.
+
+Bodies (`cluster_texts`, module `bodies`): character shingles of `text_shingle` characters
+(punctuation and spaces dropped), MinHash with `text_num_perm` permutations, LSH with
+`text_bands` bands; a candidate pair is kept when its MinHash-estimated Jaccard similarity
+reaches `text_threshold`.
+
+Clusters: verified pairs link distinct texts. With `linkage="star"` (default), texts are taken
+in first-seen order; one that no earlier text has taken becomes a representative and takes
+every verified neighbour not yet taken, so every member was verified against its
+representative and no chain forms (`Cluster.similarity`: the weakest member-representative
+pair). With `linkage="single"`, clusters are connected components (union-find): A~B and B~C
+join A and C even when they do not match (`similarity`: the weakest verified pair). Single
+linkage keeps families spun from one another whole, but also chains template siblings through
+one-character subject differences, so star is the default (figures in docs/benchmarks.md).
+Texts with no duplicate are left out (no singleton clusters), so every input index is in at
+most one cluster. The representative (survivor) is the smallest input index: the first text
+seen.
+"""
+
+from reports.neardup.bodies import cluster_texts
+from reports.neardup.config import DedupConfig, DedupError
+from reports.neardup.linkage import Cluster
+from reports.neardup.titles import cluster_titles, find_pairs
+from reports.neardup.tokens import FillerLexicon, load_aspects, load_fillers, load_places
+
+__all__ = [
+    "Cluster",
+    "DedupConfig",
+    "DedupError",
+    "FillerLexicon",
+    "cluster_texts",
+    "cluster_titles",
+    "find_pairs",
+    "load_aspects",
+    "load_fillers",
+    "load_places",
+]

@@ -1,0 +1,68 @@
+"""Title duplicates end to end (`find_pairs`, `cluster_titles`): exact groups, candidates,
+verifier, linkage."""
+
+from __future__ import annotations
+
+import itertools
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from reports.neardup.candidates import candidate_pairs, typo_pairs
+from reports.neardup.config import DedupConfig
+from reports.neardup.linkage import NO_EDGES, Cluster, Edges, exact_groups, link_clusters
+from reports.neardup.tokens import filler_tables, title_units
+from reports.neardup.verify import verify
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+
+def _title_edges(distinct: list[str], cfg: DedupConfig) -> Edges:
+    if len(distinct) < 2:
+        return NO_EDGES
+    # Typo pairs first: their arrays are freed before the units are built.
+    typos = typo_pairs(distinct, cfg)
+    units = title_units(distinct, filler_tables(cfg.filler_lexicon, cfg.aspect_lexicon), cfg)
+    pairs = candidate_pairs(units, len(distinct), cfg)
+    sims = verify(units, pairs)
+    ok = sims >= cfg.threshold
+    pairs, sims = pairs[ok], sims[ok]
+    # Typo pairs pass unless a conflict rule rejects them (similarity 0), at `threshold` at
+    # least.
+    typo_sims = verify(units, typos)
+    hit = typo_sims > 0
+    pairs = np.concatenate((pairs, typos[hit]))
+    sims = np.concatenate((sims, np.maximum(typo_sims[hit], cfg.threshold)))
+    # One edge per pair, the highest similarity.
+    code = pairs[:, 0] * len(distinct) + pairs[:, 1]
+    order = np.lexsort((-sims, code))
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = code[order[1:]] != code[order[:-1]]
+    order = order[first]
+    return Edges(pairs[order, 0], pairs[order, 1], sims[order])
+
+
+def find_pairs(
+    titles: Sequence[str], config: DedupConfig = DedupConfig()
+) -> list[tuple[int, int, float]]:
+    """Input index pairs (i < j, ascending) judged duplicates: exact (1.0) or verified re-spins.
+
+    Pairs are direct decisions, not the transitive closure that `cluster_titles` builds; an
+    exact group of k titles yields k * (k - 1) / 2 pairs.
+    """
+    distinct, ids = exact_groups(titles)
+    edges = _title_edges(distinct, config)
+    by_id: dict[int, list[int]] = {}
+    for index, d in enumerate(ids.tolist()):
+        by_id.setdefault(d, []).append(index)
+    pairs = [(i, j, 1.0) for group in by_id.values() for i, j in itertools.combinations(group, 2)]
+    for a, b, sim in zip(edges.a.tolist(), edges.b.tolist(), edges.sim.tolist(), strict=True):
+        pairs.extend((min(i, j), max(i, j), sim) for i in by_id[a] for j in by_id[b])
+    return sorted(pairs)
+
+
+def cluster_titles(titles: Sequence[str], config: DedupConfig = DedupConfig()) -> list[Cluster]:
+    """Clusters of exact and near-duplicate titles (re-spins); singletons are left out."""
+    distinct, ids = exact_groups(titles)
+    return link_clusters(ids, _title_edges(distinct, config), config)

@@ -1,0 +1,79 @@
+"""The title pair verifier (step 4 of `reports.neardup`): weighted Jaccard of the unit sets,
+with the conflict rules."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from reports.neardup.tokens import CODE_BITS, Units, ranges
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+
+def verify(units: Units, pairs: NDArray[np.int64], chunk: int = 1 << 14) -> NDArray[np.float64]:
+    """Weighted Jaccard of each pair's unit sets; 0 where their main titles conflict."""
+    sims = np.zeros(len(pairs), dtype=np.float64)
+    shift = np.uint64(CODE_BITS)
+    sizes = np.diff(units.offsets)
+    for lo in range(0, len(pairs), chunk):
+        a, b = pairs[lo : lo + chunk, 0], pairs[lo : lo + chunk, 1]
+        local = np.arange(a.size, dtype=np.int64)
+        row_a = np.repeat(local, sizes[a])
+        ia = ranges(units.offsets[a], sizes[a])
+        ib = ranges(units.offsets[b], sizes[b])
+        # Rows are sorted by code, so the keys (pair << 40 | code) of each side are sorted.
+        ka = (row_a.astype(np.uint64) << shift) | units.codes[ia]
+        kb = (np.repeat(local, sizes[b]).astype(np.uint64) << shift) | units.codes[ib]
+        if kb.size:
+            found = np.minimum(np.searchsorted(kb, ka), kb.size - 1)
+            hit = kb[found] == ka
+            at = ib[found]  # the matching unit of b, where hit
+        else:
+            at, hit = ia, np.zeros(ia.size, dtype=bool)
+        inter = np.bincount(
+            row_a,
+            weights=np.where(hit, np.minimum(units.weights[ia], units.weights[at]), 0.0),
+            minlength=a.size,
+        ).astype(np.float64, copy=False)  # bincount of nothing is int
+        union = units.total[a] + units.total[b] - inter
+        sim = np.divide(inter, union, out=np.ones_like(inter), where=union > 0)
+        conflict = (
+            (units.token_count[a] > 0)
+            & (units.token_count[b] > 0)
+            & (units.token_sig[a] != units.token_sig[b])
+        )
+        # Both name their question, but not a common one: another question about the subject.
+        # Two subtitles alone do not count: a spun subtitle is free to say anything.
+        asked = np.flatnonzero(units.question[ia])
+        shared = np.bincount(
+            row_a[asked], weights=hit[asked] & units.question[at[asked]], minlength=a.size
+        )
+        conflict |= (
+            (units.question_count[a] > 0)
+            & (units.question_count[b] > 0)
+            & (units.asks[a] | units.asks[b])
+            & (shared == 0)
+        )
+        # Past their subjects the main titles share nothing and no aspect is common: the same
+        # subject, another question (X / X退费指南, X还款指南 / X平台介绍). Shared means the unit
+        # occurs anywhere in the other title, so a question moved into the subtitle counts.
+        tail_shared = np.bincount(
+            row_a,
+            weights=hit & (units.tail[ia] | units.tail[at] | units.marker[ia]),
+            minlength=a.size,
+        )
+        conflict |= (units.tail_count[a] + units.tail_count[b] >= 2) & (tail_shared == 0)
+        conflict |= _place_conflict(units.places[a], units.places[b])
+        sims[lo : lo + chunk] = np.where(conflict, 0.0, sim)
+    return sims
+
+
+def _place_conflict(pa: NDArray[np.int64], pb: NDArray[np.int64]) -> NDArray[np.bool_]:
+    """Both main titles name places (rows of place ids, -1 pads) but share none."""
+    same: NDArray[np.bool_] = (pa[:, :, None] == pb[:, None, :]) & (pa[:, :, None] >= 0)
+    shared = same.any(axis=(1, 2))
+    out: NDArray[np.bool_] = (pa[:, 0] >= 0) & (pb[:, 0] >= 0) & ~shared
+    return out

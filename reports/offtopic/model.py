@@ -1,0 +1,395 @@
+"""`TopicModel`: fitted on a dataset's pages, scores how related each link is to its page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from reports.offtopic.config import OfftopicConfig
+from reports.offtopic.families import Families, fit_families
+from reports.offtopic.latent import TitleSample, chunks, fit_latent, project
+from reports.offtopic.tokens import Tokenizer, Weights, counts
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+    from numpy.typing import NDArray
+
+
+_PAGE_CACHE = 200_000  # page profiles kept between calls (each ~1.5 KB)
+_ANCHOR_CACHE = 500_000  # link-text profiles kept between calls (each ~0.5 KB)
+_PAGE_SLICE = 500  # pages whose bodies are tokenised at once
+
+
+@dataclass(frozen=True, slots=True)
+class _Profile:
+    """What scoring needs of one link text or target page, built once and cached."""
+
+    #: Distinct n-gram buckets (sorted) and their weights, for the lexical coverage.
+    bucket: NDArray[np.int64]
+    weight: NDArray[np.float64]
+    #: Sum of the weights of all the text's n-grams (a target keeps only its heaviest).
+    total: float
+    #: Unit vector in the latent space (None: latent part off).
+    latent: NDArray[np.float64] | None
+    #: Family evidence and its sum.
+    families: NDArray[np.float64]
+    mass: float
+
+
+@dataclass(frozen=True, slots=True)
+class _ProfileTable:
+    """Distinct profiles of one scoring call, as arrays (row r's n-grams are
+    bucket[start[r] : start[r] + length[r]])."""
+
+    bucket: NDArray[np.int64]
+    weight: NDArray[np.float64]
+    start: NDArray[np.int64]
+    length: NDArray[np.int64]
+    total: NDArray[np.float64]
+    latent: NDArray[np.float64] | None
+    families: NDArray[np.float64]
+    mass: NDArray[np.float64]
+
+
+def _table(profiles: list[_Profile]) -> tuple[NDArray[np.int64], _ProfileTable]:
+    """Each profile's row number, and the table of the distinct ones (by identity: the
+    caches hand out one object per text)."""
+    rows: dict[int, int] = {}
+    distinct: list[_Profile] = []
+    ids = np.empty(len(profiles), dtype=np.int64)
+    for i, profile in enumerate(profiles):
+        row = rows.get(id(profile))
+        if row is None:
+            row = rows[id(profile)] = len(distinct)
+            distinct.append(profile)
+        ids[i] = row
+    length = np.array([len(p.bucket) for p in distinct], dtype=np.int64)
+    latents = [p.latent for p in distinct if p.latent is not None]
+    table = _ProfileTable(
+        bucket=np.concatenate([p.bucket for p in distinct]),
+        weight=np.concatenate([p.weight for p in distinct]),
+        start=np.cumsum(length) - length,
+        length=length,
+        total=np.array([p.total for p in distinct]),
+        latent=np.stack(latents) if len(latents) == len(distinct) else None,
+        families=np.stack([p.families for p in distinct]),
+        mass=np.array([p.mass for p in distinct]),
+    )
+    return ids, table
+
+
+class TopicModel:
+    """Document frequencies and a latent space of one dataset; scores links against pages."""
+
+    def __init__(
+        self,
+        config: OfftopicConfig,
+        idf: NDArray[np.float64],
+        latent_buckets: NDArray[np.int64],
+        latent_vectors: NDArray[np.float32],
+        documents: int,
+        family_buckets: NDArray[np.int64] | None = None,
+        family_shares: NDArray[np.float32] | None = None,
+    ) -> None:
+        """Use `fit`; this takes the fitted arrays as they are."""
+        self.config = config
+        self.idf = idf
+        self.latent_buckets = latent_buckets
+        self.latent_vectors = latent_vectors
+        self.documents = documents
+        self._tok = Tokenizer(config)
+        self._families = Families(config.family_lexicon)
+        n_families = len(self._families)
+        self.family_buckets = (
+            family_buckets if family_buckets is not None else np.zeros(0, dtype=np.int64)
+        )
+        self.family_shares = (
+            family_shares
+            if family_shares is not None
+            else np.zeros((0, n_families), dtype=np.float32)
+        )
+        # A page carries links and sits in many pages' related blocks, an anchor text is on
+        # many pages: each profile is built once. Pages are keyed by hash, so the cache does
+        # not hold their bodies.
+        self._pages: dict[int, _Profile] = {}
+        self._anchors: dict[str, _Profile] = {}
+
+    @classmethod
+    def fit(
+        cls, documents: Iterable[str], config: OfftopicConfig | None = None, *, batch: int = 2000
+    ) -> TopicModel:
+        """Fit on "title\\nbody" documents; only the title line is read (IDF and the LSA)."""
+        config = config or OfftopicConfig()
+        tok = Tokenizer(config)
+        families = Families(config.family_lexicon)
+        df = np.zeros(config.buckets, dtype=np.int64)
+        sample = TitleSample(config.latent_max_docs)
+        n_docs = 0
+        for chunk in chunks(documents, batch):
+            # Titles only: farm bodies repeat boilerplate (贷款、分期等金融业务) that would
+            # sink the IDF of the very words that tell topics apart.
+            titles = [doc.split("\n", 1)[0] for doc in chunk]
+            _, bucket, _ = counts(tok.grams(titles), config.buckets)
+            df += np.bincount(bucket, minlength=config.buckets)
+            if config.latent_dims or config.family_weight:
+                sample.add(titles)
+            n_docs += len(chunk)
+        idf = np.log((n_docs + 1) / (df + 1)) + 1.0
+        sampled = sample.titles()
+        latent_buckets, latent_vectors = fit_latent(tok, sampled, idf, config)
+        family_buckets, family_shares = fit_families(tok, families, sampled, config)
+        return cls(
+            config, idf, latent_buckets, latent_vectors, n_docs, family_buckets, family_shares
+        )
+
+    def relatedness(
+        self,
+        source_title: str,
+        source_body: str,
+        anchor_text: str,
+        target_title: str | None = None,
+        target_body: str | None = None,
+    ) -> float:
+        """Relatedness in [0, 1] of one link (anchor, and target when crawled) to its page."""
+        scores = self.score_links(
+            source_title, source_body, [anchor_text], [target_title], [target_body]
+        )
+        return float(scores[0])
+
+    def score_links(
+        self,
+        source_title: str,
+        source_body: str,
+        anchors: Sequence[str],
+        target_titles: Sequence[str | None] | None = None,
+        target_bodies: Sequence[str | None] | None = None,
+    ) -> NDArray[np.float64]:
+        """Relatedness in [0, 1] of each link of one page; the page's profile is built once."""
+        n = len(anchors)
+        titles = list(target_titles) if target_titles is not None else [None] * n
+        bodies = list(target_bodies) if target_bodies is not None else [None] * n
+        if len(titles) != n or len(bodies) != n:
+            raise ValueError(
+                f"score_links: {n} anchors but {len(titles)} target titles and "
+                f"{len(bodies)} target bodies; expected one of each per anchor"
+            )
+        targets = [
+            None if t is None and b is None else (t or "", b or "")
+            for t, b in zip(titles, bodies, strict=True)
+        ]
+        return self.score_batch([(source_title, source_body)], [0] * n, anchors, targets)
+
+    def score_batch(
+        self,
+        sources: Sequence[tuple[str, str]],
+        link_source: Sequence[int],
+        anchors: Sequence[str],
+        targets: Sequence[tuple[str, str] | None],
+    ) -> NDArray[np.float64]:
+        """Relatedness in [0, 1] of many links of many pages at once.
+
+        `sources` are the pages' (title, body); link i sits on page `link_source[i]`, reads
+        `anchors[i]` and leads to `targets[i]` ((title, body) when crawled, else None).
+        Anchors and target pages recur across a farm's pages (the same related block on
+        thousands of them): their profiles are built once and cached, and the scoring runs
+        as array operations over every (link, n-gram) of the batch.
+        """
+        n = len(anchors)
+        if len(link_source) != n or len(targets) != n:
+            raise ValueError(
+                f"score_batch: {n} anchors, {len(link_source)} link sources and "
+                f"{len(targets)} targets; expected one of each per link"
+            )
+        if n == 0:
+            return np.zeros(0, dtype=np.float64)
+        cfg = self.config
+        # A page's profile is the same whether it carries the link or is its target.
+        page_ids, pages = _table(self._page_profiles(list(sources)))
+        on = page_ids[np.asarray(link_source, dtype=np.int64)]
+        top = pages.families.max(axis=1, keepdims=True, initial=0.0)
+        source_f = np.divide(pages.families, top, out=np.zeros_like(pages.families), where=top > 0)
+        source = Weights(
+            np.repeat(np.arange(len(pages.length)), pages.length), pages.bucket, pages.weight
+        )
+        source_z = pages.latent
+        anchor_ids, anchor_table = _table(self._anchor_profiles(anchors))
+        scores = self._score(source, source_z, source_f, on, anchor_table, anchor_ids)
+        crawled = np.array([i for i in range(n) if targets[i] is not None], dtype=np.int64)
+        if len(crawled) and cfg.target_weight > 0:
+            crawled_pages = [t for t in targets if t is not None]  # in the order of `crawled`
+            target_ids, target_table = _table(self._page_profiles(crawled_pages))
+            target_scores = self._score(
+                source, source_z, source_f, on[crawled], target_table, target_ids
+            )
+            mixed = (1 - cfg.target_weight) * scores[crawled]
+            scores[crawled] = mixed + cfg.target_weight * target_scores
+        return scores
+
+    # -- profiles --------------------------------------------------------------------------
+
+    def _anchor_profiles(self, anchors: Sequence[str]) -> list[_Profile]:
+        """Profiles of link texts: distinct n-grams weighted by IDF; cached by text."""
+        cache = self._anchors
+        missing = list(dict.fromkeys(a for a in anchors if a not in cache))
+        if missing:
+            if len(cache) + len(missing) > _ANCHOR_CACHE:
+                cache.clear()
+            text, bucket, _ = counts(self._tok.grams(missing), self.config.buckets)
+            rows = Weights(text, bucket, self.idf[bucket])
+            families = self._link_families(self._families.hits(missing), rows, len(missing))
+            cache.update(zip(missing, self._profiles(rows, families, len(missing)), strict=True))
+        return [cache[a] for a in anchors]
+
+    def _page_profiles(self, pages: list[tuple[str, str]]) -> list[_Profile]:
+        """Profiles of (title, body) pages: salience, latent and family evidence from every
+        n-gram, the lexical part cut to the `page_terms` most salient; cached."""
+        keys = [hash(page) for page in pages]
+        cache = self._pages
+        todo = {k: page for k, page in zip(keys, pages, strict=True) if k not in cache}
+        if todo:
+            if len(cache) + len(todo) > _PAGE_CACHE:
+                cache.clear()
+            missing = list(todo.items())
+            # In slices: n-gram arrays of whole bodies take ~100 bytes per character.
+            for start in range(0, len(missing), _PAGE_SLICE):
+                part = missing[start : start + _PAGE_SLICE]
+                fresh_titles = [t for _, (t, _) in part]
+                rows = self._salience(fresh_titles, [b for _, (_, b) in part])
+                families = self._page_families(fresh_titles, rows)
+                profiles = self._profiles(rows, families, len(part), self.config.page_terms)
+                cache.update(zip((k for k, _ in part), profiles, strict=True))
+        return [cache[key] for key in keys]
+
+    def _profiles(
+        self, rows: Weights, families: NDArray[np.float64], n: int, keep: int = 0
+    ) -> list[_Profile]:
+        """Split the rows of `n` texts into one profile each; `keep` > 0 keeps that many of
+        each text's heaviest n-grams for the lexical part (its total still counts them all)."""
+        latent = self._latent(rows, n)
+        totals = np.bincount(rows.text, weights=rows.weight, minlength=n)
+        masses = families.sum(axis=1)
+        bounds = np.searchsorted(rows.text, np.arange(n + 1))
+        out = []
+        for i in range(n):
+            part = slice(bounds[i], bounds[i + 1])
+            bucket, weight = rows.bucket[part], rows.weight[part]
+            if keep and len(bucket) > keep:
+                top = np.sort(np.argpartition(weight, -keep)[-keep:])  # stays sorted by bucket
+                bucket, weight = bucket[top], weight[top]
+            out.append(
+                _Profile(
+                    bucket,
+                    weight,
+                    float(totals[i]),
+                    latent[i] if latent is not None else None,
+                    families[i],
+                    float(masses[i]),
+                )
+            )
+        return out
+
+    def _salience(self, titles: list[str], bodies: list[str]) -> Weights:
+        """Salience: idf × (title_weight·(1+ln tf_title) + (1+ln tf_body)), max → 1, ^power."""
+        cfg = self.config
+        t_text, t_bucket, t_count = counts(self._tok.grams(titles), cfg.buckets)
+        b_text, b_bucket, b_count = counts(self._tok.grams(bodies), cfg.buckets)
+        tf = np.concatenate(
+            [
+                cfg.title_weight * (1 + np.log(t_count.astype(np.float64))),
+                1 + np.log(b_count.astype(np.float64)),
+            ]
+        )
+        key = np.concatenate([t_text, b_text]) * cfg.buckets + np.concatenate([t_bucket, b_bucket])
+        uniq, inverse = np.unique(key, return_inverse=True)
+        text, bucket = uniq // cfg.buckets, uniq % cfg.buckets
+        weight = np.bincount(inverse, weights=tf) * self.idf[bucket]
+        top = np.zeros(len(titles))
+        np.maximum.at(top, text, weight)
+        return Weights(text, bucket, (weight / top[text]) ** cfg.salience_power)
+
+    def _expanded(self, rows: Weights, n: int) -> NDArray[np.float64]:
+        """Each text's family shares learned from the corpus, averaged over its n-grams."""
+        out = project(rows, n, self.family_buckets, self.family_shares)
+        total = np.bincount(rows.text, weights=rows.weight, minlength=n)
+        result: NDArray[np.float64] = np.divide(
+            out, total[:, None], out=np.zeros_like(out), where=total[:, None] > 0
+        )
+        return result
+
+    def _link_families(
+        self, hits: NDArray[np.float64], rows: Weights, n: int
+    ) -> NDArray[np.float64]:
+        """Family evidence of link texts: lexicon terms plus corpus-learned shares."""
+        if not self.config.family_weight:
+            return np.zeros((n, len(self._families)))
+        expanded = self._expanded(rows, n)
+        evidence: NDArray[np.float64] = np.minimum(hits, 1.0) + self.config.family_expand * expanded
+        return evidence
+
+    def _page_families(self, titles: list[str], rows: Weights) -> NDArray[np.float64]:
+        """Family evidence of pages: title terms (max → 1) plus the corpus-learned shares."""
+        n = len(titles)
+        if not self.config.family_weight:
+            return np.zeros((n, len(self._families)))
+        cfg = self.config
+        # Titles only: a farm body's filler (贷款、分期等金融业务) names every family; what
+        # the body is about still counts through the corpus-learned shares of its n-grams.
+        direct = self._families.hits(titles)
+        top = direct.max(axis=1, keepdims=True, initial=0.0)
+        direct = np.divide(direct, top, out=np.zeros_like(direct), where=top > 0)
+        evidence: NDArray[np.float64] = direct + cfg.family_expand * self._expanded(rows, n)
+        return evidence
+
+    def _latent(self, rows: Weights, n: int) -> NDArray[np.float64] | None:
+        """Each text projected on the latent space, unit length (zero rows stay zero)."""
+        if not len(self.latent_buckets) or not self.config.latent_weight:
+            return None
+        z = project(rows, n, self.latent_buckets, self.latent_vectors)
+        norm = np.linalg.norm(z, axis=1, keepdims=True)
+        unit: NDArray[np.float64] = np.divide(z, norm, out=np.zeros_like(z), where=norm > 0)
+        return unit
+
+    # -- scoring ---------------------------------------------------------------------------
+
+    def _score(
+        self,
+        source: Weights,
+        source_z: NDArray[np.float64] | None,
+        source_f: NDArray[np.float64],
+        on: NDArray[np.int64],
+        table: _ProfileTable,
+        ids: NDArray[np.int64],
+    ) -> NDArray[np.float64]:
+        """Score link i's profile `ids[i]` against source page `on[i]`: lexical coverage and
+        latent cosine, mixed with the family agreement."""
+        cfg = self.config
+        n = len(ids)
+        # Every (link, n-gram) pair, as a ragged gather from the table's concatenated rows.
+        lengths = table.length[ids]
+        link = np.repeat(np.arange(n), lengths)
+        first = np.cumsum(lengths) - lengths
+        term = table.start[ids][link] + np.arange(len(link)) - first[link]
+        key = on[link] * cfg.buckets + table.bucket[term]
+        source_key = source.text * cfg.buckets + source.bucket  # sorted: text, then bucket
+        matched = np.zeros(n)
+        if len(source_key) and len(key):
+            pos = np.minimum(np.searchsorted(source_key, key), len(source_key) - 1)
+            hit = source_key[pos] == key
+            matched = np.bincount(
+                link[hit], weights=table.weight[term[hit]] * source.weight[pos[hit]], minlength=n
+            ).astype(np.float64)
+        total = table.total[ids]
+        base: NDArray[np.float64] = np.divide(matched, total, out=np.zeros(n), where=total > 0)
+        if source_z is not None and table.latent is not None:
+            latent = np.maximum(np.einsum("ij,ij->i", table.latent[ids], source_z[on]), 0.0)
+            base = (base + cfg.latent_weight * latent) / (1 + cfg.latent_weight)
+        if not cfg.family_weight:
+            return base
+        agree = np.einsum("ij,ij->i", table.families[ids], source_f[on]) / np.maximum(
+            table.mass[ids], 1.0
+        )
+        mixed: NDArray[np.float64] = (1 - cfg.family_weight) * base + cfg.family_weight * agree
+        return mixed
