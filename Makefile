@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint format bench bench-smoke contract clean
+.PHONY: demo test test-fast lint format bench bench-smoke contract clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "farmaudit needs Python 3.11+, got " + sys.version.split()[0]'
@@ -19,6 +19,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/pytest
+
+# Everything but the end-to-end tests that crawl a site over HTTP (about 20 s).
+test-fast: $(STAMP)
+	$(BIN)/pytest -m "not e2e"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

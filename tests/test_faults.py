@@ -1,21 +1,24 @@
 """A crawl of the fault site: every expected page once, every fault as its expected fetches row.
 
 One crawl per module (`fault_crawl`) through `farmaudit crawl` in a subprocess; the site knows
-its own truth (`tests.faultsite.site.expected`), and its request log shows what the crawler
+its own truth (`scraper.demo.faults.expected`), and its request log shows what the crawler
 asked for and when.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import re
 import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from collections import Counter
 from datetime import UTC, datetime
 from itertools import pairwise
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
 import pandas as pd
@@ -27,12 +30,18 @@ from pipelines.store.commits import read_markers
 from pipelines.store.dataset import fetch_outcomes, part_files, read_part, read_table
 from pipelines.store.schema import CRAWL_TABLES
 from pipelines.store.urls import crawl_key
+from scraper.demo.faults import (
+    CRAWL_DEPTH,
+    CRAWL_SETTINGS,
+    DATE_PAGES,
+    LOG_PATH,
+    Row,
+    expected,
+)
 from scraper.fetcherrors import fetch_error_kind
 from scraper.middlewares import RedirectStopped, parse_retry_after
 from scraper.spiders.farm import _is_html
 from tests.conftest import farmaudit
-from tests.faultsite import server
-from tests.faultsite.site import CRAWL_DEPTH, CRAWL_SETTINGS, DATE_PAGES, Row, expected
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -41,6 +50,34 @@ if TYPE_CHECKING:
 # The expected rows, keyed by path, to name each test case (the port is known only later).
 _PLACEHOLDER = "http://localhost:1"
 CASES = sorted(url.removeprefix(_PLACEHOLDER) for url in expected(_PLACEHOLDER).rows)
+
+
+@contextlib.contextmanager
+def running_fault_site() -> Iterator[str]:
+    """Run `python -m scraper.demo.server --faults` in a subprocess; yield its origin."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "scraper.demo.server", "--faults", "--port", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline().strip()
+        if not line.startswith("serving http://localhost:"):
+            raise RuntimeError(f"fault site said {line!r}")
+        yield line.removeprefix("serving ").rstrip("/")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+
+def request_log(origin: str) -> list[dict[str, Any]]:
+    """Every request the fault site at `origin` has answered so far."""
+    with urllib.request.urlopen(origin + LOG_PATH, timeout=10) as response:
+        log: list[dict[str, Any]] = json.load(response)
+    return log
 
 
 class FaultCrawl(NamedTuple):
@@ -52,7 +89,7 @@ class FaultCrawl(NamedTuple):
 @pytest.fixture(scope="module")
 def fault_site() -> Iterator[str]:
     """Origin of the fault site served by a subprocess, e.g. http://localhost:8123."""
-    with server.running() as origin:
+    with running_fault_site() as origin:
         yield origin
 
 
@@ -132,7 +169,7 @@ def test_an_endless_calendar_gets_its_page_budget_then_traps(fault_crawl: FaultC
 @pytest.mark.e2e
 def test_nothing_off_scope_tracking_or_trapped_was_requested(fault_crawl: FaultCrawl) -> None:
     truth = expected(fault_crawl.origin)
-    log = server.request_log(fault_crawl.origin)
+    log = request_log(fault_crawl.origin)
     for marker in truth.never_requested:
         assert [e["path"] for e in log if marker in e["path"]] == [], marker
     assert {e["host"] for e in log} == {urlsplit(fault_crawl.origin).netloc}
@@ -156,14 +193,14 @@ def test_nothing_off_scope_tracking_or_trapped_was_requested(fault_crawl: FaultC
 def test_retries_wait_as_long_as_the_server_asked(
     fault_crawl: FaultCrawl, path: str, wait: float
 ) -> None:
-    times = [e["t"] for e in server.request_log(fault_crawl.origin) if e["path"] == path]
+    times = [e["t"] for e in request_log(fault_crawl.origin) if e["path"] == path]
     assert len(times) >= 2
     assert min(b - a for a, b in pairwise(times)) >= wait - 0.05
 
 
 @pytest.mark.e2e
 def test_a_retry_after_past_the_limit_is_not_waited_for(fault_crawl: FaultCrawl) -> None:
-    log = server.request_log(fault_crawl.origin)
+    log = request_log(fault_crawl.origin)
     assert [e["path"] for e in log].count("/status/429-too-long.html") == 1
 
 
@@ -215,7 +252,7 @@ def test_every_part_reads(fault_crawl: FaultCrawl) -> None:
 @pytest.fixture
 def fresh_fault_site() -> Iterator[str]:
     """A fault site of its own, for a test whose requests must not mix with `fault_crawl`'s."""
-    with server.running() as origin:
+    with running_fault_site() as origin:
         yield origin
 
 
@@ -273,7 +310,7 @@ def test_budget_depth_and_robots_with_many_start_urls(
     assert fetches["depth"].max() == 1
     robots = fetches.loc[fetches["url"] == f"{fault_site}/private/secret.html", "error"]
     assert robots.tolist() == ["robots"]
-    assert not [e for e in server.request_log(fault_site) if "/private/" in e["path"]]
+    assert not [e for e in request_log(fault_site) if "/private/" in e["path"]]
 
 
 # --- the pieces, without a crawl ----------------------------------------------------------------

@@ -6,10 +6,8 @@ import collections
 import csv
 import dataclasses
 import hashlib
-import importlib.util
 import itertools
 import random
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +15,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from bench import dedup
 from reports import textnorm
 from reports.neardup import (
     Cluster,
@@ -642,44 +641,32 @@ def test_empty_and_tiny_inputs() -> None:
     ]
 
 
-def _bench_module() -> object:
-    spec = importlib.util.spec_from_file_location("bench_dedup", ROOT / "bench/dedup.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_dedup"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_generator_smoke_run() -> None:
-    bench = _bench_module()
-    titles, families = bench.generate_titles(3000, seed=1)  # type: ignore[attr-defined]
-    assert (titles, families) == bench.generate_titles(3000, seed=1)  # type: ignore[attr-defined]
+    titles, families = dedup.generate_titles(3000, seed=1)
+    assert (titles, families) == dedup.generate_titles(3000, seed=1)
     assert len(titles) == len(set(titles)) == 3000
     planted = sum(n * (n - 1) // 2 for n in collections.Counter(families).values())
     assert planted > 1000
-    labels, _ = bench.run_neardup(titles)  # type: ignore[attr-defined]
-    precision, recall = bench.pair_scores(labels, families)  # type: ignore[attr-defined]
+    labels, _ = dedup.run_neardup(titles)
+    precision, recall = dedup.pair_scores(labels, families)
     assert precision > 0.8
     assert recall > 0.9
 
 
 def test_generator_keeps_names_whole_and_apart() -> None:
-    bench = _bench_module()
     rng = random.Random(3)
-    names = bench._subjects(rng, 400)  # type: ignore[attr-defined]
-    near = [bench._neighbourhood(name) for name in names]  # type: ignore[attr-defined]
+    names = dedup._subjects(rng, 400)
+    near = [dedup._neighbourhood(name) for name in names]
     assert sum(len(n) for n in near) == len(set().union(*near))  # no two one edit apart
-    filled = bench._fill("{s}与{t}对比分析:异同与选择建议", rng, names)  # type: ignore[attr-defined]
+    filled = dedup._fill("{s}与{t}对比分析:异同与选择建议", rng, names)
     s, t = filled.values
     for _ in range(200):
-        spun = bench._respin(filled, rng)  # type: ignore[attr-defined]
+        spun = dedup._respin(filled, rng)
         assert s in spun
         assert t in spun
-    truth = bench.generate_truth(2000, seed=2)  # type: ignore[attr-defined]
+    truth = dedup.generate_truth(2000, seed=2)
     pairs = [(i, j) for i, j, _ in find_pairs(truth.titles)]
-    false_pos, missed = bench.error_pairs(truth, pairs)  # type: ignore[attr-defined]
+    false_pos, missed = dedup.error_pairs(truth, pairs)
     assert len(false_pos) < 0.05 * len(pairs)
     assert all(truth.families[i] == truth.families[j] for i, j in missed)
 

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import importlib.util
-import sys
 from dataclasses import replace
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import pytest
 
+from bench import eval_offtopic
 from reports.offtopic import (
     OfftopicConfig,
     OfftopicConfigError,
@@ -32,19 +30,6 @@ SEED_004 = "004_cbed280f5da66034"  # 小米商城分期购物流程及备用金�
 DEV_SEED_FLOOR = 0.96
 DEV_ALL_FLOOR = 0.97
 BASELINE_MARGIN = 0.05
-
-
-def _load_eval_script() -> ModuleType:
-    # bench/ is a folder of scripts, not a package: load the evaluation script by path.
-    spec = importlib.util.spec_from_file_location("eval_offtopic", ROOT / "bench/eval_offtopic.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while decorating
-    spec.loader.exec_module(module)
-    return module
-
-
-eval_offtopic = _load_eval_script()
 
 
 @pytest.fixture(scope="module")

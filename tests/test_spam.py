@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
+from bench import eval_spam
 from reports.spam import (
     NONE,
     Category,
@@ -23,19 +21,6 @@ from reports.spam import (
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "scraper/demo/seeds"
-
-
-def _load_eval_script() -> ModuleType:
-    # bench/ is a folder of scripts, not a package: load the evaluation script by path.
-    spec = importlib.util.spec_from_file_location("eval_spam", ROOT / "bench/eval_spam.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while decorating
-    spec.loader.exec_module(module)
-    return module
-
-
-eval_spam = _load_eval_script()
 
 
 @pytest.fixture(scope="module")

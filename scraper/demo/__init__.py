@@ -1,5 +1,7 @@
-"""A bundled, deterministic content-farm site to crawl in tests and demos.
+"""Bundled, deterministic synthetic sites to crawl in tests and demos.
 
-`seeds` parses the text renderings of real pages, `site` builds the whole site in memory,
-`server` serves it on 127.0.0.1 (`python -m scraper.demo.server`).
+`seeds` parses the text renderings of real pages, `site` builds the demo content farm in
+memory, `faults` is the fault site (every fault a crawl must survive, with the truth a crawl
+is checked against), `server` serves either on 127.0.0.1 (`python -m scraper.demo.server
+[--faults]`).
 """

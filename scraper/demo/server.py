@@ -1,8 +1,9 @@
-"""Serve the demo site over HTTP on 127.0.0.1.
+"""Serve the demo site, or the fault site, over HTTP on 127.0.0.1.
 
 `serve_demo()` runs the server in a daemon thread for tests; `python -m scraper.demo.server`
 prints one line, `serving http://HOST:PORT/`, then serves until SIGINT or SIGTERM (the
-Scrapy mockserver shape: a parent reads the port from the first stdout line).
+Scrapy mockserver shape: a parent reads the port from the first stdout line). With `--faults`
+it serves the fault site (`scraper.demo.faults`) and names it `http://localhost:PORT/`.
 """
 
 from __future__ import annotations
@@ -10,13 +11,25 @@ from __future__ import annotations
 import argparse
 import re
 import signal
+import socket
+import struct
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 from urllib.parse import urlsplit
 
-from scraper.demo.site import DemoSite, build_site
+from scraper.demo.faults import (
+    Action,
+    CutShort,
+    FaultSite,
+    Reply,
+    Reset,
+    Stall,
+    Trickle,
+)
+from scraper.demo.site import DemoResponse, DemoSite, build_site
 
 if TYPE_CHECKING:
     from types import FrameType, TracebackType
@@ -26,9 +39,9 @@ _HOST_HEADER = re.compile(r"^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d
 
 
 class _Handler(BaseHTTPRequestHandler):
-    """Answers GET and HEAD from the in-memory site."""
+    """Answers GET and HEAD from the in-memory site, carrying out the fault site's actions."""
 
-    site: ClassVar[DemoSite]
+    site: ClassVar[DemoSite | FaultSite]
     protocol_version = "HTTP/1.1"  # keep-alive: every response carries Content-Length
     server_version = "nginx"
     sys_version = ""
@@ -45,12 +58,72 @@ class _Handler(BaseHTTPRequestHandler):
             parts = urlsplit(target)
             target = parts.path + (f"?{parts.query}" if parts.query else "")
         response = self.site.respond(target or "/", self._base_url())
-        self.send_response(response.status)
-        self.send_header("Content-Type", response.content_type)
-        self.send_header("Content-Length", str(len(response.body)))
+        if isinstance(response, DemoResponse):
+            headers = (("Content-Type", response.content_type),)
+            self._send(response.status, headers, response.body, include_body=include_body)
+            return
+        try:
+            self._carry_out(response, include_body=include_body)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client gave up (a timeout): expected
+
+    def _send(
+        self,
+        status: int,
+        headers: tuple[tuple[str, str], ...],
+        body: bytes,
+        *,
+        include_body: bool = True,
+    ) -> None:
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if include_body:
-            self.wfile.write(response.body)
+            self.wfile.write(body)
+
+    def _carry_out(self, action: Action, *, include_body: bool) -> None:
+        if isinstance(action, Reply):
+            self._send(action.status, action.headers, action.body, include_body=include_body)
+        elif isinstance(action, Stall):
+            time.sleep(action.seconds)
+            self._carry_out(action.reply, include_body=include_body)
+        elif isinstance(action, Reset):
+            # SO_LINGER with a zero timeout makes close() send RST instead of FIN.
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+            self.close_connection = True
+        elif isinstance(action, CutShort):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(action.length))
+            self.end_headers()
+            self.wfile.write(action.body)
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_RDWR)
+            self.close_connection = True
+        elif isinstance(action, Trickle):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(action.length))
+            self.end_headers()
+            sent = 0
+            while sent + len(action.chunk) < action.length:
+                self.wfile.write(action.chunk)
+                self.wfile.flush()
+                sent += len(action.chunk)
+                time.sleep(action.every)
+            self.close_connection = True
+        else:
+            self.send_response(200)
+            for name, value in action.headers:
+                self.send_header(name, value)
+            self.send_header("Connection", "close")
+            self.end_headers()
+            for start in range(0, len(action.body), 16 * 1024):
+                self.wfile.write(action.body[start : start + 16 * 1024])
+            self.close_connection = True
 
     def _base_url(self) -> str:
         host = self.headers.get("Host", "")
@@ -75,17 +148,22 @@ class SiteHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Stay quiet when a client hangs up (timeouts; the fault site resets on purpose)."""
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)
 
-class DemoServer:
-    """The demo site served by a `SiteHTTPServer` in a daemon thread."""
+
+class SiteServer:
+    """A site served by a `SiteHTTPServer` in a daemon thread."""
 
     def __init__(
-        self, host: str = "127.0.0.1", port: int = 0, site: DemoSite | None = None
+        self, host: str = "127.0.0.1", port: int = 0, site: DemoSite | FaultSite | None = None
     ) -> None:
-        handler = type("DemoHandler", (_Handler,), {"site": site or build_site()})
+        handler = type("SiteHandler", (_Handler,), {"site": site or build_site()})
         self._httpd = SiteHTTPServer((host, port), handler)
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, name="demo-site", daemon=True
+            target=self._httpd.serve_forever, name="site-server", daemon=True
         )
         self._thread.start()
 
@@ -116,16 +194,21 @@ class DemoServer:
         self.close()
 
 
-def serve_demo(host: str = "127.0.0.1", port: int = 0, site: DemoSite | None = None) -> DemoServer:
-    """Start serving the demo site (port 0: any free port); use as a context manager."""
-    return DemoServer(host, port, site)
+def serve_demo(
+    host: str = "127.0.0.1", port: int = 0, site: DemoSite | FaultSite | None = None
+) -> SiteServer:
+    """Start serving the demo site, or `site` (port 0: any free port); use as a context manager."""
+    return SiteServer(host, port, site)
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Serve the demo site until SIGINT/SIGTERM, after printing `serving <base_url>`."""
+    """Serve the demo (or fault) site until SIGINT/SIGTERM, after printing `serving <base_url>`."""
     parser = argparse.ArgumentParser(prog="python -m scraper.demo.server", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="port to bind (default: a free one)")
+    parser.add_argument(
+        "--faults", action="store_true", help="serve the fault site, as http://localhost:PORT/"
+    )
     args = parser.parse_args(argv)
     stop = threading.Event()
 
@@ -134,8 +217,11 @@ def main(argv: list[str] | None = None) -> None:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    with serve_demo(args.host, args.port) as server:
-        sys.stdout.write(f"serving {server.base_url}\n")
+    with serve_demo(args.host, args.port, FaultSite() if args.faults else None) as server:
+        url = server.base_url
+        if args.faults:
+            url = url.replace(args.host, "localhost", 1)
+        sys.stdout.write(f"serving {url}\n")
         sys.stdout.flush()
         while not stop.wait(0.5):
             pass

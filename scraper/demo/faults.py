@@ -1,9 +1,13 @@
-"""What the fault site serves on each URL, and what a crawl of it must record.
+"""The fault site: every fault a crawl must survive, on known URLs, with known outcomes.
 
-Pure: `respond(path, query, origin, state)` returns an action (a reply, a reset, a cut-short
-body, a stall...) that `server.py` carries out on the socket. `expected(origin)` is the truth a
-crawl is checked against: the pages it must hold exactly once, the fetches row of every
-faulty URL, the trap families with their page counts, and what must never be requested.
+`FaultSite.respond` returns an action (a reply, a reset, a cut-short body, a stall...) that
+`scraper.demo.server` carries out on the socket, and logs the request. `expected(origin)` is
+the truth a crawl is checked against: the pages it must hold exactly once, the fetches row of
+every faulty URL, the trap families with their page counts, and what must never be requested.
+`python -m scraper.demo.server --faults` serves it as `http://localhost:PORT/`, so that
+`127.0.0.1` is another host of the same server: off-scope requests show up in the log with
+that Host header. `GET /__log__` returns every request so far as JSON ({t, path, host}); it is
+linked from nowhere.
 
 The crawl these expectations are for starts at `origin + "/"` with the settings in
 `CRAWL_SETTINGS` and the farmaudit defaults otherwise (RETRY_TIMES 2, REDIRECT_MAX_TIMES 10,
@@ -14,12 +18,14 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime
-from typing import TYPE_CHECKING
-from urllib.parse import parse_qsl, quote
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, quote, urlsplit
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -34,6 +40,7 @@ SLOW_SECONDS = 3.0
 CALENDAR_START = date(2024, 5, 30)
 
 HTML = "text/html; charset=utf-8"
+LOG_PATH = "/__log__"
 
 # --- actions the server carries out -----------------------------------------------------------
 
@@ -106,7 +113,28 @@ class SiteState:
         """A fresh session token, as a site hands one out per page view."""
         with self.lock:
             self.sessions += 1
-            return hashlib.sha1(str(self.sessions).encode()).hexdigest()[:24]
+            return hashlib.sha1(str(self.sessions).encode(), usedforsecurity=False).hexdigest()[:24]
+
+
+class FaultSite:
+    """The fault site as a server answers it: an action per request, and the request log."""
+
+    def __init__(self) -> None:
+        self.state = SiteState()
+        self.log: list[dict[str, Any]] = []
+        self._log_lock = threading.Lock()
+
+    def respond(self, target: str, base_url: str) -> Action:
+        """What to do for a GET of `target` (path and query) reached at `base_url`."""
+        parts = urlsplit(target)
+        origin = base_url.rstrip("/")
+        with self._log_lock:
+            if parts.path == LOG_PATH:
+                return Reply(200, json.dumps(self.log).encode())
+            self.log.append(
+                {"t": time.monotonic(), "path": target, "host": origin.removeprefix("http://")}
+            )
+        return respond(parts.path, parts.query, origin, self.state)
 
 
 # --- pages ------------------------------------------------------------------------------------
