@@ -20,9 +20,10 @@ from scrapy import signals
 
 from pipelines.extract import extract
 from pipelines.store.commits import DatasetWriter
-from pipelines.store.dataset import read_manifest, write_manifest
+from pipelines.store.dataset import fetch_outcomes, read_manifest, write_manifest
 from pipelines.store.errors import FarmauditError
 from pipelines.store.records import FetchRecord, RawPage
+from pipelines.store.start import FAILED, settle_replacement
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -150,13 +151,27 @@ class DatasetPipeline:
             self.writer.release()
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        """Mark the manifest finished only when the crawl ran out of work on its own."""
+        """Mark the manifest finished only when the crawl ran out of work having fetched pages.
+
+        A crawl that fetched no page is `failed`, so running it again retries it (the site may
+        be back) instead of saying it is finished.
+        """
         manifest = read_manifest(self.output)
         if manifest is None:
             return
-        manifest.status = "finished" if reason == "finished" else f"stopped: {reason}"
+        if reason != "finished":
+            manifest.status = f"stopped: {reason}"
+        elif fetch_outcomes(self.output)["ok"] == 0:
+            manifest.status = FAILED
+        else:
+            manifest.status = "finished"
         manifest.finished_at = datetime.now(UTC).isoformat()
         write_manifest(self.output, manifest)
+        if not settle_replacement(self.output):
+            logger.warning(
+                "%s: the new crawl committed nothing; the dataset it was to replace is back",
+                self.output,
+            )
 
 
 def fetch_row(raw: RawPage, retries: int = 0) -> FetchRecord:

@@ -23,6 +23,7 @@ from pipelines.store.dataset import (
     require_dataset,
     require_no_writers,
 )
+from pipelines.store.ownership import refuse_foreign, swap_in, table_foreign_entries
 from pipelines.store.records import RawPage
 from pipelines.store.schema import CRAWL_TABLES
 
@@ -74,6 +75,8 @@ def reextract(
     require_dataset(root)
     # A crawl still writing would add pages the swap below throws away.
     require_no_writers(root, "re-extract it")
+    for name in EXTRACTED_TABLES:
+        refuse_foreign(root / name, table_foreign_entries(root / name), "replace it")
     staging = root / f".reextract-{uuid.uuid4().hex[:8]}"
     tables = {name: CRAWL_TABLES[name] for name in EXTRACTED_TABLES}
     writer = DatasetWriter(staging, tables=tables)
@@ -100,21 +103,11 @@ def reextract(
         writer.close()
         changes = tuple(_compare(root, staging, name) for name in EXTRACTED_TABLES)
         for name in EXTRACTED_TABLES:
-            _swap(root / name, staging / name)
+            (staging / name).mkdir(exist_ok=True)  # a table with no rows is an empty folder
+            swap_in(staging / name, root / name, table_foreign_entries(root / name))
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return ReextractSummary(pages, failed, changes)
-
-
-def _swap(current: Path, new: Path) -> None:
-    old = current.with_name(f".{current.name}.old-{uuid.uuid4().hex[:6]}")
-    if current.exists():
-        current.rename(old)
-    if new.exists():
-        new.rename(current)
-    else:
-        current.mkdir()
-    shutil.rmtree(old, ignore_errors=True)
 
 
 _Digests = dict[bytes, Counter[bytes]]

@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from pipelines.store.dataset import (
+    CrawlManifest,
     fetch_outcomes,
+    read_manifest,
     read_table,
     require_dataset,
     verify_dataset,
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
     from scraper.crawl import CrawlOptions
 
 DEFAULT_DEMO_OUT = Path("datasets/demo")
+DEMO_DEPTH = 20  # deep enough for every page of the demo site
 F = TypeVar("F", bound="Callable[..., Any]")
 
 
@@ -48,6 +51,9 @@ def _fail_on_data_errors(func: F) -> F:
             return func(*args, **kwargs)
         except FarmauditError as err:
             raise _Failure(str(err)) from err
+        except OSError as err:  # a read-only folder, a full disk: one line naming the path
+            where = f"{err.filename}: " if err.filename else ""
+            raise _Failure(f"{where}{err.strerror or err}") from err
         except KeyboardInterrupt:
             # Ctrl-C outside Scrapy's own handler (start-up, the summary after the crawl):
             # files are written atomically, so stopping here loses nothing committed.
@@ -402,6 +408,12 @@ def demo(output: Path, verbose: int) -> None:
     from scraper.demo.server import serve_demo
     from scraper.demo.site import build_site
 
+    existing = read_manifest(output) if output.is_dir() else None
+    if existing is not None and not _is_demo_crawl(existing):
+        raise _Failure(
+            f"{output} holds {existing.describe()}, not a demo crawl; "
+            "choose another --out folder for the demo"
+        )
     site = build_site()
     with serve_demo() as server:
         click.echo(f"demo site serving {len(site.html_paths())} pages at {server.base_url}")
@@ -409,7 +421,7 @@ def demo(output: Path, verbose: int) -> None:
             output=output,
             urls=[server.base_url],
             sitemaps=[server.base_url + "sitemap.xml"],
-            max_depth=20,
+            max_depth=DEMO_DEPTH,
             delay=0.0,
             concurrency=16,
             autothrottle=False,
@@ -423,6 +435,16 @@ def demo(output: Path, verbose: int) -> None:
     click.echo(f"dataset: {output}/ ({pages} pages; the site serves {len(site.html_paths())})")
     click.echo(f"  python -c \"import pandas as pd; print(pd.read_parquet('{output}/pages'))\"")
     _run_audit(output)
+
+
+def _is_demo_crawl(manifest: CrawlManifest) -> bool:
+    """Whether `manifest` is a crawl `farmaudit demo` made (it may replace only those)."""
+    return (
+        len(manifest.start_urls) == 1
+        and manifest.start_urls[0].startswith("http://127.0.0.1:")
+        and manifest.sitemap_urls == [manifest.start_urls[0] + "sitemap.xml"]
+        and manifest.max_depth == DEMO_DEPTH
+    )
 
 
 @main.command("serve-demo")

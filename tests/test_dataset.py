@@ -85,8 +85,9 @@ def test_different_crawl_is_refused_unless_overwrite(tmp_path: Path) -> None:
 
 def test_folder_that_is_not_a_dataset_is_refused(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("mine", "utf-8")
-    with pytest.raises(DatasetError, match=r"holds no crawl\.json: not a farmaudit dataset"):
-        start(StartOptions(tmp_path, manifest(), overwrite=False))
+    for overwrite in (False, True):
+        with pytest.raises(DatasetError, match=r"did not write \(notes\.txt\); refusing to"):
+            start(StartOptions(tmp_path, manifest(), overwrite=overwrite))
     assert (tmp_path / "notes.txt").read_text("utf-8") == "mine"
 
 

@@ -45,6 +45,12 @@ DATASETS_ROOT = Path("datasets")
 #: Tables only ever appended to by a crawl: every part a marker names must stay. (pages, steps
 #: and links are rebuilt by re-extraction, which swaps in parts of its own.)
 JOURNAL_TABLES = ("raw", "fetches")
+#: Fetch errors that say nothing lasting about the URL: a later run fetches it again.
+RETRYABLE_ERRORS = frozenset({"dns", "timeout", "refused", "reset", "connect", "truncated"})
+#: Rows a URL gets at most across runs when each failed in a passing way.
+MAX_FETCH_RUNS = 3
+#: Rows that spent no page budget: nothing was fetched (robots.txt said no, a trap URL).
+_NOT_SPENT = frozenset({"robots", "trap"})
 #: Fetch errors whose final_url was not fetched in that row (a redirect target left alone).
 _UNFETCHED_TARGET = frozenset({"duplicate", "off_scope"})
 
@@ -243,34 +249,55 @@ def load(name: str | Path, table: str) -> pd.DataFrame:
     return frame
 
 
+def is_retryable(error: str | None) -> bool:
+    """Whether a fetch that failed with `error` may succeed later (5xx, 429, network errors)."""
+    if error is None:
+        return False
+    if error.startswith("http_"):
+        return error == "http_429" or error.startswith("http_5")
+    return error in RETRYABLE_ERRORS
+
+
 @dataclass(frozen=True, slots=True)
 class ResumeState:
     """What a resumed crawl must not fetch again, what it already spent, where it goes on."""
 
     done: frozenset[str]  # crawl keys with a row, and final URLs those rows fetched
-    tried: list[str]  # the URL of every row but traps: what counted against the page budgets
+    tried: list[str]  # URLs that spent page budget: rows but traps, robots and retries
     frontier: list[tuple[str, int, str | None]]  # (url, depth, referrer), shallowest first
 
 
-def resume_state(root: Path) -> ResumeState:
+def resume_state(root: Path, *, retry_failed: bool = False) -> ResumeState:
     """Derive the crawl state from committed parts: the dataset is the journal.
 
     Done = every URL with a fetch row (success, failure, robots or trap) and every final URL
-    a row fetched. Frontier = link targets of fetched pages that are not done, at their
-    source's depth + 1, plus redirect targets a row left to another row that never committed.
+    a row fetched; with `retry_failed` (a crawl that fetched nothing, run again), except URLs
+    that failed only in passing ways (`is_retryable`) fewer than MAX_FETCH_RUNS times: those
+    are tried again, their earlier rows kept. Frontier = link targets of fetched pages
+    that are not done, at their source's depth + 1, plus redirect targets a row left to
+    another row that never committed.
     All URLs are compared by crawl key. Scope and depth limits are applied by the caller.
     """
     done: set[str] = set()
     tried: list[str] = []
     targets: dict[str, tuple[int, str | None]] = {}
+    failures: Counter[str] = Counter()  # crawl key -> rows that failed in a passing way
+    retry_at: dict[str, tuple[int, str | None]] = {}
+    settled: set[str] = set()  # keys with a row that is not a passing failure
     columns = ["url", "final_url", "error", "depth", "referrer"]
     for batch in iter_batches(root, "fetches", columns):
         for url, final_url, error, depth, referrer in zip(
             *(c.to_pylist() for c in batch.columns), strict=True
         ):
-            done.add(crawl_key(url))
-            if error != "trap":
-                tried.append(url)
+            key = crawl_key(url)
+            done.add(key)
+            if retry_failed and is_retryable(error):
+                failures[key] += 1
+                retry_at.setdefault(key, (depth, referrer))
+            else:
+                settled.add(key)
+                if error not in _NOT_SPENT:
+                    tried.append(url)
             if final_url is None:
                 continue
             if error in _UNFETCHED_TARGET:
@@ -282,6 +309,12 @@ def resume_state(root: Path) -> ResumeState:
         for url, final_url, depth in zip(*(c.to_pylist() for c in batch.columns), strict=True):
             depth_of[url] = depth
             depth_of.setdefault(final_url, depth)
+    for key, count in failures.items():
+        if key not in settled and count < MAX_FETCH_RUNS:
+            done.discard(key)
+            targets.setdefault(key, retry_at[key])
+        elif key not in settled:
+            tried.append(key)
     frontier: dict[str, tuple[int, str | None]] = {
         url: where for url, where in targets.items() if url not in done
     }

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import enum
 import shutil
-import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -19,12 +18,14 @@ from pipelines.store.dataset import (
     CrawlManifest,
     DatasetError,
     ResumeState,
+    fetch_outcomes,
     read_manifest,
     require_dataset,
     require_no_writers,
     resume_state,
     write_manifest,
 )
+from pipelines.store.ownership import foreign_entries, move_aside, refuse_foreign
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -58,6 +59,14 @@ class Start:
     resume: ResumeState | None = None  # what the dataset holds, on RESUME
 
 
+#: crawl.json's status of a crawl that ran out of work without fetching a page.
+FAILED = "failed: no page fetched"
+#: crawl.json's `extra` key naming the old dataset an overwrite moved aside (a sibling
+#: folder) until the new one commits a fetched page; kept in the manifest so that a killed
+#: run settles it later.
+REPLACES = "replaces"
+
+
 def plan(options: StartOptions) -> Plan:
     """What `start` will do with `options.root`. Writes nothing.
 
@@ -78,12 +87,17 @@ def plan(options: StartOptions) -> Plan:
     if root.exists() and not root.is_dir():
         raise DatasetError(f"{root} is a file, not a dataset folder")
     if root.exists() and any(root.iterdir()):
+        # Whatever the flags: a folder holding anything farmaudit did not write is not replaced.
+        foreign = foreign_entries(root)
+        if existing is None and foreign:
+            refuse_foreign(root, foreign, f"write a crawl into it (it holds no {MANIFEST})")
+        refuse_foreign(root, foreign, "replace the crawl in it")
         if options.overwrite:
             return Plan.OVERWRITE
         if existing is None:
             raise DatasetError(
-                f"{root} is not empty and holds no {MANIFEST}: not a farmaudit dataset; "
-                "choose an empty --out folder or pass --overwrite"
+                f"{root} holds leftover farmaudit tables but no {MANIFEST}; "
+                "pass --overwrite to replace them or choose another --out folder"
             )
         raise DatasetError(
             f"{root} already holds {existing.describe()}; pass --overwrite to replace it "
@@ -97,7 +111,8 @@ def start(options: StartOptions) -> Start:
 
     A new crawl writes its manifest; a resumed one reads its state from the committed parts
     first (a damaged dataset fails naming the file, unchanged), then recovers a killed run;
-    a finished or joined one is left as it is; an overwrite removes the old dataset first.
+    a finished or joined one is left as it is; an overwrite moves the old dataset aside (see
+    `settle_replacement`).
     """
     root, wanted = options.root, options.wanted
     decided = plan(options)
@@ -105,7 +120,9 @@ def start(options: StartOptions) -> Start:
         return Start(decided, require_dataset(root))
     assert wanted is not None  # a worker always joins
     if decided is Plan.RESUME:
-        resume = resume_state(root)  # first: a damaged dataset fails unchanged
+        existing = require_dataset(root)
+        # first: a damaged dataset fails unchanged
+        resume = resume_state(root, retry_failed=existing.status == FAILED)
         require_no_writers(root, "resume or replace it")
         recover(root)
         existing = require_dataset(root)
@@ -115,14 +132,33 @@ def start(options: StartOptions) -> Start:
         return Start(decided, existing, resume)
     if decided is Plan.OVERWRITE:
         require_no_writers(root, "resume or replace it")
-        _remove_dataset(root)
+        wanted.extra[REPLACES] = move_aside(root).name  # one rename: never half-old in place
     root.mkdir(parents=True, exist_ok=True)
     write_manifest(root, wanted)
     return Start(decided, wanted)
 
 
-def _remove_dataset(root: Path) -> None:
-    # Move aside first so that a crash mid-delete never leaves a half-old dataset in place.
-    trash = root.with_name(f".{root.name}.old-{uuid.uuid4().hex[:6]}")
-    root.rename(trash)
-    shutil.rmtree(trash)
+def settle_replacement(root: Path) -> bool:
+    """At the end of a run that overwrote a dataset: keep the new one or put the old one back.
+
+    The old dataset is deleted once the new one has committed a fetched page; while it has
+    none (the new crawl fetched nothing, or stopped first) the old one is put back. Returns
+    False when it was put back. Both folders were checked to hold only farmaudit's files, so
+    deleting either deletes nothing of the user's.
+    """
+    manifest = read_manifest(root)
+    if manifest is None or REPLACES not in manifest.extra:
+        return True
+    replaced = root.with_name(str(manifest.extra[REPLACES]))
+    if fetch_outcomes(root)["ok"] or not replaced.exists():
+        if replaced.exists():
+            refuse_foreign(replaced, foreign_entries(replaced), "delete the replaced dataset")
+            shutil.rmtree(replaced)
+        del manifest.extra[REPLACES]
+        write_manifest(root, manifest)
+        return True
+    refuse_foreign(root, foreign_entries(root), "put the replaced dataset back")
+    discarded = move_aside(root)
+    replaced.rename(root)
+    shutil.rmtree(discarded)
+    return False

@@ -12,6 +12,7 @@ import pyarrow as pa
 
 from pipelines.store.commits import write_table_atomic, write_text_atomic
 from pipelines.store.dataset import read_part, require_dataset
+from pipelines.store.ownership import audit_foreign_entries, refuse_foreign, swap_in
 from pipelines.store.schema import AUDIT_TABLES
 from reports import graph
 from reports.audit.config import AUDIT_DIR, AuditConfig, AuditError
@@ -50,6 +51,8 @@ def run_audit(
     config = config or AuditConfig()
     say = progress or (lambda _msg: None)
     manifest = require_dataset(root)
+    folder = root / AUDIT_DIR
+    refuse_foreign(folder, _foreign(folder), "replace it")  # before the work, not after
     lexicon = load_lexicons(list(config.lexicon_paths) or None)
     staging = root / f".{AUDIT_DIR}-{uuid.uuid4().hex[:8]}"
     try:
@@ -82,20 +85,15 @@ def run_audit(
         worst, sections = report_sections(tally, tables, config.report_rows)
         write_text_atomic(render_markdown(summary, worst, sections), staging / "report.md")
         write_text_atomic(render_html(summary, worst, sections), staging / "report.html")
-        folder = root / AUDIT_DIR
-        _swap_in(staging, folder)
+        swap_in(staging, folder, _foreign(folder))
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     counts = {name: t.num_rows for name, t in tables.items()} | {"link_findings": tally.links}
     return AuditResult(folder, summary, counts)
 
 
-def _swap_in(staging: Path, folder: Path) -> None:
-    old = folder.with_name(f".{folder.name}.old-{uuid.uuid4().hex[:6]}")
-    if folder.exists():
-        folder.rename(old)
-    staging.rename(folder)
-    shutil.rmtree(old, ignore_errors=True)
+def _foreign(folder: Path) -> list[str]:
+    return audit_foreign_entries(folder, f"{AUDIT_DIR}/") if folder.exists() else []
 
 
 def read_findings(root: Path, table: str) -> pa.Table:
