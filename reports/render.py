@@ -85,6 +85,8 @@ class AuditSummary:
     body_clusters: int
     broken_targets: int
     categories: dict[str, int] = field(default_factory=dict)
+    #: Why the numbers are no verdict (too few pages), shown as the report's headline.
+    no_verdict: str | None = None
 
     def metrics(self) -> dict[str, float]:
         """The numbers `--fail-on` can test, by name."""
@@ -213,6 +215,7 @@ def render_markdown(
             f"({s.related_links} in related blocks) · generated {s.generated_at}"
         ),
         "",
+        *([f"**{md_escape(s.no_verdict)}**", ""] if s.no_verdict else []),
         "## Summary",
         "",
         f"- {pct(s.spam_share)} of related links are risky",

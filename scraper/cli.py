@@ -198,6 +198,8 @@ def crawl(
     """
     from scraper.crawl import CrawlOptions
 
+    if not (urls or urls_file or sitemaps):
+        raise click.UsageError("give at least one start URL, --urls-file or --sitemap")
     start = parse_url_lines(urls, "command line")
     if urls_file is not None:
         start += read_url_file(urls_file)
@@ -525,6 +527,13 @@ def extract(dataset: Path) -> None:
     "--fail-on",
     help="Exit 1 when a condition holds, e.g. 'spam_share>0.2' or 'risky_pages>=1,spam_share>0.1'.",
 )
+@click.option(
+    "--min-pages",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Exit 1 with no verdict when the dataset holds fewer pages (an empty or failed crawl).",
+)
 @_fail_on_data_errors
 def audit(
     dataset: Path,
@@ -533,6 +542,7 @@ def audit(
     offtopic_threshold: float | None,
     page_share: float,
     fail_on: str | None,
+    min_pages: int,
 ) -> None:
     """Audit DATASET's links: spam categories, off-topic links, duplicates, link graph.
 
@@ -542,11 +552,19 @@ def audit(
     Examples:
       farmaudit audit datasets/demo
       farmaudit audit datasets/mysite --lexicon my-terms.toml --fail-on 'spam_share>0.2'
+      farmaudit audit datasets/nightly --min-pages 500 --fail-on 'risky_pages>=1'
     """
+    from reports.audit import AuditError
     from reports.fail_on import failed_conditions, parse_fail_on
 
-    conditions = parse_fail_on(fail_on) if fail_on else []
-    result = _run_audit(dataset, lexicons, dup_threshold, offtopic_threshold, page_share)
+    try:
+        conditions = parse_fail_on(fail_on) if fail_on else []
+    except AuditError as error:  # checked before any work: a usage error, exit 2
+        message = str(error).removeprefix("--fail-on: ")
+        raise click.BadParameter(message, param_hint="--fail-on") from None
+    result = _run_audit(dataset, lexicons, dup_threshold, offtopic_threshold, page_share, min_pages)
+    if result.summary.no_verdict:
+        raise _Failure(f"{dataset}: {result.summary.no_verdict}")
     if conditions:
         hits = failed_conditions(result.summary, conditions)
         if hits:
@@ -559,12 +577,13 @@ def _run_audit(
     dup_threshold: float | None = None,
     offtopic_threshold: float | None = None,
     page_share: float = 0.5,
+    min_pages: int = 1,
 ) -> AuditResult:
     from dataclasses import replace
 
     from reports.audit import AuditConfig, run_audit
 
-    config = AuditConfig(lexicon_paths=lexicons)
+    config = AuditConfig(lexicon_paths=lexicons, min_pages=min_pages)
     config = replace(config, offtopic=replace(config.offtopic, page_share=page_share))
     if dup_threshold is not None:
         config = replace(config, dedup=replace(config.dedup, threshold=dup_threshold))

@@ -30,3 +30,5 @@ class AuditConfig:
     offtopic: OfftopicConfig = field(default_factory=OfftopicConfig)
     #: Rows of each table shown in the reports (the Parquet tables hold them all).
     report_rows: int = 500
+    #: Pages below which the audit gives no verdict: shares of nothing prove nothing.
+    min_pages: int = 1

@@ -81,7 +81,9 @@ def run_audit(
         }
         for name, table in tables.items():
             write_table_atomic(table, staging / name / "part-0.parquet")
-        summary = audit_summary(root, manifest.crawl_id, tally, page_findings, duplicates, targets)
+        summary = audit_summary(
+            root, manifest.crawl_id, tally, page_findings, duplicates, targets, config.min_pages
+        )
         worst, sections = report_sections(tally, tables, config.report_rows)
         write_text_atomic(render_markdown(summary, worst, sections), staging / "report.md")
         write_text_atomic(render_html(summary, worst, sections), staging / "report.html")

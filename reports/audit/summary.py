@@ -23,8 +23,15 @@ def audit_summary(
     pages: pa.Table,
     duplicates: pa.Table,
     targets: pa.Table,
+    min_pages: int = 1,
 ) -> AuditSummary:
     related = tally.related
+    no_verdict = None
+    if pages.num_rows < min_pages:
+        no_verdict = (
+            f"no verdict: {pages.num_rows:,} pages audited, fewer than the {min_pages:,} "
+            "required; the crawl fetched too little to judge (see its fetches table)"
+        )
     dup = duplicates.select(["field", "cluster_id"]).to_pylist()
     broken = targets.filter(
         pa.compute.and_(
@@ -48,6 +55,7 @@ def audit_summary(
         body_clusters=len({r["cluster_id"] for r in dup if r["field"] == "body"}),
         broken_targets=broken.num_rows,
         categories=dict(tally.categories),
+        no_verdict=no_verdict,
     )
 
 
