@@ -382,6 +382,8 @@ def _crawl_and_summarize(options: CrawlOptions) -> dict[str, Any]:
         click.echo(f"worker stopped ({reason}); the others go on; run it again to rejoin")
     elif reason != "finished":
         click.echo(f"crawl stopped ({reason}); run the same command again to resume it")
+    if reason == "shutdown":  # Ctrl-C or SIGTERM: stopped, not done, whatever was committed
+        sys.exit(130)
     if pages == 0 and failures:
         raise _Failure("no page could be fetched:\n  " + "\n  ".join(failures))
     return stats

@@ -136,7 +136,7 @@ def test_killed_crawls_resume_to_every_page_once(demo_server: str, tmp_path: Pat
         kept = _check_after_stop(out, kept)
     for graceful in (signal.SIGINT, signal.SIGTERM):
         code = _run_until(args, out, graceful, rng)
-        assert code == 0
+        assert code == 130  # stopped, not done: a script must not take it for success
         manifest = json.loads((out / "crawl.json").read_text("utf-8"))
         assert manifest["status"] == "stopped: shutdown"
         assert not list(out.rglob("*.tmp"))  # the batch in hand was committed, nothing pending
