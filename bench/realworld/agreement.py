@@ -1,0 +1,45 @@
+"""Agreement of the two blind reviewers on the rows both labelled: accuracy and Cohen's kappa.
+
+.venv/bin/python bench/realworld/agreement.py
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def _labels(name: str) -> dict[str, tuple[str, bool]]:
+    with (HERE / name).open(encoding="utf-8", newline="") as f:
+        return {r["id"]: (r["category"], r["ambiguous"] == "1") for r in csv.DictReader(f)}
+
+
+def kappa(pairs: list[tuple[str, str]]) -> tuple[float, float]:
+    """(observed agreement, Cohen's kappa) of label pairs."""
+    n = len(pairs)
+    observed = sum(a == b for a, b in pairs) / n
+    first, second = Counter(a for a, _ in pairs), Counter(b for _, b in pairs)
+    expected = sum(first[c] * second[c] for c in first) / (n * n)
+    return observed, (observed - expected) / (1 - expected)
+
+
+def main() -> None:
+    a, b = _labels("labels_a.csv"), _labels("labels_b.csv")
+    common = sorted(set(a) & set(b), key=int)
+    views = {
+        "all rows": common,
+        "neither marked ambiguous": [i for i in common if not (a[i][1] or b[i][1])],
+    }
+    for name, ids in views.items():
+        observed, k = kappa([(a[i][0], b[i][0]) for i in ids])
+        print(f"{name}: {len(ids)} rows, agreement {observed:.3f}, kappa {k:.3f}")
+    spam = [(a[i][0] != "none", b[i][0] != "none") for i in common]
+    observed, k = kappa([(str(x), str(y)) for x, y in spam])
+    print(f"spam vs none, all rows: agreement {observed:.3f}, kappa {k:.3f}")
+
+
+if __name__ == "__main__":
+    main()
