@@ -9,6 +9,7 @@ it serves the fault site (`scraper.demo.faults`) and names it `http://localhost:
 from __future__ import annotations
 
 import argparse
+import io
 import re
 import signal
 import socket
@@ -75,13 +76,20 @@ class _Handler(BaseHTTPRequestHandler):
         *,
         include_body: bool = True,
     ) -> None:
-        self.send_response(status)
-        for name, value in headers:
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if include_body:
-            self.wfile.write(body)
+        # One write for head and body: the head written alone, then the body, leaves a small
+        # segment unacknowledged that Nagle holds back until the client's delayed ACK, about
+        # 40 ms per request on a keep-alive connection. So the head is collected, not sent.
+        socket_file = self.wfile
+        self.wfile = head = io.BytesIO()
+        try:
+            self.send_response(status)
+            for name, value in headers:
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+        finally:
+            self.wfile = socket_file
+        self.wfile.write(head.getvalue() + body if include_body else head.getvalue())
 
     def _carry_out(self, action: Action, *, include_body: bool) -> None:
         if isinstance(action, Reply):
