@@ -5,6 +5,7 @@ No timing is asserted: the figures depend on the machine. The full runs are `mak
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import subprocess
@@ -160,3 +161,17 @@ def test_audit_bench_builds_a_dataset_and_prints_slopes(tmp_path: Path) -> None:
     assert "stage functions" in out
     saved = json.loads((tmp_path / "cache" / f"audit-{small}-s0-result.json").read_text())
     assert saved["detail"]["summary"]["links"] == build_dataset(tmp_path / "d", small, 0)["links"]
+
+
+def test_bench_imports_nothing_from_tests() -> None:
+    """Shared code lives in the package or in bench/; tests may import bench, not the reverse."""
+    offenders = []
+    for path in sorted((ROOT / "bench").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            offenders += [f"{path.name}: {n}" for n in names if n.split(".")[0] == "tests"]
+    assert not offenders
