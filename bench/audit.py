@@ -3,10 +3,10 @@
     .venv/bin/python -m bench.audit [--pages 10000] [--pages 10000,30000,100000] [--cache DIR]
 
 For each size N a dataset is written directly with `pipelines.store.commits.DatasetWriter`
-(no crawl), from the same model as the generated farm site (`bench.farmsite`):
-N pages (home, six column lists, articles), about 130 links per page in the blocks extraction
-finds on those pages
-(nav 8, breadcrumb 2, body 7, related 90-110, sidebar 10, footer 4), related anchors being the
+(no crawl), from the same model as the generated farm site (`scraper.demo.farm`): N pages
+(home, six column lists, articles), about 135 links per page in the blocks extraction finds on
+those pages (`page_links`, held equal to the extractor's output by a test: nav 10-12,
+breadcrumb 2, body 6-7, related 90-110, sidebar 10, footer 5-6), related anchors being the
 targets' titles with planted spam categories and near-duplicates, bodies of 800-3,000
 characters, and FAILED_SHARE of the articles recorded as failed fetches (404) instead of
 pages. Datasets are cached under --cache, keyed by size, seed and generator version.
@@ -47,7 +47,17 @@ from bench.common import (
     python_module,
     run_measured,
 )
-from bench.farmsite import COLUMNS, CONTACT, FIRST_ARTICLE, ICP_URL, SITE_NAME, FarmSite, mix
+from scraper.demo.farm import (
+    COLUMNS,
+    CONTACT,
+    FIRST_ARTICLE,
+    ICP_TEXT,
+    ICP_URL,
+    SITE_NAME,
+    FarmSite,
+    mix,
+)
+from scraper.demo.site import ADMIN_PATH
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -55,7 +65,7 @@ if TYPE_CHECKING:
     from pipelines.store.records import LinkRecord
 
 #: Bump when the generated dataset changes, so that cached datasets are rebuilt.
-GENERATOR_VERSION = "2"
+GENERATOR_VERSION = "3"
 HOST = "http://farm.example"
 FAILED_SHARE = 0.005
 BATCH_PAGES = 1000
@@ -80,32 +90,52 @@ def failed(site: FarmSite, page_id: int) -> bool:
     )
 
 
-def page_links(site: FarmSite, page_id: int) -> Iterator[tuple[str, str | None, str, str]]:
-    """(block, target URL or None, href, anchor) of every link extraction finds on the page."""
-    yield "nav", HOST + "/", "/", SITE_NAME
-    yield "nav", HOST + "/", "/", "首页"
+def page_links(
+    site: FarmSite, page_id: int
+) -> Iterator[tuple[str, str | None, str, str, tuple[str, ...]]]:
+    """(block, target URL or None, href, anchor, rel) of every link extraction finds on the
+    page, in document order: the markup of the demo templates the farm renders through
+    (`article_portal.html` for odd ids, `article_dede.html` for even ones, `list.html`)."""
+    dede = page_id >= FIRST_ARTICLE and page_id % 2 == 0
+    if dede:
+        yield "nav", None, "javascript:void(0)", "设为首页", ()
+        yield "nav", None, "javascript:void(0)", "加入收藏", ()
+    yield "nav", HOST + "/", "/", SITE_NAME, ()
+    yield "nav", HOST + "/", "/", "首页", ()
     for slug, name in COLUMNS:
-        yield "nav", f"{HOST}/list/{slug}/", f"/list/{slug}/", name
-    yield "breadcrumb", HOST + "/", "/", "首页"
-    if page_id >= FIRST_ARTICLE:
-        slug, column = COLUMNS[page_id % len(COLUMNS)]
-        yield "breadcrumb", f"{HOST}/list/{slug}/", f"/list/{slug}/", column
-        for neighbour in (page_id - 1, page_id + 1):
-            if FIRST_ARTICLE <= neighbour < site.pages:
-                yield "body", _url(site, neighbour), site.path(neighbour), site.title(neighbour)
-        for href, text in site.friends(page_id):
-            yield "body", href, href, text
-        for target in site.related(page_id):
-            yield "related", _url(site, target), site.path(target), site.title(target)
-    else:
+        yield "nav", f"{HOST}/list/{slug}/", f"/list/{slug}/", name, ()
+    yield "breadcrumb", HOST + "/", "/", "首页", ()
+    if page_id < FIRST_ARTICLE:
+        if page_id > 0:
+            slug, name = COLUMNS[page_id - 1]
+            yield "breadcrumb", f"{HOST}/list/{slug}/", f"/list/{slug}/", name, ()
         for target in site.list_items(page_id):
-            yield "body", _url(site, target), site.path(target), site.title(target)
+            yield "body", _url(site, target), site.path(target), site.title(target), ()
+    else:
+        column = site.category(page_id)
+        yield "breadcrumb", HOST + column.path, column.path, column.name, ()
+        if not dede:
+            yield "body", HOST + column.path, column.path, column.name, ()
+        for other, rel in ((page_id - 1, "prev"), (page_id + 1, "next")):
+            if FIRST_ARTICLE <= other < site.pages:
+                shown = () if dede else (rel,)
+                yield "nav", _url(site, other), site.path(other), site.title(other), shown
+        for target in site.related(page_id):
+            yield "related", _url(site, target), site.path(target), site.title(target), ()
+        yield "body", _url(site, page_id), "#top", "To Top", ()
     for target in site.sidebar(page_id):
-        yield "sidebar", _url(site, target), site.path(target), site.title(target)
-    yield "footer", HOST + "/", "/", "返回首页"
-    yield "footer", None, CONTACT, "投稿邮箱"
-    yield "footer", None, "javascript:void(0)", "加入收藏"
-    yield "footer", ICP_URL, ICP_URL, "京ICP备2024000000号-1"
+        yield "sidebar", _url(site, target), site.path(target), site.title(target), ()
+    for href, text in site.friends(page_id):
+        yield "body", href, href, text, ()
+    yield "footer", HOST + "/about.html", "/about.html", "关于我们", ()
+    yield "footer", HOST + "/contact.html", "/contact.html", "联系我们", ()
+    yield "footer", None, CONTACT, "联系邮箱" if dede else "投稿邮箱", ()
+    if not dede:
+        yield "footer", None, "javascript:void(0)", "加入收藏", ()
+    admin_rel: tuple[str, ...] = () if dede else ("nofollow",)
+    yield "footer", HOST + ADMIN_PATH, ADMIN_PATH, "后台管理" if dede else "管理登录", admin_rel
+    icp_rel = ("nofollow",) if dede else ("nofollow", "noopener")
+    yield "footer", ICP_URL, ICP_URL, ICP_TEXT, icp_rel
 
 
 def build_dataset(root: Path, pages: int, seed: int) -> dict[str, int]:
@@ -199,7 +229,7 @@ def _page_record(site: FarmSite, page_id: int, url: str, fetched_at: datetime, r
 def _link_records(site: FarmSite, page_id: int, url: str, record: Any) -> list[LinkRecord]:
     positions: dict[str, int] = {}
     out = []
-    for block, target, href, anchor in page_links(site, page_id):
+    for block, target, href, anchor, rel in page_links(site, page_id):
         positions[block] = positions.get(block, 0) + 1
         out.append(
             record(
@@ -210,7 +240,7 @@ def _link_records(site: FarmSite, page_id: int, url: str, record: Any) -> list[L
                 block=block,
                 position=positions[block],
                 internal=target is not None and target.startswith(HOST),
-                rel=["nofollow"] if href == ICP_URL else [],
+                rel=list(rel),
                 crawl_id=CRAWL_ID,
                 extractor_version="1",
             )

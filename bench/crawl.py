@@ -2,7 +2,8 @@
 
     .venv/bin/python -m bench.crawl [--pages 5000] [--concurrency 32] [--profile DIR]
 
-One farmsite server (`bench.farmsite`) serves a site of --pages pages on 127.0.0.1. First the
+One farmsite server (`bench.farmsite`) serves a farm site (`scraper.demo.farm`) of --pages
+pages (and its about and contact pages) on 127.0.0.1. First the
 server is measured alone (cold article pages over 32 keep-alive connections). Then two crawls
 of the whole site start at `/`, each in its own subprocess so that its CPU time and peak RSS
 (`os.wait4`) are its own:
@@ -47,7 +48,8 @@ from bench.common import (
     python_module,
     run_measured,
 )
-from bench.farmsite import FarmSite, LoadResult, load, load_paths, server_stats
+from bench.farmsite import LoadResult, load, load_paths, server_stats
+from scraper.demo.farm import FarmSite
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence

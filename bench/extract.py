@@ -31,11 +31,11 @@ from typing import TYPE_CHECKING, Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.cms_pages import CORPUS, case_names, load_case
 from bench.synthetic_pages import BenchPage, demo_pages, variant_pages
 from pipelines.extract import decode, extract, parse
 from pipelines.extract.publish_date import BEIJING
 from pipelines.extract.text import collapse
-from tests.fixtures.pages import make_cases
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -309,8 +309,8 @@ def kind_table(farm: Score, traf: Score | None) -> list[str]:
 def corpus_pages() -> list[BenchPage]:
     """The fixture corpus as benchmark pages."""
     out = []
-    for name in make_cases.case_names():
-        case = make_cases.load_case(make_cases.HERE / name)
+    for name in case_names():
+        case = load_case(CORPUS / name)
         out.append(BenchPage(f"corpus/{name}", case.raw, case.expected))
     return out
 

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from bench import cms_pages as cms
 from pipelines.store.records import RawPage
 from scraper.demo.site import ArticlePage, build_site
-from tests.fixtures.pages import make_cases as mc
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -56,7 +56,7 @@ def article_truth(
     texts = _paragraphs(article.blocks)
     with_ = list(dict.fromkeys([texts[0][:18], texts[len(texts) // 2][:18], texts[-1][-18:]]))
     related = list(article.related)
-    return mc.expected(
+    return cms.expected(
         title=article.title,
         published_at=published[0],
         published_raw=published[1],
@@ -89,7 +89,7 @@ def demo_pages() -> list[BenchPage]:
         )
         shown = article.published_raw
         out.append(
-            BenchPage(f"demo{path}", raw, article_truth(article, (mc.beijing(shown), shown), []))
+            BenchPage(f"demo{path}", raw, article_truth(article, (cms.beijing(shown), shown), []))
         )
     return out
 
@@ -115,18 +115,18 @@ def _date_form(form: str, shown: str, rng: random.Random) -> _Date:
     hm = f"{when:%H:%M}"
     day = f"{when:%Y-%m-%d}"
     iso = f"{when:%Y-%m-%dT%H:%M:%S}+08:00"
-    exact = mc.beijing(shown)
-    midnight = mc.beijing(day)
+    exact = cms.beijing(shown)
+    midnight = cms.beijing(day)
     # Fetched three days later at noon, Beijing time (04:00 UTC).
     fetched = datetime(y, m, d, 4, tzinfo=UTC) + timedelta(days=3)
     if form == "label":
         return _Date(f"<span>发布时间:{shown}</span>", "", "", fetched, (exact, shown))
     if form == "label-minutes":
         raw = f"{day} {hm}"
-        return _Date(f"<small>时间:</small>{raw}", "", "", fetched, (mc.beijing(raw), raw))
+        return _Date(f"<small>时间:</small>{raw}", "", "", fetched, (cms.beijing(raw), raw))
     if form == "cjk":
         raw = f"{y}年{m}月{d}日 {hm}"
-        return _Date(f"<span>{raw}</span>", "", "", fetched, (mc.beijing(f"{day} {hm}"), raw))
+        return _Date(f"<span>{raw}</span>", "", "", fetched, (cms.beijing(f"{day} {hm}"), raw))
     if form == "cjk-padded":
         raw = f"{when:%Y}年{when:%m}月{when:%d}日"
         return _Date(f"<span>发布日期:{raw}</span>", "", "", fetched, (midnight, raw))
@@ -144,13 +144,13 @@ def _date_form(form: str, shown: str, rng: random.Random) -> _Date:
         later = datetime(y, m, d, 4, tzinfo=UTC) + timedelta(days=1)
         raw = f"昨天 {hm}"
         return _Date(
-            f"<span>发布时间:{raw}</span>", "", "", later, (mc.beijing(f"{day} {hm}"), raw)
+            f"<span>发布时间:{raw}</span>", "", "", later, (cms.beijing(f"{day} {hm}"), raw)
         )
     if form == "og-meta":
         head = f'<meta property="article:published_time" content="{iso}">'
         return _Date("", head, "", fetched, (exact, iso))
     if form == "jsonld":
-        head = mc.jsonld(
+        head = cms.jsonld(
             {"@context": "https://schema.org", "@type": "Article", "datePublished": iso}
         )
         return _Date("", head, "", fetched, (exact, iso))
@@ -162,7 +162,7 @@ def _date_form(form: str, shown: str, rng: random.Random) -> _Date:
         return _Date("", "", raw, fetched, (midnight, raw))
     if form == "discuz":
         raw = f"{y}-{m}-{d} {hm}"
-        return _Date(f"发表于 {raw}", "", "", fetched, (mc.beijing(f"{day} {hm}"), raw))
+        return _Date(f"发表于 {raw}", "", "", fetched, (cms.beijing(f"{day} {hm}"), raw))
     return _Date("", "", "", fetched, (None, None))  # "none"
 
 
@@ -182,13 +182,13 @@ DATE_FORMS = (
     "none",
 )
 #: Template name → (renderer, body style, may the related block be untitled).
-TEMPLATES: dict[str, tuple[Callable[[mc.Page], str], str, bool]] = {
-    "wordpress": (mc.wordpress, "wp", False),
-    "dede": (mc.dede, "dede", False),
-    "discuz": (mc.discuz, "discuz", False),
-    "amp": (mc.amp, "wp", False),
-    "bare": (mc.bare, "bare", True),
-    "modern": (mc.modern, "wp", True),
+TEMPLATES: dict[str, tuple[Callable[[cms.Page], str], str, bool]] = {
+    "wordpress": (cms.wordpress, "wp", False),
+    "dede": (cms.dede, "dede", False),
+    "discuz": (cms.discuz, "discuz", False),
+    "amp": (cms.amp, "wp", False),
+    "bare": (cms.bare, "bare", True),
+    "modern": (cms.modern, "wp", True),
 }
 RELATED_HEADINGS = ("相关内容", "相关文章", "猜你喜欢", "推荐阅读", "延伸阅读", "相关阅读")
 #: (codec, content-type header, meta charset) per encoding variant; meta None = none.
@@ -214,9 +214,9 @@ def _variant(article: ArticlePage, index: int, rng: random.Random) -> BenchPage:
     codec, content_type, charset = rng.choice(ENCODINGS)
     obfuscated = rng.random() < 0.2
     options: dict[str, Any] = {"related_markup": "ul" if heading is None else "h3"}
-    page = mc.Page(
+    page = cms.Page(
         title=article.title,
-        body=mc.render_blocks(article.blocks, style),
+        body=cms.render_blocks(article.blocks, style),
         date=date.html,
         related=article.related,
         related_heading=heading,
@@ -226,7 +226,7 @@ def _variant(article: ArticlePage, index: int, rng: random.Random) -> BenchPage:
     )
     html = render(page)
     if obfuscated:
-        html = mc.obfuscate(html)
+        html = cms.obfuscate(html)
     path = f"/{date.url_date}/{index}.html" if date.url_date else f"/a/{index}.html"
     url = f"https://www.variant{index % 7}.example{path}"
     body = html.encode(codec, errors="xmlcharrefreplace")
@@ -249,7 +249,7 @@ def _variant(article: ArticlePage, index: int, rng: random.Random) -> BenchPage:
         if "iso-8859-1" not in content_type
         else f"{codec}, latin-1 header",
     }
-    return BenchPage(name, raw, article_truth(article, date.published, [mc.FOOTER_TEXT]), kind)
+    return BenchPage(name, raw, article_truth(article, date.published, [cms.FOOTER_TEXT]), kind)
 
 
 def variant_pages(per_article: int = 5, seed: int = 4) -> list[BenchPage]:

@@ -5,27 +5,24 @@ No timing is asserted: the figures depend on the machine. The full runs are `mak
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import subprocess
 import sys
 import urllib.request
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from bench.audit import build_dataset, page_links
+from bench.audit import HOST, build_dataset, page_links
 from bench.crawl import stage_of
-from bench.farmsite import (
-    FIRST_ARTICLE,
-    MAX_BYTES,
-    MIN_BYTES,
-    FarmSite,
-    load,
-    load_paths,
-    page_path,
-)
+from bench.farmsite import load, load_paths
+from pipelines.extract import extract
+from pipelines.store.records import RawPage
+from scraper.demo.farm import FIRST_ARTICLE, FarmSite
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = 200
@@ -49,45 +46,33 @@ def site() -> FarmSite:
     return FarmSite(PAGES)
 
 
-def test_a_page_is_a_pure_function_of_seed_and_id(site: FarmSite) -> None:
-    again = FarmSite(PAGES)
-    for page_id in (0, 3, FIRST_ARTICLE, 42, PAGES - 1):
-        assert site.render(page_id) == again.render(page_id)
-    assert FarmSite(PAGES, seed=1).render(42) != site.render(42)
-
-
-def test_every_path_maps_back_to_its_page(site: FarmSite) -> None:
-    paths = site.html_paths()
-    assert len(set(paths)) == PAGES
-    assert [site.page_id(p) for p in paths] == list(range(PAGES))
-    assert site.page_id("/html/7.html") is None  # odd ids are portal pages
-    assert site.page_id(page_path(PAGES)) is None
-
-
-def test_pages_weigh_30_to_60_kb_and_carry_about_100_related_links(site: FarmSite) -> None:
-    for page_id in range(0, PAGES, 7):
-        assert MIN_BYTES - 100 <= len(site.render(page_id)) <= MAX_BYTES
-    for page_id in range(FIRST_ARTICLE, PAGES, 11):
-        assert 90 <= len(site.related(page_id)) <= 110
-        assert page_id not in site.related(page_id)
-
-
-def test_truth_plants_categories_and_near_duplicates() -> None:
-    site = FarmSite(3000)
-    truths = [site.truth(i) for i in site.articles]
-    categories = Counter(t.category for t in truths)
-    assert {"seed", "cashout", "lending", "none"} <= set(categories)
-    respins = [t for t in truths if t.respin]
-    assert respins
-    for truth in respins:
-        assert truth.family < truth.page_id
-        assert truth.title != site.truth(truth.family).title
-
-
 def test_synthetic_links_match_the_blocks_extraction_finds(site: FarmSite) -> None:
     blocks = Counter(block for block, *_ in page_links(site, 42))
     assert 90 <= blocks["related"] <= 110
     assert set(blocks) == {"nav", "breadcrumb", "body", "related", "sidebar", "footer"}
+
+
+@pytest.mark.parametrize("page_id", [0, 3, FIRST_ARTICLE, 8, 42, 43, PAGES - 1])
+def test_audit_bench_links_are_what_extraction_finds_on_the_page(
+    site: FarmSite, page_id: int
+) -> None:
+    # Home, a column, the first article (no 上一篇), DedeCMS and portal pages, the last one.
+    url = HOST + site.path(page_id)
+    raw = RawPage(
+        url=url,
+        final_url=url,
+        status=200,
+        headers={"content-type": "text/html; charset=utf-8"},
+        body=site.render(page_id),
+        encoding=None,
+        fetched_at=datetime(2024, 7, 1, tzinfo=UTC),
+        crawl_id="bench",
+    )
+    found = [
+        (link.block, link.target_url, link.href, link.anchor_text, tuple(link.rel))
+        for link in extract(raw).links
+    ]
+    assert found == list(page_links(site, page_id))
 
 
 def test_the_server_serves_pages_robots_and_sitemap() -> None:
@@ -101,9 +86,9 @@ def test_the_server_serves_pages_robots_and_sitemap() -> None:
         assert proc.stdout is not None
         url = proc.stdout.readline().strip().removeprefix("serving ")
         with urllib.request.urlopen(url + "robots.txt", timeout=10) as response:
-            assert "Allow: /" in response.read().decode()
+            assert "Disallow: /admin/" in response.read().decode()
         with urllib.request.urlopen(url + "sitemap.xml", timeout=10) as response:
-            assert response.read().count(b"<loc>") == PAGES
+            assert response.read().count(b"<loc>") == PAGES + 2  # and about, contact
         with urllib.request.urlopen(url + "html/42.html", timeout=10) as response:
             assert response.read() == FarmSite(PAGES).render(42)
         result = load(url, load_paths(PAGES, 50), connections=4)
@@ -133,7 +118,8 @@ def test_crawl_bench_prints_both_sides_and_the_ratio() -> None:
     out = _bench(
         "bench.crawl", "--pages", str(pages), "--server-requests", "50", "--sides", "farmaudit,bare"
     )
-    assert re.search(rf"\|\s+farmaudit \|\s+{pages} \|", out), out
+    # The farm's pages and its about and contact pages.
+    assert re.search(rf"\|\s+farmaudit \|\s+{pages + 2} \|", out), out
     assert re.search(r"\|\s+bare Scrapy \|\s+\d+ \|", out), out
     assert "farmaudit/bare pages/s:" in out
     assert "server alone:" in out
@@ -160,3 +146,17 @@ def test_audit_bench_builds_a_dataset_and_prints_slopes(tmp_path: Path) -> None:
     assert "stage functions" in out
     saved = json.loads((tmp_path / "cache" / f"audit-{small}-s0-result.json").read_text())
     assert saved["detail"]["summary"]["links"] == build_dataset(tmp_path / "d", small, 0)["links"]
+
+
+def test_bench_imports_nothing_from_tests() -> None:
+    """Shared code lives in the package or in bench/; tests may import bench, not the reverse."""
+    offenders = []
+    for path in sorted((ROOT / "bench").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            offenders += [f"{path.name}: {n}" for n in names if n.split(".")[0] == "tests"]
+    assert not offenders

@@ -13,13 +13,14 @@ from pathlib import Path
 
 import pytest
 
+from bench.cms_pages import FixtureCase, case_names, load_case
 from pipelines.extract import Extraction, extract
 from tests.fixtures.pages import make_cases
-from tests.fixtures.pages.make_cases import FixtureCase, fields_of, load_case
+from tests.fixtures.pages.make_cases import fields_of
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 FIELDS = make_cases.FIELDS
-CASES = make_cases.case_names()
+CASES = case_names()
 MIN_CASES = 40
 
 

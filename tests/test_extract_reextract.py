@@ -6,11 +6,11 @@ import dataclasses
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from bench.cms_pages import CORPUS, load_case
 from pipelines.extract import EXTRACTOR_VERSION, extract
 from pipelines.reextract import reextract
 from pipelines.store.commits import DatasetWriter
 from pipelines.store.dataset import CrawlManifest, read_table, write_manifest
-from tests.fixtures.pages import make_cases
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -36,7 +36,7 @@ def _dataset(root: Path) -> None:
     )
     writer = DatasetWriter(root, writer_id="w1")
     for name in CASES:
-        raw = make_cases.load_case(make_cases.HERE / name).raw
+        raw = load_case(CORPUS / name).raw
         result = extract(raw)
         page, steps, links = result.page, result.steps, result.links
         if name == "dede-001":

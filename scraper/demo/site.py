@@ -123,8 +123,7 @@ class DemoSite:
 
     def robots_txt(self, base_url: str) -> str:
         """robots.txt with the sitemap at `base_url`."""
-        lines = ["User-agent: *", *(f"Disallow: {path}" for path in self.robots_disallow)]
-        return "\n".join([*lines, "", f"Sitemap: {_absolute(base_url, '/sitemap.xml')}", ""])
+        return robots_txt(self.robots_disallow, base_url)
 
     def sitemap_xml(self, base_url: str) -> str:
         """A sitemaps.org urlset of every `html_paths()` page under `base_url`."""
@@ -172,9 +171,55 @@ def _absolute(base_url: str, path: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class _Link:
+class Link:
+    """An <a href> as the templates show it."""
+
     href: str
     text: str
+
+
+def excerpt(text: str) -> str:
+    """A paragraph cut to a list-page teaser (also the article's meta description)."""
+    return text if len(text) <= _EXCERPT_CHARS else text[:_EXCERPT_CHARS] + "..."
+
+
+def robots_txt(disallow: Sequence[str], base_url: str) -> str:
+    """robots.txt disallowing `disallow` for every agent, naming the sitemap at `base_url`."""
+    lines = ["User-agent: *", *(f"Disallow: {path}" for path in disallow)]
+    return "\n".join([*lines, "", f"Sitemap: {_absolute(base_url, '/sitemap.xml')}", ""])
+
+
+def other_pages(site_name: str, contact_email: str) -> list[tuple[str, str, list[str]]]:
+    """(path, heading, paragraphs) of the about and contact pages of a site."""
+    about = [
+        (
+            f"{site_name}专注于分享分期购物、消费金融、二手回收等方面的实用知识,"
+            "内容来源于网络整理,仅供参考。"
+        ),
+        "如本站内容涉及您的合法权益,请通过联系我们页面告知,我们会在核实后及时处理。",
+    ]
+    contact = [
+        f"商务合作与内容投诉请发送邮件至 {contact_email},我们会在3个工作日内回复。",
+        "本站不提供任何借贷、回收或套现服务,请勿相信冒用本站名义的任何联系方式。",
+    ]
+    return [("/about.html", "关于我们", about), ("/contact.html", "联系我们", contact)]
+
+
+#: The admin login page's page.html context (besides the chrome).
+LOGIN_PAGE: Final[dict[str, Any]] = {
+    "page_title": "管理员登录",
+    "heading": "管理员登录",
+    "paragraphs": ["请输入管理员账号和密码。"],
+    "links": [],
+    "login_form": True,
+}
+#: The 404 page's page.html context (besides the chrome).
+NOT_FOUND_PAGE: Final[dict[str, Any]] = {
+    "page_title": "404 页面不存在",
+    "heading": "404 页面不存在",
+    "paragraphs": ["您访问的页面不存在或已被删除,请返回首页继续浏览。"],
+    "links": [],
+}
 
 
 @dataclass(slots=True, eq=False)
@@ -203,8 +248,7 @@ class _Entry:
     @property
     def excerpt(self) -> str:
         """The first paragraph cut to a list-page teaser."""
-        text = next((b.text for b in self.blocks if b.kind == "paragraph"), self.title)
-        return text if len(text) <= _EXCERPT_CHARS else text[:_EXCERPT_CHARS] + "..."
+        return excerpt(next((b.text for b in self.blocks if b.kind == "paragraph"), self.title))
 
 
 @functools.cache
@@ -296,11 +340,16 @@ def _sample(pool: list[str], title: str, size: int) -> tuple[str, ...]:
     return tuple(picked)
 
 
-def _environment() -> jinja2.Environment:
-    # Autoescape everything: titles and related links are scraped text, i.e. hostile.
+@functools.cache
+def environment(*, autoescape: bool = True) -> jinja2.Environment:
+    """The Jinja2 environment of the site templates (one per process: templates compile once).
+
+    Autoescape everything: titles and related links are scraped text, i.e. hostile. Only the
+    farm site (`scraper.demo.farm`) asks for `autoescape=False`, handing in values it escaped.
+    """
     return jinja2.Environment(
         loader=jinja2.PackageLoader("scraper.demo", "templates"),
-        autoescape=True,
+        autoescape=autoescape,  # noqa: S701 - False only for the farm, which escapes its values
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -315,13 +364,13 @@ class _Builder:
     def __init__(self, entries: list[_Entry]) -> None:
         self.entries = entries
         self.by_title = {entry.title: entry for entry in entries}
-        self.env = _environment()
+        self.env = environment()
         self.seeds = [entry for entry in entries if entry.seed_slug is not None]
         self.by_category: dict[str, list[_Entry]] = {cat.slug: [] for cat in CATEGORIES}
         for entry in _newest_first(entries):
             self.by_category[entry.category.slug].append(entry)
-        self.nav = [_Link("/", "首页")] + [_Link(cat.path, cat.name) for cat in CATEGORIES]
-        self.search_links = [_Link(_search_path(word), word) for word in SEARCH_WORDS]
+        self.nav = [Link("/", "首页")] + [Link(cat.path, cat.name) for cat in CATEGORIES]
+        self.search_links = [Link(_search_path(word), word) for word in SEARCH_WORDS]
         # Position of each entry in its column, newest first: for 上一篇/下一篇.
         self.position = {
             id(entry): k for column in self.by_category.values() for k, entry in enumerate(column)
@@ -333,14 +382,7 @@ class _Builder:
         articles = self._render_articles()
         other_paths = self._render_others()
         disallowed = self._render_disallowed()
-        not_found = self._page(
-            "page.html",
-            status=404,
-            page_title="404 页面不存在",
-            heading="404 页面不存在",
-            paragraphs=["您访问的页面不存在或已被删除,请返回首页继续浏览。"],
-            links=[],
-        )
+        not_found = self._page("page.html", status=404, **NOT_FOUND_PAGE)
         seed_pages = {
             entry.seed_slug: dict(entry.paths)
             for entry in self.seeds
@@ -367,12 +409,13 @@ class _Builder:
             "admin_path": ADMIN_PATH,
             "icp_url": ICP_URL,
             "contact_email": CONTACT_EMAIL,
-            "hot_seeds": [_Link(e.path_in(template), e.title) for e in self.seeds],
+            "hot_seeds": [Link(e.path_in(template), e.title) for e in self.seeds],
+            "friend_links": [],
         }
 
-    def _sidebar(self, template: str, category: Category, current: str) -> list[_Link]:
+    def _sidebar(self, template: str, category: Category, current: str) -> list[Link]:
         """热门文章: the seeds (the farm's money pages), then a run of the column's articles."""
-        links = [_Link(e.path_in(template), e.title) for e in self.seeds][:_SIDEBAR_SIZE]
+        links = [Link(e.path_in(template), e.title) for e in self.seeds][:_SIDEBAR_SIZE]
         column = [e for e in self.by_category[category.slug] if e.seed_slug is None]
         if column:
             start = stable_int("sidebar", current) % len(column)
@@ -382,7 +425,7 @@ class _Builder:
                 entry = column[(start + k) % len(column)]
                 href = entry.path_in(template)
                 if href != current:
-                    links.append(_Link(href, entry.title))
+                    links.append(Link(href, entry.title))
         return links
 
     def _page(self, template_name: str, *, status: int = 200, **context: Any) -> DemoResponse:
@@ -425,7 +468,7 @@ class _Builder:
                 items=items,
                 pager=_pager(page_paths, number),
                 sidebar=self._sidebar("portal", sidebar_cat, path),
-                mirrors=[_Link(e.path_in("dede"), e.title) for e in self.seeds],
+                mirrors=[Link(e.path_in("dede"), e.title) for e in self.seeds],
             )
         return page_paths
 
@@ -450,15 +493,15 @@ class _Builder:
                     seed_slug=entry.seed_slug,
                 )
                 related = [
-                    _Link(self.by_title[title].path_in(template), title) for title in entry.related
+                    Link(self.by_title[title].path_in(template), title) for title in entry.related
                 ]
                 html = self.env.get_template(f"article_{template}.html").render(
                     **self._common(template),
                     page=page,
                     related=related,
                     sidebar=self._sidebar(template, entry.category, path),
-                    prev=_Link(older.path_in(template), older.title) if older else None,
-                    next=_Link(newer.path_in(template), newer.title) if newer else None,
+                    prev=Link(older.path_in(template), older.title) if older else None,
+                    next=Link(newer.path_in(template), newer.title) if newer else None,
                     views=100 + stable_int("views", entry.title) % 9900,
                     keywords=",".join(keywords(entry.title)[:3]),
                     description=entry.excerpt,
@@ -470,32 +513,19 @@ class _Builder:
     # -- other pages ---------------------------------------------------------------------
 
     def _render_others(self) -> list[str]:
-        about = [
-            (
-                f"{SITE_NAME}专注于分享分期购物、消费金融、二手回收等方面的实用知识,"
-                "内容来源于网络整理,仅供参考。"
-            ),
-            "如本站内容涉及您的合法权益,请通过联系我们页面告知,我们会在核实后及时处理。",
-        ]
-        contact = [
-            f"商务合作与内容投诉请发送邮件至 {CONTACT_EMAIL},我们会在3个工作日内回复。",
-            "本站不提供任何借贷、回收或套现服务,请勿相信冒用本站名义的任何联系方式。",
-        ]
-        for path, heading, paragraphs in (
-            ("/about.html", "关于我们", about),
-            ("/contact.html", "联系我们", contact),
-        ):
+        pages = other_pages(SITE_NAME, CONTACT_EMAIL)
+        for path, heading, paragraphs in pages:
             self.pages[path] = self._page(
                 "page.html", page_title=heading, heading=heading, paragraphs=paragraphs, links=[]
             )
-        return ["/about.html", "/contact.html"]
+        return [path for path, _, _ in pages]
 
     def _render_disallowed(self) -> list[str]:
         """Pages only a robots-ignoring crawler sees: search results and the admin login."""
         paths: list[str] = []
         for word in SEARCH_WORDS:
             path = _search_path(word)
-            hits = [_Link(e.primary, e.title) for e in self.entries if word in e.title][:PER_PAGE]
+            hits = [Link(e.primary, e.title) for e in self.entries if word in e.title][:PER_PAGE]
             self.pages[path] = self._page(
                 "page.html",
                 page_title=f"搜索:{word}",
@@ -504,14 +534,7 @@ class _Builder:
                 links=hits,
             )
             paths.append(path)
-        self.pages[ADMIN_PATH] = self._page(
-            "page.html",
-            page_title="管理员登录",
-            heading="管理员登录",
-            paragraphs=["请输入管理员账号和密码。"],
-            links=[],
-            login_form=True,
-        )
+        self.pages[ADMIN_PATH] = self._page("page.html", **LOGIN_PAGE)
         paths.append(ADMIN_PATH)
         return paths
 
