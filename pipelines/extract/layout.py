@@ -73,6 +73,11 @@ _OVERSIZED_PROSE = 200
 _OVERSIZED_SHARE = 0.5
 _OVERSIZED_MAX_LINK_SHARE = 0.35
 _LINK_LIST_MIN_SHARE = 0.5
+#: A region with at least this many prose paragraphs, more prose than all the page outside
+#: regions, is the article whatever its link density (a "sidebar-wrapper" around it all).
+_OVERSIZED_PARAGRAPHS = 3
+_PARAGRAPH_PROSE_CHARS = 80
+_PAGE_TAGS = frozenset({"body", "html"})
 
 
 @dataclass(slots=True)
@@ -159,8 +164,10 @@ def _class_label(value: str) -> str | None:
 
 def _own_label(el: Element, tag: str, *, in_content: bool) -> str | None:
     """The region an element marks by its tag, role, class/id or aria-label, if any."""
-    if tag in CONTENT_TAGS:
-        return None  # <main>/<article> hold the article whatever their classes say
+    if tag in CONTENT_TAGS or tag in _PAGE_TAGS:
+        # <main>/<article> hold the article whatever their classes say; <body>/<html> classes
+        # are page state ("one-sidebar", "section-in-nav"), never a region.
+        return None
     found: set[str] = set()
     attrs = f"{el.get('class') or ''} {el.get('id') or ''}"
     if attrs != " ":
@@ -480,6 +487,18 @@ def _walk(body: Element, marks: dict[Element, str], vetoed: set[Element]) -> Lay
     return Layout(body, walker.units, walker.anchors)
 
 
+def _prose_paragraphs(el: Element, enough: int) -> int:
+    """Paragraphs of prose (text outside links) in a subtree, counted up to `enough`."""
+    found = 0
+    for p in el.iter("p"):
+        text = collapse(visible_text(p))
+        if len(text) - _link_chars(p) >= _PARAGRAPH_PROSE_CHARS:
+            found += 1
+            if found >= enough:
+                break
+    return found
+
+
 def _oversized_regions(layout: Layout) -> set[Element]:
     prose: dict[Element, int] = defaultdict(int)
     links: dict[Element, int] = defaultdict(int)
@@ -489,13 +508,21 @@ def _oversized_regions(layout: Layout) -> set[Element]:
         if unit.region_element is not None:
             prose[unit.region_element] += unit.prose_chars
             links[unit.region_element] += unit.link_chars
-    return {
-        el
-        for el, chars in prose.items()
-        if chars >= _OVERSIZED_PROSE
-        and chars > _OVERSIZED_SHARE * total
-        and links[el] < _OVERSIZED_MAX_LINK_SHARE * (chars + links[el])
-    }
+    outside = total - sum(prose.values())
+    found = set()
+    for el, chars in prose.items():
+        if chars < _OVERSIZED_PROSE:
+            continue
+        if (
+            chars > _OVERSIZED_SHARE * total
+            and links[el] < _OVERSIZED_MAX_LINK_SHARE * (chars + links[el])
+        ) or (
+            chars > outside
+            and chars == max(prose.values())
+            and _prose_paragraphs(el, _OVERSIZED_PARAGRAPHS) >= _OVERSIZED_PARAGRAPHS
+        ):
+            found.add(el)
+    return found
 
 
 def main_container(layout: Layout) -> Element:
@@ -687,7 +714,7 @@ def analyze_layout(root: Element) -> Layout:
     marks = structural_marks(body)
     vetoed: set[Element] = set()
     layout = _walk(body, marks, vetoed)
-    for _ in range(3):
+    for _ in range(6):
         oversized = _oversized_regions(layout)
         if not oversized:
             break
