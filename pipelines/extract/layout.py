@@ -78,6 +78,11 @@ _LINK_LIST_MIN_SHARE = 0.5
 _OVERSIZED_PARAGRAPHS = 3
 _PARAGRAPH_PROSE_CHARS = 80
 _PAGE_TAGS = frozenset({"body", "html"})
+#: Widening the article's container to an ancestor: what the ancestor adds must be prose
+#: (at most this share of link text) and at least this share of what it would then hold.
+_WIDEN_MAX_LINK_SHARE = 0.25
+_WIDEN_MIN_SHARE = 0.1
+_WIDEN_MIN_PROSE = 10**9
 
 
 @dataclass(slots=True)
@@ -564,6 +569,58 @@ def main_container(layout: Layout) -> Element:
     return max(scores, key=final)
 
 
+def _widen_container(layout: Layout, best: Element) -> Element:
+    """Climb from the best-scored element to the ancestor holding the whole article.
+
+    Real templates split an article over sibling blocks (the lead in one div, the text in
+    another, a fact table, a list of ingredients): an ancestor is taken while what it adds
+    to the body, outside every region, is prose in some quantity with little link text.
+    """
+    chain: dict[Element, int] = {}
+    el: Element | None = best
+    while el is not None and el.tag not in _PAGE_TAGS:
+        chain[el] = len(chain)
+        el = el.getparent()
+    if len(chain) < 2:
+        return best
+    depth = len(chain)
+    prose = [0] * depth
+    links = [0] * depth
+    paragraphs = [0] * depth
+    for unit in layout.units:
+        if unit.region is not None:
+            continue
+        node: Element | None = unit.block
+        while node is not None and node not in chain:
+            node = node.getparent()
+        if node is None:
+            continue
+        level = chain[node]
+        prose[level] += unit.prose_chars
+        links[level] += unit.link_chars
+        paragraphs[level] += unit.prose_chars >= _PARAGRAPH_PROSE_CHARS
+    ancestors = list(chain)
+    chosen = 0
+    held_prose, held_links = prose[0], links[0]
+    for level in range(1, depth):
+        added_prose, added_links = prose[level], links[level]
+        held_prose += added_prose
+        held_links += added_links
+        if not added_prose and not added_links:
+            chosen = level  # a wrapper adding nothing
+            continue
+        if (
+            (paragraphs[level] >= 1 or added_prose >= _WIDEN_MIN_PROSE)
+            and added_links <= _WIDEN_MAX_LINK_SHARE * (added_prose + added_links)
+            and added_prose >= _WIDEN_MIN_SHARE * held_prose
+        ):
+            chosen = level
+            continue
+        if added_prose + added_links > 0:
+            break
+    return ancestors[chosen]
+
+
 def _following_elements(element: Element) -> Iterator[Element]:
     """Elements after `element`'s subtree in document order (siblings, then the parents')."""
     node: Element | None = element
@@ -722,5 +779,5 @@ def analyze_layout(root: Element) -> Layout:
         layout = _walk(body, marks, vetoed)
     container = main_container(layout)
     resolve_related(layout, container)
-    layout.container = container
+    layout.container = _widen_container(layout, container)
     return layout

@@ -210,6 +210,10 @@ CLASS_TOKENS = {
     "paihang": HOT,
     "ranking": HOT,
 }
+#: Class/id tokens of a comment thread or reply form: kept out of the body text.
+COMMENT_TOKENS = frozenset(
+    {"comment", "comments", "commentlist", "respond", "replies", "disqus", "pinglun"}
+)
 #: Class/id substrings that mark a region even inside a longer token ("relatedposts").
 CLASS_SUBSTRINGS = (
     ("breadcrumb", BREADCRUMB),
