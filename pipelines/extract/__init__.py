@@ -45,10 +45,15 @@ def extract(raw: RawPage) -> Extraction:
 
     title = extract_title(root, jsonld)
     heading = title_element(root, title)
-    published = extract_publish_date(
-        root, jsonld, heading=heading, url=raw.final_url, fetched_at=raw.fetched_at
-    )
     layout = analyze_layout(root)
+    published = extract_publish_date(
+        root,
+        jsonld,
+        heading=heading,
+        url=raw.final_url,
+        fetched_at=raw.fetched_at,
+        lines=[u.text for u in layout.units if u.region is None and not u.link_chars],
+    )
     content = extract_content(layout, title)
     body_text = content.text
     steps = extract_steps(content.units)

@@ -26,6 +26,7 @@ from pipelines.extract.selectors import (
     MONTH_NUMBERS,
     NUMERIC_DATE_RE,
     PROSE_PUNCTUATION,
+    PUBLISHED_CLASS_WORDS,
     PUBLISHED_LABEL_RE,
     PUBLISHED_META_KEYS,
     RELATIVE_DATE_RE,
@@ -39,10 +40,17 @@ from pipelines.extract.selectors import (
     UPDATED_WORDS,
     URL_DATE_RE,
 )
-from pipelines.extract.text import collapse, lines_after, lines_start, pieces_before, strings
+from pipelines.extract.text import (
+    collapse,
+    lines_after,
+    lines_start,
+    pieces_before,
+    strings,
+    visible_text,
+)
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Sequence
 
     from lxml.etree import _Element as Element
 
@@ -94,8 +102,10 @@ def _from_match(match: re.Match[str]) -> datetime | None:
         return _build(
             groups["cy"], groups["cm"], groups["cd"], groups["cH"], groups["cM"], groups["cS"]
         )
+    if groups.get("xy"):
+        return _build(groups["xy"], groups["xm"], groups["xd"], groups["xH"], groups["xM"], None)
     if groups.get("ey"):
-        month = MONTH_NUMBERS[groups["em"].lower()]
+        month = MONTH_NUMBERS[groups["em"].lower()]  # its alternatives are the keys
         return _build(groups["ey"], month, groups["ed"], None, None, None)
     month = MONTH_NUMBERS[groups["fm"].lower()]
     return _build(groups["fy"], month, groups["fd"], None, None, None)
@@ -164,6 +174,70 @@ def _time_candidates(root: Element) -> Iterator[PublishDate]:
         raw = (element.get("datetime") or "").strip()
         if raw:
             yield PublishDate(parse_date(raw), raw, "time")
+
+
+def _markup_candidates(root: Element) -> Iterator[PublishDate]:
+    """Dates marked up as the publish date on other elements than <time>: itemprop
+    "datePublished" (content/datetime/title or text), then elements whose class or id names
+    it ("published", "entry-date", "post-date", "datum"), their title attribute or short text."""
+    body = root.find("body")
+    if body is None:
+        return
+    marked: list[Element] = []
+    classed: list[Element] = []
+    for el in body.iter():
+        if not isinstance(el.tag, str) or el.tag in SKIP_TAGS:
+            continue
+        if (el.get("itemprop") or "").lower() == "datepublished":
+            marked.append(el)
+            continue
+        attrs = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
+        if attrs != " " and PUBLISHED_CLASS_WORDS.intersection(attrs.split()):
+            classed.append(el)
+    for el in [*marked, *classed]:
+        if _is_updated_time(el):
+            continue
+        for raw in (el.get("content"), el.get("datetime"), el.get("title")):
+            if raw and raw.strip():
+                at = parse_date(raw)
+                if at is not None:
+                    yield PublishDate(at, raw.strip(), "time")
+                    break
+        else:
+            text = collapse(visible_text(el))
+            if 0 < len(text) <= _MARKED_TEXT_MAX_CHARS:
+                match = DATE_RE.search(text)
+                if match is not None:
+                    parsed = _from_match(match)
+                    at = _to_utc(parsed) if parsed is not None else None
+                    yield PublishDate(at, match.group(0).strip(), "text")
+
+
+#: Longest text of a date-marked element read for its date ("Posted on May 31, 2024 by …").
+_MARKED_TEXT_MAX_CHARS = 120
+
+
+def _loose_candidates(lines: Sequence[str], fetched_at: datetime) -> Iterator[PublishDate]:
+    """Last resort, as htmldate's extensive search: a full date (with its year) on a short
+    metadata-like line of the page outside its regions (no link, no sentence around it),
+    before the article's first paragraph of prose: dates further down belong to the text."""
+    for line in lines:
+        if len(line) >= _LOOSE_PROSE_CHARS and any(c in PROSE_PUNCTUATION for c in line):
+            return
+        if len(line) > _LOOSE_LINE_MAX_CHARS:
+            continue
+        for item in find_dates(line, fetched_at):
+            if item.at is None or not _YEAR_RE.search(item.raw):
+                continue
+            before = line[max(0, item.start - 16) : item.start]
+            if UPDATED_LABEL_RE.search(before) or _is_prose(line, item.raw):
+                continue
+            yield PublishDate(item.at, item.raw, "text")
+
+
+_LOOSE_LINE_MAX_CHARS = 120
+_LOOSE_PROSE_CHARS = 60
+_YEAR_RE = re.compile(r"(?:19|20)\d{2}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,19 +411,24 @@ def extract_publish_date(
     heading: Element | None,
     url: str,
     fetched_at: datetime,
+    lines: Sequence[str] = (),
 ) -> PublishDate:
     """Return the first plausible publish date of the cascade jsonld > meta > time > text > url.
 
     `heading` is the title's <h1>; text dates are looked for next to it first. Dates without
     a year ("05-31") and relative ones ("3天前", "昨天 08:12") are read against `fetched_at`.
+    `lines` are the page's text lines outside its regions (without links), for the last
+    resort: a full date on a short line of its own.
     """
     fetched_at = _aware(fetched_at)
     cascade = (
         _jsonld_candidates(jsonld),
         _meta_candidates(root),
         _time_candidates(root),
+        _markup_candidates(root),
         _text_candidates(root, heading, fetched_at),
         _url_candidates(url),
+        _loose_candidates(lines, fetched_at),
     )
     for candidates in cascade:
         for candidate in candidates:

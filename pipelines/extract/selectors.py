@@ -323,6 +323,41 @@ PUBLISHED_META_KEYS = (
     "dc.date",
     "sailthru.date",
     "parsely-pub-date",
+    "article.published",
+    "published_time",
+    "published-date",
+    "og:pubdate",
+    "originalpublicationdate",
+    "citation_publication_date",
+    "citation_date",
+    "dcterms.date",
+    "dcterms.created",
+    "dc.date.created",
+    "dc.date.published",
+    "date",
+)
+#: Class/id words of an element holding the publish date as its text or title attribute
+#: (hAtom's <abbr class="published" title="…">, WordPress's "entry-date", "post-date").
+PUBLISHED_CLASS_WORDS = frozenset(
+    {
+        "published",
+        "entry-date",
+        "post-date",
+        "postdate",
+        "pubdate",
+        "publish-date",
+        "publishdate",
+        "date-published",
+        "article-date",
+        "posted-on",
+        "newsdatum",
+        "datum",
+        "date",
+        "post-meta-date",
+        "meta-date",
+        "byline-date",
+        "timestamp",
+    }
 )
 #: Class/itemprop words on a <time> that mean "updated", never the publish date.
 UPDATED_WORDS = ("updated", "modified", "datemodified", "update", "lastmod")
@@ -336,15 +371,28 @@ _DATE_CJK = (
     r"(?P<cy>(?:19|20)\d{2})\s*年\s*(?P<cm>\d{1,2})\s*月\s*(?P<cd>\d{1,2})\s*日"
     r"(?:\s*(?P<cH>\d{1,2})\s*[:：时]\s*(?P<cM>\d{2})(?:\s*[:：分]\s*(?P<cS>\d{2}))?)?"
 )
-_MONTHS = r"jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec"
+#: Month names and abbreviations: English, then German, French, Spanish, Italian and Dutch
+#: spellings that English ones do not already open ("Juli" is "jul...", "März" is not).
+_MONTHS = (
+    r"jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec"
+    r"|mär|mai|okt|dez|fév|avr|juin|juil|août|aout|déc|ene|abr|ago|dic|gen|mag|giu|lug|ott|mei"
+)
 _DATE_EN = (
-    rf"(?P<em>{_MONTHS})[a-z]*\.?\s+(?P<ed>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<ey>(?:19|20)\d{{2}})"
-    rf"|(?P<fd>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<fm>{_MONTHS})[a-z]*\.?,?\s+(?P<fy>(?:19|20)\d{{2}})"
+    rf"(?P<em>{_MONTHS})[a-zäéû]*\.?\s+(?P<ed>\d{{1,2}})(?:st|nd|rd|th)?,?\s+"
+    r"(?P<ey>(?:19|20)\d{2})"
+    rf"|(?P<fd>\d{{1,2}})(?:st|nd|rd|th|\.|er)?\s*(?:de\s+)?(?P<fm>{_MONTHS})[a-zäéû]*\.?,?\s+"
+    r"(?:de\s+)?(?P<fy>(?:19|20)\d{2})"
+)
+#: Day-first numeric dates with dots, as German and other European pages write them
+#: ("22.12.2012", "15.2.2018, 19:51").
+_DATE_DMY = (
+    r"(?<![\d.])(?P<xd>\d{1,2})\.\s?(?P<xm>\d{1,2})\.\s?(?P<xy>(?:19|20)\d{2})(?![\d.])"
+    r"(?:,?\s+(?P<xH>\d{1,2}):(?P<xM>\d{2}))?"
 )
 #: Any date (with optional time and zone) as written on a page.
-DATE_RE = re.compile(rf"{_DATE_NUMERIC}|{_DATE_CJK}|{_DATE_EN}", re.IGNORECASE)
+DATE_RE = re.compile(rf"{_DATE_NUMERIC}|{_DATE_CJK}|{_DATE_DMY}|{_DATE_EN}", re.IGNORECASE)
 #: The same without English month names, for text that has none (five times faster).
-NUMERIC_DATE_RE = re.compile(rf"{_DATE_NUMERIC}|{_DATE_CJK}", re.IGNORECASE)
+NUMERIC_DATE_RE = re.compile(rf"{_DATE_NUMERIC}|{_DATE_CJK}|{_DATE_DMY}", re.IGNORECASE)
 MONTH_NUMBERS = {
     "jan": 1,
     "feb": 2,
@@ -359,6 +407,27 @@ MONTH_NUMBERS = {
     "oct": 10,
     "nov": 11,
     "dec": 12,
+    "mär": 3,
+    "mai": 5,
+    "okt": 10,
+    "dez": 12,
+    "fév": 2,
+    "avr": 4,
+    "juin": 6,
+    "juil": 7,
+    "août": 8,
+    "aout": 8,
+    "déc": 12,
+    "ene": 1,
+    "abr": 4,
+    "ago": 8,
+    "dic": 12,
+    "gen": 1,
+    "mag": 5,
+    "giu": 6,
+    "lug": 7,
+    "ott": 10,
+    "mei": 5,
 }
 #: Years, months and days written out relative to the fetch: "3天前", "5小时前", "昨天 08:12",
 #: "刚刚", "2 days ago". Resolved against fetched_at in Beijing time.
