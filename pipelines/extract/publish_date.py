@@ -18,6 +18,7 @@ from pipelines.extract.meta import meta_contents
 from pipelines.extract.selectors import (
     BARE_DATE_WINDOW_AFTER,
     BLOCK_TAGS,
+    CLASS_TOKEN_SPLIT_RE,
     DATE_RE,
     DATE_WINDOW_AFTER,
     DATE_WINDOW_BEFORE,
@@ -176,10 +177,11 @@ def _time_candidates(root: Element) -> Iterator[PublishDate]:
             yield PublishDate(parse_date(raw), raw, "time")
 
 
-def _markup_candidates(root: Element) -> Iterator[PublishDate]:
+def _markup_candidates(root: Element, *, classed_only: bool) -> Iterator[PublishDate]:
     """Dates marked up as the publish date on other elements than <time>: itemprop
-    "datePublished" (content/datetime/title or text), then elements whose class or id names
-    it ("published", "entry-date", "post-date", "datum"), their title attribute or short text."""
+    "datePublished" (content/datetime/title or text); or (`classed_only`) elements whose class
+    or id names it ("published", "entry-date", "post-date", "datum") outside lists, their
+    title attribute or short text."""
     body = root.find("body")
     if body is None:
         return
@@ -192,9 +194,9 @@ def _markup_candidates(root: Element) -> Iterator[PublishDate]:
             marked.append(el)
             continue
         attrs = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
-        if attrs != " " and PUBLISHED_CLASS_WORDS.intersection(attrs.split()):
+        if attrs != " " and _names_publish_date(attrs) and not _in_list_item(el):
             classed.append(el)
-    for el in [*marked, *classed]:
+    for el in classed if classed_only else marked:
         if _is_updated_time(el):
             continue
         for raw in (el.get("content"), el.get("datetime"), el.get("title")):
@@ -211,6 +213,22 @@ def _markup_candidates(root: Element) -> Iterator[PublishDate]:
                     parsed = _from_match(match)
                     at = _to_utc(parsed) if parsed is not None else None
                     yield PublishDate(at, match.group(0).strip(), "text")
+
+
+def _in_list_item(el: Element) -> bool:
+    """Inside an <li> or a link: a date of another article in a list, not the page's."""
+    return any(ancestor.tag in ("li", "a") for ancestor in el.iterancestors())
+
+
+def _names_publish_date(attrs: str) -> bool:
+    """A class/id value naming a publish date: "published", "entry-date", "itemPostDate",
+    "post-meta-time", "datum"; never an update date."""
+    words = [word for word in CLASS_TOKEN_SPLIT_RE.split(attrs) if word]
+    if any(word in UPDATED_WORDS or "modif" in word or "update" in word for word in words):
+        return False
+    return bool(PUBLISHED_CLASS_WORDS.intersection(words)) or any(
+        "date" in word or "datum" in word for word in words
+    )
 
 
 #: Longest text of a date-marked element read for its date ("Posted on May 31, 2024 by …").
@@ -230,12 +248,20 @@ def _loose_candidates(lines: Sequence[str], fetched_at: datetime) -> Iterator[Pu
             if item.at is None or not _YEAR_RE.search(item.raw):
                 continue
             before = line[max(0, item.start - 16) : item.start]
-            if UPDATED_LABEL_RE.search(before) or _is_prose(line, item.raw):
+            if UPDATED_LABEL_RE.search(before):
+                continue
+            rest = line.replace(item.raw, "")
+            if _is_prose(line, item.raw) and (
+                len(rest) > _LOOSE_REST_MAX_CHARS or any(c in _SENTENCE_ENDS for c in rest)
+            ):
                 continue
             yield PublishDate(item.at, item.raw, "text")
 
 
 _LOOSE_LINE_MAX_CHARS = 120
+#: A line with at most this much text beside its date is a date line whatever its commas.
+_LOOSE_REST_MAX_CHARS = 30
+_SENTENCE_ENDS = frozenset("。；;！!？?")
 _LOOSE_PROSE_CHARS = 60
 _YEAR_RE = re.compile(r"(?:19|20)\d{2}")
 
@@ -425,8 +451,9 @@ def extract_publish_date(
         _jsonld_candidates(jsonld),
         _meta_candidates(root),
         _time_candidates(root),
-        _markup_candidates(root),
+        _markup_candidates(root, classed_only=False),
         _text_candidates(root, heading, fetched_at),
+        _markup_candidates(root, classed_only=True),
         _url_candidates(url),
         _loose_candidates(lines, fetched_at),
     )

@@ -338,27 +338,8 @@ PUBLISHED_META_KEYS = (
 )
 #: Class/id words of an element holding the publish date as its text or title attribute
 #: (hAtom's <abbr class="published" title="…">, WordPress's "entry-date", "post-date").
-PUBLISHED_CLASS_WORDS = frozenset(
-    {
-        "published",
-        "entry-date",
-        "post-date",
-        "postdate",
-        "pubdate",
-        "publish-date",
-        "publishdate",
-        "date-published",
-        "article-date",
-        "posted-on",
-        "newsdatum",
-        "datum",
-        "date",
-        "post-meta-date",
-        "meta-date",
-        "byline-date",
-        "timestamp",
-    }
-)
+#: Matched against class/id tokens; tokens containing "date" or "datum" count too.
+PUBLISHED_CLASS_WORDS = frozenset({"published", "pubdate", "posted", "timestamp", "time"})
 #: Class/itemprop words on a <time> that mean "updated", never the publish date.
 UPDATED_WORDS = ("updated", "modified", "datemodified", "update", "lastmod")
 
@@ -479,7 +460,8 @@ PUBLISHED_LABEL_RE = re.compile(
 )
 #: Labels that are strong enough to trust anywhere on the page, not only near the heading.
 STRONG_PUBLISHED_LABEL_RE = re.compile(
-    r"(?:[发發](?:布|佈|表)(?:时间|時間|日期|于|於)|published(?:\s+on)?)\s*[:：]?\s*",
+    r"(?:[发發](?:布|佈|表)(?:时间|時間|日期|于|於)|published(?:\s+on)?"
+    r"|veröffentlicht(?:\s+am)?|publié\s+le|publicado\s+el|pubblicato\s+il)\s*[:：]?\s*",
     re.IGNORECASE,
 )
 #: Words just before a date that make it an update date, not the publish date.
@@ -499,7 +481,9 @@ BARE_DATE_WINDOW_AFTER = 160
 LABELLED_DATE_TEXT = etree.XPath(
     "//body//text()[contains(., '发布') or contains(., '发表') or contains(., '發布')"
     " or contains(., '發佈') or contains(., '發表')"
-    " or contains(translate(., 'PUBLISHED', 'published'), 'published')]"
+    " or contains(translate(., 'PUBLISHED', 'published'), 'published')"
+    " or contains(., 'veröffentlicht') or contains(., 'Veröffentlicht') or contains(., 'publié')"
+    " or contains(., 'Publié') or contains(., 'ublicado') or contains(., 'ubblicato')]"
 )
 #: Dates in URL paths: /2024/05/31/, /20240531/, 2024-05-31, /2024/0531/.
 URL_DATE_RE = re.compile(
