@@ -71,8 +71,8 @@ def extract(raw: RawPage) -> Extraction:
         dated=published.at is not None,
         link_list=content.is_link_list(),
     )
-    if kind == "list" and published.source in ("text", "url"):
-        # A list shows one date per item; none of them is the page's.
+    if kind == "list" and published.source in ("text", "url") and not published.labelled:
+        # A list shows one date per item; none of them is the page's (a labelled one is).
         published = NO_DATE
     page = PageRecord(
         url=raw.url,

@@ -68,6 +68,9 @@ class PublishDate:
     at: datetime | None
     raw: str | None
     source: str | None
+    #: Found under a "发布时间:"/"Published" label or on a date-marked element: the page's
+    #: own date even when its main content reads as a list.
+    labelled: bool = False
 
 
 NO_DATE = PublishDate(None, None, None)
@@ -212,7 +215,7 @@ def _markup_candidates(root: Element, *, classed_only: bool) -> Iterator[Publish
                 if match is not None:
                     parsed = _from_match(match)
                     at = _to_utc(parsed) if parsed is not None else None
-                    yield PublishDate(at, match.group(0).strip(), "text")
+                    yield PublishDate(at, match.group(0).strip(), "text", labelled=True)
 
 
 def _in_list_item(el: Element) -> bool:
@@ -377,7 +380,7 @@ def _candidates_in(
             index = bisect_right(bounds, item.start) - 1
             if _is_prose(pieces[index], item.raw):
                 continue
-        yield PublishDate(item.at, item.raw, "text")
+        yield PublishDate(item.at, item.raw, "text", labelled=label_re is not None)
 
 
 def _lines_after_heading(root: Element, heading: Element | None) -> list[str]:
