@@ -575,3 +575,16 @@ LATIN_RE = re.compile(r"[A-Za-z\u00c0-\u024f]")
 LANG_MIN_LETTERS = 10
 ZH_MIN_SHARE = 0.5
 EN_MIN_SHARE = 0.8
+
+#: Words that say a page or a list is a procedure (in its title or the heading over the list):
+#: an ordered list elsewhere (references, track lists, rankings) is not a list of steps.
+PROCEDURE_WORDS_RE = re.compile(
+    r"步骤|步驟|方法|流程|操作|教程|攻略|指南|如何|怎么|怎样|怎麼|怎樣|教你|办理|辦理|开通|開通"
+    r"|申请|申請|设置|設置|使用|注册|註冊|安装|安裝|做法|技巧|须知"
+    r"|\bhow\s+to\b|\bsteps?\b|\bguide\b|\btutorial\b|\binstructions?\b|\bdirections\b"
+    r"|\bmethod\b|\brecipe\b|\bpreparation\b|zubereitung|anleitung|schritt|préparation"
+    r"|étapes|preparación|pasos|preparo|istruzioni|procedura",
+    re.IGNORECASE,
+)
+#: A line opening with an explicit step marker ("Step 1", "第一步", "步骤一").
+STEP_LINE_RE = re.compile(r"(?:^|\n)\s*(?:step\s*1\b|第一步|步骤\s*[1一１])", re.IGNORECASE)

@@ -21,12 +21,14 @@ from pipelines.extract.selectors import (
     HEADING_LINE_MARKERS,
     MIN_STEPS,
     ORDERED_UL_TYPES,
+    PROCEDURE_WORDS_RE,
     SENTENCE_END_CHARS,
     SENTENCE_ENDS,
     STEP_COLON_RE,
     STEP_HEADING_MAX_CHARS,
     STEP_HEADING_MAX_CHARS_LATIN,
     STEP_HEADING_MAX_WORDS,
+    STEP_LINE_RE,
     STEP_MARKER_RE,
     STEP_MAX_LINK_SHARE,
 )
@@ -35,6 +37,22 @@ if TYPE_CHECKING:
     from lxml.etree import _Element as Element
 
     from pipelines.extract.layout import Unit
+
+
+def reads_as_procedure(
+    steps: list[Step], *, title: str | None, body_text: str, howto: bool
+) -> bool:
+    """Evidence that the numbered lists found are steps: HowTo markup, a title or a heading
+    over the list that names a procedure ("如何…", "操作步骤", "How to", "Zubereitung"), or
+    lines opening with "Step 1" / "第一步". Without it an <ol> is a reference list, a track
+    list or a ranking."""
+    if not steps or howto:
+        return True
+    if title and PROCEDURE_WORDS_RE.search(title):
+        return True
+    if any(s.procedure_title and PROCEDURE_WORDS_RE.search(s.procedure_title) for s in steps):
+        return True
+    return STEP_LINE_RE.search(body_text) is not None
 
 
 @dataclass(frozen=True, slots=True)
