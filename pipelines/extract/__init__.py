@@ -17,7 +17,7 @@ from pipelines.extract.layout import analyze_layout
 from pipelines.extract.links import base_url, canonical_url, extract_links
 from pipelines.extract.parse import parse_html
 from pipelines.extract.publish_date import NO_DATE, extract_publish_date
-from pipelines.extract.steps import extract_steps, reads_as_procedure
+from pipelines.extract.steps import extract_steps, howto_steps, reads_as_procedure
 from pipelines.extract.title import extract_title, title_element
 from pipelines.store.records import LinkRecord, PageRecord, RawPage, StepRecord
 
@@ -56,8 +56,11 @@ def extract(raw: RawPage) -> Extraction:
     )
     content = extract_content(layout, title)
     body_text = content.text
-    steps = extract_steps(content.units)
-    howto = any("HowTo" in str(obj.get("@type", "")) for obj in jsonld)
+    steps = extract_steps(content.units) or howto_steps(jsonld)
+    howto = any(
+        "HowTo" in str(obj.get("@type", "")) or "Recipe" in str(obj.get("@type", ""))
+        for obj in jsonld
+    )
     if not reads_as_procedure(steps, title=title, body_text=body_text, howto=howto):
         steps = []
     links = extract_links(

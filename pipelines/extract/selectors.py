@@ -588,3 +588,5 @@ PROCEDURE_WORDS_RE = re.compile(
 )
 #: A line opening with an explicit step marker ("Step 1", "第一步", "步骤一").
 STEP_LINE_RE = re.compile(r"(?:^|\n)\s*(?:step\s*1\b|第一步|步骤\s*[1一１])", re.IGNORECASE)
+#: Class/id tokens of an unnumbered <ul> that holds steps ("directions", "instructions").
+STEP_LIST_TOKENS = frozenset({"directions", "instructions", "steps", "preparation", "method"})
