@@ -7,6 +7,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from lxml import etree
+
 from pipelines.extract.layout import main_container
 from pipelines.extract.selectors import (
     ARTICLE_MIN_CHARS,
@@ -79,15 +81,33 @@ def _comment_elements(container: Element) -> set[Element]:
     """Elements inside a comment thread or reply form ("comments", "respond"): readers'
     text, not the article's (their links keep their block)."""
     found: set[Element] = set()
-    for el in container.iter():
-        if el in found or not isinstance(el.tag, str) or el.tag in _NEVER_COMMENTS:
+    for el in _elements(_COMMENT_NAMED, container):
+        if el in found or el.tag in _NEVER_COMMENTS:
             continue
         attrs = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
-        if attrs != " " and any(
-            word in COMMENT_TOKENS for word in CLASS_TOKEN_SPLIT_RE.split(attrs) if word
-        ):
+        if any(word in COMMENT_TOKENS for word in CLASS_TOKEN_SPLIT_RE.split(attrs) if word):
             found.update(el.iter())
     return found
+
+
+_LOWER = (
+    "translate(concat(@class, ' ', @id), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', "
+    "'abcdefghijklmnopqrstuvwxyz')"
+)
+
+
+def _elements(xpath: etree.XPath, node: Element) -> list[Element]:
+    """The elements an XPath selects under node (its typed result)."""
+    found = xpath(node)
+    return [el for el in found if isinstance(el, etree._Element)] if isinstance(found, list) else []
+
+
+#: Elements whose class or id may name a comment thread (checked word by word after).
+_COMMENT_NAMED = etree.XPath(
+    f"descendant-or-self::*[contains({_LOWER}, 'comment') or contains({_LOWER}, 'respond')"
+    f" or contains({_LOWER}, 'replies') or contains({_LOWER}, 'disqus')"
+    f" or contains({_LOWER}, 'pinglun')]"
+)
 
 
 def extract_content(layout: Layout, title: str | None) -> Content:

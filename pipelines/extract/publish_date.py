@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
+from lxml import etree
+
 from pipelines.extract.jsonld import first_string
 from pipelines.extract.meta import meta_contents
 from pipelines.extract.selectors import (
@@ -188,17 +190,22 @@ def _markup_candidates(root: Element, *, classed_only: bool) -> Iterator[Publish
     body = root.find("body")
     if body is None:
         return
-    marked: list[Element] = []
-    classed: list[Element] = []
-    for el in body.iter():
-        if not isinstance(el.tag, str) or el.tag in SKIP_TAGS:
-            continue
-        if (el.get("itemprop") or "").lower() == "datepublished":
-            marked.append(el)
-            continue
-        attrs = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
-        if attrs != " " and _names_publish_date(attrs) and not _in_list_item(el):
-            classed.append(el)
+    if classed_only:
+        classed = [
+            el
+            for el in _elements(_DATE_NAMED, body)
+            if el.tag not in SKIP_TAGS
+            and _names_publish_date(f"{el.get('class') or ''} {el.get('id') or ''}".lower())
+            and not _in_list_item(el)
+        ]
+        marked: list[Element] = []
+    else:
+        marked = [
+            el
+            for el in _elements(_ITEMPROP, body)
+            if el.get("itemprop", "").lower() == "datepublished"
+        ]
+        classed = []
     for el in classed if classed_only else marked:
         if _is_updated_time(el):
             continue
@@ -216,6 +223,27 @@ def _markup_candidates(root: Element, *, classed_only: bool) -> Iterator[Publish
                     parsed = _from_match(match)
                     at = _to_utc(parsed) if parsed is not None else None
                     yield PublishDate(at, match.group(0).strip(), "text", labelled=True)
+
+
+_LOWER = (
+    "translate(concat(@class, ' ', @id), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', "
+    "'abcdefghijklmnopqrstuvwxyz')"
+)
+
+
+def _elements(xpath: etree.XPath, node: Element) -> list[Element]:
+    """The elements an XPath selects under node (its typed result)."""
+    found = xpath(node)
+    return [el for el in found if isinstance(el, etree._Element)] if isinstance(found, list) else []
+
+
+#: Elements whose class or id may name a publish date (checked word by word after).
+_DATE_NAMED = etree.XPath(
+    f".//*[contains({_LOWER}, 'date') or contains({_LOWER}, 'datum')"
+    f" or contains({_LOWER}, 'publish') or contains({_LOWER}, 'time')"
+    f" or contains({_LOWER}, 'posted')]"
+)
+_ITEMPROP = etree.XPath(".//*[@itemprop]")
 
 
 def _in_list_item(el: Element) -> bool:
