@@ -90,12 +90,6 @@ def _comment_elements(container: Element) -> set[Element]:
     return found
 
 
-_LOWER = (
-    "translate(concat(@class, ' ', @id), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', "
-    "'abcdefghijklmnopqrstuvwxyz')"
-)
-
-
 def _elements(xpath: etree.XPath, node: Element) -> list[Element]:
     """The elements an XPath selects under node (its typed result)."""
     found = xpath(node)
@@ -104,9 +98,13 @@ def _elements(xpath: etree.XPath, node: Element) -> list[Element]:
 
 #: Elements whose class or id may name a comment thread (checked word by word after).
 _COMMENT_NAMED = etree.XPath(
-    f"descendant-or-self::*[contains({_LOWER}, 'comment') or contains({_LOWER}, 'respond')"
-    f" or contains({_LOWER}, 'replies') or contains({_LOWER}, 'disqus')"
-    f" or contains({_LOWER}, 'pinglun')]"
+    "descendant-or-self::*["
+    + " or ".join(
+        f"contains(@{attr}, '{word}')"
+        for word in ("omment", "OMMENT", "espond", "eplies", "isqus", "inglun")
+        for attr in ("class", "id")
+    )
+    + "]"
 )
 
 

@@ -225,12 +225,6 @@ def _markup_candidates(root: Element, *, classed_only: bool) -> Iterator[Publish
                     yield PublishDate(at, match.group(0).strip(), "text", labelled=True)
 
 
-_LOWER = (
-    "translate(concat(@class, ' ', @id), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', "
-    "'abcdefghijklmnopqrstuvwxyz')"
-)
-
-
 def _elements(xpath: etree.XPath, node: Element) -> list[Element]:
     """The elements an XPath selects under node (its typed result)."""
     found = xpath(node)
@@ -239,9 +233,13 @@ def _elements(xpath: etree.XPath, node: Element) -> list[Element]:
 
 #: Elements whose class or id may name a publish date (checked word by word after).
 _DATE_NAMED = etree.XPath(
-    f".//*[contains({_LOWER}, 'date') or contains({_LOWER}, 'datum')"
-    f" or contains({_LOWER}, 'publish') or contains({_LOWER}, 'time')"
-    f" or contains({_LOWER}, 'posted')]"
+    ".//*["
+    + " or ".join(
+        f"contains(@{attr}, '{word}')"
+        for word in ("date", "Date", "DATE", "atum", "ublish", "time", "Time", "osted")
+        for attr in ("class", "id")
+    )
+    + "]"
 )
 _ITEMPROP = etree.XPath(".//*[@itemprop]")
 
