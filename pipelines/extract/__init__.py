@@ -17,7 +17,7 @@ from pipelines.extract.layout import analyze_layout
 from pipelines.extract.links import base_url, canonical_url, extract_links
 from pipelines.extract.parse import parse_html
 from pipelines.extract.publish_date import NO_DATE, extract_publish_date
-from pipelines.extract.steps import extract_steps
+from pipelines.extract.steps import extract_steps, howto_steps, reads_as_procedure
 from pipelines.extract.title import extract_title, title_element
 from pipelines.store.records import LinkRecord, PageRecord, RawPage, StepRecord
 
@@ -45,13 +45,24 @@ def extract(raw: RawPage) -> Extraction:
 
     title = extract_title(root, jsonld)
     heading = title_element(root, title)
-    published = extract_publish_date(
-        root, jsonld, heading=heading, url=raw.final_url, fetched_at=raw.fetched_at
-    )
     layout = analyze_layout(root)
+    published = extract_publish_date(
+        root,
+        jsonld,
+        heading=heading,
+        url=raw.final_url,
+        fetched_at=raw.fetched_at,
+        lines=[u.text for u in layout.units if u.region is None and not u.link_chars],
+    )
     content = extract_content(layout, title)
     body_text = content.text
-    steps = extract_steps(content.units)
+    steps = extract_steps(content.units) or howto_steps(jsonld)
+    howto = any(
+        "HowTo" in str(obj.get("@type", "")) or "Recipe" in str(obj.get("@type", ""))
+        for obj in jsonld
+    )
+    if not reads_as_procedure(steps, title=title, body_text=body_text, howto=howto):
+        steps = []
     links = extract_links(
         layout.anchors,
         base=base,
@@ -66,8 +77,8 @@ def extract(raw: RawPage) -> Extraction:
         dated=published.at is not None,
         link_list=content.is_link_list(),
     )
-    if kind == "list" and published.source in ("text", "url"):
-        # A list shows one date per item; none of them is the page's.
+    if kind == "list" and published.source in ("text", "url") and not published.labelled:
+        # A list shows one date per item; none of them is the page's (a labelled one is).
         published = NO_DATE
     page = PageRecord(
         url=raw.url,

@@ -7,9 +7,13 @@ import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from lxml import etree
+
 from pipelines.extract.layout import main_container
 from pipelines.extract.selectors import (
     ARTICLE_MIN_CHARS,
+    CLASS_TOKEN_SPLIT_RE,
+    COMMENT_TOKENS,
     DATE_RE,
     HEADING_TAGS,
     LIST_MIN_ITEM_SHARE,
@@ -29,6 +33,10 @@ __all__ = ["Content", "content_hash", "extract_content", "is_heading_unit", "mai
 
 #: Longest line that can be the "发布时间: … 来源: …" metadata line.
 _META_LINE_MAX_CHARS = 160
+#: Never a comment thread, whatever their classes say.
+_NEVER_COMMENTS = frozenset({"html", "body", "main", "article"})
+#: Comment threads are dropped from the body only when the rest keeps this share of its text.
+_MIN_KEPT_SHARE = 0.4
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +77,37 @@ def is_meta_line(text: str) -> bool:
     return not any(char in PROSE_PUNCTUATION for char in DATE_RE.sub("", text))
 
 
+def _comment_elements(container: Element) -> set[Element]:
+    """Elements inside a comment thread or reply form ("comments", "respond"): readers'
+    text, not the article's (their links keep their block)."""
+    found: set[Element] = set()
+    for el in _elements(_COMMENT_NAMED, container):
+        if el in found or el.tag in _NEVER_COMMENTS:
+            continue
+        attrs = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
+        if any(word in COMMENT_TOKENS for word in CLASS_TOKEN_SPLIT_RE.split(attrs) if word):
+            found.update(el.iter())
+    return found
+
+
+def _elements(xpath: etree.XPath, node: Element) -> list[Element]:
+    """The elements an XPath selects under node (its typed result)."""
+    found = xpath(node)
+    return [el for el in found if isinstance(el, etree._Element)] if isinstance(found, list) else []
+
+
+#: Elements whose class or id may name a comment thread (checked word by word after).
+_COMMENT_NAMED = etree.XPath(
+    "descendant-or-self::*["
+    + " or ".join(
+        f"contains(@{attr}, '{word}')"
+        for word in ("omment", "OMMENT", "espond", "eplies", "isqus", "inglun")
+        for attr in ("class", "id")
+    )
+    + "]"
+)
+
+
 def extract_content(layout: Layout, title: str | None) -> Content:
     """Return the main content: its container and the units inside it that are article text."""
     container = layout.container if layout.container is not None else main_container(layout)
@@ -81,6 +120,13 @@ def extract_content(layout: Layout, title: str | None) -> Content:
         and not _is_title_unit(unit, title)
         and not is_meta_line(unit.text)
     ]
+    comments = _comment_elements(container)
+    if comments:
+        kept = [unit for unit in units if unit.block not in comments]
+        # A wrapper merely named after comments ("has-comments") holding most of the text
+        # is the article's, not a thread.
+        if sum(len(u.text) for u in kept) >= _MIN_KEPT_SHARE * sum(len(u.text) for u in units):
+            units = kept
     return Content(container, units)
 
 

@@ -73,6 +73,16 @@ _OVERSIZED_PROSE = 200
 _OVERSIZED_SHARE = 0.5
 _OVERSIZED_MAX_LINK_SHARE = 0.35
 _LINK_LIST_MIN_SHARE = 0.5
+#: A region with at least this many prose paragraphs, more prose than all the page outside
+#: regions, is the article whatever its link density (a "sidebar-wrapper" around it all).
+_OVERSIZED_PARAGRAPHS = 3
+_PARAGRAPH_PROSE_CHARS = 80
+_PAGE_TAGS = frozenset({"body", "html"})
+#: Widening the article's container to an ancestor: what the ancestor adds must be prose
+#: (at most this share of link text) and at least this share of what it would then hold.
+_WIDEN_MAX_LINK_SHARE = 0.25
+_WIDEN_MIN_SHARE = 0.1
+_WIDEN_MIN_PROSE = 10**9
 
 
 @dataclass(slots=True)
@@ -159,8 +169,10 @@ def _class_label(value: str) -> str | None:
 
 def _own_label(el: Element, tag: str, *, in_content: bool) -> str | None:
     """The region an element marks by its tag, role, class/id or aria-label, if any."""
-    if tag in CONTENT_TAGS:
-        return None  # <main>/<article> hold the article whatever their classes say
+    if tag in CONTENT_TAGS or tag in _PAGE_TAGS:
+        # <main>/<article> hold the article whatever their classes say; <body>/<html> classes
+        # are page state ("one-sidebar", "section-in-nav"), never a region.
+        return None
     found: set[str] = set()
     attrs = f"{el.get('class') or ''} {el.get('id') or ''}"
     if attrs != " ":
@@ -480,6 +492,18 @@ def _walk(body: Element, marks: dict[Element, str], vetoed: set[Element]) -> Lay
     return Layout(body, walker.units, walker.anchors)
 
 
+def _prose_paragraphs(el: Element, enough: int) -> int:
+    """Paragraphs of prose (text outside links) in a subtree, counted up to `enough`."""
+    found = 0
+    for p in el.iter("p"):
+        text = collapse(visible_text(p))
+        if len(text) - _link_chars(p) >= _PARAGRAPH_PROSE_CHARS:
+            found += 1
+            if found >= enough:
+                break
+    return found
+
+
 def _oversized_regions(layout: Layout) -> set[Element]:
     prose: dict[Element, int] = defaultdict(int)
     links: dict[Element, int] = defaultdict(int)
@@ -489,13 +513,21 @@ def _oversized_regions(layout: Layout) -> set[Element]:
         if unit.region_element is not None:
             prose[unit.region_element] += unit.prose_chars
             links[unit.region_element] += unit.link_chars
-    return {
-        el
-        for el, chars in prose.items()
-        if chars >= _OVERSIZED_PROSE
-        and chars > _OVERSIZED_SHARE * total
-        and links[el] < _OVERSIZED_MAX_LINK_SHARE * (chars + links[el])
-    }
+    outside = total - sum(prose.values())
+    found = set()
+    for el, chars in prose.items():
+        if chars < _OVERSIZED_PROSE:
+            continue
+        if (
+            chars > _OVERSIZED_SHARE * total
+            and links[el] < _OVERSIZED_MAX_LINK_SHARE * (chars + links[el])
+        ) or (
+            chars > outside
+            and chars == max(prose.values())
+            and _prose_paragraphs(el, _OVERSIZED_PARAGRAPHS) >= _OVERSIZED_PARAGRAPHS
+        ):
+            found.add(el)
+    return found
 
 
 def main_container(layout: Layout) -> Element:
@@ -535,6 +567,58 @@ def main_container(layout: Layout) -> Element:
         return scores[el] * (1.0 - density)
 
     return max(scores, key=final)
+
+
+def _widen_container(layout: Layout, best: Element) -> Element:
+    """Climb from the best-scored element to the ancestor holding the whole article.
+
+    Real templates split an article over sibling blocks (the lead in one div, the text in
+    another, a fact table, a list of ingredients): an ancestor is taken while what it adds
+    to the body, outside every region, is prose in some quantity with little link text.
+    """
+    chain: dict[Element, int] = {}
+    el: Element | None = best
+    while el is not None and el.tag not in _PAGE_TAGS:
+        chain[el] = len(chain)
+        el = el.getparent()
+    if len(chain) < 2:
+        return best
+    depth = len(chain)
+    prose = [0] * depth
+    links = [0] * depth
+    paragraphs = [0] * depth
+    for unit in layout.units:
+        if unit.region is not None:
+            continue
+        node: Element | None = unit.block
+        while node is not None and node not in chain:
+            node = node.getparent()
+        if node is None:
+            continue
+        level = chain[node]
+        prose[level] += unit.prose_chars
+        links[level] += unit.link_chars
+        paragraphs[level] += unit.prose_chars >= _PARAGRAPH_PROSE_CHARS
+    ancestors = list(chain)
+    chosen = 0
+    held_prose, held_links = prose[0], links[0]
+    for level in range(1, depth):
+        added_prose, added_links = prose[level], links[level]
+        held_prose += added_prose
+        held_links += added_links
+        if not added_prose and not added_links:
+            chosen = level  # a wrapper adding nothing
+            continue
+        if (
+            (paragraphs[level] >= 1 or added_prose >= _WIDEN_MIN_PROSE)
+            and added_links <= _WIDEN_MAX_LINK_SHARE * (added_prose + added_links)
+            and added_prose >= _WIDEN_MIN_SHARE * held_prose
+        ):
+            chosen = level
+            continue
+        if added_prose + added_links > 0:
+            break
+    return ancestors[chosen]
 
 
 def _following_elements(element: Element) -> Iterator[Element]:
@@ -687,7 +771,7 @@ def analyze_layout(root: Element) -> Layout:
     marks = structural_marks(body)
     vetoed: set[Element] = set()
     layout = _walk(body, marks, vetoed)
-    for _ in range(3):
+    for _ in range(6):
         oversized = _oversized_regions(layout)
         if not oversized:
             break
@@ -695,5 +779,5 @@ def analyze_layout(root: Element) -> Layout:
         layout = _walk(body, marks, vetoed)
     container = main_container(layout)
     resolve_related(layout, container)
-    layout.container = container
+    layout.container = _widen_container(layout, container)
     return layout

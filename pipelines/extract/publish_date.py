@@ -13,11 +13,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
+from lxml import etree
+
 from pipelines.extract.jsonld import first_string
 from pipelines.extract.meta import meta_contents
 from pipelines.extract.selectors import (
     BARE_DATE_WINDOW_AFTER,
     BLOCK_TAGS,
+    CLASS_TOKEN_SPLIT_RE,
     DATE_RE,
     DATE_WINDOW_AFTER,
     DATE_WINDOW_BEFORE,
@@ -26,6 +29,7 @@ from pipelines.extract.selectors import (
     MONTH_NUMBERS,
     NUMERIC_DATE_RE,
     PROSE_PUNCTUATION,
+    PUBLISHED_CLASS_WORDS,
     PUBLISHED_LABEL_RE,
     PUBLISHED_META_KEYS,
     RELATIVE_DATE_RE,
@@ -39,10 +43,17 @@ from pipelines.extract.selectors import (
     UPDATED_WORDS,
     URL_DATE_RE,
 )
-from pipelines.extract.text import collapse, lines_after, lines_start, pieces_before, strings
+from pipelines.extract.text import (
+    collapse,
+    lines_after,
+    lines_start,
+    pieces_before,
+    strings,
+    visible_text,
+)
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Sequence
 
     from lxml.etree import _Element as Element
 
@@ -59,6 +70,9 @@ class PublishDate:
     at: datetime | None
     raw: str | None
     source: str | None
+    #: Found under a "发布时间:"/"Published" label or on a date-marked element: the page's
+    #: own date even when its main content reads as a list.
+    labelled: bool = False
 
 
 NO_DATE = PublishDate(None, None, None)
@@ -94,8 +108,10 @@ def _from_match(match: re.Match[str]) -> datetime | None:
         return _build(
             groups["cy"], groups["cm"], groups["cd"], groups["cH"], groups["cM"], groups["cS"]
         )
+    if groups.get("xy"):
+        return _build(groups["xy"], groups["xm"], groups["xd"], groups["xH"], groups["xM"], None)
     if groups.get("ey"):
-        month = MONTH_NUMBERS[groups["em"].lower()]
+        month = MONTH_NUMBERS[groups["em"].lower()]  # its alternatives are the keys
         return _build(groups["ey"], month, groups["ed"], None, None, None)
     month = MONTH_NUMBERS[groups["fm"].lower()]
     return _build(groups["fy"], month, groups["fd"], None, None, None)
@@ -164,6 +180,119 @@ def _time_candidates(root: Element) -> Iterator[PublishDate]:
         raw = (element.get("datetime") or "").strip()
         if raw:
             yield PublishDate(parse_date(raw), raw, "time")
+
+
+def _markup_candidates(root: Element, *, classed_only: bool) -> Iterator[PublishDate]:
+    """Dates marked up as the publish date on other elements than <time>: itemprop
+    "datePublished" (content/datetime/title or text); or (`classed_only`) elements whose class
+    or id names it ("published", "entry-date", "post-date", "datum") outside lists, their
+    title attribute or short text."""
+    body = root.find("body")
+    if body is None:
+        return
+    if classed_only:
+        classed = [
+            el
+            for el in _elements(_DATE_NAMED, body)
+            if el.tag not in SKIP_TAGS
+            and _names_publish_date(f"{el.get('class') or ''} {el.get('id') or ''}".lower())
+            and not _in_list_item(el)
+        ]
+        marked: list[Element] = []
+    else:
+        marked = [
+            el
+            for el in _elements(_ITEMPROP, body)
+            if el.get("itemprop", "").lower() == "datepublished"
+        ]
+        classed = []
+    for el in classed if classed_only else marked:
+        if _is_updated_time(el):
+            continue
+        for raw in (el.get("content"), el.get("datetime"), el.get("title")):
+            if raw and raw.strip():
+                at = parse_date(raw)
+                if at is not None:
+                    yield PublishDate(at, raw.strip(), "time")
+                    break
+        else:
+            text = collapse(visible_text(el))
+            if 0 < len(text) <= _MARKED_TEXT_MAX_CHARS:
+                match = DATE_RE.search(text)
+                if match is not None:
+                    parsed = _from_match(match)
+                    at = _to_utc(parsed) if parsed is not None else None
+                    yield PublishDate(at, match.group(0).strip(), "text", labelled=True)
+
+
+def _elements(xpath: etree.XPath, node: Element) -> list[Element]:
+    """The elements an XPath selects under node (its typed result)."""
+    found = xpath(node)
+    return [el for el in found if isinstance(el, etree._Element)] if isinstance(found, list) else []
+
+
+#: Elements whose class or id may name a publish date (checked word by word after).
+_DATE_NAMED = etree.XPath(
+    ".//*["
+    + " or ".join(
+        f"contains(@{attr}, '{word}')"
+        for word in ("date", "Date", "DATE", "atum", "ublish", "time", "Time", "osted")
+        for attr in ("class", "id")
+    )
+    + "]"
+)
+_ITEMPROP = etree.XPath(".//*[@itemprop]")
+
+
+def _in_list_item(el: Element) -> bool:
+    """Inside an <li> or a link: a date of another article in a list, not the page's."""
+    return any(ancestor.tag in ("li", "a") for ancestor in el.iterancestors())
+
+
+def _names_publish_date(attrs: str) -> bool:
+    """A class/id value naming a publish date: "published", "entry-date", "itemPostDate",
+    "post-meta-time", "datum"; never an update date."""
+    words = [word for word in CLASS_TOKEN_SPLIT_RE.split(attrs) if word]
+    if any(word in UPDATED_WORDS or "modif" in word or "update" in word for word in words):
+        return False
+    return bool(PUBLISHED_CLASS_WORDS.intersection(words)) or any(
+        "date" in word or "datum" in word for word in words
+    )
+
+
+#: Longest text of a date-marked element read for its date ("Posted on May 31, 2024 by …").
+_MARKED_TEXT_MAX_CHARS = 120
+
+
+def _loose_candidates(lines: Sequence[str], fetched_at: datetime) -> Iterator[PublishDate]:
+    """Last resort, as htmldate's extensive search: a full date (with its year) on a short
+    metadata-like line of the page outside its regions (no link, no sentence around it),
+    before the article's first paragraph of prose: dates further down belong to the text."""
+    for line in lines:
+        if len(line) >= _LOOSE_PROSE_CHARS and any(c in PROSE_PUNCTUATION for c in line):
+            return
+        if len(line) > _LOOSE_LINE_MAX_CHARS:
+            continue
+        for item in find_dates(line, fetched_at):
+            if item.at is None or not _YEAR_RE.search(item.raw):
+                continue
+            before = line[max(0, item.start - 16) : item.start]
+            if UPDATED_LABEL_RE.search(before):
+                continue
+            rest = line.replace(item.raw, "")
+            if _is_prose(line, item.raw) and (
+                len(rest) > _LOOSE_REST_MAX_CHARS or any(c in _SENTENCE_ENDS for c in rest)
+            ):
+                continue
+            yield PublishDate(item.at, item.raw, "text")
+
+
+_LOOSE_LINE_MAX_CHARS = 120
+#: A line with at most this much text beside its date is a date line whatever its commas.
+_LOOSE_REST_MAX_CHARS = 30
+_SENTENCE_ENDS = frozenset("。；;！!？?")
+_LOOSE_PROSE_CHARS = 60
+_YEAR_RE = re.compile(r"(?:19|20)\d{2}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,7 +406,7 @@ def _candidates_in(
             index = bisect_right(bounds, item.start) - 1
             if _is_prose(pieces[index], item.raw):
                 continue
-        yield PublishDate(item.at, item.raw, "text")
+        yield PublishDate(item.at, item.raw, "text", labelled=label_re is not None)
 
 
 def _lines_after_heading(root: Element, heading: Element | None) -> list[str]:
@@ -337,19 +466,25 @@ def extract_publish_date(
     heading: Element | None,
     url: str,
     fetched_at: datetime,
+    lines: Sequence[str] = (),
 ) -> PublishDate:
     """Return the first plausible publish date of the cascade jsonld > meta > time > text > url.
 
     `heading` is the title's <h1>; text dates are looked for next to it first. Dates without
     a year ("05-31") and relative ones ("3天前", "昨天 08:12") are read against `fetched_at`.
+    `lines` are the page's text lines outside its regions (without links), for the last
+    resort: a full date on a short line of its own.
     """
     fetched_at = _aware(fetched_at)
     cascade = (
         _jsonld_candidates(jsonld),
         _meta_candidates(root),
         _time_candidates(root),
+        _markup_candidates(root, classed_only=False),
         _text_candidates(root, heading, fetched_at),
+        _markup_candidates(root, classed_only=True),
         _url_candidates(url),
+        _loose_candidates(lines, fetched_at),
     )
     for candidates in cascade:
         for candidate in candidates:

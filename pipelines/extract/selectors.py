@@ -210,6 +210,10 @@ CLASS_TOKENS = {
     "paihang": HOT,
     "ranking": HOT,
 }
+#: Class/id tokens of a comment thread or reply form: kept out of the body text.
+COMMENT_TOKENS = frozenset(
+    {"comment", "comments", "commentlist", "respond", "replies", "disqus", "pinglun"}
+)
 #: Class/id substrings that mark a region even inside a longer token ("relatedposts").
 CLASS_SUBSTRINGS = (
     ("breadcrumb", BREADCRUMB),
@@ -319,7 +323,23 @@ PUBLISHED_META_KEYS = (
     "dc.date",
     "sailthru.date",
     "parsely-pub-date",
+    "article.published",
+    "published_time",
+    "published-date",
+    "og:pubdate",
+    "originalpublicationdate",
+    "citation_publication_date",
+    "citation_date",
+    "dcterms.date",
+    "dcterms.created",
+    "dc.date.created",
+    "dc.date.published",
+    "date",
 )
+#: Class/id words of an element holding the publish date as its text or title attribute
+#: (hAtom's <abbr class="published" title="…">, WordPress's "entry-date", "post-date").
+#: Matched against class/id tokens; tokens containing "date" or "datum" count too.
+PUBLISHED_CLASS_WORDS = frozenset({"published", "pubdate", "posted", "timestamp", "time"})
 #: Class/itemprop words on a <time> that mean "updated", never the publish date.
 UPDATED_WORDS = ("updated", "modified", "datemodified", "update", "lastmod")
 
@@ -332,15 +352,28 @@ _DATE_CJK = (
     r"(?P<cy>(?:19|20)\d{2})\s*年\s*(?P<cm>\d{1,2})\s*月\s*(?P<cd>\d{1,2})\s*日"
     r"(?:\s*(?P<cH>\d{1,2})\s*[:：时]\s*(?P<cM>\d{2})(?:\s*[:：分]\s*(?P<cS>\d{2}))?)?"
 )
-_MONTHS = r"jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec"
+#: Month names and abbreviations: English, then German, French, Spanish, Italian and Dutch
+#: spellings that English ones do not already open ("Juli" is "jul...", "März" is not).
+_MONTHS = (
+    r"jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec"
+    r"|mär|mai|okt|dez|fév|avr|juin|juil|août|aout|déc|ene|abr|ago|dic|gen|mag|giu|lug|ott|mei"
+)
 _DATE_EN = (
-    rf"(?P<em>{_MONTHS})[a-z]*\.?\s+(?P<ed>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<ey>(?:19|20)\d{{2}})"
-    rf"|(?P<fd>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<fm>{_MONTHS})[a-z]*\.?,?\s+(?P<fy>(?:19|20)\d{{2}})"
+    rf"(?P<em>{_MONTHS})[a-zäéû]*\.?\s+(?P<ed>\d{{1,2}})(?:st|nd|rd|th)?,?\s+"
+    r"(?P<ey>(?:19|20)\d{2})"
+    rf"|(?P<fd>\d{{1,2}})(?:st|nd|rd|th|\.|er)?\s*(?:de\s+)?(?P<fm>{_MONTHS})[a-zäéû]*\.?,?\s+"
+    r"(?:de\s+)?(?P<fy>(?:19|20)\d{2})"
+)
+#: Day-first numeric dates with dots, as German and other European pages write them
+#: ("22.12.2012", "15.2.2018, 19:51").
+_DATE_DMY = (
+    r"(?<![\d.])(?P<xd>\d{1,2})\.\s?(?P<xm>\d{1,2})\.\s?(?P<xy>(?:19|20)\d{2})(?![\d.])"
+    r"(?:,?\s+(?P<xH>\d{1,2}):(?P<xM>\d{2}))?"
 )
 #: Any date (with optional time and zone) as written on a page.
-DATE_RE = re.compile(rf"{_DATE_NUMERIC}|{_DATE_CJK}|{_DATE_EN}", re.IGNORECASE)
+DATE_RE = re.compile(rf"{_DATE_NUMERIC}|{_DATE_CJK}|{_DATE_DMY}|{_DATE_EN}", re.IGNORECASE)
 #: The same without English month names, for text that has none (five times faster).
-NUMERIC_DATE_RE = re.compile(rf"{_DATE_NUMERIC}|{_DATE_CJK}", re.IGNORECASE)
+NUMERIC_DATE_RE = re.compile(rf"{_DATE_NUMERIC}|{_DATE_CJK}|{_DATE_DMY}", re.IGNORECASE)
 MONTH_NUMBERS = {
     "jan": 1,
     "feb": 2,
@@ -355,6 +388,27 @@ MONTH_NUMBERS = {
     "oct": 10,
     "nov": 11,
     "dec": 12,
+    "mär": 3,
+    "mai": 5,
+    "okt": 10,
+    "dez": 12,
+    "fév": 2,
+    "avr": 4,
+    "juin": 6,
+    "juil": 7,
+    "août": 8,
+    "aout": 8,
+    "déc": 12,
+    "ene": 1,
+    "abr": 4,
+    "ago": 8,
+    "dic": 12,
+    "gen": 1,
+    "mag": 5,
+    "giu": 6,
+    "lug": 7,
+    "ott": 10,
+    "mei": 5,
 }
 #: Years, months and days written out relative to the fetch: "3天前", "5小时前", "昨天 08:12",
 #: "刚刚", "2 days ago". Resolved against fetched_at in Beijing time.
@@ -406,7 +460,8 @@ PUBLISHED_LABEL_RE = re.compile(
 )
 #: Labels that are strong enough to trust anywhere on the page, not only near the heading.
 STRONG_PUBLISHED_LABEL_RE = re.compile(
-    r"(?:[发發](?:布|佈|表)(?:时间|時間|日期|于|於)|published(?:\s+on)?)\s*[:：]?\s*",
+    r"(?:[发發](?:布|佈|表)(?:时间|時間|日期|于|於)|published(?:\s+on)?"
+    r"|veröffentlicht(?:\s+am)?|publié\s+le|publicado\s+el|pubblicato\s+il)\s*[:：]?\s*",
     re.IGNORECASE,
 )
 #: Words just before a date that make it an update date, not the publish date.
@@ -426,7 +481,9 @@ BARE_DATE_WINDOW_AFTER = 160
 LABELLED_DATE_TEXT = etree.XPath(
     "//body//text()[contains(., '发布') or contains(., '发表') or contains(., '發布')"
     " or contains(., '發佈') or contains(., '發表')"
-    " or contains(translate(., 'PUBLISHED', 'published'), 'published')]"
+    " or contains(translate(., 'PUBLISHED', 'published'), 'published')"
+    " or contains(., 'veröffentlicht') or contains(., 'Veröffentlicht') or contains(., 'publié')"
+    " or contains(., 'Publié') or contains(., 'ublicado') or contains(., 'ubblicato')]"
 )
 #: Dates in URL paths: /2024/05/31/, /20240531/, 2024-05-31, /2024/0531/.
 URL_DATE_RE = re.compile(
@@ -518,3 +575,18 @@ LATIN_RE = re.compile(r"[A-Za-z\u00c0-\u024f]")
 LANG_MIN_LETTERS = 10
 ZH_MIN_SHARE = 0.5
 EN_MIN_SHARE = 0.8
+
+#: Words that say a page or a list is a procedure (in its title or the heading over the list):
+#: an ordered list elsewhere (references, track lists, rankings) is not a list of steps.
+PROCEDURE_WORDS_RE = re.compile(
+    r"步骤|步驟|方法|流程|操作|教程|攻略|指南|如何|怎么|怎样|怎麼|怎樣|教你|办理|辦理|开通|開通"
+    r"|申请|申請|设置|設置|使用|注册|註冊|安装|安裝|做法|技巧|须知"
+    r"|\bhow\s+to\b|\bsteps?\b|\bguide\b|\btutorial\b|\binstructions?\b|\bdirections\b"
+    r"|\bmethod\b|\brecipe\b|\bpreparation\b|zubereitung|anleitung|schritt|préparation"
+    r"|étapes|preparación|pasos|preparo|istruzioni|procedura",
+    re.IGNORECASE,
+)
+#: A line opening with an explicit step marker ("Step 1", "第一步", "步骤一").
+STEP_LINE_RE = re.compile(r"(?:^|\n)\s*(?:step\s*1\b|第一步|步骤\s*[1一１])", re.IGNORECASE)
+#: Class/id tokens of an unnumbered <ul> that holds steps ("directions", "instructions").
+STEP_LIST_TOKENS = frozenset({"directions", "instructions", "steps", "preparation", "method"})

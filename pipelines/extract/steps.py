@@ -11,30 +11,85 @@ Lines between two numbered lines belong to the earlier step; a heading ends the 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pipelines.extract.body import is_heading_unit
 from pipelines.extract.selectors import (
     CHINESE_DIGITS,
     CIRCLED_NUMBERS,
+    CLASS_TOKEN_SPLIT_RE,
     HEADING_LIKE_MAX_CHARS,
     HEADING_LINE_MARKERS,
     MIN_STEPS,
     ORDERED_UL_TYPES,
+    PROCEDURE_WORDS_RE,
     SENTENCE_END_CHARS,
     SENTENCE_ENDS,
     STEP_COLON_RE,
     STEP_HEADING_MAX_CHARS,
     STEP_HEADING_MAX_CHARS_LATIN,
     STEP_HEADING_MAX_WORDS,
+    STEP_LINE_RE,
+    STEP_LIST_TOKENS,
     STEP_MARKER_RE,
     STEP_MAX_LINK_SHARE,
 )
+from pipelines.extract.text import collapse
 
 if TYPE_CHECKING:
     from lxml.etree import _Element as Element
 
     from pipelines.extract.layout import Unit
+
+
+def reads_as_procedure(
+    steps: list[Step], *, title: str | None, body_text: str, howto: bool
+) -> bool:
+    """Evidence that the numbered lists found are steps: HowTo markup, a title or a heading
+    over the list that names a procedure ("如何…", "操作步骤", "How to", "Zubereitung"), or
+    lines opening with "Step 1" / "第一步". Without it an <ol> is a reference list, a track
+    list or a ranking."""
+    if not steps or howto:
+        return True
+    if title and PROCEDURE_WORDS_RE.search(title):
+        return True
+    if any(s.procedure_title and PROCEDURE_WORDS_RE.search(s.procedure_title) for s in steps):
+        return True
+    return STEP_LINE_RE.search(body_text) is not None
+
+
+def howto_steps(jsonld: list[dict[str, Any]]) -> list[Step]:
+    """Steps from JSON-LD HowTo / Recipe markup (HowToStep objects, HowToSection lists, or
+    plain strings), for pages whose steps are not in a numbered list."""
+    for obj in jsonld:
+        kind = str(obj.get("@type", ""))
+        if "HowTo" not in kind and "Recipe" not in kind:
+            continue
+        raw = obj.get("step") or obj.get("recipeInstructions")
+        items: list[Any] = raw if isinstance(raw, list) else [raw] if raw else []
+        flat: list[Any] = []
+        for item in items:
+            inner = item.get("itemListElement") if isinstance(item, dict) else None
+            flat.extend(inner if isinstance(inner, list) else [item])
+        texts: list[tuple[str | None, str]] = []
+        for item in flat:
+            if isinstance(item, str):
+                text, name = collapse(item), None
+            elif isinstance(item, dict):
+                text = collapse(str(item.get("text") or ""))
+                name = collapse(str(item.get("name") or "")) or None
+            else:
+                continue
+            if text:
+                texts.append((None if name is None or text.startswith(name) else name, text))
+        if len(texts) >= MIN_STEPS:
+            title = obj.get("name")
+            procedure_title = collapse(title) if isinstance(title, str) else None
+            return [
+                Step(1, procedure_title or None, number, heading, text)
+                for number, (heading, text) in enumerate(texts, start=1)
+            ]
+    return []
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,7 +249,13 @@ def is_ordered_list(element: Element) -> bool:
     """An <ol>, or a <ul type="1"> (how Discuz renders [list=1]): a list the browser numbers."""
     if element.tag == "ol":
         return True
-    return element.tag == "ul" and (element.get("type") or "").strip() in ORDERED_UL_TYPES
+    if element.tag != "ul":
+        return False
+    if (element.get("type") or "").strip() in ORDERED_UL_TYPES:
+        return True
+    # <ul class="directions">: a recipe's or a guide's steps styled without numbers.
+    attrs = f"{element.get('class') or ''} {element.get('id') or ''}".lower()
+    return attrs != " " and not STEP_LIST_TOKENS.isdisjoint(CLASS_TOKEN_SPLIT_RE.split(attrs))
 
 
 def _ol_start(list_element: Element) -> int:

@@ -114,12 +114,59 @@ def _split_on_last_separator(title: str) -> list[str]:
     return [part for part in parts if part]
 
 
+def _shown_texts(root: Element) -> set[str]:
+    """Texts of the body's leaf elements outside links, whitespace collapsed (a table
+    layout's title cell; a logo or menu link is not a title)."""
+    body = root.find("body")
+    if body is None:
+        return set()
+    return {
+        collapse(el.text)
+        for el in body.iter()
+        if len(el) == 0 and el.text and el.tag != "a" and next(el.iterancestors("a"), None) is None
+    }
+
+
+def _logo_heading_title(root: Element, h1: str | None, head_title: str) -> str | None:
+    """The article's part of a "站名 - 标题" <title> when the page's heading is the site name
+    (a logo <h1> holding a link or image) or a short word not in <title> ("显示"): a longer
+    part of <title> that the page shows as an element's whole text."""
+    parts = [collapse(part) for part in _split_on_last_separator(head_title)]
+    if len(parts) < 2:
+        return None
+    if h1 is not None and h1 in parts and _is_logo_heading(root, h1):
+        rest = [part for part in parts if part != h1 and len(part) > len(h1)]
+    elif h1 is not None and h1 not in head_title and len(h1) <= _LOGO_MAX_CHARS:
+        rest = [part for part in parts if len(part) > len(h1)]
+    else:
+        return None
+    if not rest:
+        return None
+    shown = _shown_texts(root)
+    found = [part for part in rest if part in shown]
+    return max(found, key=len) if found else None
+
+
+def _is_logo_heading(root: Element, text: str) -> bool:
+    """An <h1> with this text that is a link or an image (the site's logo), not a heading."""
+    for h1 in _h1_elements(root):
+        if collapse(text_content(h1)) == text:
+            return next(h1.iter("a", "img"), None) is not None
+    return False
+
+
+#: A heading this short that is not in <title> may be a logo or a button ("显示").
+_LOGO_MAX_CHARS = 8
+
+
 def extract_title(root: Element, jsonld: list[dict[str, Any]]) -> str | None:
     """Return the article title (og:title > JSON-LD headline > h1 > <title>), or None."""
     head_title = _head_title(root)
     h1 = title_heading(h1_texts(root), head_title)
     if head_title and (h1 is None or not head_title.startswith(h1)):
         h1 = sub_heading_title(root, head_title) or h1
+    if head_title and h1 is not None:
+        h1 = _logo_heading_title(root, h1, head_title) or h1
     meta = meta_contents(root)
     og = next((text for key in OG_TITLE_KEYS if (text := collapse(meta.get(key, "")))), None)
     headline = first_string(jsonld, "headline")
