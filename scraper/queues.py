@@ -3,9 +3,10 @@
 On a content farm every page links to ~100 others, so after a few hundred pages nearly the
 whole site waits in the scheduler. A `scrapy.Request` with its meta dict, headers and bound
 callbacks costs about 1.5 KB; the same request as (url, depth, referrer) about 150 bytes, and
-the referrer string is shared by all the links of a page. The spider says which requests it
-can rebuild (`pack_request`) and rebuilds them on the way out (`unpack_request`); anything
-else (retries, redirects, sitemaps: requests with state of their own) is kept as it is.
+the referrer string is shared by all the links of a page. The spider's frontier
+(`scraper.frontier`) says which requests it can rebuild (`pack_request`) and rebuilds them on
+the way out (`unpack_request`); anything else (retries, redirects, sitemaps: requests with
+state of their own) is kept as it is.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 
-class PackingSpider(Protocol):
-    """What a spider offers to have its requests stored compactly."""
+class Packer(Protocol):
+    """What a frontier offers to have its requests stored compactly."""
 
     def pack_request(self, request: Request) -> tuple[Any, ...] | None:
         """A tuple `unpack_request` turns back into an equal request, or None."""
@@ -42,21 +43,21 @@ class CompactFifoMemoryQueue:
         """Scrapy builds one queue per priority (and per download slot); the key is unused."""
         return cls(crawler)
 
-    def _spider(self) -> PackingSpider | None:
-        spider = self._crawler.spider
-        return spider if hasattr(spider, "pack_request") else None  # type: ignore[return-value]
+    def _packer(self) -> Packer | None:
+        packer = getattr(self._crawler.spider, "frontier", None)
+        return packer if hasattr(packer, "pack_request") else None
 
     def push(self, request: Request) -> None:
-        """Queue a request, packed when the spider can rebuild it."""
-        spider = self._spider()
-        packed = spider.pack_request(request) if spider is not None else None
+        """Queue a request, packed when the frontier can rebuild it."""
+        packer = self._packer()
+        packed = packer.pack_request(request) if packer is not None else None
         self._items.append(request if packed is None else packed)
 
     def _expand(self, item: Request | tuple[Any, ...]) -> Request:
         if isinstance(item, tuple):
-            spider = self._spider()
-            assert spider is not None  # only a packing spider made tuples
-            return spider.unpack_request(item)
+            packer = self._packer()
+            assert packer is not None  # only a packer made tuples
+            return packer.unpack_request(item)
         return item
 
     def pop(self) -> Request | None:

@@ -72,6 +72,9 @@ ITEM_PIPELINES = {"pipelines.components.DatasetPipeline": 300}
 EXTENSIONS = {"scraper.extensions.ProgressLine": 500}
 
 # --- farmaudit ---
+#: What decides which URLs are fetched (seen set, budgets, resume): the class, as for
+#: SCHEDULER. `cluster_settings` (--redis) sets scraper.cluster.frontier.RedisFrontier.
+FARMAUDIT_FRONTIER = "scraper.frontier.LocalFrontier"
 #: Dataset folder the crawl writes (required): datasets/NAME.
 FARMAUDIT_OUTPUT = None
 #: Replace a different crawl already in FARMAUDIT_OUTPUT instead of refusing.

@@ -195,6 +195,16 @@ def test_host_slots_and_delays_hold_for_all_workers_together(db: str, tmp_path: 
     assert 0.4 < one.acquire_host(host, "t4", concurrency=1, delay=0, ttl=30) <= 0.5
 
 
+class _Frontier:
+    """The part of RedisFrontier that LeasedQueue uses."""
+
+    def __init__(self, cluster: Cluster) -> None:
+        self.cluster = cluster
+
+    def request_for(self, entry: Entry) -> Request:
+        return Request(entry.url, priority=-entry.depth, dont_filter=True)
+
+
 class _Worker(Spider):
     """The part of FarmSpider that scrapy-redis's scheduler and LeasedQueue use."""
 
@@ -202,10 +212,7 @@ class _Worker(Spider):
 
     def __init__(self, cluster: Cluster) -> None:
         super().__init__()
-        self.cluster = cluster
-
-    def request_for(self, entry: Entry) -> Request:
-        return Request(entry.url, priority=-entry.depth, dont_filter=True)
+        self.frontier = _Frontier(cluster)
 
 
 def test_the_scrapy_redis_scheduler_leases_and_keeps_continuations_local(

@@ -35,7 +35,7 @@ def _spider(tmp_path: Path) -> tuple[FarmSpider, Scheduler]:
 
 def _page(spider: FarmSpider, url: str, depth: int, referrer: str | None) -> Request:
     """A page request as the scheduler gets it: DepthMiddleware has popped depth_reset."""
-    request = spider._page_request(url, depth=depth, referrer=referrer)
+    request = spider.frontier.page_request(url, depth=depth, referrer=referrer)
     request.meta.pop("depth_reset")
     if referrer is not None:  # RefererMiddleware
         request.headers[b"Referer"] = referrer.encode()
@@ -52,8 +52,11 @@ def test_page_requests_wait_as_tuples_and_come_back_equal(tmp_path: Path) -> Non
     spider, scheduler = _spider(tmp_path)
     queue = CompactFifoMemoryQueue.from_crawler(spider.crawler, "key")
     page = _page(spider, "http://127.0.0.1:9/a/1.html", 2, "http://x/")
-    # As _page_request makes it, before the spider middlewares: not what gets scheduled.
-    assert spider.pack_request(spider._page_request(page.url, depth=2, referrer=None)) is None
+    # As page_request makes it, before the spider middlewares: not what gets scheduled.
+    assert (
+        spider.frontier.pack_request(spider.frontier.page_request(page.url, depth=2, referrer=None))
+        is None
+    )
     queue.push(page)
     assert queue._items[0] == ("http://127.0.0.1:9/a/1.html", 2, "http://x/", b"http://x/", False)
     # A retry carries state of its own (retry_times): kept as the Request it is.

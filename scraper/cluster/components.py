@@ -61,6 +61,7 @@ def cluster_settings(settings: BaseSettings) -> dict[str, Any]:
     extensions = settings.getdict("EXTENSIONS")
     extensions["scraper.cluster.components.ClusterWorker"] = 600
     return {
+        "FARMAUDIT_FRONTIER": "scraper.cluster.frontier.RedisFrontier",
         "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
         "SCHEDULER_QUEUE_CLASS": "scraper.cluster.components.LeasedQueue",
         # A worker that stops must not flush the frontier the others are working on.
@@ -76,7 +77,8 @@ def cluster_settings(settings: BaseSettings) -> dict[str, Any]:
 
 
 def _cluster_of(crawler: Crawler) -> Cluster:
-    cluster: Cluster | None = getattr(crawler.spider, "cluster", None)
+    frontier = getattr(crawler.spider, "frontier", None)
+    cluster: Cluster | None = getattr(frontier, "_cluster", None)
     if cluster is None:
         raise NotConfigured("the spider has no Redis cluster (FARMAUDIT_REDIS_URL is not set)")
     return cluster
@@ -104,7 +106,8 @@ class LeasedQueue(RedisQueueBase):  # type: ignore[misc]  # scrapy-redis has no 
 
     def __init__(self, server: Any, spider: Any, key: str, serializer: Any = None) -> None:
         super().__init__(server, spider, key, serializer)
-        self.cluster: Cluster = spider.cluster
+        self.frontier = spider.frontier
+        self.cluster: Cluster = spider.frontier.cluster
         self._local: list[tuple[int, int, Request]] = []
         self._order = itertools.count()
 
@@ -126,7 +129,7 @@ class LeasedQueue(RedisQueueBase):  # type: ignore[misc]  # scrapy-redis has no 
             return None  # the heartbeat stops the worker
         if entry is None:
             return None
-        request: Request = self.spider.request_for(entry)
+        request: Request = self.frontier.request_for(entry)
         return request
 
     def clear(self) -> None:
@@ -446,9 +449,9 @@ class ClusterWorker:
 
 
 def _flush_stats(crawler: Crawler) -> None:
-    flush = getattr(crawler.spider, "flush_stats", None)
-    if flush is not None:
-        flush()
+    frontier = getattr(crawler.spider, "frontier", None)
+    if frontier is not None:
+        frontier.flush_stats()
 
 
 def _close(crawler: Crawler, reason: str) -> None:

@@ -8,59 +8,31 @@ Every URL the crawl tries ends as one fetches row: a page, or a failure with its
 (`pipelines.store.urls.crawl_key`: no tracking or session parameters), and Scrapy's fingerprint
 dupefilter is off, since it would drop redirect hops and repeats without a row.
 
-Resume comes from the dataset itself: URLs with a fetch row are done, link targets of fetched
-pages that are not done form the frontier, and the page budgets count the rows already there
-(see `pipelines.store.dataset.resume_state`).
-
-With FARMAUDIT_REDIS_URL set, the seen set, the budgets and the frontier live in Redis and
-several processes share them (`scraper.cluster`): the spider offers the URLs it finds to
-Redis instead of yielding requests, and its requests come from the shared frontier.
+What to fetch, once each and within the budgets, is the frontier's call (`scraper.frontier`:
+the seen set, the page budgets, resume from the dataset, the outlink cap), chosen once by
+FARMAUDIT_FRONTIER: `LocalFrontier` in this process, or with FARMAUDIT_REDIS_URL set the shared
+`scraper.cluster.frontier.RedisFrontier` several processes work on.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from datetime import UTC, datetime
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
 import scrapy
 from scrapy.http import TextResponse
-from scrapy.utils.sitemap import Sitemap
+from scrapy.utils.misc import build_from_crawler, load_object
 from w3lib.encoding import html_to_unicode
 
 from pipelines.components import ConfigError, FetchedPage, output_root
-from pipelines.store.dataset import (
-    CrawlManifest,
-    ResumeState,
-    fetch_outcomes,
-    new_crawl_id,
-)
+from pipelines.store.dataset import CrawlManifest, new_crawl_id
 from pipelines.store.records import FetchRecord, RawPage
-from pipelines.store.start import Plan, StartOptions, start
-from pipelines.store.urls import (
-    Resolver,
-    crawl_key,
-    date_pattern,
-    host_of,
-    normalize_url,
-    trap_reason,
-)
-from scraper.cluster.components import cluster_settings, worker_info
-from scraper.cluster.model import (
-    PAGE,
-    SITEMAP,
-    Budgets,
-    Cluster,
-    ClusterError,
-    Entry,
-    crawl_is_live,
-    inflight_field,
-    new_worker_id,
-    shared_values,
-)
+from pipelines.store.start import StartOptions, start
+from pipelines.store.urls import Resolver, crawl_key, normalize_url
+from scraper.cluster.components import cluster_settings
+from scraper.cluster.model import new_worker_id
 from scraper.discover import base_href, iter_hrefs
 from scraper.fetcherrors import fetch_error_kind
 from scraper.middlewares import RedirectStopped
@@ -79,6 +51,8 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.settings import BaseSettings
     from twisted.python.failure import Failure
+
+    from scraper.frontier import Frontier
 
 logger = logging.getLogger(__name__)
 
@@ -134,7 +108,10 @@ def crawl_request(
 
 
 class FarmSpider(scrapy.Spider):
-    """Crawls the start sites' hosts breadth-first and yields a page or a fetch row per URL."""
+    """Crawls the start sites' hosts breadth-first and yields a page or a fetch row per URL.
+
+    What to fetch next is its frontier's call (FARMAUDIT_FRONTIER, `scraper.frontier`).
+    """
 
     name = "farm"
 
@@ -149,26 +126,12 @@ class FarmSpider(scrapy.Spider):
         self._urls_arg = urls
         self._urls_file = urls_file
         self._sitemap_arg = sitemap
+        self.frontier: Frontier
         self.manifest: CrawlManifest
-        self.already_finished = False
-        #: Crawl keys requested, recorded, or claimed by a redirect: never requested again.
-        self._seen: set[str] = set()
-        # Page budgets: requests scheduled in all, per host and per calendar shape.
-        self._scheduled = 0
-        self._per_host: Counter[str] = Counter()
-        self._per_date_pattern: Counter[str] = Counter()
-        self._resume: ResumeState | None = None
-        self._date_pages = 0
-        #: The shared frontier when the crawl runs on Redis (FARMAUDIT_REDIS_URL), else None.
-        self.cluster: Cluster | None = None
-        self._seed_rows: list[FetchRecord] = []
-        # Verdicts of the shared frontier, added to the stats now and then (seeding happens
-        # before the crawler has stats, and a counter is cheaper than a stats call per link).
-        self._early_stats: Counter[str] = Counter()
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
-        """Project settings; on Redis, also the shared scheduler and the worker components."""
+        """Project settings; on Redis, also the shared frontier and the worker components."""
         super().update_settings(settings)
         if settings.get("FARMAUDIT_REDIS_URL"):
             settings.setdict(cluster_settings(settings), priority="spider")
@@ -187,10 +150,10 @@ class FarmSpider(scrapy.Spider):
         settings = crawler.settings
         root = output_root(settings)
         _check_settings(settings)
-        self._date_pages = settings.getint("FARMAUDIT_TRAP_DATE_PAGES")
-        on_redis = bool(settings.get("FARMAUDIT_REDIS_URL"))
+        frontier_class = load_object(settings["FARMAUDIT_FRONTIER"])
+        self.frontier = build_from_crawler(frontier_class, crawler)
         wanted = None
-        if not (on_redis and settings.get("FARMAUDIT_REDIS_ROLE") == "join"):
+        if not self.frontier.joins:
             urls = parse_url_lines(self._urls_arg.replace(",", " ").split(), "-a urls")
             if self._urls_file:
                 urls += read_url_file(Path(self._urls_file))
@@ -203,272 +166,32 @@ class FarmSpider(scrapy.Spider):
                 max_pages_per_host=settings.getint("FARMAUDIT_MAX_PAGES_PER_HOST"),
                 allow_private=settings.getbool("FARMAUDIT_ALLOW_PRIVATE"),
             )
-        live = partial(crawl_is_live, settings["FARMAUDIT_REDIS_URL"]) if on_redis else None
         overwrite = settings.getbool("FARMAUDIT_OVERWRITE")
-        started = start(StartOptions(root, wanted, overwrite=overwrite, is_live=live))
-        if started.plan is Plan.JOIN:
-            self._join_cluster(settings, root, started.manifest)
-            return
-        self._resume = started.resume
-        self._adopt(started.manifest)
-        if on_redis and not self.already_finished:
-            self._seed_cluster(settings, root)
-
-    def _adopt(self, manifest: CrawlManifest) -> None:
-        self.manifest = manifest
-        self.already_finished = manifest.status == "finished"
-        self._allowed = frozenset(manifest.allowed_hosts)
-        self._start_urls = {crawl_key(url) for url in manifest.start_urls}
-        self._sitemaps = {crawl_key(url) for url in manifest.sitemap_urls}
-
-    # --- on Redis ------------------------------------------------------------------------
-
-    def _connect(self, settings: BaseSettings, crawl_id: str) -> Cluster:
-        return Cluster.connect(
-            settings["FARMAUDIT_REDIS_URL"],
-            crawl_id,
-            worker_id=settings["FARMAUDIT_WRITER_ID"],
-            lease_seconds=settings.getfloat("FARMAUDIT_REDIS_LEASE"),
+        started = start(
+            StartOptions(root, wanted, overwrite=overwrite, is_live=self.frontier.is_live)
         )
+        self.frontier.open(self, started, root)
+        self.manifest = self.frontier.manifest
+        self._start_urls = {crawl_key(url) for url in self.manifest.start_urls}
 
-    def _join_cluster(
-        self,
-        settings: BaseSettings,
-        root: Path,
-        manifest: CrawlManifest,
-        cluster: Cluster | None = None,
-    ) -> None:
-        """Work on the crawl of the dataset at `root` whose frontier Redis holds."""
-        cluster = cluster or self._connect(settings, manifest.crawl_id)
-        if not cluster.exists():
-            raise ClusterError(
-                f"{cluster.url} holds no crawl {manifest.crawl_id} (the crawl in {root}); "
-                f"start it with `farmaudit crawl URL... --redis {cluster.url} --out {root}`"
-            )
-        cluster.load()
-        self._adopt(manifest)
-        self.already_finished = self.already_finished or cluster.status() == "finished"
-        self.cluster = cluster
-        if not self.already_finished:
-            cluster.join(worker_info())
-            logger.info("worker %s joined %s", cluster.worker_id, manifest.describe())
-
-    def _seed_cluster(self, settings: BaseSettings, root: Path) -> None:
-        """Put the crawl's seeds (or, resumed, the dataset's frontier) into Redis, then join."""
-        cluster = self._connect(settings, self.manifest.crawl_id)
-        budgets = Budgets(
-            self.manifest.max_pages or 0, self.manifest.max_pages_per_host or 0, self._date_pages
-        )
-        shared = shared_values(settings)
-        buckets = settings.getint("FARMAUDIT_REDIS_SEEN_BUCKETS")
-        if not cluster.create(
-            self.manifest, dataset=root.resolve(), budgets=budgets, settings=shared, buckets=buckets
-        ):
-            self._join_cluster(settings, root, self.manifest, cluster)  # another seeder was first
-            return
-        self.cluster = cluster
-        entries: list[Entry] = []
-        state = self._resume
-        if state is not None:
-            cluster.mark_seen(state.done)
-            outcomes = fetch_outcomes(root)
-            cluster.set_counters(
-                (url for url in state.tried if url not in self._sitemaps),
-                pages=outcomes["ok"],
-                fetches=outcomes.total(),
-            )
-            self._seen.update(state.done)
-        done = state.done if state is not None else frozenset()
-        entries += [Entry(url, 0, None, SITEMAP) for url in sorted(self._sitemaps - done)]
-        entries += [Entry(crawl_key(url), 0) for url in self.manifest.start_urls]
-        if state is not None:
-            entries += [
-                Entry(url, depth, referrer)
-                for url, depth, referrer in state.frontier
-                if depth <= self.manifest.max_depth and self._in_scope(url)
-            ]
-        self._seed_rows = self._offer(entries)
-        cluster.mark_running()
-        cluster.join(worker_info())
-        logger.info("seeded %s into %s", self.manifest.describe(), cluster.url)
-
-    def _offer(self, entries: list[Entry]) -> list[FetchRecord]:
-        """Offer entries to the shared frontier; the trap rows of those Redis turned away."""
-        assert self.cluster is not None
-        rows = []
-        for entry, verdict in zip(entries, self.cluster.offer(entries), strict=True):
-            self._early_stats[_VERDICT_STATS[verdict]] += 1
-            if verdict == "trap":
-                logger.info("not following %s: %s", entry.url, self._trap_text(entry.url))
-                rows.append(
-                    self._row(entry.url, "trap", depth=entry.depth, referrer=entry.referrer)
-                )
-        return rows
-
-    def flush_stats(self) -> None:
-        """Add the frontier verdicts counted so far to the crawl's stats."""
-        stats = self.crawler.stats
-        for name, count in self._early_stats.items():
-            stats.inc_value(name, count)
-        self._early_stats.clear()
-
-    def _trap_text(self, key: str) -> str:
-        return trap_reason(key) or f"more than {self._date_pages} pages shaped {date_pattern(key)}"
-
-    def request_for(self, entry: Entry) -> scrapy.Request:
-        """The request for a frontier entry leased from Redis."""
-        if entry.kind == SITEMAP:
-            return scrapy.Request(
-                entry.url, callback=self.parse_sitemap, errback=self.on_error, dont_filter=True
-            )
-        return self._page_request(entry.url, depth=entry.depth, referrer=entry.referrer)
+    @property
+    def already_finished(self) -> bool:
+        """Whether the crawl was finished before this process started: nothing to do."""
+        return self.frontier.already_finished
 
     # --- what to fetch -------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[Any]:
-        """Start URLs and sitemaps, or on resume the frontier recorded in the dataset."""
+        """What the frontier starts with: start URLs and sitemaps, or a resumed frontier."""
         if self.already_finished:
             logger.info("%s is already finished; nothing to do", self.manifest.describe())
             return
-        if self.cluster is not None:  # requests come from the shared frontier
-            stats = self.crawler.stats
-            assert stats is not None
-            stats.set_value("farmaudit/worker", self.cluster.worker_id)
-            self.flush_stats()
-            for row in self._seed_rows:
-                yield row
-            self._seed_rows = []
-            return
-        state = self._resume
-        if state is not None:
-            self._seen.update(state.done)
-            for url in state.tried:
-                if url not in self._sitemaps:
-                    self._count(url)
-            logger.info(
-                "resuming %s: %d URLs done, %d in the frontier",
-                self.manifest.crawl_id,
-                len(state.done),
-                len(state.frontier),
-            )
-        for url in self._sitemaps:
-            if url not in self._seen:  # a sitemap that failed has its row already
-                yield scrapy.Request(
-                    url, callback=self.parse_sitemap, errback=self.on_error, dont_filter=True
-                )
-        for url in self.manifest.start_urls:
-            if item := self._request(url, depth=0, referrer=None):
-                yield item
-        if state is not None:
-            for url, depth, referrer in state.frontier:
-                if depth > self.manifest.max_depth or not self._in_scope(url):
-                    continue
-                if item := self._request(url, depth=depth, referrer=referrer):
-                    yield item
+        for item in self.frontier.start():
+            yield item
 
-    def _in_scope(self, url: str) -> bool:
-        return host_of(url) in self._allowed
-
-    def _count(self, url: str) -> None:
-        self._scheduled += 1
-        self._per_host[host_of(url)] += 1
-        if pattern := date_pattern(url):
-            self._per_date_pattern[pattern] += 1
-
-    def _request(
-        self, url: str, *, depth: int, referrer: str | None
-    ) -> scrapy.Request | FetchRecord | None:
-        """A request for `url`, a trap row instead, or None when seen or over a budget."""
-        key = crawl_key(url)
-        if key in self._seen:
-            return None
-        self._seen.add(key)
-        stats = self.crawler.stats
-        assert stats is not None
-        if reason := self._trap(key):
-            stats.inc_value("farmaudit/traps")
-            logger.info("not following %s: %s", key, reason)
-            return self._row(key, "trap", depth=depth, referrer=referrer)
-        limit = self.manifest.max_pages
-        if limit is not None and self._scheduled >= limit:
-            stats.inc_value("farmaudit/skipped/max_pages")
-            return None
-        host_limit = self.manifest.max_pages_per_host
-        if host_limit is not None and self._per_host[host_of(key)] >= host_limit:
-            stats.inc_value("farmaudit/skipped/max_pages_per_host")
-            return None
-        self._count(key)
-        return self._page_request(key, depth=depth, referrer=referrer)
-
-    def _page_request(self, key: str, *, depth: int, referrer: str | None) -> scrapy.Request:
-        return scrapy.Request(
-            key,
-            callback=self.parse,
-            errback=self.on_error,
-            dont_filter=True,  # deduplicated above, by crawl key
-            priority=-depth,  # breadth-first, also for a resumed frontier
-            meta={
-                "depth": depth,
-                "depth_reset": depth == 0,  # sitemap entries start at depth 0
-                "farm": True,
-                "farm_referrer": referrer,
-            },
-        )
-
-    # --- compact scheduler entries (scraper.queues) ---------------------------------------
-
-    def pack_request(
-        self, request: scrapy.Request
-    ) -> tuple[str, int, str | None, bytes | None, bool] | None:
-        """(url, depth, referrer, Referer header, start?) for a request `_page_request` made
-        and nobody changed since but Scrapy's spider middlewares (DepthMiddleware pops
-        `depth_reset`, RefererMiddleware sets the Referer header); else None (a retry or
-        redirect adds meta keys, so it stays a Request)."""
-        meta = request.meta
-        keys = meta.keys()
-        start = "is_start_request" in keys
-        if not (keys == _PAGE_META_KEYS or (start and keys == _START_PAGE_META_KEYS)):
-            return None
-        depth = meta["depth"]
-        headers = request.headers
-        referer = headers.get(b"Referer") if len(headers) == 1 else None
-        if not (
-            request.callback == self.parse
-            and request.errback == self.on_error
-            and request.method == "GET"
-            and request.dont_filter
-            and request.priority == -depth
-            and meta["farm"] is True
-            and meta.get("is_start_request", True) is True
-            and not request.body
-            and (not headers or (referer is not None and len(headers.getlist(b"Referer")) == 1))
-            and not request.cookies
-            and not request.cb_kwargs
-            and not request.flags
-        ):
-            return None
-        return (request.url, depth, meta["farm_referrer"], referer, start)
-
-    def unpack_request(
-        self, packed: tuple[str, int, str | None, bytes | None, bool]
-    ) -> scrapy.Request:
-        """The request `pack_request` packed."""
-        url, depth, referrer, referer, start = packed
-        request = self._page_request(url, depth=depth, referrer=referrer)
-        del request.meta["depth_reset"]  # as DepthMiddleware left it
-        if referer is not None:
-            request.headers[b"Referer"] = referer
-        if start:
-            request.meta["is_start_request"] = True
-        return request
-
-    def _trap(self, key: str) -> str | None:
-        if reason := trap_reason(key):
-            return reason
-        pattern = date_pattern(key)
-        if pattern and self._date_pages and self._per_date_pattern[pattern] >= self._date_pages:
-            return f"more than {self._date_pages} pages shaped {pattern} (a calendar)"
-        return None
+    def closed(self, reason: str) -> None:
+        """Add the frontier's last counts to the crawl's stats."""
+        self.frontier.flush_stats()
 
     def redirect_verdict(self, request: scrapy.Request, target: str) -> str | None:
         """Why a redirect of `request` to `target` is not followed, or None (then claim it)."""
@@ -476,55 +199,19 @@ class FarmSpider(scrapy.Spider):
         if normalized is None:
             return "off_scope"
         key = crawl_key(normalized)
-        if not self._in_scope(key):
+        if not self.frontier.in_scope(key):
             return "off_scope"
         chain = [*request.meta.get("redirect_urls", []), request.url]
         if normalized in {normalize_url(url) for url in chain}:
             return "redirect_loop"
         # Same key within the chain: a server adding a session id to its own URL.
-        if key not in {crawl_key(url) for url in chain} and not self._claim(key):
+        if key not in {crawl_key(url) for url in chain} and not self.frontier.claim(key):
             return "duplicate"
         return None
 
-    def _claim(self, key: str) -> bool:
-        """Mark `key` seen; True if nobody (no worker, on Redis) had seen it before."""
-        if key in self._seen:
-            return False
-        self._seen.add(key)
-        return self.cluster.claim(key) if self.cluster is not None else True
-
     def parse_sitemap(self, response: scrapy.http.Response) -> Iterator[Any]:
         """Follow the URLs of a sitemap or sitemap index that are in scope."""
-        if self.cluster is not None:
-            yield from self._offer_sitemap(response)
-            return
-        for entry in Sitemap(response.body):
-            url = normalize_url(entry.get("loc", ""), response.url)
-            if url is None or not self._in_scope(url):
-                continue
-            if url.endswith((".xml", ".xml.gz")):
-                yield scrapy.Request(
-                    url, callback=self.parse_sitemap, errback=self.on_error, dont_filter=True
-                )
-            elif item := self._request(url, depth=0, referrer=response.url):
-                yield item
-
-    def _offer_sitemap(self, response: scrapy.http.Response) -> Iterator[FetchRecord]:
-        assert self.cluster is not None
-        entries = []
-        for item in Sitemap(response.body):
-            url = normalize_url(item.get("loc", ""), response.url)
-            if url is None or not self._in_scope(url):
-                continue
-            if url.endswith((".xml", ".xml.gz")):
-                entries.append(Entry(url, 0, None, SITEMAP))
-            elif (key := crawl_key(url)) not in self._seen:
-                self._seen.add(key)
-                entries.append(Entry(key, 0, response.url))
-        yield from self._offer(entries)
-        # No row records a sitemap that was read: its lease ends once its entries are queued.
-        sitemap = response.meta.get("redirect_urls", [response.url])[0]
-        self.cluster.release([inflight_field(sitemap, SITEMAP)], seq=None, pages=0, fetches=0)
+        yield from self.frontier.read_sitemap(response)
 
     # --- what came back ------------------------------------------------------------------
 
@@ -541,7 +228,7 @@ class FarmSpider(scrapy.Spider):
         final_url = normalize_url(response.url) or response.url
         retries = int(meta.get("retry_times", 0))
         if not _is_html(headers.get("content-type", ""), response.body):
-            yield self._row(
+            yield self.row(
                 original,
                 "not_html",
                 depth=depth,
@@ -577,35 +264,12 @@ class FarmSpider(scrapy.Spider):
         yield FetchedPage(raw, retries)
 
     def _follow(self, markup: str, page_url: str, depth: int) -> Iterator[Any]:
-        # Filter before building Requests: most of a farm page's ~100 links are already seen,
-        # and a Request costs far more than a set lookup.
         base = base_href(markup)
         # A <base href> that is no http(s) URL is ignored, as browsers do.
         base_url = (normalize_url(base, page_url) if base else None) or page_url
-        stats = self.crawler.stats
-        assert stats is not None
-        fresh: list[Entry] = []
         resolve = Resolver(base_url).resolve
-        for href in iter_hrefs(markup):
-            url = resolve(href)[0]
-            if url is None:
-                continue
-            key = crawl_key(url)
-            if key in self._seen:
-                continue
-            if not self._in_scope(key):
-                # Counted, not recorded: never fetched, and the links table holds them already.
-                self._seen.add(key)
-                stats.inc_value("farmaudit/offsite_links")
-                continue
-            if self.cluster is not None:
-                # Seen here means offered; whether anyone else saw it first is Redis's call.
-                self._seen.add(key)
-                fresh.append(Entry(key, depth, page_url, PAGE))
-            elif item := self._request(key, depth=depth, referrer=page_url):
-                yield item
-        if fresh:  # one round trip per page, not per link
-            yield from self._offer(fresh)
+        urls = (url for href in iter_hrefs(markup) if (url := resolve(href)[0]) is not None)
+        return self.frontier.follow(urls, depth=depth, referrer=page_url)
 
     def on_error(self, failure: Failure) -> Iterator[FetchRecord]:
         """Turn a failed fetch into a fetches row (it is data, not only a log line)."""
@@ -627,7 +291,7 @@ class FarmSpider(scrapy.Spider):
             final_url, status = normalize_url(response.url), response.status
         else:  # failed after redirects: the URL that failed
             final_url, status = (request.url if request.url != url else None), None
-        yield self._row(
+        yield self.row(
             url,
             kind,
             depth=int(request.meta.get("depth", 0)),
@@ -639,7 +303,7 @@ class FarmSpider(scrapy.Spider):
             retries=int(request.meta.get("retry_times", 0)),
         )
 
-    def _row(
+    def row(
         self,
         url: str,
         error: str,
@@ -666,19 +330,6 @@ class FarmSpider(scrapy.Spider):
             retries=retries,
         )
 
-
-#: The stat each verdict of the shared frontier counts under.
-#: The meta of a page request as `_page_request` makes it (scraper.queues packs those).
-_PAGE_META_KEYS = frozenset({"depth", "farm", "farm_referrer"})
-_START_PAGE_META_KEYS = _PAGE_META_KEYS | {"is_start_request"}
-
-_VERDICT_STATS = {
-    "queued": "farmaudit/redis/queued",
-    "seen": "farmaudit/redis/seen_elsewhere",
-    "trap": "farmaudit/traps",
-    "max_pages": "farmaudit/skipped/max_pages",
-    "max_pages_per_host": "farmaudit/skipped/max_pages_per_host",
-}
 
 #: Numeric settings and their least allowed value, checked before the dataset is touched.
 _MINIMUM = {
