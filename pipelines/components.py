@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
 from scrapy import signals
+from scrapy.exceptions import NotConfigured
 
 from pipelines.extract import extract
 from pipelines.store.commits import DatasetWriter
@@ -80,6 +81,8 @@ class DatasetPipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         """Read and check the settings; a missing output is an error, not a disabled stage."""
+        if getattr(crawler.spider, "refused", None):  # nothing to record, no folder to touch
+            raise NotConfigured("the spider refused the crawl")
         settings = crawler.settings
         output = output_root(settings)
         batch_pages = settings.getint("FARMAUDIT_BATCH_PAGES")

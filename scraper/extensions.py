@@ -9,11 +9,14 @@ from typing import TYPE_CHECKING, Any, Self
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
+from scrapy.extensions.throttle import AutoThrottle
 from scrapy.utils.asyncio import create_looping_call
 
 if TYPE_CHECKING:
     from scrapy import Spider
+    from scrapy.core.downloader import Slot
     from scrapy.crawler import Crawler
+    from scrapy.http import Response
     from scrapy.statscollectors import StatsCollector
 
 logger = logging.getLogger(__name__)
@@ -77,4 +80,34 @@ class ProgressLine:
         stats = self.stats.get_stats()
         line = progress_line(stats, time.monotonic() - self.started)
         errors = ", ".join(f"{k} {v}" for k, v in sorted(error_counts(stats).items())) or "none"
+        capped = int(stats.get("farmaudit/outlinks_capped", 0))
+        if capped:
+            pages = int(stats.get("farmaudit/outlinks_capped_pages", 0))
+            errors += (
+                f"; links not followed past FARMAUDIT_MAX_OUTLINKS: {capped:,} on {pages:,} pages"
+            )
         logger.info("crawl %s: %s; failed fetches: %s", reason, line, errors)
+
+
+#: Statuses that say the server is struggling: their (fast) latencies must not lower the delay.
+_STRAINED = frozenset({408, 429})
+
+
+class FarmAutoThrottle(AutoThrottle):
+    """AutoThrottle whose delay also comes down on fast 404s and other client errors.
+
+    Scrapy's AutoThrottle never lowers a slot's delay on a non-200 response (error pages are
+    small and fast, and a struggling server answering 503s quickly must not be hit harder). So
+    a run of dead links held the delay wherever it was, AUTOTHROTTLE_START_DELAY at the start
+    (1 s: twice DOWNLOAD_DELAY) or higher after one slow page. Here only 5xx, 408 and 429 keep
+    that rule; a 404 (or a redirect) is a healthy server's answer and counts like a 200.
+    """
+
+    def _adjust_delay(self, slot: Slot, latency: float, response: Response) -> None:
+        status = response.status
+        if status >= 500 or status in _STRAINED:
+            super()._adjust_delay(slot, latency, response)
+            return
+        target = latency / self.target_concurrency
+        new_delay = max(target, (slot.delay + target) / 2.0)
+        slot.delay = min(max(self.mindelay, new_delay), self.maxdelay)

@@ -28,6 +28,7 @@ from scrapy.utils.sitemap import Sitemap
 
 from pipelines.store.urls import crawl_key, date_pattern, host_of, normalize_url, trap_reason
 from scraper.cluster.model import PAGE, SITEMAP, Entry
+from scraper.targets import allowed_sites_for, site_of
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
@@ -107,7 +108,8 @@ class Frontier(ABC):
         """Work under `manifest`: its scope and budgets."""
         self.manifest = manifest
         self.already_finished = manifest.status == "finished"
-        self._allowed = frozenset(manifest.allowed_hosts)
+        # By site (host and port), from the start URLs: manifest.allowed_hosts has no ports.
+        self._allowed = allowed_sites_for(manifest.start_urls + manifest.sitemap_urls)
         self.sitemaps = {crawl_key(url) for url in manifest.sitemap_urls}
 
     @abstractmethod
@@ -123,8 +125,9 @@ class Frontier(ABC):
     # --- what to fetch -------------------------------------------------------------------
 
     def in_scope(self, url: str) -> bool:
-        """Whether `url` is on one of the crawl's sites."""
-        return host_of(url) in self._allowed
+        """Whether `url` is on one of the crawl's sites (the same host on another port is
+        another site)."""
+        return site_of(url) in self._allowed
 
     def follow(self, urls: Iterable[str], *, depth: int, referrer: str) -> Iterator[Any]:
         """Requests (or trap rows) for the links of page `referrer` that are new and in scope,

@@ -181,8 +181,31 @@ class FarmMetaRefreshMiddleware(MetaRefreshMiddleware):
         return _guarded(super()._redirect, self.crawler, redirected, request, reason)
 
 
+class _QuietRobotsErrors(logging.Filter):
+    """Scrapy logs a robots.txt that could not be fetched at ERROR with its traceback; the page
+    request then fails the same way and becomes a fetches row (and, for a start URL, the
+    CLI's one clean error). One INFO line is enough."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.ERROR and str(record.msg).startswith("Error downloading"):
+            record.levelno, record.levelname = logging.INFO, "INFO"
+            record.exc_info = record.exc_text = None
+            record.msg = "robots.txt not fetched for " + str(record.msg)
+        return True
+
+
+_QUIET_ROBOTS = _QuietRobotsErrors()
+
+
 class FarmRobotsTxtMiddleware(RobotsTxtMiddleware):
-    """RobotsTxtMiddleware whose waiters all get the parser (see the module docstring)."""
+    """RobotsTxtMiddleware whose waiters all get the parser (see the module docstring), and
+    which reports a robots.txt it could not fetch in one INFO line, not an ERROR traceback."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        robots_logger = logging.getLogger(RobotsTxtMiddleware.__module__)
+        if _QUIET_ROBOTS not in robots_logger.filters:
+            robots_logger.addFilter(_QUIET_ROBOTS)
 
     async def robot_parser(self, request: Request) -> RobotParser | None:
         """The parsed robots.txt of the request's host, fetched once per host."""

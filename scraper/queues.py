@@ -32,11 +32,19 @@ class Packer(Protocol):
 
 
 class CompactFifoMemoryQueue:
-    """FIFO memory queue (SCHEDULER_MEMORY_QUEUE) storing packable requests as tuples."""
+    """Memory queue (SCHEDULER_MEMORY_QUEUE) storing packable requests as tuples, fair across
+    source pages.
+
+    Scrapy keeps one such queue per priority (the depth: breadth-first) and download slot.
+    Within it, requests wait in one FIFO per source page (their referrer), and the pages take
+    turns: one page's ten thousand links cannot hold back the links of the pages after it.
+    """
 
     def __init__(self, crawler: Crawler) -> None:
         self._crawler = crawler
-        self._items: deque[Request | tuple[Any, ...]] = deque()
+        self._groups: dict[str | None, deque[Request | tuple[Any, ...]]] = {}
+        self._turns: deque[str | None] = deque()  # source pages with requests waiting, in turn
+        self._length = 0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -48,10 +56,20 @@ class CompactFifoMemoryQueue:
         return packer if hasattr(packer, "pack_request") else None
 
     def push(self, request: Request) -> None:
-        """Queue a request, packed when the frontier can rebuild it."""
+        """Queue a request, packed when the frontier can rebuild it, behind its source page's."""
         packer = self._packer()
         packed = packer.pack_request(request) if packer is not None else None
-        self._items.append(request if packed is None else packed)
+        if packed is None:
+            referrer = request.meta.get("farm_referrer")
+            source = referrer if isinstance(referrer, str) else None
+        else:
+            source = packed[2]
+        group = self._groups.get(source)
+        if group is None:
+            group = self._groups[source] = deque()
+            self._turns.append(source)
+        group.append(request if packed is None else packed)
+        self._length += 1
 
     def _expand(self, item: Request | tuple[Any, ...]) -> Request:
         if isinstance(item, tuple):
@@ -61,16 +79,28 @@ class CompactFifoMemoryQueue:
         return item
 
     def pop(self) -> Request | None:
-        """The oldest request, or None when empty."""
-        return self._expand(self._items.popleft()) if self._items else None
+        """The next source page's oldest request, or None when empty."""
+        if not self._turns:
+            return None
+        source = self._turns.popleft()
+        group = self._groups[source]
+        item = group.popleft()
+        if group:
+            self._turns.append(source)
+        else:
+            del self._groups[source]
+        self._length -= 1
+        return self._expand(item)
 
     def peek(self) -> Request | None:
         """The request `pop` would return, left in the queue."""
-        return self._expand(self._items[0]) if self._items else None
+        return self._expand(self._groups[self._turns[0]][0]) if self._turns else None
 
     def __len__(self) -> int:
-        return len(self._items)
+        return self._length
 
     def close(self) -> None:
         """Nothing to persist: the frontier is rebuilt from the dataset on resume."""
-        self._items.clear()
+        self._groups.clear()
+        self._turns.clear()
+        self._length = 0

@@ -69,7 +69,12 @@ DOWNLOADER_MIDDLEWARES = {
     "scraper.middlewares.FarmRedirectMiddleware": 600,
 }
 ITEM_PIPELINES = {"pipelines.components.DatasetPipeline": 300}
-EXTENSIONS = {"scraper.extensions.ProgressLine": 500}
+EXTENSIONS = {
+    # AutoThrottle that lets fast 404s lower the delay too (scraper/extensions.py).
+    "scrapy.extensions.throttle.AutoThrottle": None,
+    "scraper.extensions.FarmAutoThrottle": 0,
+    "scraper.extensions.ProgressLine": 500,
+}
 
 # --- farmaudit ---
 #: What decides which URLs are fetched (seen set, budgets, resume): the class, as for
@@ -83,6 +88,14 @@ FARMAUDIT_OVERWRITE = False
 FARMAUDIT_ALLOW_PRIVATE = False
 #: Link hops to follow from the start URLs.
 FARMAUDIT_MAX_DEPTH = 5
+#: New in-scope links followed from one page, at most (0: no limit). A farm page carries about
+#: a hundred; a hostile page with tens of thousands of dead links would otherwise keep the
+#: crawl busy for hours. Heritrix keeps 6,000; 1,000 is ten times a farm page. The links past
+#: it are not followed from that page (another page may still lead to them) and are counted,
+#: not recorded as rows: stats farmaudit/outlinks_capped (links) and
+#: farmaudit/outlinks_capped_pages (pages), in the end-of-crawl summary line; an INFO log line
+#: names each page.
+FARMAUDIT_MAX_OUTLINKS = 1000
 #: Stop scheduling new pages after this many (0: no limit).
 FARMAUDIT_MAX_PAGES = 0
 #: Stop scheduling new pages of one host after this many (0: no limit).

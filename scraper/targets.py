@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from pipelines.store.errors import FarmauditError
 from pipelines.store.urls import host_of, normalize_url
@@ -47,11 +48,11 @@ def read_url_file(path: Path) -> list[str]:
     return parse_url_lines(text.splitlines(), str(path))
 
 
-def check_public(url: str) -> None:
+def check_public(url: str, flag: str = "--allow-private") -> None:
     """Refuse loopback, private, link-local and reserved targets (TargetError).
 
     So that a shared deployment cannot be pointed at its own network; callers skip this check
-    when the user passes --allow-private.
+    when the user passes --allow-private (`flag`: how the user says so where they are).
     """
     host = host_of(url).strip("[]")
     try:
@@ -69,7 +70,7 @@ def check_public(url: str) -> None:
         ):
             raise TargetError(
                 f"{url}: {host} resolves to {address}, a private or loopback address; "
-                "pass --allow-private to crawl it"
+                f"pass {flag} to crawl it"
             )
 
 
@@ -83,6 +84,33 @@ def allowed_hosts_for(urls: Iterable[str]) -> list[str]:
         bare = host.removeprefix("www.")
         hosts.update({bare, "www." + bare} if not _is_ip(bare) else {bare})
     return sorted(hosts)
+
+
+def site_of(url: str) -> str:
+    """The site `url` belongs to: its host, with its port unless the scheme's default.
+
+    The same host on another port is another site (another server), not crawled unless it is
+    a start URL's site; http and https on their default ports are one site.
+    """
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return ""
+    host = (parts.hostname or "").lower()
+    return host if port is None or port in (80, 443) else f"{host}:{port}"
+
+
+def allowed_sites_for(urls: Iterable[str]) -> frozenset[str]:
+    """The sites (`site_of`) a crawl from `urls` may visit, each with and without 'www.'."""
+    sites: set[str] = set()
+    for url in urls:
+        site = site_of(url)
+        if not site:
+            continue
+        bare = site.removeprefix("www.")
+        sites.update({bare, "www." + bare} if not _is_ip(bare.rsplit(":", 1)[0]) else {bare})
+    return frozenset(sites)
 
 
 def _is_ip(host: str) -> bool:

@@ -34,7 +34,9 @@ from scraper.demo.faults import (
     CRAWL_DEPTH,
     CRAWL_SETTINGS,
     DATE_PAGES,
+    DEAD_LINKS,
     LOG_PATH,
+    MAX_OUTLINKS,
     Row,
     expected,
 )
@@ -370,3 +372,14 @@ def test_what_counts_as_an_html_page(content_type: str, body: bytes, html: bool)
 )
 def test_error_kinds(error: Exception, kind: str) -> None:
     assert fetch_error_kind(Failure(error)) == kind
+
+
+def test_a_hostile_page_cannot_fool_the_crawl(fault_crawl: FaultCrawl) -> None:
+    """The dead-links page is followed up to the outlink cap; the same host on another port
+    and the links of a page served as text/plain are not fetched (issue 13 §4)."""
+    urls = set(_fetches(fault_crawl)["url"])
+    dead = {url for url in urls if "/hostile/dead/" in url}
+    assert len(dead) == MAX_OUTLINKS < DEAD_LINKS
+    assert not [url for url in urls if "other-port" in url or "only-from-plain" in url]
+    links = read_table(fault_crawl.out, "links").to_pandas()
+    assert links["target_url"].str.contains("other-port").any()  # recorded as a link

@@ -58,23 +58,25 @@ def test_page_requests_wait_as_tuples_and_come_back_equal(tmp_path: Path) -> Non
         is None
     )
     queue.push(page)
-    assert queue._items[0] == ("http://127.0.0.1:9/a/1.html", 2, "http://x/", b"http://x/", False)
+    packed = ("http://127.0.0.1:9/a/1.html", 2, "http://x/", b"http://x/", False)
+    assert queue._groups["http://x/"][0] == packed
     # A retry carries state of its own (retry_times): kept as the Request it is.
     retry = page.replace(priority=page.priority - 1)
     retry.meta["retry_times"] = 1
     queue.push(retry)
-    assert queue._items[1] is retry
+    assert queue._groups["http://x/"][1] is retry
     start = _page(spider, "http://127.0.0.1:9/", 0, None)
     start.meta["is_start_request"] = True
     queue.push(start)
-    assert isinstance(queue._items[2], tuple)
+    assert isinstance(queue._groups[None][0], tuple)
     assert len(queue) == 3
     peeked = queue.peek()
     assert peeked is not None and _same(peeked, page)
     out = [queue.pop(), queue.pop(), queue.pop()]
+    # Source pages take turns: http://x/'s first request, the start URL's, http://x/'s next.
     assert out[0] is not None and _same(out[0], page)
-    assert out[1] is retry
-    assert out[2] is not None and _same(out[2], start)
+    assert out[1] is not None and _same(out[1], start)
+    assert out[2] is retry
     assert queue.pop() is None and len(queue) == 0
     scheduler.close("finished")
 
@@ -93,4 +95,19 @@ def test_the_scheduler_hands_requests_back_breadth_first(tmp_path: Path) -> None
     )
     assert all(r is not None and r.callback == spider.parse for r in got)
     assert not scheduler.has_pending_requests()
+    scheduler.close("finished")
+
+
+def test_source_pages_take_turns_within_a_depth(tmp_path: Path) -> None:
+    """One page's many links cannot hold back the links of the pages queued after it."""
+    spider, scheduler = _spider(tmp_path)
+    queue = CompactFifoMemoryQueue.from_crawler(spider.crawler, "key")
+    for i in range(1000):
+        queue.push(_page(spider, f"http://127.0.0.1:9/dead/{i}", 2, "http://127.0.0.1:9/huge"))
+    for name in "abc":
+        queue.push(_page(spider, f"http://127.0.0.1:9/{name}/1", 2, f"http://127.0.0.1:9/{name}"))
+        queue.push(_page(spider, f"http://127.0.0.1:9/{name}/2", 2, f"http://127.0.0.1:9/{name}"))
+    got = [r.url.removeprefix("http://127.0.0.1:9") for _ in range(8) if (r := queue.pop())]
+    assert got == ["/dead/0", "/a/1", "/b/1", "/c/1", "/dead/1", "/a/2", "/b/2", "/c/2"]
+    assert len(queue) == 998
     scheduler.close("finished")

@@ -31,7 +31,14 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 #: Settings of the crawl the expectations are written for (--set NAME=VALUE).
-CRAWL_SETTINGS = {"DOWNLOAD_TIMEOUT": "1", "DOWNLOAD_MAXSIZE": str(256 * 1024)}
+CRAWL_SETTINGS = {
+    "DOWNLOAD_TIMEOUT": "1",
+    "DOWNLOAD_MAXSIZE": str(256 * 1024),
+    "FARMAUDIT_MAX_OUTLINKS": str(80),  # MAX_OUTLINKS: above the home page's ~60 links
+}
+#: The hostile page links to this many dead URLs; a crawl follows MAX_OUTLINKS of them.
+DEAD_LINKS = 400
+MAX_OUTLINKS = 80
 CRAWL_DEPTH = 40
 RETRIES = 2  # RETRY_TIMES
 DATE_PAGES = 30  # FARMAUDIT_TRAP_DATE_PAGES
@@ -211,6 +218,8 @@ def index(origin: str, sid: str) -> bytes:
         ("/files/guide.pdf", "pdf"),
         ("/wrong-type/plain.html", "plain"),
         ("/wrong-type/octet.html", "octet"),
+        ("/hostile/dead-links.html", "dead links"),
+        (f"http://localhost:{int(port) + 1}/other-port.html", "same host, other port"),
         ("/charset/gbk-undeclared.html", "gbk"),
         ("/charset/gbk-says-utf8.html", "gbk as utf8"),
         ("/charset/meta-gbk.html", "meta gbk"),
@@ -294,8 +303,14 @@ def respond(path: str, query: str, origin: str, state: SiteState) -> Action:
         return Reply(200, PNG)
     if path == "/files/guide.pdf":
         return Reply(200, PDF, (("Content-Type", "application/pdf"),))
-    if path == "/wrong-type/plain.html":
-        return Reply(200, page("plain", _text(2)), (("Content-Type", "text/plain"),))
+    if path == "/wrong-type/plain.html":  # its link is not followed: not served as HTML
+        body = page("plain", _text(2), related=[("/wrong-type/only-from-plain.html", "x")])
+        return Reply(200, body, (("Content-Type", "text/plain"),))
+    if path == "/hostile/dead-links.html":  # followed up to the outlink cap only
+        dead = [(f"/hostile/dead/{n:04d}.html", str(n)) for n in range(DEAD_LINKS)]
+        return Reply(200, page("dead links", _text(1), related=dead))
+    if path.startswith("/hostile/dead/"):
+        return Reply(404, page("404", ["not found"]))
     if path == "/wrong-type/octet.html":
         body = page("octet", _text(2))
         return Reply(200, body, (("Content-Type", "application/octet-stream"),))
@@ -492,6 +507,9 @@ def expected(origin: str) -> Expected:
         f"{o}/trap/sort?o=a&o=a": page_ok,
         f"{o}/trap/sort?o=a&o=a&o=a": Row("trap", final="", status=None),
     }
+    rows[f"{o}/hostile/dead-links.html"] = page_ok
+    for n in range(MAX_OUTLINKS):
+        rows[f"{o}/hostile/dead/{n:04d}.html"] = Row("http_404", status=404)
     grow = [f"f{n}=1" for n in range(1, MAX_QUERY_PARAMS + 2)]
     for n in range(MAX_QUERY_PARAMS + 1):
         rows[f"{o}/trap/grow" + (f"?{'&'.join(grow[:n])}" if n else "")] = page_ok
@@ -511,6 +529,10 @@ def expected(origin: str) -> Expected:
             "o=a&o=a&o=a",
             f"f{MAX_QUERY_PARAMS + 1}=",
             "/redirect/endless/12.html",
+            "/wrong-type/only-from-plain.html",  # linked only from a text/plain page
+            # Past the outlink cap (MAX_OUTLINKS = 80 of DEAD_LINKS = 400): 0080 to 0399.
+            *(f"/hostile/dead/00{d}" for d in range(8, 10)),
+            *(f"/hostile/dead/0{d}" for d in range(1, 4)),
         ),
         other_hosts=(offsite.removeprefix("http://"),),
     )

@@ -81,6 +81,7 @@ def crawl_request(
     max_pages: int,
     allow_private: bool,
     max_pages_per_host: int = 0,
+    private_flag: str = "--allow-private",
 ) -> CrawlManifest:
     """The manifest of a new crawl of `urls` and `sitemaps`, after checking every target."""
     if not urls and not sitemaps:
@@ -93,7 +94,7 @@ def crawl_request(
         raise TargetError(f"max pages per host {max_pages_per_host!r} must be 0 (no limit) or more")
     if not allow_private:
         for url in urls + sitemaps:
-            check_public(url)
+            check_public(url, private_flag)
     return CrawlManifest(
         crawl_id=new_crawl_id(),
         start_urls=urls,
@@ -128,6 +129,9 @@ class FarmSpider(scrapy.Spider):
         self._sitemap_arg = sitemap
         self.frontier: Frontier
         self.manifest: CrawlManifest
+        #: Why the crawl was refused before it touched the dataset (`scrapy crawl` only: the
+        #: CLI checks the targets itself), or None.
+        self.refused: str | None = None
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
@@ -158,14 +162,21 @@ class FarmSpider(scrapy.Spider):
             if self._urls_file:
                 urls += read_url_file(Path(self._urls_file))
             sitemaps = parse_url_lines(self._sitemap_arg.replace(",", " ").split(), "-a sitemap")
-            wanted = crawl_request(
-                list(dict.fromkeys(urls)),
-                sitemaps,
-                max_depth=settings.getint("FARMAUDIT_MAX_DEPTH"),
-                max_pages=settings.getint("FARMAUDIT_MAX_PAGES"),
-                max_pages_per_host=settings.getint("FARMAUDIT_MAX_PAGES_PER_HOST"),
-                allow_private=settings.getbool("FARMAUDIT_ALLOW_PRIVATE"),
-            )
+            try:
+                wanted = crawl_request(
+                    list(dict.fromkeys(urls)),
+                    sitemaps,
+                    max_depth=settings.getint("FARMAUDIT_MAX_DEPTH"),
+                    max_pages=settings.getint("FARMAUDIT_MAX_PAGES"),
+                    max_pages_per_host=settings.getint("FARMAUDIT_MAX_PAGES_PER_HOST"),
+                    allow_private=settings.getbool("FARMAUDIT_ALLOW_PRIVATE"),
+                    private_flag="-s FARMAUDIT_ALLOW_PRIVATE=true",
+                )
+            except TargetError as err:
+                # One line, not a traceback; the dataset is left untouched.
+                logger.error("%s", err)
+                self.refused = str(err)
+                return
         overwrite = settings.getbool("FARMAUDIT_OVERWRITE")
         started = start(
             StartOptions(root, wanted, overwrite=overwrite, is_live=self.frontier.is_live)
@@ -177,12 +188,14 @@ class FarmSpider(scrapy.Spider):
     @property
     def already_finished(self) -> bool:
         """Whether the crawl was finished before this process started: nothing to do."""
-        return self.frontier.already_finished
+        return self.refused is not None or self.frontier.already_finished
 
     # --- what to fetch -------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[Any]:
         """What the frontier starts with: start URLs and sitemaps, or a resumed frontier."""
+        if self.refused is not None:
+            return
         if self.already_finished:
             logger.info("%s is already finished; nothing to do", self.manifest.describe())
             return
@@ -259,7 +272,9 @@ class FarmSpider(scrapy.Spider):
         )
         # Links first: on Redis, a page's row settles its lease, so everything the page leads
         # to (its links in the frontier, its trap rows) must be recorded by then.
-        if depth < self.manifest.max_depth:
+        # A page served as text/plain (or another non-HTML type) is kept, not followed.
+        mime = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        if depth < self.manifest.max_depth and (not mime or "html" in mime):
             yield from list(self._follow(text, final_url, depth + 1))
         yield FetchedPage(raw, retries)
 
