@@ -203,6 +203,13 @@ class Frontier(ABC):
         self.seen.add(key)
         return True
 
+    def refund(self, url: str) -> None:
+        """`url` was scheduled but not fetched (robots.txt refused it): give back its budget.
+
+        Only the local frontier counts page budgets as requests are made; Redis's budgets
+        are spent by its Lua scripts and stay as they are.
+        """
+
     def trap_text(self, key: str) -> str:
         """Why `key` was taken for a trap."""
         return trap_reason(key) or f"more than {self.date_pages} pages shaped {date_pattern(key)}"
@@ -355,6 +362,11 @@ class LocalFrontier(Frontier):
         self._per_host[host_of(url)] += 1
         if pattern := date_pattern(url):
             self._per_date_pattern[pattern] += 1
+
+    def refund(self, url: str) -> None:
+        """--max-pages counts fetched pages: a robots.txt refusal gives its budget back."""
+        self._scheduled -= 1
+        self._per_host[host_of(url)] -= 1
 
     def _request(
         self, url: str, *, depth: int, referrer: str | None

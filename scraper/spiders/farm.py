@@ -293,6 +293,8 @@ class FarmSpider(scrapy.Spider):
         response = getattr(error, "response", None)
         kind = fetch_error_kind(failure)
         url = request.meta.get("redirect_urls", [request.url])[0]
+        if kind == "robots" and request.callback == self.parse:
+            self.frontier.refund(url)
         if url in self._start_urls or request.callback == self.parse_sitemap:
             stats = self.crawler.stats
             assert stats is not None
