@@ -203,12 +203,9 @@ class Frontier(ABC):
         self.seen.add(key)
         return True
 
+    @abstractmethod
     def refund(self, url: str) -> None:
-        """`url` was scheduled but not fetched (robots.txt refused it): give back its budget.
-
-        Only the local frontier counts page budgets as requests are made; Redis's budgets
-        are spent by its Lua scripts and stay as they are.
-        """
+        """`url` was scheduled but not fetched (robots.txt refused it): give back its budget."""
 
     def trap_text(self, key: str) -> str:
         """Why `key` was taken for a trap."""

@@ -308,7 +308,8 @@ def test_budget_depth_and_robots_with_many_start_urls(
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
     fetches = _fetches(FaultCrawl(fault_site, out, result.stdout))
-    assert (fetches["error"] != "trap").sum() == 12
+    # The budget counts fetches: traps and robots.txt refusals spend none of it.
+    assert (~fetches["error"].isin(["trap", "robots"])).sum() == 12
     assert fetches["depth"].max() == 1
     robots = fetches.loc[fetches["url"] == f"{fault_site}/private/secret.html", "error"]
     assert robots.tolist() == ["robots"]

@@ -193,6 +193,9 @@ class RedisFrontier(Frontier):
         sitemap = response.meta.get("redirect_urls", [response.url])[0]
         self.cluster.release([inflight_field(sitemap, SITEMAP)], seq=None, pages=0, fetches=0)
 
+    def refund(self, url: str) -> None:
+        """Nothing to give back here: Redis's Lua scripts spend the shared budgets, once."""
+
     def claim(self, key: str) -> bool:
         """Mark `key` seen; True if no worker had seen it before."""
         return super().claim(key) and self.cluster.claim(key)
