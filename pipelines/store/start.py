@@ -124,8 +124,7 @@ def start(options: StartOptions) -> Start:
         # first: a damaged dataset fails unchanged
         resume = resume_state(root, retry_failed=existing.status == FAILED)
         require_no_writers(root, "resume or replace it")
-        recover(root)
-        existing = require_dataset(root)
+        recover(root)  # finishes killed batches; crawl.json stays as read above
         existing.runs += 1
         existing.status = "running"
         write_manifest(root, existing)
