@@ -227,6 +227,19 @@ def _published_at(html: str, fetched_at: datetime) -> tuple[str | None, ...]:
         ("<p>發佈時間:前天 21:30</p>", NOON_BEIJING, ("2024-06-01T13:30:00+00:00", "前天 21:30")),
         # English
         ("<p>Posted 2 days ago</p>", NOON_BEIJING, ("2024-05-31T16:00:00+00:00", "2 days ago")),
+        (
+            "<p>Posted yesterday at 10:30</p>",
+            NOON_BEIJING,
+            ("2024-06-02T02:30:00+00:00", "yesterday at 10:30"),
+        ),
+        # a bare day name is a menu item or a heading ("Today's word"), never the fetch date
+        ("<p>Today</p>", NOON_BEIJING, (None, None)),
+        ("<p>发布时间:今天</p>", NOON_BEIJING, (None, None)),
+        (
+            "<p><a href='/today.html'>Today</a> | <a href='/archive.html'>Archive</a></p>",
+            NOON_BEIJING,
+            (None, None),
+        ),
         # a month and day without a year: the fetch's year
         ("<p>05-31</p>", NOON_BEIJING, ("2024-05-30T16:00:00+00:00", "05-31")),
         ("<p>5月31日 08:12</p>", NOON_BEIJING, ("2024-05-31T00:12:00+00:00", "5月31日 08:12")),

@@ -320,12 +320,10 @@ def _relative(match: re.Match[str], fetched_at: datetime) -> datetime | None:
         return today - timedelta(days=number * RELATIVE_UNIT_DAYS[unit])
     day = (match["day"] or match["en_day"] or "").lower()
     value = today - timedelta(days=RELATIVE_DAY_NAMES[day])
-    if match["rH"]:
-        hour, minute = int(match["rH"]), int(match["rM"])
-        if hour > 23 or minute > 59:
-            return None
-        value = value.replace(hour=hour, minute=minute)
-    return value
+    hour, minute = int(match["rH"] or match["eH"]), int(match["rM"] or match["eM"])
+    if hour > 23 or minute > 59:
+        return None
+    return value.replace(hour=hour, minute=minute)
 
 
 def _month_day(match: re.Match[str], fetched_at: datetime) -> datetime | None:

@@ -411,13 +411,15 @@ MONTH_NUMBERS = {
     "mei": 5,
 }
 #: Years, months and days written out relative to the fetch: "3天前", "5小时前", "昨天 08:12",
-#: "刚刚", "2 days ago". Resolved against fetched_at in Beijing time.
+#: "刚刚", "2 days ago". Resolved against fetched_at in Beijing time. A day name counts only
+#: with a clock time ("今天 08:12", "Yesterday at 10:30"): a bare "Today" is a menu item or a
+#: "word of the day" heading far more often than a timestamp, and would become the fetch date.
 RELATIVE_DATE_RE = re.compile(
     r"(?P<n>\d{1,3})\s*(?P<unit>秒|分钟|分鐘|小时|小時|天|周|週|星期)\s*前"
-    r"|(?P<day>今天|昨天|前天)(?:\s*(?P<rH>\d{1,2})\s*[:：]\s*(?P<rM>\d{2}))?"
+    r"|(?P<day>今天|昨天|前天)\s*(?P<rH>\d{1,2})\s*[:：]\s*(?P<rM>\d{2})"
     r"|(?P<now>刚刚|剛剛|just\s+now)"
     r"|(?P<en_n>\d{1,3}|an?)\s+(?P<en_unit>minute|hour|day|week)s?\s+ago"
-    r"|\b(?P<en_day>today|yesterday)\b",
+    r"|\b(?P<en_day>today|yesterday),?\s+(?:at\s+)?(?P<eH>\d{1,2}):(?P<eM>\d{2})\b",
     re.IGNORECASE,
 )
 #: Words one of which every RELATIVE_DATE_RE match contains (a cheap test before the regex).
