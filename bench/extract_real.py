@@ -21,7 +21,9 @@ htmldate's `find_date(original_date=True, extensive_search=True)`, and prints pe
 tool: pages/s, slowest page, empty bodies, skip-link bodies, body F1, title exact, date
 same-day and no-date rates, and farmaudit's page kinds and pages with steps. Pages are
 deduplicated by their bytes within a corpus. A date counts as right when its calendar day
-equals the gold's (farmaudit's instant read in Beijing time or in UTC).
+equals the gold's (farmaudit's instant read in Beijing time, in UTC, or in the zone its raw
+string states: "2023-11-08T22:05:41-05:00" is the 8th on the page and in the gold; the Beijing
+and UTC reading alone is printed too).
 """
 
 from __future__ import annotations
@@ -185,6 +187,7 @@ def run_farmaudit(page: Page) -> Result:
         days = (
             record.published_at.astimezone(BEIJING).date(),
             record.published_at.astimezone(UTC).date(),
+            *_own_zone_day(record.published_raw),
         )
     return Result(
         seconds,
@@ -195,6 +198,16 @@ def run_farmaudit(page: Page) -> Result:
         steps=len(result.steps),
         related=sum(1 for link in result.links if link.block == "related"),
     )
+
+
+def _own_zone_day(raw: str | None) -> tuple[date, ...]:
+    """The calendar day of a raw ISO 8601 string written with its own zone ("…T22:05-05:00"):
+    the day the page itself states, which the peers return and the gold records."""
+    try:
+        value = datetime.fromisoformat((raw or "").strip())
+    except ValueError:
+        return ()
+    return (value.date(),) if value.tzinfo is not None else ()
 
 
 def run_trafilatura(page: Page) -> Result:
@@ -251,6 +264,8 @@ class Tally:
     titles: int = 0
     title_pages: int = 0
     dates: int = 0
+    #: Right on the Beijing or UTC day alone (farmaudit; without the raw string's own zone).
+    dates_strict: int = 0
     no_date: int = 0
     date_pages: int = 0
     kinds: Counter[str] = field(default_factory=Counter)
@@ -289,6 +304,7 @@ class Tally:
             self.date_pages += 1
             ok = page.gold_date in result.days
             self.dates += ok
+            self.dates_strict += page.gold_date in result.days[:2]
             self.no_date += not result.days
             row["date_ok"] = ok
             row["date"] = result.days[0].isoformat() if result.days else None
@@ -344,6 +360,11 @@ def report(kind: str, tallies: dict[str, Tally]) -> None:
             f"{t.with_steps if tool == 'farmaudit' else '-'} |"
         )
     fa = tallies["farmaudit"]
+    if fa.date_pages:
+        print(
+            f"\nfarmaudit date same-day on the Beijing or UTC day only (not the raw string's own "
+            f"zone): {_pct(fa.dates_strict, fa.date_pages)}"
+        )
     if "trafilatura" in tallies and fa.seconds:
         tr = tallies["trafilatura"]
         ratio = (fa.pages / fa.seconds) / (tr.pages / tr.seconds) if tr.seconds else 0.0

@@ -121,8 +121,15 @@ def _published(html: str, url: str = "http://demo.test/a.html") -> tuple[str | N
             "",
             ("2024-05-30T16:00:00+00:00", "2024-05-31", "text"),
         ),
-        # ...but not one deep in the prose
-        (H1 + PROSE * 3 + "<p>活动截止2024-05-31</p>", "", None),
+        # ...but not one deep in the prose: only the weakest rule, a count over the whole
+        # page, takes it, and says so
+        (
+            H1 + PROSE * 3 + "<p>活动截止2024-05-31</p>",
+            "",
+            ("2024-05-30T16:00:00+00:00", "2024-05-31", "page"),
+        ),
+        # ...and never one inside a sentence
+        (H1 + PROSE * 3 + "<p>本活动自2024年3月15日起开始,到月底为止。</p>", "", None),
         # an English page
         (
             "<h1>How to pay in instalments</h1><p>Published: May 31, 2024</p>",
@@ -158,6 +165,65 @@ def _published(html: str, url: str = "http://demo.test/a.html") -> tuple[str | N
         (H1 + "<p>发布时间:2024-02-31</p>", "", None),
         # no date anywhere: never guessed
         (H1 + PROSE, "", None),
+        # RDFa property and JSON-LD creation dates, when the page states no publish date
+        (
+            H1
+            + '<span property="schema:dateCreated" content="2024-05-31T04:45:46+00:00"></span>'
+            + PROSE,
+            "",
+            ("2024-05-31T04:45:46+00:00", "2024-05-31T04:45:46+00:00", "time"),
+        ),
+        (
+            _ld('"dateCreated": "2024-05-31"') + H1 + PROSE,
+            "",
+            ("2024-05-30T16:00:00+00:00", "2024-05-31", "jsonld"),
+        ),
+        # ...but after a labelled date in the text
+        (
+            _ld('"dateCreated": "2004-01-01"') + H1 + "<p>发布时间:2024-05-31</p>" + PROSE,
+            "",
+            ("2024-05-30T16:00:00+00:00", "2024-05-31", "text"),
+        ),
+        # a publish-date key in inline JSON state
+        (
+            H1
+            + PROSE
+            + '<script>window.__S={"id":3,"publishedDate":"2024-05-31T20:37:27Z"}</script>',
+            "",
+            ("2024-05-31T20:37:27+00:00", "2024-05-31T20:37:27Z", "script"),
+        ),
+        # a <meta> key that names an upload date
+        (
+            '<meta property="five_hundred_pixels:uploaded" content="2024-05-31T04:36:36-05:00">'
+            + H1,
+            "",
+            ("2024-05-31T09:36:36+00:00", "2024-05-31T04:36:36-05:00", "meta"),
+        ),
+        # day-first with slashes; month-first when the first number cannot be a month;
+        # neither when both orders read
+        (H1 + "<p>17/03/2024</p>" + PROSE, "", ("2024-03-16T16:00:00+00:00", "17/03/2024", "text")),
+        (H1 + "<p>03/17/2024</p>" + PROSE, "", ("2024-03-16T16:00:00+00:00", "03/17/2024", "text")),
+        (H1 + "<p>03/11/2024</p>" + PROSE, "", None),
+        # a date in the URL beats one on the page more than a week away (a later edit)...
+        (
+            _ld('"datePublished": "2024-09-01"') + H1,
+            "http://demo.test/2024/05/31/a.html",
+            ("2024-05-30T16:00:00+00:00", "2024/05/31", "url"),
+        ),
+        # ...not one within the week (another zone, a story updated the next days)
+        (
+            _ld('"datePublished": "2024-06-01T02:00:00Z"') + H1,
+            "http://demo.test/2024/05/31/a.html",
+            ("2024-06-01T02:00:00+00:00", "2024-06-01T02:00:00Z", "jsonld"),
+        ),
+        # the weakest rule: the most frequent date of the whole page, earliest of the top
+        (
+            H1 + PROSE * 3 + "<footer><p><a href='/i'>Impressum</a> Stand 2019-03-02</p>"
+            "<p><a href='/k'>Kontakt</a> Stand 2019-03-02</p>"
+            "<p><a href='/a'>AGB</a> Stand 2020-01-09</p></footer>",
+            "",
+            ("2019-03-01T16:00:00+00:00", "2019-03-02", "page"),
+        ),
     ],
 )
 def test_publish_date(html: str, url: str, expected: tuple[str, str, str] | None) -> None:

@@ -23,8 +23,10 @@ from pipelines.store.records import LinkRecord, PageRecord, RawPage, StepRecord
 
 __all__ = ["EXTRACTOR_VERSION", "Extraction", "extract"]
 
+_LISTING_REGIONS = frozenset({"related", "sidebar", "nav", "recommend", "hot"})
+
 #: Written to every record; bump when extraction output changes for the same input.
-EXTRACTOR_VERSION = "2"
+EXTRACTOR_VERSION = "3"
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +55,13 @@ def extract(raw: RawPage) -> Extraction:
         url=raw.final_url,
         fetched_at=raw.fetched_at,
         lines=[u.text for u in layout.units if u.region is None and not u.link_chars],
+        # Lines of lists (a related block, a sidebar, any <li>, a line opening with a title
+        # link) carry other articles' dates.
+        page_lines=[
+            u.text
+            for u in layout.units
+            if u.region not in _LISTING_REGIONS and u.li is None and not u.leads_with_link
+        ],
     )
     content = extract_content(layout, title)
     body_text = content.text
@@ -77,8 +86,9 @@ def extract(raw: RawPage) -> Extraction:
         dated=published.at is not None,
         link_list=content.is_link_list(),
     )
-    if kind == "list" and published.source in ("text", "url") and not published.labelled:
-        # A list shows one date per item; none of them is the page's (a labelled one is).
+    if kind == "list" and published.source in ("text", "script", "page") and not published.labelled:
+        # A list shows one date per item; none of them is the page's (a labelled one is, and
+        # so is the one in its URL).
         published = NO_DATE
     page = PageRecord(
         url=raw.url,

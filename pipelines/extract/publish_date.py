@@ -1,16 +1,20 @@
 """Publish date: a cascade of candidates (JSON-LD, meta, <time>, text, URL), then a validator.
 
 Candidates are tried in order and the first plausible one wins: not after fetched_at plus a
-day, not before 1995. A time shown without a zone is Beijing time (UTC+8; China has no DST).
-Update/modification dates are never candidates. No date found means all three fields are None.
+day, not before 1995; a full date in the URL overrides one more than a week away from it. A
+time shown without a zone is Beijing time (UTC+8; China has no DST). Update/modification
+dates are never candidates, nor is a bare "today". The last rules are htmldate's extensive
+search, narrowed: a publish-date key in inline JSON ("script"), then the most frequent date on
+the whole page outside sentences ("page"). No date found means all three fields are None.
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from lxml import etree
@@ -24,10 +28,14 @@ from pipelines.extract.selectors import (
     DATE_RE,
     DATE_WINDOW_AFTER,
     DATE_WINDOW_BEFORE,
+    JSONLD_CREATED_KEYS,
     LABELLED_DATE_TEXT,
+    LOOSE_META_EXCLUDED,
+    LOOSE_META_WORDS,
     MONTH_DAY_RE,
     MONTH_NUMBERS,
     NUMERIC_DATE_RE,
+    PAGE_DATE_ATTRIBUTES,
     PROSE_PUNCTUATION,
     PUBLISHED_CLASS_WORDS,
     PUBLISHED_LABEL_RE,
@@ -37,6 +45,7 @@ from pipelines.extract.selectors import (
     RELATIVE_DAY_NAMES,
     RELATIVE_UNIT_DAYS,
     RELATIVE_UNIT_SECONDS,
+    SCRIPT_DATE_RE,
     SKIP_TAGS,
     STRONG_PUBLISHED_LABEL_RE,
     UPDATED_LABEL_RE,
@@ -109,7 +118,13 @@ def _from_match(match: re.Match[str]) -> datetime | None:
             groups["cy"], groups["cm"], groups["cd"], groups["cH"], groups["cM"], groups["cS"]
         )
     if groups.get("xy"):
-        return _build(groups["xy"], groups["xm"], groups["xd"], groups["xH"], groups["xM"], None)
+        day, month = groups["xd"], groups["xm"]
+        if groups["xs"] == "/":
+            if int(month) > 12:  # 12/31/2024: month first after all
+                day, month = month, day
+            elif int(day) <= 12 and day.lstrip("0") != month.lstrip("0"):
+                return None  # 11/01/2023: either order reads, so neither is trusted
+        return _build(groups["xy"], month, day, groups["xH"], groups["xM"], None)
     if groups.get("ey"):
         month = MONTH_NUMBERS[groups["em"].lower()]  # its alternatives are the keys
         return _build(groups["ey"], month, groups["ed"], None, None, None)
@@ -141,10 +156,13 @@ def is_plausible(value: datetime, fetched_at: datetime) -> bool:
     return EARLIEST <= value <= fetched_at + LATEST_SLACK
 
 
-def _jsonld_candidates(jsonld: list[dict[str, Any]]) -> Iterator[PublishDate]:
-    raw = first_string(jsonld, "datePublished")
-    if raw:
-        yield PublishDate(parse_date(raw), raw, "jsonld")
+def _jsonld_candidates(
+    jsonld: list[dict[str, Any]], keys: tuple[str, ...] = ("datePublished",)
+) -> Iterator[PublishDate]:
+    for key in keys:
+        raw = first_string(jsonld, key)
+        if raw:
+            yield PublishDate(parse_date(raw), raw, "jsonld")
 
 
 def _meta_candidates(root: Element) -> Iterator[PublishDate]:
@@ -182,7 +200,9 @@ def _time_candidates(root: Element) -> Iterator[PublishDate]:
             yield PublishDate(parse_date(raw), raw, "time")
 
 
-def _markup_candidates(root: Element, *, classed_only: bool) -> Iterator[PublishDate]:
+def _markup_candidates(
+    root: Element, *, classed_only: bool, created_prop: str = "datepublished"
+) -> Iterator[PublishDate]:
     """Dates marked up as the publish date on other elements than <time>: itemprop
     "datePublished" (content/datetime/title or text); or (`classed_only`) elements whose class
     or id names it ("published", "entry-date", "post-date", "datum") outside lists, their
@@ -200,11 +220,12 @@ def _markup_candidates(root: Element, *, classed_only: bool) -> Iterator[Publish
         ]
         marked: list[Element] = []
     else:
-        marked = [
-            el
+        # Microdata itemprop or RDFa property ("schema:datePublished")
+        props = [
+            (el, (el.get("itemprop") or el.get("property") or "").lower().rpartition(":")[2])
             for el in _elements(_ITEMPROP, body)
-            if el.get("itemprop", "").lower() == "datepublished"
         ]
+        marked = [el for el, prop in props if prop == created_prop]
         classed = []
     for el in classed if classed_only else marked:
         if _is_updated_time(el):
@@ -241,7 +262,7 @@ _DATE_NAMED = etree.XPath(
     )
     + "]"
 )
-_ITEMPROP = etree.XPath(".//*[@itemprop]")
+_ITEMPROP = etree.XPath(".//*[@itemprop or @property]")
 
 
 def _in_list_item(el: Element) -> bool:
@@ -279,12 +300,18 @@ def _loose_candidates(lines: Sequence[str], fetched_at: datetime) -> Iterator[Pu
             before = line[max(0, item.start - 16) : item.start]
             if UPDATED_LABEL_RE.search(before):
                 continue
-            rest = line.replace(item.raw, "")
-            if _is_prose(line, item.raw) and (
-                len(rest) > _LOOSE_REST_MAX_CHARS or any(c in _SENTENCE_ENDS for c in rest)
-            ):
+            if _in_sentence(line, item.raw):
                 continue
             yield PublishDate(item.at, item.raw, "text")
+
+
+def _in_sentence(line: str, raw: str) -> bool:
+    """A date inside a sentence: its line has sentence punctuation outside its dates and
+    more than a few words beside it, or ends a sentence."""
+    rest = line.replace(raw, "")
+    return _is_prose(line, raw) and (
+        len(rest) > _LOOSE_REST_MAX_CHARS or any(c in _SENTENCE_ENDS for c in rest)
+    )
 
 
 _LOOSE_LINE_MAX_CHARS = 120
@@ -453,6 +480,83 @@ def _url_candidates(url: str) -> Iterator[PublishDate]:
             yield PublishDate(_to_utc(value), match.group(0), "url")
 
 
+def _loose_meta_candidates(root: Element) -> Iterator[PublishDate]:
+    """<meta> keys outside PUBLISHED_META_KEYS that still name a creation date
+    ("five_hundred_pixels:uploaded", "citation_online_date"), in document order; never an
+    update or expiry date."""
+    for key, raw in meta_contents(root).items():
+        if key in PUBLISHED_META_KEYS or not any(word in key for word in LOOSE_META_WORDS):
+            continue
+        if any(word in key for word in LOOSE_META_EXCLUDED):
+            continue
+        at = parse_date(raw)
+        if at is not None:
+            yield PublishDate(at, raw, "meta")
+
+
+def _script_candidates(root: Element) -> Iterator[PublishDate]:
+    """A publish-date key in a page's inline JSON state ("publishedDate", "published_at",
+    "createdAt"), the first in document order; source "script"."""
+    for script in root.iter("script"):
+        if script.get("src") is not None or not script.text:
+            continue
+        match = SCRIPT_DATE_RE.search(script.text, 0, _SCRIPT_MAX_CHARS)
+        if match is not None:
+            yield PublishDate(parse_date(match["value"]), match["value"], "script")
+
+
+#: Characters of one script searched for a date key (state blobs run to megabytes).
+_SCRIPT_MAX_CHARS = 200_000
+
+
+def _page_candidates(
+    root: Element, page_lines: Sequence[str], fetched_at: datetime
+) -> Iterator[PublishDate]:
+    """The weakest rule, htmldate's search of the whole page: every full date in the page's
+    text outside lists and sentences and in tooltips (title attributes), counted per day; of the
+    ten most frequent, the earliest two are compared and the earlier wins unless the later is
+    of another year and at least half as frequent. Source "page"."""
+    counts: dict[date, int] = defaultdict(int)
+    first: dict[date, PublishDate] = {}
+
+    def count(at: datetime | None, raw: str) -> None:
+        if at is None or not is_plausible(at, fetched_at):
+            return
+        day = at.astimezone(BEIJING).date()
+        counts[day] += 1
+        first.setdefault(day, PublishDate(at, raw, "page"))
+
+    for line in page_lines:
+        lowered = line.lower()
+        full = DATE_RE if any(m in lowered for m in MONTH_NUMBERS) else NUMERIC_DATE_RE
+        for match in full.finditer(line):
+            before = line[max(0, match.start() - 16) : match.start()]
+            raw = match.group(0).strip()
+            if UPDATED_LABEL_RE.search(before) or (match.start() and _in_sentence(line, raw)):
+                continue
+            parsed = _from_match(match)
+            count(_to_utc(parsed) if parsed else None, raw)
+    # Link paths are left out: on a farm page they are the related articles' dates.
+    for value in strings(PAGE_DATE_ATTRIBUTES, root):
+        if len(value) <= _MARKED_TEXT_MAX_CHARS:
+            count(parse_date(value), value.strip())
+    if not counts:
+        return
+    frequent = sorted(sorted(counts, key=counts.__getitem__, reverse=True)[:10])[:2]
+    best = frequent[0]
+    if len(frequent) == 2:
+        later = frequent[1]
+        if counts[later] != counts[best] and (
+            later.year != best.year and counts[later] / counts[best] > _LATER_MIN_SHARE
+        ):
+            best = later
+    yield first[best]
+
+
+#: htmldate's rule: a later date of another year wins when at least this share as frequent.
+_LATER_MIN_SHARE = 0.5
+
+
 def _aware(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
@@ -465,13 +569,17 @@ def extract_publish_date(
     url: str,
     fetched_at: datetime,
     lines: Sequence[str] = (),
+    page_lines: Sequence[str] = (),
 ) -> PublishDate:
-    """Return the first plausible publish date of the cascade jsonld > meta > time > text > url.
+    """Return the first plausible publish date of the cascade jsonld > meta > time > text > url
+    > created dates > url > script > loose meta > loose lines > page, checked against a date
+    in the URL.
 
     `heading` is the title's <h1>; text dates are looked for next to it first. Dates without
     a year ("05-31") and relative ones ("3天前", "昨天 08:12") are read against `fetched_at`.
     `lines` are the page's text lines outside its regions (without links), for the last
-    resort: a full date on a short line of its own.
+    resort: a full date on a short line of its own. `page_lines` are its text lines outside
+    lists (footer and body), for the weakest rule, a frequency count over the whole page.
     """
     fetched_at = _aware(fetched_at)
     cascade = (
@@ -481,11 +589,40 @@ def extract_publish_date(
         _markup_candidates(root, classed_only=False),
         _text_candidates(root, heading, fetched_at),
         _markup_candidates(root, classed_only=True),
+        # A creation or upload date (JSON-LD, microdata, RDFa) is the publish date of a page
+        # that states none, after what its text says.
+        _jsonld_candidates(jsonld, JSONLD_CREATED_KEYS),
+        _markup_candidates(root, classed_only=False, created_prop="datecreated"),
         _url_candidates(url),
+        _script_candidates(root),
+        _loose_meta_candidates(root),
         _loose_candidates(lines, fetched_at),
+        _page_candidates(root, page_lines, fetched_at),
     )
     for candidates in cascade:
         for candidate in candidates:
             if candidate.at is not None and is_plausible(candidate.at, fetched_at):
-                return candidate
+                return _checked_against_url(candidate, url, fetched_at)
     return NO_DATE
+
+
+def _checked_against_url(found: PublishDate, url: str, fetched_at: datetime) -> PublishDate:
+    """A full date in the URL is set when the page is first published: a date found on the
+    page more than a week away from it (a later edit shown as "datePublished", a date from the
+    text) gives way to it; within a week it is the same publication (`_URL_AGREES`)."""
+    if found.source == "url":
+        return found
+    in_url = next(
+        (c for c in _url_candidates(url) if c.at is not None and is_plausible(c.at, fetched_at)),
+        None,
+    )
+    if in_url is None or in_url.at is None or found.at is None:
+        return found
+    if abs(found.at - in_url.at) <= _URL_AGREES:
+        return found
+    return in_url
+
+
+#: A found date this close to the URL's is the same publication (another time zone, a date
+#: shown in the page's own zone, a story updated over the following days).
+_URL_AGREES = timedelta(days=7)

@@ -364,10 +364,12 @@ _DATE_EN = (
     rf"|(?P<fd>\d{{1,2}})(?:st|nd|rd|th|\.|er)?\s*(?:de\s+)?(?P<fm>{_MONTHS})[a-zäéû]*\.?,?\s+"
     r"(?:de\s+)?(?P<fy>(?:19|20)\d{2})"
 )
-#: Day-first numeric dates with dots, as German and other European pages write them
-#: ("22.12.2012", "15.2.2018, 19:51").
+#: Day-first numeric dates with dots or slashes, as European pages write them ("22.12.2012",
+#: "15.2.2018, 19:51", "17/03/2020"); with slashes, a first number that cannot be a month
+#: ("12/31/2024") makes it month-first; "11/01/2023", where either order reads, is no date.
 _DATE_DMY = (
-    r"(?<![\d.])(?P<xd>\d{1,2})\.\s?(?P<xm>\d{1,2})\.\s?(?P<xy>(?:19|20)\d{2})(?![\d.])"
+    r"(?<![\d./])(?P<xd>\d{1,2})(?P<xs>[./])\s?(?P<xm>\d{1,2})(?P=xs)\s?(?P<xy>(?:19|20)\d{2})"
+    r"(?![\d./])"
     r"(?:,?\s+(?P<xH>\d{1,2}):(?P<xM>\d{2}))?"
 )
 #: Any date (with optional time and zone) as written on a page.
@@ -487,6 +489,19 @@ LABELLED_DATE_TEXT = etree.XPath(
     " or contains(., 'veröffentlicht') or contains(., 'Veröffentlicht') or contains(., 'publié')"
     " or contains(., 'Publié') or contains(., 'ublicado') or contains(., 'ubblicato')]"
 )
+#: JSON-LD keys of a creation date, tried after the page's text (a video's upload date).
+JSONLD_CREATED_KEYS = ("dateCreated", "uploadDate")
+#: A publish-date key in a page's inline JSON state (Next.js, Shopify, review widgets).
+SCRIPT_DATE_RE = re.compile(
+    r'"(?:datePublished|publishedDate|published_at|publishDate|publishedAt|publish_date'
+    r'|createdAt|created_at|dateCreated|uploadDate)"\s*:\s*"(?P<value>[^"]{8,40})"'
+)
+#: Words in a <meta> key that may name a creation date ("five_hundred_pixels:uploaded"), and
+#: words that rule it out: the loose meta rule, after the known keys and the text.
+LOOSE_META_WORDS = ("date", "time", "publish", "created", "uploaded", "issued")
+LOOSE_META_EXCLUDED = ("modif", "updat", "expir", "revis", "edit", "end", "reading", "valid")
+#: Attribute values read by the whole-page date search: tooltips (<abbr title="…">).
+PAGE_DATE_ATTRIBUTES = etree.XPath("//body//*[self::abbr or self::span]/@title")
 #: Dates in URL paths: /2024/05/31/, /20240531/, 2024-05-31, /2024/0531/.
 URL_DATE_RE = re.compile(
     r"(?<!\d)(?P<y>(?:19|20)\d{2})(?P<sep>[-/_]?)(?P<m>0[1-9]|1[0-2])(?:(?P=sep)|/)?"

@@ -87,7 +87,9 @@ PAGES = _schema(
         _field(
             "published_source",
             pa.string(),
-            "Which rule found the date: jsonld, meta, time, text, url.",
+            "Which rule found the date: jsonld, meta, time, text, url; script (a publish-date "
+            "key in the page's inline JSON); page (the weakest: the most frequent date anywhere "
+            "on the page, as htmldate's extensive search).",
             nullable=True,
         ),
         _field("body_text", pa.string(), "Main text, paragraphs joined by newlines."),
