@@ -492,3 +492,54 @@ def test_amp_sidebar_is_navigation() -> None:
         f"</amp-sidebar><h1>标题</h1>{ARTICLE}"
     )
     assert [link.block for link in _links(html)] == ["nav"]
+
+
+def _block_of(html: str) -> dict[str, str]:
+    return {link.anchor_text: link.block for link in _links(f"<html><body>{html}</body></html>")}
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        # a DedeCMS list footer: words, numbers, "共N页" text; no class needed
+        (
+            "<h1>最新文章</h1>" + ARTICLE + '<div><a href="/l_1.html">首页</a>'
+            '<a href="/l_1.html">上一页</a><a href="/l_1.html">1</a><b>2</b>'
+            '<a href="/l_3.html">3</a><a href="/l_3.html">下一页</a>'
+            '<a href="/l_9.html">末页</a> 共9页</div>',
+            {
+                "首页": "pagination",
+                "上一页": "pagination",
+                "1": "pagination",
+                "3": "pagination",
+                "下一页": "pagination",
+                "末页": "pagination",
+            },
+        ),
+        # numbered links only, in a class-named list; arrows count as page links
+        (
+            ARTICLE + '<ul class="pagination"><li><a href="?p=1">1</a></li>'
+            '<li><a href="?p=2">2</a></li><li><a href="?p=2">Next »</a></li></ul>',
+            {"1": "pagination", "2": "pagination", "Next »": "pagination"},
+        ),
+        # "Next page" inside a paragraph: the link alone, not the paragraph's other links
+        (
+            '<p>Read on: <a href="/b">the second part of this story</a> or go to the '
+            '<a href="/p2">next page</a> now.</p>' + ARTICLE,
+            {"the second part of this story": "body", "next page": "pagination"},
+        ),
+        # a "pages" class around links that are not page links is not pagination
+        (
+            ARTICLE + '<div class="pages"><a href="/x.html">京东e卡回收全攻略</a>'
+            '<a href="/y.html">先享后付自动还款全攻略</a></div>',
+            {"京东e卡回收全攻略": "body", "先享后付自动还款全攻略": "body"},
+        ),
+        # a numbered list of article links is not pagination either (no page word, no class)
+        (
+            ARTICLE + '<div><a href="/1.html">1</a> <a href="/2.html">2</a></div>',
+            {"1": "body", "2": "body"},
+        ),
+    ],
+)
+def test_pagination_block(html: str, expected: dict[str, str]) -> None:
+    assert _block_of(html) == expected

@@ -128,7 +128,8 @@ def _published(html: str, url: str = "http://demo.test/a.html") -> tuple[str | N
             "",
             ("2024-05-30T16:00:00+00:00", "2024-05-31", "page"),
         ),
-        # ...and never one inside a sentence
+        # ...and never one in the footer or inside a sentence
+        (H1 + PROSE * 3 + "<footer><p>更新 2024-05-31 | 版权所有</p></footer>", "", None),
         (H1 + PROSE * 3 + "<p>本活动自2024年3月15日起开始,到月底为止。</p>", "", None),
         # an English page
         (
@@ -218,9 +219,9 @@ def _published(html: str, url: str = "http://demo.test/a.html") -> tuple[str | N
         ),
         # the weakest rule: the most frequent date of the whole page, earliest of the top
         (
-            H1 + PROSE * 3 + "<footer><p><a href='/i'>Impressum</a> Stand 2019-03-02</p>"
-            "<p><a href='/k'>Kontakt</a> Stand 2019-03-02</p>"
-            "<p><a href='/a'>AGB</a> Stand 2020-01-09</p></footer>",
+            H1 + PROSE * 3 + "<div><p>Beitrag 2019-03-02 | Impressum</p>"
+            "<p>Beitrag 2019-03-02 | Kontakt</p>"
+            "<p>Beitrag 2020-01-09 | AGB</p></div>",
             "",
             ("2019-03-01T16:00:00+00:00", "2019-03-02", "page"),
         ),

@@ -23,7 +23,9 @@ from pipelines.store.records import LinkRecord, PageRecord, RawPage, StepRecord
 
 __all__ = ["EXTRACTOR_VERSION", "Extraction", "extract"]
 
-_LISTING_REGIONS = frozenset({"related", "sidebar", "nav", "recommend", "hot"})
+_LISTING_REGIONS = frozenset(
+    {"related", "sidebar", "nav", "recommend", "hot", "footer", "pagination", "breadcrumb"}
+)
 
 #: Written to every record; bump when extraction output changes for the same input.
 EXTRACTOR_VERSION = "3"
@@ -56,7 +58,7 @@ def extract(raw: RawPage) -> Extraction:
         fetched_at=raw.fetched_at,
         lines=[u.text for u in layout.units if u.region is None and not u.link_chars],
         # Lines of lists (a related block, a sidebar, any <li>, a line opening with a title
-        # link) carry other articles' dates.
+        # link) carry other articles' dates; a footer's are the site's (copyright, "Stand").
         page_lines=[
             u.text
             for u in layout.units

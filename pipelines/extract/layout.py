@@ -46,6 +46,14 @@ from pipelines.extract.selectors import (
     LIST_TITLE_MAX_CHARS,
     MIN_PARAGRAPH_CHARS,
     NAV,
+    PAGE_LINK_STRIP,
+    PAGE_LINK_TEXT_RE,
+    PAGINATION,
+    PAGINATION_LINK_RE,
+    PAGINATION_MAX_LEVELS,
+    PAGINATION_MAX_LINKS,
+    PAGINATION_MAX_OTHER_CHARS,
+    PAGINATION_TOKENS,
     POSITION_UTILITY_TOKENS,
     RECOMMEND,
     RELATED,
@@ -279,14 +287,60 @@ def _mark_breadcrumb(home: Element, marks: dict[Element, str]) -> None:
         el = el.getparent()
 
 
+def _page_link_text(anchor: Element) -> str:
+    return collapse(link_text(anchor)).strip(PAGE_LINK_STRIP)
+
+
+def _reads_as_pagination(el: Element) -> bool:
+    """Every link of `el` reads as a page link (numbers, 上一页, "Next page", arrows) and little
+    text stands outside them."""
+    anchors = [a for a in el.iter("a") if a.get("href") is not None]
+    if not anchors or len(anchors) > PAGINATION_MAX_LINKS:
+        return False
+    if not all(PAGE_LINK_TEXT_RE.match(_page_link_text(a)) for a in anchors):
+        return False
+    other = len(collapse(visible_text(el))) - sum(len(collapse(link_text(a))) for a in anchors)
+    return other <= PAGINATION_MAX_OTHER_CHARS
+
+
+def _mark_pagination(anchor: Element, marks: dict[Element, str]) -> None:
+    """Mark the widest ancestor (a few levels up) of a 下一页-style link that holds nothing but
+    page links; the link alone when even its parent holds more."""
+    block = anchor
+    node = anchor.getparent()
+    for _ in range(PAGINATION_MAX_LEVELS):
+        if node is None or node.tag in _PAGE_TAGS or not _reads_as_pagination(node):
+            break
+        block = node
+        node = node.getparent()
+    marks.setdefault(block, PAGINATION)
+
+
+def _pagination_classed(el: Element) -> bool:
+    """A "pagination"/"pager"/"fenye" element with at least two links, all page links."""
+    attrs = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
+    if "pag" not in attrs and "fenye" not in attrs:
+        return False
+    words = set(CLASS_TOKEN_SPLIT_RE.split(attrs))
+    if not PAGINATION_TOKENS.intersection(words):
+        return False
+    return sum(1 for a in el.iter("a") if a.get("href")) >= 2 and _reads_as_pagination(el)
+
+
 def structural_marks(body: Element) -> dict[Element, str]:
     """Regions found from content rather than markup: headings of related and popular lists,
-    "首页 >" trails, "上一篇:/下一篇:" lines."""
+    "首页 >" trails, "上一篇:/下一篇:" lines, pagination (上一页 1 2 3 下一页)."""
     marks: dict[Element, str] = {}
     longest = 3 * RELATED_HEADING_MAX_CHARS  # cheap length filter before the regex
     announces = BLOCK_HEADING_RE.match
     # One plain iteration: an XPath over every text node costs several times more.
     for el in body.iter():
+        tag = el.tag
+        if tag == "a":
+            if el.get("href") is not None and PAGINATION_LINK_RE.match(_page_link_text(el)):
+                _mark_pagination(el, marks)
+        elif (el.get("class") or el.get("id")) and tag in BLOCK_TAGS and _pagination_classed(el):
+            marks.setdefault(el, PAGINATION)
         text = el.text
         if text and len(text) <= longest:
             match = announces(text)

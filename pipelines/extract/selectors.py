@@ -132,6 +132,8 @@ SIDEBAR = "sidebar"
 FOOTER = "footer"
 BREADCRUMB = "breadcrumb"
 RELATED = "related"
+#: Links between the pages of one listing or article: 上一页/下一页/末页, "1 2 3 »", "Next page".
+PAGINATION = "pagination"
 #: A weaker related signal ("推荐阅读", "推荐内容"): the related block of a page without a
 #: "相关…" one; next to one it is a recommendation widget (DedeCMS puts 推荐内容 in its sidebar).
 RECOMMEND = "recommend"
@@ -259,6 +261,31 @@ BLOCK_HEADING_RE = re.compile(
     rf"|(?P<hot>{_HOT_HEADING}))\s*[:：]?\s*$"
     r"|^\s*(?P<prevnext>上一篇|下一篇|上一页|下一页|上一頁|下一頁|previous|next)\s*[:：]",
     re.IGNORECASE,
+)
+#: A link text that can only be pagination: it starts the search for the pagination block.
+PAGINATION_LINK_RE = re.compile(
+    r"^(?:上一[页頁]|下一[页頁]|[末尾][页頁]|最后一?[页頁]|最後一?[頁页]|前一[页頁]|后一[页頁]"
+    r"|(?:next|previous|prev|older|newer)\s+(?:page|posts|entries|articles)|page\s+suivante)$",
+    re.IGNORECASE,
+)
+#: Any link text a pagination block holds: the words above, 首页, page numbers, arrows.
+PAGE_LINK_TEXT_RE = re.compile(
+    r"^(?:\d{1,5}|第\s*\d{1,5}\s*[页頁]|首[页頁]|第一[页頁]|上一[页頁]|下一[页頁]|[末尾][页頁]"
+    r"|最[后後]一?[页頁]|前一[页頁]|[后後]一[页頁]|first|last|next|prev|previous|older|newer"
+    r"|(?:first|last|next|previous|prev|older|newer)\s+(?:page|posts|entries|articles)"
+    r"|page\s+\d{1,5}|page\s+suivante|page\s+précédente)?$",
+    re.IGNORECASE,
+)
+#: Arrows and ellipses around or instead of a page link's words ("« Prev", "下一页>>", "…").
+PAGE_LINK_STRIP = " \t\n\r«»‹›<>←→…．.·|[]【】()（）"
+#: A pagination block is found up to this many ancestors above its first word link, holds at
+#: most this many links and this much text outside them ("共 12 页", "第 3/12 页").
+PAGINATION_MAX_LEVELS = 4
+PAGINATION_MAX_LINKS = 60
+PAGINATION_MAX_OTHER_CHARS = 40
+#: Class/id tokens of a pagination block, taken only when its links all read as page links.
+PAGINATION_TOKENS = frozenset(
+    {"pagination", "pager", "pagenav", "pagelist", "paging", "pages", "fenye", "pagebar"}
 )
 #: Longest block heading ("相关内容:") looked for; longer text nodes are not tested.
 RELATED_HEADING_MAX_CHARS = 24

@@ -12,7 +12,7 @@ import pyarrow as pa
 SCHEMA_VERSION = "1"
 
 #: Where a link sits on its page.
-LINK_BLOCKS = ("related", "body", "nav", "sidebar", "breadcrumb", "footer")
+LINK_BLOCKS = ("related", "body", "nav", "sidebar", "breadcrumb", "footer", "pagination")
 #: What a page is.
 PAGE_KINDS = ("article", "list", "other")
 
