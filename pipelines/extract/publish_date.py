@@ -475,7 +475,10 @@ def _text_candidates(
 def _url_candidates(url: str) -> Iterator[PublishDate]:
     path = url.split("://", 1)[-1].partition("/")[2]
     for match in URL_DATE_RE.finditer(path):
-        value = _build(match["y"], match["m"], match["d"], None, None, None)
+        if match["sy"]:
+            value = _build(match["sy"], match["sm"], match["sd"], None, None, None)
+        else:
+            value = _build(match["y"], match["m"], match["d"], None, None, None)
         if value is not None:
             yield PublishDate(_to_utc(value), match.group(0), "url")
 

@@ -239,7 +239,8 @@ ARTICLE_HEADER_TOKENS = frozenset({"entry", "post", "article", "content", "title
 BREADCRUMB_WORDS = ("breadcrumb", "面包屑")
 
 _RELATED_HEADING = (
-    r"相[关關](?:内容|內容|文章|阅读|閱讀|推荐|推薦|链接|鏈接|资讯|資訊|新闻|新聞|问题|問題|攻略|帖子)?"
+    r"相[关關](?:内容|內容|文章|阅读|閱讀|推荐|推薦|链接|鏈接|资讯|資訊|新闻|新聞|问题|問題|攻略|帖子"
+    r"|报道|報導|報道|专题|專題)?"
     r"|猜你喜[欢歡]|你可能(?:还|還)?喜[欢歡]|延伸[阅閱][读讀]|[扩擴]展[阅閱][读讀]"
     r"|related(?:\s+(?:posts?|articles?|content|stories|reading|links))?"
     r"|you\s+(?:may|might)\s+also\s+like|further\s+reading"
@@ -529,10 +530,11 @@ LOOSE_META_WORDS = ("date", "time", "publish", "created", "uploaded", "issued")
 LOOSE_META_EXCLUDED = ("modif", "updat", "expir", "revis", "edit", "end", "reading", "valid")
 #: Attribute values read by the whole-page date search: tooltips (<abbr title="…">).
 PAGE_DATE_ATTRIBUTES = etree.XPath("//body//*[self::abbr or self::span]/@title")
-#: Dates in URL paths: /2024/05/31/, /20240531/, 2024-05-31, /2024/0531/.
+#: Dates in URL paths: /2024/05/31/, /20240531/, 2024-05-31, /2024/0531/, /2017/7/12/.
 URL_DATE_RE = re.compile(
     r"(?<!\d)(?P<y>(?:19|20)\d{2})(?P<sep>[-/_]?)(?P<m>0[1-9]|1[0-2])(?:(?P=sep)|/)?"
     r"(?P<d>0[1-9]|[12]\d|3[01])(?!\d)"
+    r"|(?<![^/])(?P<sy>(?:19|20)\d{2})/(?P<sm>[1-9]|1[0-2])/(?P<sd>[1-9]|[12]\d|3[01])(?=/)"
 )
 
 # --- body ----------------------------------------------------------------------------------

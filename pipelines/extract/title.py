@@ -147,6 +147,17 @@ def _logo_heading_title(root: Element, h1: str | None, head_title: str) -> str |
     return max(found, key=len) if found else None
 
 
+def _shown_part_title(root: Element, head_title: str) -> str | None:
+    """On a page without any <h1> (an old table layout), the longest part of a "站名 - 标题"
+    <title> that the page shows as an element's whole text (the title cell)."""
+    parts = [collapse(part) for part in _split_on_last_separator(head_title)]
+    if len(parts) < 2:
+        return None
+    shown = _shown_texts(root)
+    found = [part for part in parts if len(part) >= MIN_TITLE_CHARS and part in shown]
+    return max(found, key=len) if found else None
+
+
 def _is_logo_heading(root: Element, text: str) -> bool:
     """An <h1> with this text that is a link or an image (the site's logo), not a heading."""
     for h1 in _h1_elements(root):
@@ -167,6 +178,8 @@ def extract_title(root: Element, jsonld: list[dict[str, Any]]) -> str | None:
         h1 = sub_heading_title(root, head_title) or h1
     if head_title and h1 is not None:
         h1 = _logo_heading_title(root, h1, head_title) or h1
+    elif head_title and h1 is None:
+        h1 = _shown_part_title(root, head_title)
     meta = meta_contents(root)
     og = next((text for key in OG_TITLE_KEYS if (text := collapse(meta.get(key, "")))), None)
     headline = first_string(jsonld, "headline")
