@@ -423,8 +423,15 @@ _PATH_CHARS = st.sampled_from(
     ),
 )
 def test_resolver_agrees_with_normalize_url(href: str, base: str) -> None:
-    # The fast path for plain paths must give exactly what normalize_url gives.
-    for candidate in (href, "/" + href, base.split("?", maxsplit=1)[0] + href):
+    # The fast paths for plain paths and plain absolute URLs must give exactly what
+    # normalize_url gives.
+    others = ("https://www.other.test", "http://other.test/", "https://a-b.c9.test:443/")
+    for candidate in (
+        href,
+        "/" + href,
+        base.split("?", maxsplit=1)[0] + href,
+        *(other + href for other in others),
+    ):
         target, _ = Resolver(base).resolve(candidate)
         assert target == normalize_url(candidate, base)
 

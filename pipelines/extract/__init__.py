@@ -64,6 +64,7 @@ def extract(raw: RawPage) -> Extraction:
             for u in layout.units
             if u.region not in _LISTING_REGIONS and u.li is None and not u.leads_with_link
         ],
+        all_lines=[u.text for u in layout.units],
     )
     content = extract_content(layout, title)
     body_text = content.text

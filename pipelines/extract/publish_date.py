@@ -29,7 +29,6 @@ from pipelines.extract.selectors import (
     DATE_WINDOW_AFTER,
     DATE_WINDOW_BEFORE,
     JSONLD_CREATED_KEYS,
-    LABELLED_DATE_TEXT,
     LOOSE_META_EXCLUDED,
     LOOSE_META_WORDS,
     MONTH_DAY_RE,
@@ -47,6 +46,7 @@ from pipelines.extract.selectors import (
     RELATIVE_UNIT_SECONDS,
     SCRIPT_DATE_RE,
     SKIP_TAGS,
+    STRONG_LABEL_WORDS,
     STRONG_PUBLISHED_LABEL_RE,
     UPDATED_LABEL_RE,
     UPDATED_WORDS,
@@ -455,7 +455,7 @@ def _narrow(lines: list[str]) -> list[str]:
 
 
 def _text_candidates(
-    root: Element, heading: Element | None, fetched_at: datetime
+    root: Element, heading: Element | None, fetched_at: datetime, all_lines: Sequence[str]
 ) -> Iterator[PublishDate]:
     """Labelled dates after the title heading, then just before it; then a bare date on a line
     of its own right next to it; then a strongly labelled date anywhere.
@@ -468,8 +468,10 @@ def _text_candidates(
     before = [] if heading is None else pieces_before(heading, DATE_WINDOW_BEFORE, SKIP_TAGS)
     yield from _candidates_in(before, fetched_at, label_re=PUBLISHED_LABEL_RE)
     yield from _candidates_in([*before, *_narrow(after)], fetched_at, label_re=None)
-    for text in strings(LABELLED_DATE_TEXT, root):
-        yield from _candidates_in([collapse(text)], fetched_at, label_re=STRONG_PUBLISHED_LABEL_RE)
+    for line in all_lines:
+        lowered = line.lower()
+        if any(word in lowered for word in STRONG_LABEL_WORDS):
+            yield from _candidates_in([line], fetched_at, label_re=STRONG_PUBLISHED_LABEL_RE)
 
 
 def _url_candidates(url: str) -> Iterator[PublishDate]:
@@ -573,6 +575,7 @@ def extract_publish_date(
     fetched_at: datetime,
     lines: Sequence[str] = (),
     page_lines: Sequence[str] = (),
+    all_lines: Sequence[str] = (),
 ) -> PublishDate:
     """Return the first plausible publish date of the cascade jsonld > meta > time > text > url
     > created dates > url > script > loose meta > loose lines > page, checked against a date
@@ -582,7 +585,8 @@ def extract_publish_date(
     a year ("05-31") and relative ones ("3天前", "昨天 08:12") are read against `fetched_at`.
     `lines` are the page's text lines outside its regions (without links), for the last
     resort: a full date on a short line of its own. `page_lines` are its text lines outside
-    lists (footer and body), for the weakest rule, a frequency count over the whole page.
+    lists (footer and body), for the weakest rule, a frequency count over the whole page;
+    `all_lines` every line, where a strongly labelled date ("发布时间:") counts anywhere.
     """
     fetched_at = _aware(fetched_at)
     cascade = (
@@ -590,7 +594,7 @@ def extract_publish_date(
         _meta_candidates(root),
         _time_candidates(root),
         _markup_candidates(root, classed_only=False),
-        _text_candidates(root, heading, fetched_at),
+        _text_candidates(root, heading, fetched_at, all_lines),
         _markup_candidates(root, classed_only=True),
         # A creation or upload date (JSON-LD, microdata, RDFa) is the publish date of a page
         # that states none, after what its text says.

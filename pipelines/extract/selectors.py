@@ -509,13 +509,19 @@ PROSE_PUNCTUATION = frozenset(",，。;；!！?？")
 DATE_WINDOW_AFTER = 400
 DATE_WINDOW_BEFORE = 80
 BARE_DATE_WINDOW_AFTER = 160
-#: Text nodes anywhere in the body that carry a strong publish label.
-LABELLED_DATE_TEXT = etree.XPath(
-    "//body//text()[contains(., '发布') or contains(., '发表') or contains(., '發布')"
-    " or contains(., '發佈') or contains(., '發表')"
-    " or contains(translate(., 'PUBLISHED', 'published'), 'published')"
-    " or contains(., 'veröffentlicht') or contains(., 'Veröffentlicht') or contains(., 'publié')"
-    " or contains(., 'Publié') or contains(., 'ublicado') or contains(., 'ubblicato')]"
+#: Words one of which every STRONG_PUBLISHED_LABEL_RE match holds (lower-case; a cheap test
+#: before the regex on every line of the page).
+STRONG_LABEL_WORDS = (
+    "发布",
+    "发表",
+    "發布",
+    "發佈",
+    "發表",
+    "published",
+    "veröffentlicht",
+    "publié",
+    "publicado",
+    "pubblicato",
 )
 #: JSON-LD keys of a creation date, tried after the page's text (a video's upload date).
 JSONLD_CREATED_KEYS = ("dateCreated", "uploadDate")
@@ -608,9 +614,8 @@ STEP_MAX_LINK_SHARE = 0.5
 
 # --- links ---------------------------------------------------------------------------------
 
-IMAGE_TEXT = etree.XPath(
-    ".//img/@alt | .//img/@title | .//amp-img/@alt | .//amp-img/@title | .//svg/title/text()"
-)
+#: Elements inside a link whose alt/title (an <svg>'s <title> child) name an image link.
+IMAGE_TAGS = ("img", "amp-img", "svg")
 
 # --- lang ----------------------------------------------------------------------------------
 

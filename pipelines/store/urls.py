@@ -17,6 +17,13 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 #: A path-absolute href that URL normalisation leaves unchanged (checked by a property test).
 #: Percent-escapes go the slow way, where their case and unreserved characters are normalised.
 PLAIN_PATH_RE = re.compile(r"/(?!/)[A-Za-z0-9\-._~/]*(?:\?[A-Za-z0-9\-._~=&]+)?")
+#: An absolute http(s) URL that normalisation leaves unchanged but for a "/" path: lower-case
+#: host labels, no port, no user info, a plain path as above.
+PLAIN_ABSOLUTE_RE = re.compile(
+    r"(?P<origin>https?://(?P<host>[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+    r"(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*))"
+    r"(?P<path>(?:/[A-Za-z0-9\-._~/]*)?(?:\?[A-Za-z0-9\-._~=&]+)?)"
+)
 _ESCAPE_RE = re.compile(r"%([0-9A-Fa-f]{2})")
 _UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
@@ -86,6 +93,13 @@ class Resolver:
                 path = path[len(self.origin) :]
             if PLAIN_PATH_RE.fullmatch(path) and "/." not in path:
                 return self.origin + path, self.host
+        absolute = PLAIN_ABSOLUTE_RE.fullmatch(href.partition("#")[0])
+        if absolute is not None and "/." not in absolute["path"]:
+            # Another site's plain URL ("https://www.example.com/a/b.html"): already normal.
+            path = absolute["path"]
+            return f"{absolute['origin']}{'' if path.startswith('/') else '/'}{path}", absolute[
+                "host"
+            ]
         target = normalize_url(href, self.base)
         return target, (host_of(target) if target is not None else "")
 
