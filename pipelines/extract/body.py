@@ -16,6 +16,9 @@ from pipelines.extract.selectors import (
     COMMENT_TOKENS,
     DATE_RE,
     HEADING_TAGS,
+    LIST_ARTICLE_PARAGRAPH_CHARS,
+    LIST_ARTICLE_PARAGRAPHS,
+    LIST_MAX_PROSE_RATIO,
     LIST_MIN_ITEM_SHARE,
     LIST_MIN_ITEMS,
     META_LINE_RE,
@@ -57,8 +60,18 @@ class Content:
         Counted are lines that open with a link, as list items do; keyword links inside
         sentences do not make an article a list.
         """
-        leading = sum(1 for unit in self.units if unit.leads_with_link)
-        return leading >= LIST_MIN_ITEMS and leading >= LIST_MIN_ITEM_SHARE * len(self.units)
+        leading = [unit for unit in self.units if unit.leads_with_link]
+        if len(leading) < LIST_MIN_ITEMS or len(leading) < LIST_MIN_ITEM_SHARE * len(self.units):
+            return False
+        # An article that ends in a list of links still reads as prose: paragraphs far longer
+        # than a list's excerpts, and most of the text.
+        prose = [unit.prose_chars for unit in self.units if not unit.leads_with_link]
+        listed = sum(len(unit.text) for unit in leading)
+        return not (
+            sum(prose) >= LIST_MAX_PROSE_RATIO * listed
+            and sum(1 for chars in prose if chars >= LIST_ARTICLE_PARAGRAPH_CHARS)
+            >= LIST_ARTICLE_PARAGRAPHS
+        )
 
 
 def _is_title_unit(unit: Unit, title: str | None) -> bool:

@@ -147,7 +147,9 @@ def is_same_page_href(href: str) -> bool:
     return not href or href.startswith(("#", "javascript:"))
 
 
+@lru_cache(maxsize=8192)
 def _token_label(token: str) -> str | None:
+    """The region one class/id word names; cached, as words recur across pages ("col", "md")."""
     label = CLASS_TOKENS.get(token)
     if label is None:
         label = next((lab for sub, lab in CLASS_SUBSTRINGS if sub in token), None)
@@ -181,6 +183,8 @@ def _own_label(el: Element, tag: str, *, in_content: bool) -> str | None:
         # <main>/<article> hold the article whatever their classes say; <body>/<html> classes
         # are page state ("one-sidebar", "section-in-nav"), never a region.
         return None
+    if not el.attrib and tag not in TAG_LABELS and tag != "header":
+        return None  # most blocks: a bare <p>, <li>, <td>
     found: set[str] = set()
     attrs = f"{el.get('class') or ''} {el.get('id') or ''}"
     if attrs != " ":
@@ -288,7 +292,14 @@ def _mark_breadcrumb(home: Element, marks: dict[Element, str]) -> None:
 
 
 def _page_link_text(anchor: Element) -> str:
-    return collapse(link_text(anchor)).strip(PAGE_LINK_STRIP)
+    text = link_text(anchor)
+    if len(text) > _PAGE_LINK_MAX_CHARS:
+        return text  # no page link is this long: skip the collapsing
+    return collapse(text).strip(PAGE_LINK_STRIP)
+
+
+#: Longest raw text of a page link ("  Previous page  »" with its whitespace).
+_PAGE_LINK_MAX_CHARS = 80
 
 
 def _reads_as_pagination(el: Element) -> bool:

@@ -560,6 +560,11 @@ ARTICLE_MIN_CHARS = 200
 #: are at least this share of its lines.
 LIST_MIN_ITEMS = 3
 LIST_MIN_ITEM_SHARE = 0.3
+#: ...unless it reads as an article: at least this many paragraphs of this much prose, and
+#: this many times the text of the link lines (a list's excerpts are short and one per item).
+LIST_ARTICLE_PARAGRAPHS = 3
+LIST_ARTICLE_PARAGRAPH_CHARS = 300
+LIST_MAX_PROSE_RATIO = 3
 
 # --- steps ---------------------------------------------------------------------------------
 
