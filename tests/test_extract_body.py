@@ -124,6 +124,22 @@ LIST_ITEMS = "".join(
         ("<h1>通知</h1><p>发布时间:2024-05-31</p><p>系统维护一小时。</p>", "article"),
         # a list of article links with dates and excerpts
         (f"<h1>最新文章</h1><ul>{LIST_ITEMS}</ul>", "list"),
+        # an article ending in a list of links (more of them than its paragraphs) is not a list
+        (
+            "<h1>分期付款全攻略</h1>"
+            + (
+                "<p>"
+                + "分期付款已成为许多消费者青睐的购物方式之一,本文详细介绍办理流程。" * 10
+                + "</p>"
+            )
+            * 3
+            + "<ul>"
+            + "".join(
+                f'<li><a href="/a/{k}.html">分期付款文章标题第{k}篇</a></li>' for k in range(8)
+            )
+            + "</ul>",
+            "article",
+        ),
         # a short page without a date
         ("<h1>关于我们</h1><p>本站分享分期知识。</p>", "other"),
         # a login form among many navigation links
