@@ -308,7 +308,25 @@ def test_related_list_is_exact_and_excludes_to_top() -> None:
             ),
             [],
         ),
-        # a related heading inside the footer stays footer
+        # German and French headings
+        (
+            f"<h1>Titel</h1>{ARTICLE}<h2>Mehr zum Thema</h2><ul>{_items(RELATED_TITLES[:2])}</ul>",
+            RELATED_TITLES[:2],
+        ),
+        (
+            f"<h1>Titre</h1>{ARTICLE}<h3>À lire aussi</h3><ul>{_items(RELATED_TITLES[:2])}</ul>",
+            RELATED_TITLES[:2],
+        ),
+        # inside <article>, the article's own footer or aside holds its related block
+        (
+            (
+                f"<article><h1>Title</h1>{ARTICLE}<footer class='article-footer'><aside>"
+                f"<h2>Related stories</h2><ul>{_items(RELATED_TITLES)}</ul></aside>"
+                "<p>Tags: <a href='/t/a'>a</a></p></footer></article>"
+            ),
+            RELATED_TITLES,
+        ),
+        # a related heading inside the site's footer stays footer
         (
             (
                 f"<h1>标题</h1>{ARTICLE}<footer><h3>相关内容</h3><ul>{_items(RELATED_TITLES)}</ul>"

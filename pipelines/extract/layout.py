@@ -38,6 +38,7 @@ from pipelines.extract.selectors import (
     CLASS_TOKENS,
     CONTAINER_TAGS,
     CONTENT_TAGS,
+    FOOTER,
     HEADER_TOKENS,
     HEADING_TAGS,
     HOME_LINK_TEXTS,
@@ -387,6 +388,14 @@ class _Walker:
     def __init__(self, marks: dict[Element, str], vetoed: set[Element]) -> None:
         self.marks = marks
         self.vetoed = vetoed
+        #: Elements holding a related-heading block: a footer or sidebar among them is walked
+        #: inside rather than taken whole, so that block keeps its label.
+        self.hold_related = {
+            ancestor
+            for el, label in marks.items()
+            if label == RELATED
+            for ancestor in el.iterancestors()
+        }
         self.units: list[Unit] = []
         self.anchors: list[Anchor] = []
         self.regions: list[tuple[str | None, Element | None]] = [(None, None)]
@@ -487,9 +496,15 @@ class _Walker:
             label = _own_label(el, tag, in_content=self.content_depth > 0)
         if label is not None and el in self.vetoed:
             label = None
-        if _combine(outer[0], label):
+        # Inside <article>/<main>, a block announced by a related heading ("Related stories")
+        # in the article's footer or aside is the related block (news templates put it in
+        # <footer class="article-footer">); the site's footer keeps its "相关链接" as footer.
+        in_article = self.content_depth > 0
+        if _combine(outer[0], label) or (
+            in_article and label == RELATED and outer[0] in (FOOTER, SIDEBAR)
+        ):
             self.regions.append((label, el))
-            if label != NAV:
+            if label != NAV and not (in_article and el in self.hold_related):
                 self.region(el)
                 self.regions.pop()
                 return False

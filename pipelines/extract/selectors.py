@@ -242,12 +242,18 @@ _RELATED_HEADING = (
     r"相[关關](?:内容|內容|文章|阅读|閱讀|推荐|推薦|链接|鏈接|资讯|資訊|新闻|新聞|问题|問題|攻略|帖子"
     r"|报道|報導|報道|专题|專題)?"
     r"|猜你喜[欢歡]|你可能(?:还|還)?喜[欢歡]|延伸[阅閱][读讀]|[扩擴]展[阅閱][读讀]"
-    r"|related(?:\s+(?:posts?|articles?|content|stories|reading|links))?"
+    r"|related(?:\s+(?:posts?|articles?|content|stories|reading|links|news|coverage))?"
     r"|you\s+(?:may|might)\s+also\s+like|further\s+reading"
+    r"|mehr\s+zum\s+thema|lesen\s+sie\s+(?:auch|mehr)|das\s+könnte\s+(?:sie|dich)\s+auch"
+    r"\s+interessieren|(?:ähnliche|verwandte|passende)\s+(?:artikel|beiträge|nachrichten)"
+    r"|(?:à\s+)?lire\s+aussi|sur\s+le\s+même\s+sujet|articles?\s+(?:liés|similaires)"
+    r"|(?:noticias|artículos)\s+relacionad[oa]s|te\s+puede\s+interesar"
 )
 _RECOMMEND_HEADING = (
     r"(?:精彩|为你|為你|编辑|編輯)?推[荐薦](?:阅读|閱讀|文章|内容|內容)?"
     r"|recommended(?:\s+(?:for\s+you|posts?|articles?|reading))?"
+    r"|more\s+(?:stories|news|articles)|read\s+(?:more|also)"
+    r"|weitere\s+(?:artikel|beiträge|meldungen|nachrichten)"
 )
 _HOT_HEADING = (
     r"(?:热门|熱門|热点|熱點|排行|最热|最熱|人气|人氣)"
