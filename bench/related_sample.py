@@ -59,11 +59,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, action="append", required=True)
     parser.add_argument("--limit", type=int, default=0)
+    parser.add_argument("--url", action="append", default=[], help="only these pages")
+    parser.add_argument("--show", action="store_true", help="print the links, for judging")
     args = parser.parse_args()
     sampled = 0
     for path in args.corpus:
         kind, pages = load_corpus(path)
         for page in pages:
+            if args.url and page.url not in args.url:
+                continue
             root = parse_html(decode_html(page.body, {}).text)
             body = root.find("body")
             if body is None:
@@ -91,15 +95,21 @@ def main() -> int:
             inside = set(block)
             hit = sum(1 for a in block if region.get(a) == "related")
             outside = [
-                a.text[:30]
+                a.text[:70]
                 for a in layout.anchors
                 if a.region == "related" and a.element not in inside
             ]
             sampled += 1
             print(
                 f"{kind}\t{page.url}\theading={collapse(heading.text)!r}\tblock={len(block)}"
-                f"\trelated_in_block={hit}\trelated_outside={len(outside)}\t{outside[:4]}"
+                f"\trelated_in_block={hit}\trelated_outside={len(outside)}"
             )
+            if args.show:
+                for a in block:
+                    mark = "R" if region.get(a) == "related" else str(region.get(a) or "body")
+                    print(f"    block [{mark}] {collapse(text_content(a))[:70]}")
+                for text in outside:
+                    print(f"    related outside the block: {text}")
             if args.limit and sampled >= args.limit:
                 return 0
     return 0

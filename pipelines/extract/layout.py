@@ -496,15 +496,14 @@ class _Walker:
             label = _own_label(el, tag, in_content=self.content_depth > 0)
         if label is not None and el in self.vetoed:
             label = None
-        # Inside <article>/<main>, a block announced by a related heading ("Related stories")
-        # in the article's footer or aside is the related block (news templates put it in
-        # <footer class="article-footer">); the site's footer keeps its "相关链接" as footer.
+        # A block announced by a related heading ("Related stories") in a sidebar, or inside
+        # <article>/<main> in the article's footer, is the related block (news templates put
+        # it in <footer class="article-footer">); the site's footer keeps its "相关链接".
         in_article = self.content_depth > 0
-        if _combine(outer[0], label) or (
-            in_article and label == RELATED and outer[0] in (FOOTER, SIDEBAR)
-        ):
+        holds = outer[0] == SIDEBAR or (in_article and outer[0] == FOOTER)
+        if _combine(outer[0], label) or (holds and label == RELATED):
             self.regions.append((label, el))
-            if label != NAV and not (in_article and el in self.hold_related):
+            if label != NAV and not (el in self.hold_related and (label == SIDEBAR or in_article)):
                 self.region(el)
                 self.regions.pop()
                 return False
