@@ -328,8 +328,10 @@ def test_related_list_is_exact_and_excludes_to_top() -> None:
         ),
         # a sidebar widget under a related heading is the page's related block
         (
-            f"<h1>Title</h1>{ARTICLE}<aside><h3>Related Articles</h3>"
-            f"<ul>{_items(RELATED_TITLES[:2])}</ul></aside>",
+            (
+                f"<h1>Title</h1>{ARTICLE}<aside><h3>Related Articles</h3>"
+                f"<ul>{_items(RELATED_TITLES[:2])}</ul></aside>"
+            ),
             RELATED_TITLES[:2],
         ),
         # a related heading inside the site's footer stays footer
