@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
+from pipelines.extract import extract
 from pipelines.extract.body import extract_content
 from pipelines.extract.layout import analyze_layout
 from pipelines.extract.parse import parse_html
 from pipelines.extract.steps import Step, chinese_number, extract_steps, parse_marker
+from pipelines.store.records import RawPage
 
 INTRO = "<p>小米商城为顾客提供了便利的分期付款服务,本文将详细介绍如何使用分期付款功能。</p>"
 OUTRO = "<p>总结,正确合理地使用分期付款服务至关重要,请理性消费,维护个人信用记录。</p>"
@@ -317,3 +321,52 @@ SAVE = "保存信息: 完成填写后,点击“保存”按钮确认信息无误
 )
 def test_list_types_sub_steps_and_latin_headings(body: str, expected: list[Row]) -> None:
     assert _rows(body) == expected
+
+
+def _gated_steps(title: str, body: str) -> int:
+    html = f"<html><head><title>{title}</title></head><body><h1>{title}</h1>{body}</body></html>"
+    raw = RawPage(
+        url="http://demo.test/a.html",
+        final_url="http://demo.test/a.html",
+        status=200,
+        headers={"content-type": "text/html; charset=utf-8"},
+        body=html.encode(),
+        encoding=None,
+        fetched_at=datetime(2025, 1, 1, tzinfo=UTC),
+    )
+    return len(extract(raw).steps)
+
+
+PARAGRAPH = (
+    "<p>" + "Die Planung mit fremden Dateien braucht eine klare Strategie im Büro. " * 3 + "</p>"
+)
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "steps"),
+    [
+        # a procedure word in the title, but the list is of names: not steps
+        (
+            "WTA Finals 2023: how to watch",
+            PARAGRAPH + "<ol><li>Aryna Sabalenka</li><li>Iga Swiatek</li><li>Coco Gauff</li></ol>",
+            0,
+        ),
+        # no procedure word anywhere, but the items refer to each other as steps
+        (
+            "Die Arbeit mit fremden DWG-Dateien",
+            PARAGRAPH + "<ol><li>Das Original sicher abspeichern.</li>"
+            "<li>Eine Kopie in das Projektverzeichnis legen.</li>"
+            "<li>Die Datei aus Schritt 2 bereinigen und prüfen.</li></ol>",
+            3,
+        ),
+        # neither: an ordered list of sources stays no steps
+        (
+            "Die Arbeit mit fremden DWG-Dateien",
+            PARAGRAPH + "<ol><li>Handbuch AutoCAD 2017, Seite 12.</li>"
+            "<li>Planungsrichtlinie der Stadt, Fassung 2016.</li></ol>",
+            0,
+        ),
+    ],
+)
+def test_procedure_gate(title: str, body: str, steps: int) -> None:
+    assert _gated_steps(title, body) == steps

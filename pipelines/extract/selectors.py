@@ -648,6 +648,11 @@ PROCEDURE_WORDS_RE = re.compile(
     r"|étapes|preparación|pasos|preparo|istruzioni|procedura",
     re.IGNORECASE,
 )
+#: A step that refers to an earlier step by number ("aus Schritt 2", "repeat step 3").
+STEP_REFERENCE_RE = re.compile(
+    r"\b(?:schritt|step|étape|etapa|paso|passo)\s*(?P<n>\d{1,2})\b|第\s*(?P<cn>\d{1,2})\s*步",
+    re.IGNORECASE,
+)
 #: A line opening with an explicit step marker ("Step 1", "第一步", "步骤一").
 STEP_LINE_RE = re.compile(r"(?:^|\n)\s*(?:step\s*1\b|第一步|步骤\s*[1一１])", re.IGNORECASE)
 #: Class/id tokens of an unnumbered <ul> that holds steps ("directions", "instructions").

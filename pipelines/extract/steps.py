@@ -17,6 +17,7 @@ from pipelines.extract.body import is_heading_unit
 from pipelines.extract.selectors import (
     CHINESE_DIGITS,
     CIRCLED_NUMBERS,
+    CJK_RE,
     CLASS_TOKEN_SPLIT_RE,
     HEADING_LIKE_MAX_CHARS,
     HEADING_LINE_MARKERS,
@@ -33,6 +34,7 @@ from pipelines.extract.selectors import (
     STEP_LIST_TOKENS,
     STEP_MARKER_RE,
     STEP_MAX_LINK_SHARE,
+    STEP_REFERENCE_RE,
 )
 from pipelines.extract.text import collapse
 
@@ -51,11 +53,26 @@ def reads_as_procedure(
     list or a ranking."""
     if not steps or howto:
         return True
+    texts = [f"{s.heading or ''} {s.text}" for s in steps]
+    if all(len(text.split()) < _NAME_MAX_WORDS and not CJK_RE.search(text) for text in texts):
+        return False  # a list of names ("Aryna Sabalenka", "Iga Swiatek"), not of actions
     if title and PROCEDURE_WORDS_RE.search(title):
         return True
     if any(s.procedure_title and PROCEDURE_WORDS_RE.search(s.procedure_title) for s in steps):
         return True
+    if len(steps) <= _REFERRING_MAX_STEPS and any(
+        int(match["n"] or match["cn"]) < step.number
+        for step, text in zip(steps, texts, strict=True)
+        for match in STEP_REFERENCE_RE.finditer(text)
+    ):
+        return True  # "die dwg aus Schritt 2 …" in step 3: items that refer back to steps
     return STEP_LINE_RE.search(body_text) is not None
+
+
+#: Latin-script list items all shorter than this many words are names, not steps.
+_NAME_MAX_WORDS = 3
+#: A list this long referring to "step 2" is a numbered discussion, not a procedure.
+_REFERRING_MAX_STEPS = 20
 
 
 def howto_steps(jsonld: list[dict[str, Any]]) -> list[Step]:
