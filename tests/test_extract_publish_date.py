@@ -205,6 +205,19 @@ def _published(html: str, url: str = "http://demo.test/a.html") -> tuple[str | N
         (H1 + "<p>17/03/2024</p>" + PROSE, "", ("2024-03-16T16:00:00+00:00", "17/03/2024", "text")),
         (H1 + "<p>03/17/2024</p>" + PROSE, "", ("2024-03-16T16:00:00+00:00", "03/17/2024", "text")),
         (H1 + "<p>03/11/2024</p>" + PROSE, "", None),
+        # "Pressemitteilung vom 25. Januar 2024" opening the lead paragraph
+        (
+            H1 + "<p>Pressemitteilung vom 25. Januar 2024 | Berlin – Die Zusammenarbeit wird "
+            "ausgebaut, sagte die Ministerin, und die Mittel steigen.</p>" + PROSE,
+            "",
+            ("2024-01-24T16:00:00+00:00", "25. Januar 2024", "text"),
+        ),
+        # a day-first date with dashes in the URL
+        (
+            H1 + PROSE,
+            "http://demo.test/meldungen/29-10-2021",
+            ("2021-10-28T16:00:00+00:00", "29-10-2021", "url"),
+        ),
         # a date in the URL beats one on the page more than a week away (a later edit)...
         (
             _ld('"datePublished": "2024-09-01"') + H1,

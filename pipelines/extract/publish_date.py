@@ -51,6 +51,7 @@ from pipelines.extract.selectors import (
     UPDATED_LABEL_RE,
     UPDATED_WORDS,
     URL_DATE_RE,
+    URL_DMY_DATE_RE,
 )
 from pipelines.extract.text import (
     collapse,
@@ -481,6 +482,10 @@ def _url_candidates(url: str) -> Iterator[PublishDate]:
             value = _build(match["sy"], match["sm"], match["sd"], None, None, None)
         else:
             value = _build(match["y"], match["m"], match["d"], None, None, None)
+        if value is not None:
+            yield PublishDate(_to_utc(value), match.group(0), "url")
+    for match in URL_DMY_DATE_RE.finditer(path):
+        value = _build(match["y"], match["m"], match["d"], None, None, None)
         if value is not None:
             yield PublishDate(_to_utc(value), match.group(0), "url")
 

@@ -492,7 +492,8 @@ RELATIVE_DAY_NAMES = {"今天": 0, "today": 0, "昨天": 1, "yesterday": 1, "前
 #: A label that announces the publish date; "时间"/"日期"/"date" alone need a colon.
 PUBLISHED_LABEL_RE = re.compile(
     r"(?:[发發](?:布|佈|表)(?:时间|時間|日期|于|於)|发稿时间|上传时间|上傳時間|出版日期|刊发时间"
-    r"|published(?:\s+on)?|posted(?:\s+on)?|(?<![新改])(?:时间|時間|日期)\s*[:：]|date\s*[:：])"
+    r"|published(?:\s+on)?|posted(?:\s+on)?|(?<![新改])(?:时间|時間|日期)\s*[:：]|date\s*[:：]"
+    r"|(?:mitteilung|meldung|beitrag|artikel|nachricht)\s+vom)"
     r"\s*[:：]?\s*",
     re.IGNORECASE,
 )
@@ -543,6 +544,10 @@ LOOSE_META_EXCLUDED = ("modif", "updat", "expir", "revis", "edit", "end", "readi
 #: Attribute values read by the whole-page date search: tooltips (<abbr title="…">).
 PAGE_DATE_ATTRIBUTES = etree.XPath("//body//*[self::abbr or self::span]/@title")
 #: Dates in URL paths: /2024/05/31/, /20240531/, 2024-05-31, /2024/0531/, /2017/7/12/.
+#: Day-first dates in URL paths with dashes: /meldungen/29-10-2021.
+URL_DMY_DATE_RE = re.compile(
+    r"(?<![\d-])(?P<d>0[1-9]|[12]\d|3[01])-(?P<m>0[1-9]|1[0-2])-(?P<y>(?:19|20)\d{2})(?![\d-])"
+)
 URL_DATE_RE = re.compile(
     r"(?<!\d)(?P<y>(?:19|20)\d{2})(?P<sep>[-/_]?)(?P<m>0[1-9]|1[0-2])(?:(?P=sep)|/)?"
     r"(?P<d>0[1-9]|[12]\d|3[01])(?!\d)"
