@@ -144,7 +144,8 @@ def bar_chart_svg(counts: dict[str, int], *, width: int = 640) -> str:
             f'<text x="0" y="{y + 16}" font-size="13">{label}</text>'
             f'<rect x="{label_w}" y="{y}" width="{max(w, 1)}" height="{bar_h}" fill="{color}">'
             f"<title>{label}: {n}</title></rect>"
-            f'<text x="{label_w + w + 6}" y="{y + 16}" font-size="13">{n} ({pct(n / total)})</text>'
+            f'<text x="{label_w + w + 6}" y="{y + 16}" font-size="13">'
+            f"{n:,} ({pct(n / total)})</text>"
         )
     parts.append("</svg>")
     return "".join(parts)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
-from pipelines.store.commits import write_table_atomic, write_text_atomic
+from pipelines.store.commits import write_table_atomic
 from pipelines.store.dataset import read_part, require_dataset
 from pipelines.store.ownership import audit_foreign_entries, refuse_foreign, swap_in
 from pipelines.store.schema import AUDIT_TABLES
@@ -22,9 +22,10 @@ from reports.audit.stages import (
     read_pages,
     write_link_findings,
 )
-from reports.audit.summary import audit_summary, report_sections
+from reports.audit.summary import audit_summary
 from reports.offtopic import TopicModel
-from reports.render import AuditSummary, render_html, render_markdown
+from reports.render import AuditSummary
+from reports.report import write_reports
 from reports.spam import load_lexicons
 
 if TYPE_CHECKING:
@@ -84,9 +85,13 @@ def run_audit(
         summary = audit_summary(
             root, manifest.crawl_id, tally, page_findings, duplicates, targets, config.min_pages
         )
-        worst, sections = report_sections(tally, tables, config.report_rows)
-        write_text_atomic(render_markdown(summary, worst, sections), staging / "report.md")
-        write_text_atomic(render_html(summary, worst, sections), staging / "report.html")
+        write_reports(
+            staging,
+            root,
+            config,
+            generated_at=summary.generated_at,
+            no_verdict=summary.no_verdict,
+        )
         swap_in(staging, folder, _foreign(folder))
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -34,6 +34,7 @@ class _PageText:
     body: str
     crawl_id: str
     primary: bool  # False for the alias under a redirect's final URL
+    kind: str = "article"
 
 
 def read_pages(root: Path) -> dict[str, _PageText]:
@@ -41,7 +42,7 @@ def read_pages(root: Path) -> dict[str, _PageText]:
     rows = [
         row
         for batch in iter_batches(
-            root, "pages", ["url", "final_url", "title", "body_text", "crawl_id"]
+            root, "pages", ["url", "final_url", "title", "body_text", "crawl_id", "kind"]
         )
         for row in zip(*(c.to_pylist() for c in batch.columns), strict=True)
     ]
@@ -49,10 +50,10 @@ def read_pages(root: Path) -> dict[str, _PageText]:
     # clusters and their representatives) then gives the same result for the same content.
     rows.sort(key=lambda row: row[0])
     pages: dict[str, _PageText] = {}
-    for url, final_url, title, body, crawl_id in rows:
-        pages[url] = _PageText(title, body, crawl_id, primary=True)
+    for url, final_url, title, body, crawl_id, kind in rows:
+        pages[url] = _PageText(title, body, crawl_id, primary=True, kind=kind)
         if final_url not in pages:
-            pages[final_url] = _PageText(title, body, crawl_id, primary=False)
+            pages[final_url] = _PageText(title, body, crawl_id, primary=False, kind=kind)
     return pages
 
 
@@ -373,8 +374,11 @@ def duplicates_table(
     pages: dict[str, _PageText], tally: LinkTally, config: DedupConfig
 ) -> pa.Table:
     # Members: every page (by its requested URL), plus related-link titles seen only as anchors.
+    # List pages share titles by design (最新文章, 第N页): they are no title duplicates.
     page_items = [(url, p) for url, p in pages.items() if p.primary]
-    titles: list[tuple[str, str | None]] = [(p.title, url) for url, p in page_items if p.title]
+    titles: list[tuple[str, str | None]] = [
+        (p.title, url) for url, p in page_items if p.title and p.kind != "list"
+    ]
     known = {t for t, _ in titles}
     for anchor in sorted(tally.anchors):
         if anchor and anchor not in known:
