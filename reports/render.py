@@ -87,6 +87,11 @@ class AuditSummary:
     categories: dict[str, int] = field(default_factory=dict)
     #: Why the numbers are no verdict (too few pages), shown as the report's headline.
     no_verdict: str | None = None
+    #: Changes since the older audit of `--since` (0 without it).
+    new_spam_links: int = 0
+    new_spam_targets: int = 0
+    gone_spam_targets: int = 0
+    new_duplicate_clusters: int = 0
 
     def metrics(self) -> dict[str, float]:
         """The numbers `--fail-on` can test, by name."""
@@ -99,6 +104,10 @@ class AuditSummary:
             "broken_targets": self.broken_targets,
             "pages": self.pages,
             "related_links": self.related_links,
+            "new_spam_links": self.new_spam_links,
+            "new_spam_targets": self.new_spam_targets,
+            "gone_spam_targets": self.gone_spam_targets,
+            "new_duplicate_clusters": self.new_duplicate_clusters,
         }
 
 

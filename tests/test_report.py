@@ -168,3 +168,33 @@ def test_demo_report_leads_with_targets_and_filters_every_row_in_chromium(crawle
         assert page.locator("#page_domains tbody tr").count() > 0
     assert log.console_errors == []
     assert log.requests == [report.resolve().as_uri()]
+
+
+PLANTED = ("京东e卡回收秒到账", "http://spam.cn/x")
+
+
+def test_since_finds_exactly_the_planted_link_and_fail_on_gates_on_it(tmp_path: Path) -> None:
+    old, new = tmp_path / "old", tmp_path / "new"
+    _planted_dataset(old)
+    _planted_dataset(new, extra_anchor=PLANTED)
+    run_audit(old)
+    result = farmaudit("audit", str(new), "--since", str(old), "--fail-on", "new_spam_links>0")
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert "--fail-on: new_spam_links 1 > 0" in result.stderr
+    changes = read_findings(new, "changes").to_pylist()
+    assert [(r["change"], r["source_url"], r["target_url"], r["text"]) for r in changes] == [
+        ("new_risky_link", "http://a.cn/1.html", PLANTED[1], PLANTED[0]),
+        ("new_spam_target", None, PLANTED[1], ""),
+    ]
+    md = (new / "audit" / "report.md").read_text("utf-8")
+    assert "new_risky_link: 1" in md
+    # The same crawl compared with itself: nothing changed.
+    again = farmaudit("audit", str(old), "--since", str(old), "--fail-on", "new_spam_links>0")
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert read_findings(old, "changes").num_rows == 0
+
+
+def test_fail_on_a_change_without_since_is_a_usage_error(tmp_path: Path) -> None:
+    result = farmaudit("audit", str(tmp_path), "--fail-on", "new_spam_links>0")
+    assert result.returncode == 2
+    assert "new_spam_links needs --since OLD" in result.stderr

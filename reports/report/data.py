@@ -80,6 +80,11 @@ SELECT source_url, target_url,
 FROM link_findings WHERE category <> 'none' AND target_url IS NOT NULL
 """
 
+_CHANGES = """
+SELECT change, category, source_url, target_url, domain, text, links FROM changes
+ORDER BY change DESC, source_url NULLS FIRST, target_url NULLS FIRST, text
+"""
+
 _TARGETS = """
 SELECT target_url, domain, category, count(*)::INTEGER AS links,
        (count(*) FILTER (WHERE block = 'related'))::INTEGER AS related,
@@ -138,6 +143,7 @@ ORDER BY (internal AND NOT crawled) DESC, in_links DESC, target_url
 
 #: Embedded table → (query, CSV file name or None).
 _QUERIES: dict[str, tuple[str, str]] = {
+    "changes": (_CHANGES, "changes.csv"),
     "targets": (_TARGETS, "spam_targets.csv"),
     "domains": (_DOMAINS, "spam_domains.csv"),
     "page_domains": (_PAGE_DOMAINS, "spam_pages_by_domain.csv"),

@@ -26,6 +26,22 @@ if TYPE_CHECKING:
 #: Table id → (title, note, [(column, label, kind)]). Kinds: url, text, cat, cats, int, pct,
 #: score, list, bool, domain; the page formats each kind one way.
 TABLES: dict[str, tuple[str, str, list[tuple[str, str, str]]]] = {
+    "changes": (
+        "What changed",
+        (
+            "Since the older audit given with --since: new and gone spam targets, new risky links "
+            "(by page, target and anchor), new duplicate clusters. Empty without --since."
+        ),
+        [
+            ("change", "change", "text"),
+            ("category", "category", "cat"),
+            ("source_url", "page", "url"),
+            ("target_url", "target", "url"),
+            ("domain", "domain", "domain"),
+            ("text", "anchor or text", "text"),
+            ("links", "links", "int"),
+        ],
+    ),
     "targets": (
         "Spam targets",
         (
@@ -309,6 +325,21 @@ def render_report_markdown(
         n = data.categories.get(category, 0)
         r = data.related_categories.get(category, 0)
         out.append(f"| {category} | {n:,} | {r:,} | {md_escape(description)} |")
+    changes = data.tables["changes"]
+    if changes.total:
+        kinds: dict[str, int] = {}
+        for row in changes.rows:
+            kinds[row[0]] = kinds.get(row[0], 0) + 1
+        out += ["", (f"## What changed since the older audit ({changes.total:,} changes; "
+                "all in changes.csv)"), ""]  # fmt: skip
+        out += [f"- {kind}: {n:,}" for kind, n in sorted(kinds.items())]
+        out += ["", "| change | category | page | target | anchor or text |",
+                "| --- | --- | --- | --- | --- |"]  # fmt: skip
+        for change, category, source, target, _domain, text, _links in changes.rows[:20]:
+            out.append(
+                f"| {change} | {category} | {md_escape(_display_url(source))} "
+                f"| {md_escape(_display_url(target))} | {md_escape(text)} |"
+            )
     targets = data.tables["targets"]
     out += [
         "",
