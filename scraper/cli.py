@@ -456,7 +456,14 @@ def _is_demo_crawl(manifest: CrawlManifest) -> bool:
 @click.option(
     "--port", type=click.IntRange(0, 65535), default=8610, show_default=True, help="0: any."
 )
-def serve_demo_command(host: str, port: int) -> None:
+@click.option(
+    "--plant-spam",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Inject this many spam links into seed pages (try `audit NEW --since OLD` on it).",
+)
+def serve_demo_command(host: str, port: int, plant_spam: int) -> None:
     """Serve the bundled demo site until interrupted.
 
     \b
@@ -467,7 +474,7 @@ def serve_demo_command(host: str, port: int) -> None:
     from scraper.demo.server import main as serve_main
 
     try:
-        serve_main(["--host", host, "--port", str(port)])
+        serve_main(["--host", host, "--port", str(port), "--plant-spam", str(plant_spam)])
     except OSError as error:  # port in use, address not on this machine, no permission
         raise _Failure(f"cannot serve on {host}:{port}: {error.strerror or error}") from None
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import csv
+import socket
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,6 +16,7 @@ from pipelines.store.dataset import CrawlManifest, write_manifest
 from pipelines.store.records import LinkRecord, PageRecord
 from reports.audit import read_findings, run_audit
 from reports.report import write_reports
+from scraper.demo.site import PLANTED_SPAM, build_site
 from tests.browser import open_file
 from tests.conftest import farmaudit
 
@@ -198,3 +202,54 @@ def test_fail_on_a_change_without_since_is_a_usage_error(tmp_path: Path) -> None
     result = farmaudit("audit", str(tmp_path), "--fail-on", "new_spam_links>0")
     assert result.returncode == 2
     assert "new_spam_links needs --since OLD" in result.stderr
+
+
+def _crawl_demo(out: Path, port: int, plant: int) -> str:
+    """Serve the demo on `port` (planting `plant` spam links) and crawl it into `out`."""
+    command = [sys.executable, "-m", "scraper.demo.server", "--port", str(port)]
+    proc = subprocess.Popen(
+        [*command, "--plant-spam", str(plant)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        base = proc.stdout.readline().strip().removeprefix("serving ")
+        assert base == f"http://127.0.0.1:{port}/", base
+        result = farmaudit(
+            "crawl", base, "--sitemap", base + "sitemap.xml", "--allow-private",
+            "--delay", "0", "--concurrency", "16", "--depth", "20", "--out", str(out),
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr[-3000:]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        if proc.stdout is not None:
+            proc.stdout.close()
+    return base
+
+
+@pytest.mark.e2e
+def test_since_on_two_demo_crawls_finds_exactly_the_planted_links(tmp_path: Path) -> None:
+    with socket.socket() as sock:  # one port for both crawls: the same site, a day apart
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    old, new = tmp_path / "old", tmp_path / "new"
+    _crawl_demo(old, port, 0)
+    base = _crawl_demo(new, port, len(PLANTED_SPAM))
+    assert farmaudit("audit", str(old)).returncode == 0
+    result = farmaudit("audit", str(new), "--since", str(old), "--fail-on", "new_spam_links>0")
+    assert result.returncode == 1, result.stderr[-3000:]
+    assert f"new_spam_links {len(PLANTED_SPAM)} > 0" in result.stderr
+    clean, planted = build_site(), build_site(len(PLANTED_SPAM))
+    changed_pages = {
+        base + p.lstrip("/") for p in clean.pages if clean.pages[p] != planted.pages[p]
+    }
+    changes = read_findings(new, "changes").to_pylist()
+    links = [r for r in changes if r["change"] == "new_risky_link"]
+    assert {(r["target_url"], r["text"]) for r in links} == {(u, a) for a, u in PLANTED_SPAM}
+    assert {r["source_url"] for r in links} == changed_pages
+    assert len(links) == len(PLANTED_SPAM)
+    targets = [r["target_url"] for r in changes if r["change"] == "new_spam_target"]
+    assert sorted(targets) == sorted(u for _, u in PLANTED_SPAM)
+    assert len(changes) == 2 * len(PLANTED_SPAM)  # nothing gone, no new duplicate cluster

@@ -288,6 +288,7 @@ def render_report_markdown(
     out = [
         f"# farmaudit report: {md_escape(h['site'] or ctx.dataset)}",
         "",
+        *([f"**{md_escape(no_verdict)}**", ""] if no_verdict else []),
         f"- start: {', '.join(md_escape(u) for u in h['start_urls'])}",
         (
             f"- crawl {md_escape(h['crawl_id'])}, {h['dates']}, {h['runs']} run(s); "
@@ -295,7 +296,6 @@ def render_report_markdown(
         ),
         f"- {data.pages:,} pages, {data.links:,} links ({related:,} in related blocks)",
         "",
-        *([f"**{md_escape(no_verdict)}**", ""] if no_verdict else []),
         "## Summary",
         "",
         (
