@@ -133,7 +133,7 @@ def test_demo_report_leads_with_targets_and_filters_every_row_in_chromium(crawle
     with open_file(report) as (page, log):
         assert page.locator("#site").inner_text() == "127.0.0.1"  # the header names the site
         assert "robots.txt" in page.locator("#outcomes").inner_text()
-        for chart in ("categories", "sections", "shares", "clusters"):
+        for chart in ("categories", "sections", "shares", "clusters", "published"):
             assert page.locator(f"#chart-{chart} svg rect").count() >= 2, chart
         assert page.locator("#targets tbody tr").count() == 100  # rendered in steps
 

@@ -245,6 +245,13 @@ PAGE_FINDINGS = _schema(
         _field("in_links", pa.int32(), "Links to the page from crawled pages."),
         _field("in_related", pa.int32(), "Links to the page from related blocks."),
         _field("crawl_id", pa.string(), "Crawl the page comes from."),
+        _field(
+            "published_at",
+            _TS,
+            "The page's publish time (pages.published_at), for the report's timeline.",
+            nullable=True,
+        ),
+        _field("kind", pa.string(), "article, list or other (pages.kind)."),
     ],
 )
 

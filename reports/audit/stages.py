@@ -6,6 +6,7 @@ from __future__ import annotations
 import heapq
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +36,7 @@ class _PageText:
     crawl_id: str
     primary: bool  # False for the alias under a redirect's final URL
     kind: str = "article"
+    published_at: datetime | None = None
 
 
 def read_pages(root: Path) -> dict[str, _PageText]:
@@ -42,7 +44,9 @@ def read_pages(root: Path) -> dict[str, _PageText]:
     rows = [
         row
         for batch in iter_batches(
-            root, "pages", ["url", "final_url", "title", "body_text", "crawl_id", "kind"]
+            root,
+            "pages",
+            ["url", "final_url", "title", "body_text", "crawl_id", "kind", "published_at"],
         )
         for row in zip(*(c.to_pylist() for c in batch.columns), strict=True)
     ]
@@ -50,10 +54,10 @@ def read_pages(root: Path) -> dict[str, _PageText]:
     # clusters and their representatives) then gives the same result for the same content.
     rows.sort(key=lambda row: row[0])
     pages: dict[str, _PageText] = {}
-    for url, final_url, title, body, crawl_id, kind in rows:
-        pages[url] = _PageText(title, body, crawl_id, primary=True, kind=kind)
+    for url, final_url, title, body, crawl_id, kind, published in rows:
+        pages[url] = _PageText(title, body, crawl_id, True, kind, published)
         if final_url not in pages:
-            pages[final_url] = _PageText(title, body, crawl_id, primary=False, kind=kind)
+            pages[final_url] = _PageText(title, body, crawl_id, False, kind, published)
     return pages
 
 
@@ -315,6 +319,8 @@ class _PageRow:
     in_links: int
     in_related: int
     crawl_id: str
+    published_at: datetime | None
+    kind: str
 
 
 def page_findings_table(
@@ -352,6 +358,8 @@ def page_findings_table(
                 in_links=in_links,
                 in_related=in_related,
                 crawl_id=page.crawl_id,
+                published_at=page.published_at,
+                kind=page.kind,
             )
         )
     rows.sort(key=lambda r: (-r.risky_links, -r.risky_share, r.url))

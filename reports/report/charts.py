@@ -11,7 +11,13 @@ from reports.render import CATEGORY_ORDER, bar_chart_svg
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-__all__ = ["bar_chart_svg", "cluster_sizes_svg", "sections_svg", "share_histogram_svg"]
+__all__ = [
+    "bar_chart_svg",
+    "cluster_sizes_svg",
+    "published_svg",
+    "sections_svg",
+    "share_histogram_svg",
+]
 
 _SHADE = "#b3261e"
 
@@ -39,9 +45,10 @@ def sections_svg(sections: Sequence[tuple[str, dict[str, int]]], *, rows: int = 
     for i, (section, counts) in enumerate(shown, start=1):
         y = i * cell_h
         name = section if len(section) <= 20 else section[:19] + "…"
+        shown_name = f"/{name}/" if section else "/ (top level)"
         parts.append(
             f'<text x="0" y="{y + 16}" font-size="12"><title>{html.escape(section)}</title>'
-            f"/{html.escape(name)}/</text>"
+            f"{html.escape(shown_name)}</text>"
         )
         for j, category in enumerate(categories):
             n = counts.get(category, 0)
@@ -98,3 +105,12 @@ def cluster_sizes_svg(sizes: dict[str, list[int]]) -> str:
             n = sum(1 for v in values if v >= low and (high is None or v < high))
             bins.append((f"{field_name} {name}", n))
     return _histogram(bins, "duplicate clusters by size", width=760)
+
+
+def published_svg(published: Sequence[tuple[str, int]]) -> str:
+    """Pages by publish month (or year): when the farm produced what."""
+    if not published:
+        return _svg_open(300, 24, "no publish dates") + (
+            '<text x="0" y="16" font-size="12">no page shows a publish date</text></svg>'
+        )
+    return _histogram(list(published), "pages by publish date", width=max(560, 44 * len(published)))

@@ -54,6 +54,8 @@ class ReportData:
     sections: list[tuple[str, dict[str, int]]] = field(default_factory=list)
     risky_shares: list[float] = field(default_factory=list)
     cluster_sizes: dict[str, list[int]] = field(default_factory=dict)
+    #: (month or year, pages published then), oldest first.
+    published: list[tuple[str, int]] = field(default_factory=list)
     tables: dict[str, Rows] = field(default_factory=dict)
 
 
@@ -199,7 +201,7 @@ def read_report_data(
     for section, category, n in con.execute(
         "SELECT section, category, count(*) FROM risky GROUP BY 1, 2"
     ).fetchall():
-        sections.setdefault(section or "/", {})[category] = n
+        sections.setdefault(section, {})[category] = n
     data.sections = sorted(sections.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
     data.risky_shares = [
         r[0]
@@ -207,6 +209,16 @@ def read_report_data(
             "SELECT risky_share FROM page_findings WHERE related_links > 0"
         ).fetchall()
     ]
+    months = con.execute(
+        "SELECT strftime(published_at, '%Y-%m'), count(*) FROM page_findings "
+        "WHERE published_at IS NOT NULL GROUP BY 1 ORDER BY 1"
+    ).fetchall()
+    if len(months) > 24:  # too many bars: by year
+        years: dict[str, int] = {}
+        for month, n in months:
+            years[month[:4]] = years.get(month[:4], 0) + n
+        months = sorted(years.items())
+    data.published = [(str(m), int(n)) for m, n in months]
     for field_name, members in con.execute(
         "SELECT field, count(*) FROM duplicate_clusters GROUP BY field, cluster_id"
     ).fetchall():

@@ -15,6 +15,7 @@ from reports.render import md_escape, pct
 from reports.report.charts import (
     bar_chart_svg,
     cluster_sizes_svg,
+    published_svg,
     sections_svg,
     share_histogram_svg,
 )
@@ -267,6 +268,7 @@ def render_report_html(data: ReportData, legend: dict[str, str], ctx: ReportCont
             "sections": Markup(sections_svg(data.sections)),  # noqa: S704 - escaped parts
             "shares": Markup(share_histogram_svg(data.risky_shares)),  # noqa: S704 - escaped parts
             "clusters": Markup(cluster_sizes_svg(data.cluster_sizes)),  # noqa: S704 - escaped parts
+            "published": Markup(published_svg(data.published)),  # noqa: S704 - escaped parts
         },
         tables=TABLES,
         specs=_json_script(_table_specs(data)),
