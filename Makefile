@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test test-fast lint format bench bench-smoke contract clean
+.PHONY: demo test test-fast lint format bench bench-smoke contract clean report-shots
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "farmaudit needs Python 3.11+, got " + sys.version.split()[0]'
@@ -53,6 +53,12 @@ bench: $(STAMP)
 # Tiny versions of the benchmarks (no timing asserted); also part of `make test`.
 bench-smoke: $(STAMP)
 	$(BIN)/pytest tests/test_bench_smoke.py
+
+# Screenshots of the demo's report.html at 1400 and 800 px (docs/shots/), and its first paint
+# in Chromium; runs `farmaudit demo` first when datasets/demo has no report.
+report-shots: $(STAMP)
+	test -f datasets/demo/audit/report.html || $(BIN)/farmaudit demo
+	$(BIN)/python -m bench.report_shots datasets/demo/audit/report.html --out docs/shots
 
 contract: $(STAMP)
 	$(BIN)/farmaudit schema --write datasets/README.md

@@ -341,6 +341,7 @@ def _instrument(records: list[StageRecord], depth: list[int]) -> list[str]:
         "report_sections": "report_sections",
         "render_markdown": "render_markdown",
         "render_html": "render_html",
+        "write_reports": "report",
         "write_table_atomic": "write_table_atomic",
         "load_lexicons": "load_lexicons",
     }

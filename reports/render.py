@@ -87,6 +87,11 @@ class AuditSummary:
     categories: dict[str, int] = field(default_factory=dict)
     #: Why the numbers are no verdict (too few pages), shown as the report's headline.
     no_verdict: str | None = None
+    #: Changes since the older audit of `--since` (0 without it).
+    new_spam_links: int = 0
+    new_spam_targets: int = 0
+    gone_spam_targets: int = 0
+    new_duplicate_clusters: int = 0
 
     def metrics(self) -> dict[str, float]:
         """The numbers `--fail-on` can test, by name."""
@@ -99,6 +104,10 @@ class AuditSummary:
             "broken_targets": self.broken_targets,
             "pages": self.pages,
             "related_links": self.related_links,
+            "new_spam_links": self.new_spam_links,
+            "new_spam_targets": self.new_spam_targets,
+            "gone_spam_targets": self.gone_spam_targets,
+            "new_duplicate_clusters": self.new_duplicate_clusters,
         }
 
 
@@ -144,7 +153,8 @@ def bar_chart_svg(counts: dict[str, int], *, width: int = 640) -> str:
             f'<text x="0" y="{y + 16}" font-size="13">{label}</text>'
             f'<rect x="{label_w}" y="{y}" width="{max(w, 1)}" height="{bar_h}" fill="{color}">'
             f"<title>{label}: {n}</title></rect>"
-            f'<text x="{label_w + w + 6}" y="{y + 16}" font-size="13">{n} ({pct(n / total)})</text>'
+            f'<text x="{label_w + w + 6}" y="{y + 16}" font-size="13">'
+            f"{n:,} ({pct(n / total)})</text>"
         )
     parts.append("</svg>")
     return "".join(parts)

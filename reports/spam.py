@@ -475,3 +475,9 @@ def _evidence(
 def _format_weight(value: float) -> str:
     text = f"{value:.2f}".rstrip("0")
     return text + "0" if text.endswith(".") else text
+
+
+def category_descriptions(lexicon: Lexicon) -> dict[str, str]:
+    """Category name → its lexicon's description (empty when the file gives none), in the
+    lexicon's order: the legend of a report."""
+    return {c.name: c.description for c in lexicon.categories}

@@ -456,7 +456,14 @@ def _is_demo_crawl(manifest: CrawlManifest) -> bool:
 @click.option(
     "--port", type=click.IntRange(0, 65535), default=8610, show_default=True, help="0: any."
 )
-def serve_demo_command(host: str, port: int) -> None:
+@click.option(
+    "--plant-spam",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Inject this many spam links into seed pages (try `audit NEW --since OLD` on it).",
+)
+def serve_demo_command(host: str, port: int, plant_spam: int) -> None:
     """Serve the bundled demo site until interrupted.
 
     \b
@@ -467,7 +474,7 @@ def serve_demo_command(host: str, port: int) -> None:
     from scraper.demo.server import main as serve_main
 
     try:
-        serve_main(["--host", host, "--port", str(port)])
+        serve_main(["--host", host, "--port", str(port), "--plant-spam", str(plant_spam)])
     except OSError as error:  # port in use, address not on this machine, no permission
         raise _Failure(f"cannot serve on {host}:{port}: {error.strerror or error}") from None
 
@@ -530,6 +537,11 @@ def extract(dataset: Path) -> None:
     help="Exit 1 when a condition holds, e.g. 'spam_share>0.2' or 'risky_pages>=1,spam_share>0.1'.",
 )
 @click.option(
+    "--since",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    help="An older audited dataset of the same site: report (and --fail-on) what changed since.",
+)
+@click.option(
     "--min-pages",
     type=click.IntRange(min=1),
     default=1,
@@ -544,6 +556,7 @@ def audit(
     offtopic_threshold: float | None,
     page_share: float,
     fail_on: str | None,
+    since: Path | None,
     min_pages: int,
 ) -> None:
     """Audit DATASET's links: spam categories, off-topic links, duplicates, link graph.
@@ -555,6 +568,7 @@ def audit(
       farmaudit audit datasets/demo
       farmaudit audit datasets/mysite --lexicon my-terms.toml --fail-on 'spam_share>0.2'
       farmaudit audit datasets/nightly --min-pages 500 --fail-on 'risky_pages>=1'
+      farmaudit audit datasets/today --since datasets/yesterday --fail-on 'new_spam_links>0'
     """
     from reports.audit import AuditError
     from reports.fail_on import failed_conditions, parse_fail_on
@@ -564,7 +578,12 @@ def audit(
     except AuditError as error:  # checked before any work: a usage error, exit 2
         message = str(error).removeprefix("--fail-on: ")
         raise click.BadParameter(message, param_hint="--fail-on") from None
-    result = _run_audit(dataset, lexicons, dup_threshold, offtopic_threshold, page_share, min_pages)
+    changed = [name for name, _, _ in conditions if name.startswith(("new_", "gone_"))]
+    if changed and since is None:
+        raise click.BadParameter(f"{changed[0]} needs --since OLD", param_hint="--fail-on")
+    result = _run_audit(
+        dataset, lexicons, dup_threshold, offtopic_threshold, page_share, min_pages, since
+    )
     if result.summary.no_verdict:
         raise _Failure(f"{dataset}: {result.summary.no_verdict}")
     if conditions:
@@ -580,12 +599,13 @@ def _run_audit(
     offtopic_threshold: float | None = None,
     page_share: float = 0.5,
     min_pages: int = 1,
+    since: Path | None = None,
 ) -> AuditResult:
     from dataclasses import replace
 
     from reports.audit import AuditConfig, run_audit
 
-    config = AuditConfig(lexicon_paths=lexicons, min_pages=min_pages)
+    config = AuditConfig(lexicon_paths=lexicons, min_pages=min_pages, since=since)
     config = replace(config, offtopic=replace(config.offtopic, page_share=page_share))
     if dup_threshold is not None:
         config = replace(config, dedup=replace(config.dedup, threshold=dup_threshold))
@@ -598,6 +618,12 @@ def _run_audit(
         f"{s.related_links:,} related links risky, {s.offtopic_share:.1%} off-topic, "
         f"{s.title_clusters} duplicate title clusters, {s.body_clusters} body clusters"
     )
+    if since is not None:
+        click.echo(
+            f"since {since}: {s.new_spam_links:,} new risky links, {s.new_spam_targets:,} new "
+            f"and {s.gone_spam_targets:,} gone spam targets, {s.new_duplicate_clusters:,} new "
+            "duplicate clusters"
+        )
     click.echo(f"report: {result.folder / 'report.html'} (and report.md)")
     return result
 

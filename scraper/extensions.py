@@ -29,12 +29,47 @@ def error_counts(stats: dict[str, Any]) -> dict[str, int]:
 
 
 def progress_line(stats: dict[str, Any], elapsed: float) -> str:
-    """'pages 120 | rows 13,400 | errors 2 | 45.3 pages/s' from a crawl's stats."""
+    """'pages 1,120 of 5,000 (1,000 in earlier runs) | rows written 13,400 | errors 2 |
+    robots refused 5 | 45.3 pages/s | ETA 1m26s' from a crawl's stats.
+
+    The total is the page limit or the sitemap's page count (the smaller when both are
+    known); counts include the pages earlier runs of a resumed crawl fetched; robots.txt
+    refusals are the site's rule, not errors, and are counted apart.
+    """
     pages = int(stats.get("farmaudit/pages_extracted", 0))
+    before = int(stats.get("farmaudit/pages_before", 0))
+    done = before + pages
     rows = int(stats.get("farmaudit/rows_written", 0))
-    errors = sum(error_counts(stats).values()) + int(stats.get("farmaudit/extract_errors", 0))
+    errors_by_kind = error_counts(stats)
+    robots = errors_by_kind.pop("robots", 0)
+    errors = sum(errors_by_kind.values()) + int(stats.get("farmaudit/extract_errors", 0))
     rate = pages / elapsed if elapsed > 0 else 0.0
-    return f"pages {pages:,} | rows written {rows:,} | errors {errors:,} | {rate:.1f} pages/s"
+    totals = [
+        int(n)
+        for n in (stats.get("farmaudit/pages_limit"), stats.get("farmaudit/sitemap_pages"))
+        if n
+    ]
+    total = min(totals) if totals else None
+    line = f"pages {done:,}"
+    if total is not None:
+        line += f" of {total:,}"
+    if before:
+        line += f" ({before:,} in earlier runs)"
+    line += f" | rows written {rows:,} | errors {errors:,} | robots refused {robots:,}"
+    line += f" | {rate:.1f} pages/s"
+    if total is not None and rate > 0 and total > done:
+        line += f" | ETA {_duration((total - done) / rate)}"
+    return line
+
+
+def _duration(seconds: float) -> str:
+    """90.4 → '1m30s'; 4000 → '1h06m'."""
+    whole = int(seconds)
+    if whole >= 3600:
+        return f"{whole // 3600}h{whole % 3600 // 60:02d}m"
+    if whole >= 60:
+        return f"{whole // 60}m{whole % 60:02d}s"
+    return f"{whole}s"
 
 
 class ProgressLine:

@@ -190,6 +190,8 @@ class Frontier(ABC):
             if url.endswith((".xml", ".xml.gz")):
                 yield Entry(url, 0, None, SITEMAP)
             else:
+                if self.crawler.stats is not None:  # the progress line's total
+                    self.crawler.stats.inc_value("farmaudit/sitemap_pages")
                 yield Entry(url, 0, response.url, PAGE)
 
     @abstractmethod

@@ -104,7 +104,7 @@ def test_audit_of_a_crawl_that_fetched_nothing_fails_even_with_fail_on(tmp_path:
         "fetched too little to judge (see its fetches table)"
     )
     md = (root / "audit" / "report.md").read_text("utf-8")
-    assert md.splitlines()[4].startswith("**no verdict: 0 pages audited")
+    assert md.splitlines()[2].startswith("**no verdict: 0 pages audited")  # under the title
     html = (root / "audit" / "report.html").read_text("utf-8")
     assert 'class="no-verdict" role="alert">no verdict: 0 pages audited' in html
 

@@ -2,71 +2,70 @@
 
 from __future__ import annotations
 
+import csv
+import socket
+import subprocess
+import sys
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from pathlib import Path
 
-import pyarrow as pa
 import pytest
 
 from pipelines.store.commits import DatasetWriter
 from pipelines.store.dataset import CrawlManifest, write_manifest
 from pipelines.store.records import LinkRecord, PageRecord
-from reports.audit import run_audit
-from reports.render import AuditSummary, ReportSection, ReportTable, render_html, render_markdown
+from reports.audit import read_findings, run_audit
+from reports.report import write_reports
+from scraper.demo.site import PLANTED_SPAM, build_site
 from tests.browser import open_file
 from tests.conftest import farmaudit
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 SCRIPT_TITLE = "<script>alert(1)</script>"
 IMG_ANCHOR = '<img src=x onerror="alert(2)">京东e卡回收'
 WHEN = datetime(2024, 5, 30, tzinfo=UTC)
 
 
-def _summary() -> AuditSummary:
-    return AuditSummary(
-        dataset="planted",
-        crawl_id="c1",
-        generated_at="2024-06-01 00:00 UTC",
-        pages=2,
-        links=3,
-        related_links=3,
-        spam_share=2 / 3,
-        offtopic_share=1 / 3,
-        risky_pages=1,
-        title_clusters=0,
-        body_clusters=0,
-        broken_targets=1,
-        categories={"cashout": 2, "none": 1},
-    )
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
 
 
-def _table() -> ReportTable:
-    rows = [
-        {"title": SCRIPT_TITLE, "anchor_text": IMG_ANCHOR, "score": 3.0},
-        {"title": "a | b", "anchor_text": "[x](javascript:alert(3))", "score": 1.5},
-    ]
-    return ReportTable("t", ("title", "anchor_text", "score"), rows, 2, "x", frozenset({"score"}))
-
-
-def test_html_escapes_scraped_text() -> None:
-    html = render_html(_summary(), _table(), [ReportSection("s", "S", "note", _table())])
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert "&lt;img src=x onerror=&#34;alert(2)&#34;&gt;" in html
-    assert SCRIPT_TITLE not in html
+def test_report_markdown_and_html_escape_the_planted_strings(tmp_path: Path) -> None:
+    _planted_dataset(tmp_path)
+    run_audit(tmp_path)
+    html = (tmp_path / "audit" / "report.html").read_text("utf-8")
+    assert SCRIPT_TITLE not in html  # embedded as JSON with < escaped, shown via textContent
     assert "<img" not in html
+    md = (tmp_path / "audit" / "report.md").read_text("utf-8")
+    assert r"\<img src=x onerror=" + '"' + r"alert\(2\)" + '"' + r"\>京东e卡回收" in md
+    assert md.startswith("# farmaudit report: a.cn\n")
+    assert len(md.splitlines()) < 200
 
 
-def test_markdown_escapes_scraped_text() -> None:
-    md = render_markdown(_summary(), _table(), [])
-    assert r"\<script\>alert\(1\)\</script\>" in md
-    assert r"a \| b" in md  # a pipe would split the table cell
-    assert r"\[x\]\(javascript:alert\(3\)\)" in md  # no live link
-    assert "| cashout | 2 | 66.7% |" in md
+def test_csv_beside_the_report_holds_every_risky_link_formula_safe(tmp_path: Path) -> None:
+    _planted_dataset(tmp_path, extra_anchor=("=HYPERLINK(1)京东e卡回收", "http://c.cn/x"))
+    run_audit(tmp_path)
+    rows = _read_csv(tmp_path / "audit" / "risky_links.csv")
+    findings = read_findings(tmp_path, "link_findings").to_pylist()
+    risky = [r for r in findings if r["category"] != "none"]
+    assert len(rows) == len(risky) >= 3
+    assert {r["domain"] for r in rows} >= {"a.cn", "b.cn", "c.cn"}
+    assert "'=HYPERLINK(1)京东e卡回收" in {r["anchor_text"] for r in rows}
 
 
-def _planted_dataset(root: Path) -> None:
+def test_a_bounded_table_says_n_of_m_and_links_its_csv(tmp_path: Path) -> None:
+    _planted_dataset(tmp_path)
+    run_audit(tmp_path)
+    audit = tmp_path / "audit"
+    write_reports(audit, tmp_path, embed_rows=1)
+    with open_file(audit / "report.html") as (page, log):
+        status = page.locator("#status-targets").inner_text()
+        assert "this report holds 1 of 2 rows" in status
+        assert page.locator("#status-targets a").get_attribute("href") == "spam_targets.csv"
+    assert log.console_errors == []
+
+
+def _planted_dataset(root: Path, extra_anchor: tuple[str, str] | None = None) -> None:
     write_manifest(
         root,
         CrawlManifest("c1", ["http://a.cn/"], [], ["a.cn"], 2, None, WHEN.isoformat(), "0"),
@@ -86,6 +85,8 @@ def _planted_dataset(root: Path) -> None:
     )  # fmt: skip
     anchors = [(IMG_ANCHOR, "http://a.cn/2.html"), ("分期付款注意事项", "http://a.cn/3.html"),
                ("京东e卡回收高价平台", "http://b.cn/")]  # fmt: skip
+    if extra_anchor:
+        anchors.append(extra_anchor)
     writer.add(
         "links",
         [
@@ -112,42 +113,143 @@ def test_planted_hostile_strings_render_as_text_in_a_browser(tmp_path: Path) -> 
 
 
 @pytest.mark.e2e
-def test_demo_report_renders_sorts_and_filters_in_chromium(crawled: Path) -> None:
+def test_demo_report_leads_with_targets_and_filters_every_row_in_chromium(crawled: Path) -> None:
     result = farmaudit("audit", str(crawled))
     assert result.returncode == 0, result.stderr[-3000:]
     report = crawled / "audit" / "report.html"
     assert f"report: {report}" in result.stdout
+    assert report.stat().st_size < 1_000_000
+    findings = read_findings(crawled, "link_findings")
+    crypto = sum(
+        1
+        for c, t in zip(
+            findings.column("category").to_pylist(),
+            findings.column("target_url").to_pylist(),
+            strict=True,
+        )
+        if c == "crypto" and t is not None
+    )
+    assert crypto > 0
     with open_file(report) as (page, log):
-        assert page.locator("#summary h2").inner_text() == "Summary"
-        assert page.locator("#summary svg rect").count() >= 2  # a bar per category
-        rows = page.locator("#pages tbody tr")
-        assert rows.count() > 100
+        assert page.locator("#site").inner_text() == "127.0.0.1"  # the header names the site
+        assert "robots.txt" in page.locator("#outcomes").inner_text()
+        for chart in ("categories", "sections", "shares", "clusters", "published"):
+            assert page.locator(f"#chart-{chart} svg rect").count() >= 2, chart
+        assert page.locator("#targets tbody tr").count() == 100  # rendered in steps
 
-        def column(name: str) -> list[str]:
-            headers = page.locator("#pages thead th").all_inner_texts()
-            index = [h.strip(" ▲▼") for h in headers].index(name)
+        def cells(table: str, index: int) -> list[str]:
             return page.eval_on_selector_all(
-                "#pages tbody tr:not([hidden])",
-                f"rows => rows.map(r => r.cells[{index}].getAttribute('data-v'))",
+                f"#{table} tbody tr", f"rows => rows.map(r => r.cells[{index}].textContent)"
             )
 
-        page.locator("#pages thead th", has_text="in_related").click()
-        ascending = [float(v) for v in column("in_related")]
-        assert ascending == sorted(ascending)
-        page.locator("#pages thead th", has_text="in_related").click()
-        descending = [float(v) for v in column("in_related")]
-        assert descending == sorted(descending, reverse=True)
+        def show_all(table: str) -> None:
+            more = page.locator(f"button.more[data-table={table}]")
+            for _ in range(100):  # bounded: a button that never hides fails below, not hangs
+                if not more.is_visible():
+                    return
+                more.click()
+            raise AssertionError(f"{table}: 'show more rows' never ran out")
 
-        page.fill("input[data-table=pages]", "/html/1001.html")
-        visible = page.locator("#pages tbody tr:not([hidden])")
-        assert visible.count() == 1
-        assert "/html/1001.html" in visible.inner_text()
+        page.fill("input[data-table=targets]", "crypto")
+        show_all("targets")
+        status = page.locator("#status-targets").inner_text()
+        assert "this report holds" not in status  # no cut-off: every target is embedded
+        shown = zip(cells("targets", 2), cells("targets", 3), strict=True)
+        assert sum(int(n.replace(",", "")) for c, n in shown if c == "crypto") == crypto
+
+        # Sorting orders every row, not the rendered ones only.
+        page.locator("#pages thead th", has_text="in links").click()
+        show_all("pages")
+        ascending = [int(v.replace(",", "")) for v in cells("pages", 7)]
+        assert len(ascending) == len(read_findings(crawled, "page_findings"))
+        assert ascending == sorted(ascending)
+
+        # Two clicks: a category to its domains, a domain to the pages linking it.
+        page.locator("#legend button", has_text="lending").click()
+        assert page.input_value("input[data-table=domains]") == "lending"
+        page.locator("#domains tbody button").first.click()
+        assert page.input_value("input[data-table=page_domains]") == "127.0.0.1"
+        assert page.locator("#page_domains tbody tr").count() > 0
     assert log.console_errors == []
     assert log.requests == [report.resolve().as_uri()]
 
 
-def test_report_table_keeps_types_for_sorting() -> None:
-    table = pa.table({"url": ["a", "b"], "n": pa.array([2, 10], pa.int32())})
-    shown = ReportTable.from_arrow("x", table, ["url", "n"], limit=1, source="x")
-    assert shown.numeric == frozenset({"n"})
-    assert (len(shown.rows), shown.total) == (1, 2)
+PLANTED = ("京东e卡回收秒到账", "http://spam.cn/x")
+
+
+def test_since_finds_exactly_the_planted_link_and_fail_on_gates_on_it(tmp_path: Path) -> None:
+    old, new = tmp_path / "old", tmp_path / "new"
+    _planted_dataset(old)
+    _planted_dataset(new, extra_anchor=PLANTED)
+    run_audit(old)
+    result = farmaudit("audit", str(new), "--since", str(old), "--fail-on", "new_spam_links>0")
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert "--fail-on: new_spam_links 1 > 0" in result.stderr
+    changes = read_findings(new, "changes").to_pylist()
+    assert [(r["change"], r["source_url"], r["target_url"], r["text"]) for r in changes] == [
+        ("new_risky_link", "http://a.cn/1.html", PLANTED[1], PLANTED[0]),
+        ("new_spam_target", None, PLANTED[1], ""),
+    ]
+    md = (new / "audit" / "report.md").read_text("utf-8")
+    assert "new_risky_link: 1" in md
+    # The same crawl compared with itself: nothing changed.
+    again = farmaudit("audit", str(old), "--since", str(old), "--fail-on", "new_spam_links>0")
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert read_findings(old, "changes").num_rows == 0
+
+
+def test_fail_on_a_change_without_since_is_a_usage_error(tmp_path: Path) -> None:
+    result = farmaudit("audit", str(tmp_path), "--fail-on", "new_spam_links>0")
+    assert result.returncode == 2
+    assert "new_spam_links needs --since OLD" in result.stderr
+
+
+def _crawl_demo(out: Path, port: int, plant: int) -> str:
+    """Serve the demo on `port` (planting `plant` spam links) and crawl it into `out`."""
+    command = [sys.executable, "-m", "scraper.demo.server", "--port", str(port)]
+    proc = subprocess.Popen(
+        [*command, "--plant-spam", str(plant)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        base = proc.stdout.readline().strip().removeprefix("serving ")
+        assert base == f"http://127.0.0.1:{port}/", base
+        result = farmaudit(
+            "crawl", base, "--sitemap", base + "sitemap.xml", "--allow-private",
+            "--delay", "0", "--concurrency", "16", "--depth", "20", "--out", str(out),
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr[-3000:]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        if proc.stdout is not None:
+            proc.stdout.close()
+    return base
+
+
+@pytest.mark.e2e
+def test_since_on_two_demo_crawls_finds_exactly_the_planted_links(tmp_path: Path) -> None:
+    with socket.socket() as sock:  # one port for both crawls: the same site, a day apart
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    old, new = tmp_path / "old", tmp_path / "new"
+    _crawl_demo(old, port, 0)
+    base = _crawl_demo(new, port, len(PLANTED_SPAM))
+    assert farmaudit("audit", str(old)).returncode == 0
+    result = farmaudit("audit", str(new), "--since", str(old), "--fail-on", "new_spam_links>0")
+    assert result.returncode == 1, result.stderr[-3000:]
+    assert f"new_spam_links {len(PLANTED_SPAM)} > 0" in result.stderr
+    clean, planted = build_site(), build_site(len(PLANTED_SPAM))
+    changed_pages = {
+        base + p.lstrip("/") for p in clean.pages if clean.pages[p] != planted.pages[p]
+    }
+    changes = read_findings(new, "changes").to_pylist()
+    links = [r for r in changes if r["change"] == "new_risky_link"]
+    assert {(r["target_url"], r["text"]) for r in links} == {(u, a) for a, u in PLANTED_SPAM}
+    assert {r["source_url"] for r in links} == changed_pages
+    assert len(links) == len(PLANTED_SPAM)
+    targets = [r["target_url"] for r in changes if r["change"] == "new_spam_target"]
+    assert sorted(targets) == sorted(u for _, u in PLANTED_SPAM)
+    assert len(changes) == 2 * len(PLANTED_SPAM)  # nothing gone, no new duplicate cluster

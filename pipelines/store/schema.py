@@ -247,6 +247,13 @@ PAGE_FINDINGS = _schema(
         _field("in_links", pa.int32(), "Links to the page from crawled pages."),
         _field("in_related", pa.int32(), "Links to the page from related blocks."),
         _field("crawl_id", pa.string(), "Crawl the page comes from."),
+        _field(
+            "published_at",
+            _TS,
+            "The page's publish time (pages.published_at), for the report's timeline.",
+            nullable=True,
+        ),
+        _field("kind", pa.string(), "article, list or other (pages.kind)."),
     ],
 )
 
@@ -308,6 +315,36 @@ LINK_TARGETS = _schema(
     ],
 )
 
+CHANGES = _schema(
+    "changes",
+    "What changed since an older audit of the same site (`farmaudit audit NEW --since OLD`): "
+    "one row per new or gone spam target, new risky link and new duplicate cluster. Empty "
+    "without --since.",
+    [
+        _field(
+            "change",
+            pa.string(),
+            "new_spam_target, gone_spam_target, new_risky_link or new_duplicate_cluster.",
+        ),
+        _field("category", pa.string(), "Risk category (the field, for a duplicate cluster)."),
+        _field("source_url", pa.string(), "Page holding the new risky link.", nullable=True),
+        _field("target_url", pa.string(), "The spam target or the link's target.", nullable=True),
+        _field("domain", pa.string(), "Host of target_url (empty for a cluster)."),
+        _field(
+            "text",
+            pa.string(),
+            "Anchor text of a new risky link, or a new cluster's representative text.",
+        ),
+        _field(
+            "links",
+            pa.int32(),
+            "Risky links to the target (in the newer audit, or "
+            "the older one for a gone target); cluster members for a cluster.",
+        ),
+        _field("since_crawl_id", pa.string(), "Crawl of the older audit compared against."),
+    ],
+)
+
 #: Tables the audit writes under datasets/<name>/audit/, by folder name.
 AUDIT_TABLES: dict[str, pa.Schema] = {
     "link_findings": LINK_FINDINGS,
@@ -315,4 +352,5 @@ AUDIT_TABLES: dict[str, pa.Schema] = {
     "duplicate_clusters": DUPLICATE_CLUSTERS,
     "anchor_findings": ANCHOR_FINDINGS,
     "link_targets": LINK_TARGETS,
+    "changes": CHANGES,
 }

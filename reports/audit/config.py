@@ -32,3 +32,5 @@ class AuditConfig:
     report_rows: int = 500
     #: Pages below which the audit gives no verdict: shares of nothing prove nothing.
     min_pages: int = 1
+    #: An older dataset of the same site, audited: the report shows what changed since.
+    since: Path | None = None

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import shutil
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
-from pipelines.store.commits import write_table_atomic, write_text_atomic
+from pipelines.store.commits import write_table_atomic
 from pipelines.store.dataset import read_part, require_dataset
 from pipelines.store.ownership import audit_foreign_entries, refuse_foreign, swap_in
-from pipelines.store.schema import AUDIT_TABLES
+from pipelines.store.schema import AUDIT_TABLES, CHANGES
 from reports import graph
 from reports.audit.config import AUDIT_DIR, AuditConfig, AuditError
 from reports.audit.stages import (
@@ -22,9 +22,11 @@ from reports.audit.stages import (
     read_pages,
     write_link_findings,
 )
-from reports.audit.summary import audit_summary, report_sections
+from reports.audit.summary import audit_summary
 from reports.offtopic import TopicModel
-from reports.render import AuditSummary, render_html, render_markdown
+from reports.render import AuditSummary
+from reports.report import write_reports
+from reports.report.since import compare_audits
 from reports.spam import load_lexicons
 
 if TYPE_CHECKING:
@@ -79,19 +81,39 @@ def run_audit(
             "anchor_findings": anchors,
             "link_targets": targets,
         }
-        for name, table in tables.items():
-            write_table_atomic(table, staging / name / "part-0.parquet")
+        staging_tables(staging, tables)
+        changes = compare_audits(staging, config.since) if config.since else None
+        tables["changes"] = changes.table if changes else CHANGES.empty_table()
+        write_table_atomic(tables["changes"], staging / "changes" / "part-0.parquet")
         summary = audit_summary(
             root, manifest.crawl_id, tally, page_findings, duplicates, targets, config.min_pages
         )
-        worst, sections = report_sections(tally, tables, config.report_rows)
-        write_text_atomic(render_markdown(summary, worst, sections), staging / "report.md")
-        write_text_atomic(render_html(summary, worst, sections), staging / "report.html")
+        if changes:
+            summary = replace(
+                summary,
+                new_spam_links=changes.count("new_risky_link"),
+                new_spam_targets=changes.count("new_spam_target"),
+                gone_spam_targets=changes.count("gone_spam_target"),
+                new_duplicate_clusters=changes.count("new_duplicate_cluster"),
+            )
+        write_reports(
+            staging,
+            root,
+            config,
+            generated_at=summary.generated_at,
+            no_verdict=summary.no_verdict,
+        )
         swap_in(staging, folder, _foreign(folder))
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     counts = {name: t.num_rows for name, t in tables.items()} | {"link_findings": tally.links}
     return AuditResult(folder, summary, counts)
+
+
+def staging_tables(staging: Path, tables: dict[str, pa.Table]) -> None:
+    """Write `tables` into the staging folder (the comparison and the report read them)."""
+    for name, table in tables.items():
+        write_table_atomic(table, staging / name / "part-0.parquet")
 
 
 def _foreign(folder: Path) -> list[str]:

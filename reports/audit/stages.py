@@ -6,6 +6,7 @@ from __future__ import annotations
 import heapq
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +35,8 @@ class _PageText:
     body: str
     crawl_id: str
     primary: bool  # False for the alias under a redirect's final URL
+    kind: str = "article"
+    published_at: datetime | None = None
 
 
 def read_pages(root: Path) -> dict[str, _PageText]:
@@ -41,7 +44,9 @@ def read_pages(root: Path) -> dict[str, _PageText]:
     rows = [
         row
         for batch in iter_batches(
-            root, "pages", ["url", "final_url", "title", "body_text", "crawl_id"]
+            root,
+            "pages",
+            ["url", "final_url", "title", "body_text", "crawl_id", "kind", "published_at"],
         )
         for row in zip(*(c.to_pylist() for c in batch.columns), strict=True)
     ]
@@ -49,10 +54,10 @@ def read_pages(root: Path) -> dict[str, _PageText]:
     # clusters and their representatives) then gives the same result for the same content.
     rows.sort(key=lambda row: row[0])
     pages: dict[str, _PageText] = {}
-    for url, final_url, title, body, crawl_id in rows:
-        pages[url] = _PageText(title, body, crawl_id, primary=True)
+    for url, final_url, title, body, crawl_id, kind, published in rows:
+        pages[url] = _PageText(title, body, crawl_id, True, kind, published)
         if final_url not in pages:
-            pages[final_url] = _PageText(title, body, crawl_id, primary=False)
+            pages[final_url] = _PageText(title, body, crawl_id, False, kind, published)
     return pages
 
 
@@ -314,6 +319,8 @@ class _PageRow:
     in_links: int
     in_related: int
     crawl_id: str
+    published_at: datetime | None
+    kind: str
 
 
 def page_findings_table(
@@ -351,6 +358,8 @@ def page_findings_table(
                 in_links=in_links,
                 in_related=in_related,
                 crawl_id=page.crawl_id,
+                published_at=page.published_at,
+                kind=page.kind,
             )
         )
     rows.sort(key=lambda r: (-r.risky_links, -r.risky_share, r.url))
@@ -373,8 +382,11 @@ def duplicates_table(
     pages: dict[str, _PageText], tally: LinkTally, config: DedupConfig
 ) -> pa.Table:
     # Members: every page (by its requested URL), plus related-link titles seen only as anchors.
+    # List pages share titles by design (最新文章, 第N页): they are no title duplicates.
     page_items = [(url, p) for url, p in pages.items() if p.primary]
-    titles: list[tuple[str, str | None]] = [(p.title, url) for url, p in page_items if p.title]
+    titles: list[tuple[str, str | None]] = [
+        (p.title, url) for url, p in page_items if p.title and p.kind != "list"
+    ]
     known = {t for t, _ in titles}
     for anchor in sorted(tally.anchors):
         if anchor and anchor not in known:

@@ -224,12 +224,20 @@ def main(argv: list[str] | None = None) -> None:
         "--pages", type=int, help="serve a farm site of this many pages (scraper.demo.farm)"
     )
     parser.add_argument("--seed", type=int, default=0, help="the farm site's seed (default 0)")
+    parser.add_argument(
+        "--plant-spam",
+        type=int,
+        default=0,
+        help="inject this many spam links into the demo's seed pages (default 0)",
+    )
     args = parser.parse_args(argv)
     site: Site | None = None
     if args.faults:
         site = FaultSite()
     elif args.pages is not None:
         site = FarmSite(args.pages, args.seed)
+    elif args.plant_spam:
+        site = build_site(args.plant_spam)
     stop = threading.Event()
 
     def _stop(signum: int, frame: FrameType | None) -> None:

@@ -251,18 +251,40 @@ class _Entry:
         return excerpt(next((b.text for b in self.blocks if b.kind == "paragraph"), self.title))
 
 
+#: Spam links `planted` adds, one per seed page (portal template) in turn: (anchor, URL).
+PLANTED_SPAM: Final = (
+    ("京东e卡回收秒到账", "https://ka-huishou.example/e"),
+    ("USDT高价回收 币圈交易所", "https://usdt-otc.example/buy"),
+    ("网贷黑户也能借款 当天放款", "https://daikuan.example/apply"),
+)
+
+
 @functools.cache
-def build_site() -> DemoSite:
-    """The demo site built from the bundled seeds (cached; identical in every process)."""
-    return make_site(load_seeds())
+def build_site(planted: int = 0) -> DemoSite:
+    """The demo site built from the bundled seeds (cached; identical in every process).
+
+    `planted` > 0 injects that many spam links into seed pages' related blocks (an attacker's
+    edit between two nightly crawls), for `farmaudit audit NEW --since OLD` to find.
+    """
+    return make_site(load_seeds(), planted=planted)
 
 
-def make_site(seeds: Sequence[Seed]) -> DemoSite:
+def make_site(seeds: Sequence[Seed], *, planted: int = 0) -> DemoSite:
     """Build the demo site from `seeds` (uncached; for tests with hand-made seeds)."""
     if not seeds:
         raise ValueError("make_site needs at least one seed, got none")
     entries = _entries(seeds)
-    return _Builder(entries).build()
+    return _Builder(entries, planted).build()
+
+
+def planted_links(planted: int, seed_paths: Sequence[str]) -> list[tuple[str, str, str]]:
+    """(page path, anchor, URL) of the first `planted` spam links, over `seed_paths` in turn."""
+    links = []
+    for i in range(planted):
+        anchor, url = PLANTED_SPAM[i % len(PLANTED_SPAM)]
+        suffix = f"?n={i}" if i >= len(PLANTED_SPAM) else ""  # each planted link distinct
+        links.append((seed_paths[i % len(seed_paths)], anchor, url + suffix))
+    return links
 
 
 def category_for(title: str) -> Category:
@@ -361,8 +383,9 @@ def environment(*, autoescape: bool = True) -> jinja2.Environment:
 class _Builder:
     """Renders every page of one site; holds the link tables while it does."""
 
-    def __init__(self, entries: list[_Entry]) -> None:
+    def __init__(self, entries: list[_Entry], planted: int = 0) -> None:
         self.entries = entries
+        self.planted = planted
         self.by_title = {entry.title: entry for entry in entries}
         self.env = environment()
         self.seeds = [entry for entry in entries if entry.seed_slug is not None]
@@ -376,6 +399,9 @@ class _Builder:
             id(entry): k for column in self.by_category.values() for k, entry in enumerate(column)
         }
         self.pages: dict[str, DemoResponse] = {}
+
+    def _planted(self) -> list[tuple[str, str, str]]:
+        return planted_links(self.planted, [e.paths["portal"] for e in self.seeds])
 
     def build(self) -> DemoSite:
         list_paths = self._render_lists()
@@ -494,6 +520,11 @@ class _Builder:
                 )
                 related = [
                     Link(self.by_title[title].path_in(template), title) for title in entry.related
+                ]
+                related += [
+                    Link(url, anchor)
+                    for page_path, anchor, url in self._planted()
+                    if page_path == path
                 ]
                 html = self.env.get_template(f"article_{template}.html").render(
                     **self._common(template),

@@ -132,6 +132,7 @@ class FarmSpider(scrapy.Spider):
         #: Why the crawl was refused before it touched the dataset (`scrapy crawl` only: the
         #: CLI checks the targets itself), or None.
         self.refused: str | None = None
+        self._pages_before = 0
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
@@ -183,6 +184,8 @@ class FarmSpider(scrapy.Spider):
         )
         self.frontier.open(self, started, root)
         self.manifest = self.frontier.manifest
+        # For the progress line (stats exist only once the crawl starts): earlier runs' pages.
+        self._pages_before = len(started.resume.tried) if started.resume is not None else 0
         self._start_urls = {crawl_key(url) for url in self.manifest.start_urls}
 
     @property
@@ -199,6 +202,11 @@ class FarmSpider(scrapy.Spider):
         if self.already_finished:
             logger.info("%s is already finished; nothing to do", self.manifest.describe())
             return
+        stats = self.crawler.stats
+        if stats is not None:  # the progress line's total and counts across resumes
+            stats.set_value("farmaudit/pages_before", self._pages_before)
+            if self.manifest.max_pages:
+                stats.set_value("farmaudit/pages_limit", self.manifest.max_pages)
         for item in self.frontier.start():
             yield item
 

@@ -1,0 +1,265 @@
+"""What the report shows, read from the audit's findings tables with DuckDB.
+
+Reads only `audit/<table>/part-*.parquet` (never the crawl's pages or links): the report is
+the audit's last stage and works from what the earlier stages wrote.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+
+from pipelines.store.commits import _write_atomic
+from pipelines.store.schema import AUDIT_TABLES
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+#: Rows of one aggregated table embedded in report.html (the whole table is in its CSV).
+EMBED_ROWS = 2000
+#: Anchor variants listed per spam target.
+ANCHOR_VARIANTS = 5
+
+# A scraped cell opening with = + - @ (or a tab/CR) is a formula to a spreadsheet: quote it.
+_CSV_SAFE = "CASE WHEN regexp_matches({0}, '^[=+\\-@\\t\\r]') THEN '''' || {0} ELSE {0} END"
+
+
+@dataclass(frozen=True, slots=True)
+class Rows:
+    """An aggregated table: its first rows as lists, and how many rows it has in all."""
+
+    columns: tuple[str, ...]
+    rows: list[list[Any]]
+    total: int
+    csv: str | None = None
+
+
+@dataclass(slots=True)
+class ReportData:
+    """Everything the report shows, as plain Python values."""
+
+    pages: int = 0
+    links: int = 0
+    related_links: int = 0
+    risky_links: int = 0
+    blocks: dict[str, int] = field(default_factory=dict)
+    categories: dict[str, int] = field(default_factory=dict)
+    related_categories: dict[str, int] = field(default_factory=dict)
+    targets_by_error: dict[str, int] = field(default_factory=dict)
+    not_crawled: int = 0
+    redirected: int = 0
+    external_targets: int = 0
+    sections: list[tuple[str, dict[str, int]]] = field(default_factory=list)
+    risky_shares: list[float] = field(default_factory=list)
+    cluster_sizes: dict[str, list[int]] = field(default_factory=dict)
+    #: (month or year, pages published then), oldest first.
+    published: list[tuple[str, int]] = field(default_factory=list)
+    tables: dict[str, Rows] = field(default_factory=dict)
+
+
+def connect(audit_folder: Path) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection with one view per findings table found under `audit_folder`."""
+    con = duckdb.connect(config={"threads": 2, "memory_limit": "1GB"})
+    for table, schema in AUDIT_TABLES.items():
+        files = sorted(str(p) for p in (audit_folder / table).glob("part-*.parquet"))
+        if files:
+            listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+            con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet([{listed}])")  # noqa: S608 - constant names, quoted paths
+        else:
+            empty = schema.empty_table()  # noqa: F841 - read by DuckDB by name
+            con.execute(f"CREATE TABLE {table} AS SELECT * FROM empty")  # noqa: S608 - constant
+    return con
+
+
+_RISKY = """
+CREATE TEMP TABLE risky AS
+SELECT source_url, target_url,
+       coalesce(regexp_extract(target_url, '^[a-z]+://([^/:?#]+)', 1), '') AS domain,
+       anchor_text, block, category, score, evidence,
+       coalesce(regexp_extract(source_url, '^[a-z]+://[^/]+/([^/?#]+)/', 1), '') AS section
+FROM link_findings WHERE category <> 'none' AND target_url IS NOT NULL
+"""
+
+_CHANGES = """
+SELECT change, category, source_url, target_url, domain, text, links FROM changes
+ORDER BY change DESC, source_url NULLS FIRST, target_url NULLS FIRST, text
+"""
+
+_TARGETS = """
+SELECT target_url, domain, category, count(*)::INTEGER AS links,
+       (count(*) FILTER (WHERE block = 'related'))::INTEGER AS related,
+       count(DISTINCT source_url)::INTEGER AS source_pages,
+       count(DISTINCT anchor_text)::INTEGER AS variants,
+       list_sort(list(DISTINCT anchor_text))[1:$n] AS anchors,
+       max(score) AS score
+FROM risky GROUP BY target_url, domain, category
+ORDER BY links DESC, target_url, category
+"""
+
+_DOMAINS = """
+SELECT domain, count(*)::INTEGER AS links, count(DISTINCT target_url)::INTEGER AS targets,
+       count(DISTINCT source_url)::INTEGER AS source_pages,
+       list_sort(list(DISTINCT category)) AS categories
+FROM risky GROUP BY domain ORDER BY links DESC, domain
+"""
+
+_PAGE_DOMAINS = """
+SELECT source_url, domain, category, count(*)::INTEGER AS links,
+       count(DISTINCT target_url)::INTEGER AS targets
+FROM risky GROUP BY source_url, domain, category
+ORDER BY links DESC, source_url, domain, category
+"""
+
+_PAGES = """
+SELECT url, title, related_links, risky_links, risky_share, offtopic_share, top_category,
+       in_links, out_links
+FROM page_findings ORDER BY risky_links DESC, risky_share DESC, url
+"""
+
+_DUPLICATES = """
+WITH sizes AS (
+    SELECT field, cluster_id, count(*)::INTEGER AS members,
+           min(similarity) AS similarity, any_value(match) AS match
+    FROM duplicate_clusters GROUP BY field, cluster_id
+)
+SELECT d.field, d.cluster_id, s.members, s.match, s.similarity, d.text AS representative,
+       d.url
+FROM duplicate_clusters d JOIN sizes s USING (field, cluster_id)
+WHERE d.is_representative
+ORDER BY s.members DESC, d.field DESC, d.cluster_id
+"""
+
+_ANCHORS = """
+SELECT finding, key, variants, links, examples FROM anchor_findings
+ORDER BY finding DESC, variants DESC, links DESC, key
+"""
+
+_LINK_TARGETS = """
+SELECT target_url, domain, internal, in_links, in_related, source_pages, crawled,
+       fetch_error, redirected_to
+FROM link_targets
+ORDER BY (internal AND NOT crawled) DESC, in_links DESC, target_url
+"""
+
+#: Embedded table → (query, CSV file name or None).
+_QUERIES: dict[str, tuple[str, str]] = {
+    "changes": (_CHANGES, "changes.csv"),
+    "targets": (_TARGETS, "spam_targets.csv"),
+    "domains": (_DOMAINS, "spam_domains.csv"),
+    "page_domains": (_PAGE_DOMAINS, "spam_pages_by_domain.csv"),
+    "pages": (_PAGES, "pages.csv"),
+    "duplicates": (_DUPLICATES, "duplicate_clusters.csv"),
+    "anchors": (_ANCHORS, "anchor_variants.csv"),
+    "link_targets": (_LINK_TARGETS, "link_targets.csv"),
+}
+
+_RISKY_CSV = """
+SELECT source_url, target_url, domain, anchor_text, block, category, score,
+       array_to_string(evidence, ' ') AS evidence
+FROM risky ORDER BY source_url, target_url, anchor_text
+"""
+
+
+def read_report_data(
+    con: duckdb.DuckDBPyConnection, out: Path, *, embed_rows: int = EMBED_ROWS
+) -> ReportData:
+    """Aggregate the findings, write every full table as CSV under `out`, return the data."""
+    data = ReportData()
+    con.execute(_RISKY)
+    data.blocks = dict(
+        con.execute(
+            "SELECT block, count(*) FROM link_findings GROUP BY 1 ORDER BY 2 DESC"
+        ).fetchall()
+    )
+    data.links = sum(data.blocks.values())
+    data.related_links = data.blocks.get("related", 0)
+    data.categories = dict(
+        con.execute("SELECT category, count(*) FROM risky GROUP BY 1 ORDER BY 2 DESC").fetchall()
+    )
+    data.risky_links = sum(data.categories.values())
+    data.related_categories = dict(
+        con.execute(
+            "SELECT category, count(*) FROM link_findings WHERE block = 'related' GROUP BY 1"
+        ).fetchall()
+    )
+    data.pages = _count(con, "page_findings")
+    data.targets_by_error = dict(
+        con.execute(
+            "SELECT fetch_error, count(*) FROM link_targets WHERE fetch_error IS NOT NULL "
+            "GROUP BY 1 ORDER BY 2 DESC"
+        ).fetchall()
+    )
+    not_crawled, redirected, external = con.execute(
+        "SELECT count(*) FILTER (WHERE internal AND NOT crawled AND fetch_error IS NULL "
+        "AND redirected_to IS NULL), count(*) FILTER (WHERE redirected_to IS NOT NULL), "
+        "count(*) FILTER (WHERE NOT internal) FROM link_targets"
+    ).fetchone() or (0, 0, 0)
+    data.not_crawled, data.redirected, data.external_targets = not_crawled, redirected, external
+    sections: dict[str, dict[str, int]] = {}
+    for section, category, n in con.execute(
+        "SELECT section, category, count(*) FROM risky GROUP BY 1, 2"
+    ).fetchall():
+        sections.setdefault(section, {})[category] = n
+    data.sections = sorted(sections.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
+    data.risky_shares = [
+        r[0]
+        for r in con.execute(
+            "SELECT risky_share FROM page_findings WHERE related_links > 0"
+        ).fetchall()
+    ]
+    months = con.execute(
+        "SELECT strftime(published_at, '%Y-%m'), count(*) FROM page_findings "
+        "WHERE published_at IS NOT NULL GROUP BY 1 ORDER BY 1"
+    ).fetchall()
+    if len(months) > 24:  # too many bars: by year
+        years: dict[str, int] = {}
+        for month, n in months:
+            years[month[:4]] = years.get(month[:4], 0) + n
+        months = sorted(years.items())
+    data.published = [(str(m), int(n)) for m, n in months]
+    for field_name, members in con.execute(
+        "SELECT field, count(*) FROM duplicate_clusters GROUP BY field, cluster_id"
+    ).fetchall():
+        data.cluster_sizes.setdefault(field_name, []).append(members)
+    for name, (sql, csv_name) in _QUERIES.items():
+        # Materialised once: counted, embedded (the first rows) and written as CSV.
+        con.execute(
+            f"CREATE TEMP TABLE t_{name} AS {sql}", {"n": ANCHOR_VARIANTS} if "$n" in sql else None
+        )
+        result = con.execute(f"SELECT * FROM t_{name}")  # noqa: S608 - constant names
+        columns = tuple(d[0] for d in result.description or ())
+        rows = [list(r) for r in result.fetchmany(embed_rows)]
+        total = _count(con, f"t_{name}")
+        data.tables[name] = Rows(columns, rows, total, csv_name)
+        _write_csv(con, f"SELECT * FROM t_{name}", out / csv_name)  # noqa: S608 - constant names
+    _write_csv(con, _RISKY_CSV, out / "risky_links.csv")
+    return data
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    row = con.execute(f"SELECT count(*) FROM {table}").fetchone()  # noqa: S608 - constant names
+    return int(row[0]) if row else 0
+
+
+def _write_csv(con: duckdb.DuckDBPyConnection, sql: str, path: Path) -> None:
+    """The query's every row as CSV at `path` (atomically), scraped text formula-safe."""
+    rel = con.sql(sql)
+    safe = []
+    for name, type_ in zip(rel.columns, rel.types, strict=True):
+        quoted = '"' + name + '"'
+        kind = str(type_)
+        if kind == "VARCHAR":
+            safe.append(_CSV_SAFE.format(quoted) + f" AS {quoted}")
+        elif kind.endswith("[]"):
+            safe.append(_CSV_SAFE.format(f"array_to_string({quoted}, ' · ')") + f" AS {quoted}")
+        else:
+            safe.append(quoted)
+    query = f"SELECT {', '.join(safe)} FROM ({sql})"  # noqa: S608 - constant queries
+
+    def write(tmp: Path) -> None:
+        target = str(tmp).replace("'", "''")
+        con.execute(f"COPY ({query}) TO '{target}' (FORMAT csv, HEADER)")
+
+    _write_atomic(path, write)
