@@ -58,9 +58,7 @@ class Fitted:
         return sparse.hstack([grams, sparse.csr_matrix(lex.reshape(len(texts), -1))]).tocsr()
 
 
-def fit(
-    texts: Sequence[str], labels: Sequence[str], config: TrainConfig = TrainConfig()
-) -> Fitted:
+def fit(texts: Sequence[str], labels: Sequence[str], config: TrainConfig = TrainConfig()) -> Fitted:
     """Fit the model on `texts` and their `labels` (scikit-learn, imported here only)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression

@@ -261,13 +261,18 @@ def load_lexicons(
             )
         seen[category.name] = path
         categories[category.name] = category
-    attached = None if model is None else _load_model_once(model.resolve())
+    if model is None:
+        attached = None
+    elif model == BUNDLED_MODEL:
+        attached = _bundled_model()
+    else:
+        attached = load_model(model)
     return Lexicon(tuple(categories.values()), model=attached)
 
 
-@functools.lru_cache(maxsize=4)
-def _load_model_once(path: Path) -> RiskModel:
-    return load_model(path)
+@functools.cache
+def _bundled_model() -> RiskModel:
+    return load_model(BUNDLED_MODEL)
 
 
 def bundled_lexicon_paths() -> tuple[Path, ...]:
