@@ -8,7 +8,8 @@ titles in `bench/realworld/` and shipped as one small `.npz` file read here with
   space at each end), weighted like scikit-learn's `TfidfVectorizer(sublinear_tf=True)`:
   (1 + log tf) · idf, the vector scaled to unit length;
 - per lexicon category, the lexicon's score for the text divided by the category's threshold,
-  capped at `LEXICON_FEATURE_CAP`: the analyst's term lists stay evidence and a strong hint.
+  capped at `LEXICON_FEATURE_CAP`, times the model's `lex_scale`: the analyst's term lists stay
+  evidence and a strong hint.
 
 Inference needs no scikit-learn: `RiskModel.probabilities` looks the n-grams up in the
 vocabulary and sums rows of the weight matrix. The file also holds a few texts with the
@@ -94,6 +95,8 @@ class RiskModel:
     lex_names: tuple[str, ...]
     lex_coef: NDArray[np.float64]
     intercept: NDArray[np.float64]
+    #: Factor on the lexicon features (a larger one lets training trust them more).
+    lex_scale: float = 1.0
     meta: Mapping[str, object] = field(default_factory=dict)
     source: Path | None = None
     check_texts: tuple[str, ...] = ()
@@ -103,7 +106,8 @@ class RiskModel:
     def probabilities(self, norm: str, lex: Sequence[float]) -> NDArray[np.float64]:
         """Class probabilities of a normalised text given its `lexicon_features`."""
         index, values = self._vector(norm)
-        logits = self.intercept + np.asarray(lex, dtype=np.float64) @ self.lex_coef
+        lex_values = np.asarray(lex, dtype=np.float64) * self.lex_scale
+        logits = self.intercept + lex_values @ self.lex_coef
         if index.size:
             logits = logits + values @ self.coef[index]
         logits -= logits.max()
@@ -194,6 +198,7 @@ def load_model(path: Path = BUNDLED_MODEL) -> RiskModel:
         lex_names=lex_names,
         lex_coef=lex_coef,
         intercept=arrays["intercept"].astype(np.float64),
+        lex_scale=float(arrays["lex_scale"]) if "lex_scale" in arrays else 1.0,
         meta=meta,
         source=path,
         check_texts=tuple(str(t) for t in arrays["check_texts"]),
@@ -212,6 +217,7 @@ def save_model(
     lex_names: Sequence[str],
     lex_coef: NDArray[np.float64],
     intercept: NDArray[np.float64],
+    lex_scale: float,
     check_texts: Sequence[str],
     check_lex: NDArray[np.float64],
     check_proba: NDArray[np.float64],
@@ -229,6 +235,7 @@ def save_model(
             lex_names=np.array(list(lex_names)),
             lex_coef=lex_coef.astype(np.float32),
             intercept=intercept.astype(np.float32),
+            lex_scale=np.array(lex_scale),
             check_texts=np.array(list(check_texts)),
             check_lex=check_lex.astype(np.float32),
             check_proba=check_proba.astype(np.float64),

@@ -1,4 +1,5 @@
-"""Spam classification: normalisation, exclusions, ties, link fields, lexicon files, quality."""
+"""Spam classification: the lexicon engine (normalisation, exclusions, ties, link fields, lexicon
+files), then the learned model on top of it (tests/test_riskmodel.py covers the model file)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,13 @@ SEEDS = ROOT / "scraper/demo/seeds"
 
 @pytest.fixture(scope="module")
 def lexicon() -> Lexicon:
+    """The bundled lexicons deciding alone: the engine the model's lexicon features come from."""
+    return load_lexicons(model=None)
+
+
+@pytest.fixture(scope="module")
+def combined() -> Lexicon:
+    """What the audit and `farmaudit classify` use: the lexicons and the bundled model."""
     return load_lexicons()
 
 
@@ -155,7 +163,7 @@ def test_user_file_replaces_a_bundled_category_and_adds_one(tmp_path: Path) -> N
         tmp_path / "pyramid.toml",
         'threshold = 2.5\nexclusions = ["反传销"]\n[terms]\n"传销" = 3.0\n"拉人头" = 2.0\n',
     )
-    lexicon = load_lexicons([override, added])
+    lexicon = load_lexicons([override, added], model=None)
     assert "pyramid" in lexicon.category_names
     assert lexicon.category("pyramid").source == added
     assert classify("黄金回收价格", lexicon).category == "cashout"
@@ -171,7 +179,7 @@ def test_user_file_replaces_a_bundled_category_and_adds_one(tmp_path: Path) -> N
 
 def test_user_files_alone(tmp_path: Path) -> None:
     only = _write(tmp_path / "pyramid.toml", 'threshold = 2.0\n[terms]\n"传销" = 3.0\n')
-    lexicon = load_lexicons([only], bundled=False)
+    lexicon = load_lexicons([only], bundled=False, model=None)
     assert lexicon.category_names == ("pyramid",)
     assert classify("58借钱", lexicon).category == NONE
 
@@ -272,6 +280,9 @@ FLOORS = {
 
 
 def test_dev_split_quality_floors(lexicon: Lexicon) -> None:
+    # The lexicons alone against the project's own labels (tests/fixtures/labels/), which
+    # predate LABELS.md: kept as a regression floor for the term lists the model reads; the
+    # verdicts themselves are scored against blind labels by bench/eval_realworld.py.
     evaluation = eval_spam.evaluate(eval_spam.load_labels(split="dev"), lexicon)
     report = eval_spam.format_report(evaluation, "dev")
     for category, (precision, recall) in FLOORS.items():
