@@ -209,7 +209,12 @@ LINK_FINDINGS = _schema(
             pa.string(),
             "Risk category: cashout, lending, crypto, gambling, adult, legal or none.",
         ),
-        _field("score", pa.float64(), "Score of the winning category (sum of term weights)."),
+        _field(
+            "score",
+            pa.float64(),
+            "Score of the winning category: the model's probability (0-1), or the sum of term "
+            "weights when the lexicons decide alone.",
+        ),
         _field(
             "evidence",
             pa.list_(pa.string()),
