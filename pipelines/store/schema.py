@@ -218,7 +218,8 @@ LINK_FINDINGS = _schema(
         _field(
             "evidence",
             pa.list_(pa.string()),
-            "Matched terms with weights, e.g. 'anchor:京东e卡回收(+3.0)', 'target:套现(+1.5)'.",
+            "Matched lexicon terms with weights ('e卡回收(+3.0)'; from the target 'title:…', "
+            "'body:…') and the model's strongest n-grams ('model:卡回收(+0.41)').",
         ),
         _field(
             "relatedness",
