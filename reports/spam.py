@@ -27,6 +27,14 @@ A lexicon file (TOML, UTF-8; the file name is the category unless `category` say
 
 Terms and exclusions are normalised like the text, so "京東E卡" and "京东e卡" are one term.
 Users copy a bundled file, edit it and pass it to `load_lexicons`; it replaces that category.
+
+With a learned model attached (`load_lexicons` attaches the bundled one, `reports.riskmodel`),
+the verdict is the model's: character n-grams of the text plus each category's lexicon score
+(rules 1-4 above) go into a linear softmax trained on real titles labelled by blind reviewers
+(`bench/train_risk.py`). The evidence then lists the lexicon terms of the chosen category and
+the model's strongest n-grams ("model:卡回收(+0.41)"), and the score is the model's
+probability. A user category the model does not know still wins by rule 5 when the model says
+`none`. Each distinct normalised text is scored once (a bounded cache).
 """
 
 from __future__ import annotations
@@ -41,6 +49,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from pipelines.store.errors import FarmauditError
+from reports.riskmodel import BUNDLED_MODEL, RiskModel, lexicon_features, load_model
 from reports.textnorm import normalize_text
 
 if TYPE_CHECKING:
@@ -111,6 +120,8 @@ class Lexicon:
     """All categories compiled into one term scan; build with `load_lexicons` or from categories."""
 
     categories: tuple[Category, ...]
+    #: The learned model deciding verdicts; None: the lexicons alone decide (rules 1-5).
+    model: RiskModel | None = field(default=None, compare=False)
     _term_re: re.Pattern[str] = field(init=False, repr=False, compare=False)
     _exclusion_re: re.Pattern[str] = field(init=False, repr=False, compare=False)
     # Normalised term → (category index, weight, spelling) for every category holding it.
@@ -169,8 +180,10 @@ class Lexicon:
 
 
 def classify(text: str, lexicon: Lexicon) -> SpamVerdict:
-    """Classify one text (a link's anchor or a title) into a lexicon category or `none`."""
+    """Classify one text (a link's anchor or a title) into a risk category or `none`."""
     norm = normalize_text(text)
+    if lexicon.model is not None:
+        return _model_verdict(norm, lexicon)
     # Most link texts hold no term at all: answer those without building any state.
     if lexicon._term_re.search(norm) is None:
         return _NOTHING
@@ -178,6 +191,18 @@ def classify(text: str, lexicon: Lexicon) -> SpamVerdict:
     excluded: _Excluded = {}
     _collect(norm, lexicon, 1.0, "", scores, excluded)
     return _verdict(lexicon, scores, excluded)
+
+
+def classify_texts(texts: Iterable[str], lexicon: Lexicon) -> list[SpamVerdict]:
+    """`classify` over many texts; each distinct text is classified once."""
+    done: dict[str, SpamVerdict] = {}
+    verdicts = []
+    for text in texts:
+        verdict = done.get(text)
+        if verdict is None:
+            verdict = done[text] = classify(text, lexicon)
+        verdicts.append(verdict)
+    return verdicts
 
 
 def classify_link(
@@ -188,11 +213,17 @@ def classify_link(
 ) -> SpamVerdict:
     """Classify a link from its anchor and, when crawled, its target's title and body.
 
-    The three fields are scanned separately and their evidence pooled per category. A term
-    counts once per category, at its best weight: full weight when it is in the anchor or the
-    target title, `BODY_FACTOR` times its weight when it is only in the body (a body names many
-    things in passing; an anchor or title names what the page is about).
+    Lexicons alone: the three fields are scanned separately and their evidence pooled per
+    category. A term counts once per category, at its best weight: full weight when it is in
+    the anchor or the target title, `BODY_FACTOR` times its weight when it is only in the body
+    (a body names many things in passing; an anchor or title names what the page is about).
+
+    With a model: the anchor and the title are classified on their own and the risk verdict
+    with the higher probability wins (the title's evidence prefixed "title:"); the body never
+    decides, it only adds the chosen category's body terms to the evidence.
     """
+    if lexicon.model is not None:
+        return _model_link_verdict(anchor_text, target_title, target_body, lexicon)
     scores: _Scores = {}
     excluded: _Excluded = {}
     _collect(normalize_text(anchor_text), lexicon, 1.0, "", scores, excluded)
@@ -203,11 +234,18 @@ def classify_link(
     return _verdict(lexicon, scores, excluded)
 
 
-def load_lexicons(paths: Sequence[Path] | None = None, *, bundled: bool = True) -> Lexicon:
+def load_lexicons(
+    paths: Sequence[Path] | None = None,
+    *,
+    bundled: bool = True,
+    model: Path | None = BUNDLED_MODEL,
+) -> Lexicon:
     """Load the bundled lexicons, then each file of `paths`; a file replaces a same-named category.
 
     With `bundled=False` only `paths` are read. Two files in `paths` defining the same category
     are an error, as is any malformed file (`LexiconError` names the file and the key).
+    `model` is the learned model file attached to the lexicons (`reports.riskmodel`; the bundled
+    one by default); None leaves the verdicts to the lexicons alone.
     """
     categories: dict[str, Category] = {}
     if bundled:
@@ -223,7 +261,18 @@ def load_lexicons(paths: Sequence[Path] | None = None, *, bundled: bool = True) 
             )
         seen[category.name] = path
         categories[category.name] = category
-    return Lexicon(tuple(categories.values()))
+    if model is None:
+        attached = None
+    elif model == BUNDLED_MODEL:
+        attached = _bundled_model()
+    else:
+        attached = load_model(model)
+    return Lexicon(tuple(categories.values()), model=attached)
+
+
+@functools.cache
+def _bundled_model() -> RiskModel:
+    return load_model(BUNDLED_MODEL)
 
 
 def bundled_lexicon_paths() -> tuple[Path, ...]:
@@ -481,3 +530,79 @@ def category_descriptions(lexicon: Lexicon) -> dict[str, str]:
     """Category name → its lexicon's description (empty when the file gives none), in the
     lexicon's order: the legend of a report."""
     return {c.name: c.description for c in lexicon.categories}
+
+
+def lexicon_features_of(text: str, lexicon: Lexicon, names: Sequence[str]) -> list[float]:
+    """The model's lexicon features of a text: per category of `names`, its capped score ratio."""
+    scores, _ = _scan(normalize_text(text), lexicon)
+    return _features(scores, lexicon, names)
+
+
+def _features(scores: _Scores, lexicon: Lexicon, names: Sequence[str]) -> list[float]:
+    categories = lexicon.categories
+    totals = {
+        categories[i].name: round(sum(v for v, _ in counted.values()), 6)
+        for i, counted in scores.items()
+    }
+    return lexicon_features(totals, {c.name: c.threshold for c in categories}, names)
+
+
+def _scan(
+    norm: str, lexicon: Lexicon, factor: float = 1.0, prefix: str = ""
+) -> tuple[_Scores, _Excluded]:
+    scores: _Scores = {}
+    excluded: _Excluded = {}
+    if lexicon._term_re.search(norm) is not None:
+        _collect(norm, lexicon, factor, prefix, scores, excluded)
+    return scores, excluded
+
+
+# Keyed by (text, lexicon): a lexicon compares by identity, so each loaded one has its own
+# entries. Farms repeat the same anchors on every page; 65,536 texts hold a crawl's hot set.
+@functools.lru_cache(maxsize=65_536)
+def _model_verdict(norm: str, lexicon: Lexicon) -> SpamVerdict:
+    """The model's verdict on a normalised text, with lexicon terms and n-grams as evidence."""
+    model = lexicon.model
+    assert model is not None  # callers check; the cache key needs the lexicon, not the model
+    scores, excluded = _scan(norm, lexicon)
+    categories = lexicon.categories
+    probabilities = model.probabilities(norm, _features(scores, lexicon, model.lex_names))
+    best = int(probabilities.argmax())
+    name = model.classes[best]
+    if name == NONE:
+        # A category the model was not trained on (a user's lexicon) decides by rule 5.
+        by_rules = _verdict(lexicon, scores, excluded)
+        if by_rules.category not in model.classes:
+            return by_rules
+        evidence = [f"model:{NONE}({probabilities[best]:.2f})", *by_rules.evidence]
+        return SpamVerdict(NONE, 0.0, tuple(evidence))
+    index = next((i for i, c in enumerate(categories) if c.name == name), -1)
+    items = list(_evidence(scores.get(index, {}), excluded.get(index, {}), ""))
+    items.extend(f"model:{gram}(+{weight:.2f})" for gram, weight in model.strongest(norm, name))
+    return SpamVerdict(name, round(float(probabilities[best]), 4), tuple(items))
+
+
+def _model_link_verdict(
+    anchor_text: str, target_title: str | None, target_body: str | None, lexicon: Lexicon
+) -> SpamVerdict:
+    verdict = _model_verdict(normalize_text(anchor_text), lexicon)
+    if target_title:
+        title = _model_verdict(normalize_text(target_title), lexicon)
+        if title.flagged and (not verdict.flagged or title.score > verdict.score):
+            verdict = SpamVerdict(
+                title.category, title.score, tuple(f"title:{e}" for e in title.evidence)
+            )
+    if not verdict.flagged or not target_body:
+        return verdict
+    shown = set(verdict.evidence)
+    extra = [e for e in _body_evidence(target_body, lexicon, verdict.category) if e not in shown]
+    return SpamVerdict(verdict.category, verdict.score, verdict.evidence + tuple(extra))
+
+
+# Many links lead to one target: its body is scanned once per category asked for.
+@functools.lru_cache(maxsize=16_384)
+def _body_evidence(body: str, lexicon: Lexicon, category: str) -> tuple[str, ...]:
+    """The terms of `category` in a target's body, at `BODY_FACTOR` weight, as evidence."""
+    index = next((i for i, c in enumerate(lexicon.categories) if c.name == category), -1)
+    scores, excluded = _scan(normalize_text(body), lexicon, BODY_FACTOR, "body:")
+    return _evidence(scores.get(index, {}), excluded.get(index, {}), "")

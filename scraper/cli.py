@@ -628,6 +628,63 @@ def _run_audit(
     return result
 
 
+@main.command()
+@click.argument("file", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["csv", "jsonl"]),
+    default="csv",
+    show_default=True,
+    help="Output: CSV with a header, or one JSON object a line.",
+)
+@click.option(
+    "--lexicon",
+    "lexicons",
+    multiple=True,
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    help="Extra TOML term list (repeatable); a category of the same name replaces the bundled one.",
+)
+@click.option(
+    "--lexicons-only",
+    is_flag=True,
+    help="Decide by the term lists alone, without the learned model.",
+)
+@_fail_on_data_errors
+def classify(
+    file: Path | None, output_format: str, lexicons: tuple[Path, ...], lexicons_only: bool
+) -> None:
+    """Classify texts (link anchors, page titles) into risk categories, one text a line.
+
+    Reads FILE, or standard input when no FILE is given, as UTF-8; blank lines are skipped.
+    Writes text, category (cashout, lending, crypto, gambling, adult, legal or none), score
+    (the model's probability) and evidence (matched lexicon terms and the model's strongest
+    character n-grams) to standard output. In CSV a text starting with =, +, - or @ gets a
+    leading apostrophe, so a spreadsheet shows it instead of running it.
+
+    \b
+    Examples:
+      farmaudit classify titles.txt > verdicts.csv
+      printf '京东e卡回收\n红烧肉的做法\n' | farmaudit classify --format jsonl
+      farmaudit classify anchors.txt --lexicon my-terms.toml --lexicons-only
+    """
+    from reports.spam import load_lexicons
+    from reports.textlist import read_lines, write_verdicts
+
+    if lexicons_only:
+        lexicon = load_lexicons(list(lexicons), model=None)
+    else:
+        lexicon = load_lexicons(list(lexicons))
+    out = sys.stdout
+    if file is None:
+        write_verdicts(read_lines(sys.stdin.buffer, "<stdin>"), lexicon, out, output_format)
+        return
+    if not file.exists():
+        raise _Failure(f"{file}: no such file; expected a text file with one text a line")
+    with file.open("rb") as handle:
+        write_verdicts(read_lines(handle, str(file)), lexicon, out, output_format)
+
+
 @main.command("extract-page")
 @click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.option("--url", required=True, help="URL the page was served at (links resolve to it).")

@@ -1,4 +1,5 @@
-"""Spam classification: normalisation, exclusions, ties, link fields, lexicon files, quality."""
+"""Spam classification: the lexicon engine (normalisation, exclusions, ties, link fields, lexicon
+files), then the learned model on top of it (tests/test_riskmodel.py covers the model file)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from reports.spam import (
     bundled_lexicon_paths,
     classify,
     classify_link,
+    classify_texts,
     load_lexicons,
 )
 
@@ -25,6 +27,13 @@ SEEDS = ROOT / "scraper/demo/seeds"
 
 @pytest.fixture(scope="module")
 def lexicon() -> Lexicon:
+    """The bundled lexicons deciding alone: the engine the model's lexicon features come from."""
+    return load_lexicons(model=None)
+
+
+@pytest.fixture(scope="module")
+def combined() -> Lexicon:
+    """What the audit and `farmaudit classify` use: the lexicons and the bundled model."""
     return load_lexicons()
 
 
@@ -155,7 +164,7 @@ def test_user_file_replaces_a_bundled_category_and_adds_one(tmp_path: Path) -> N
         tmp_path / "pyramid.toml",
         'threshold = 2.5\nexclusions = ["反传销"]\n[terms]\n"传销" = 3.0\n"拉人头" = 2.0\n',
     )
-    lexicon = load_lexicons([override, added])
+    lexicon = load_lexicons([override, added], model=None)
     assert "pyramid" in lexicon.category_names
     assert lexicon.category("pyramid").source == added
     assert classify("黄金回收价格", lexicon).category == "cashout"
@@ -171,7 +180,7 @@ def test_user_file_replaces_a_bundled_category_and_adds_one(tmp_path: Path) -> N
 
 def test_user_files_alone(tmp_path: Path) -> None:
     only = _write(tmp_path / "pyramid.toml", 'threshold = 2.0\n[terms]\n"传销" = 3.0\n')
-    lexicon = load_lexicons([only], bundled=False)
+    lexicon = load_lexicons([only], bundled=False, model=None)
     assert lexicon.category_names == ("pyramid",)
     assert classify("58借钱", lexicon).category == NONE
 
@@ -259,23 +268,101 @@ def test_labels_cover_every_seed_title_with_valid_rows(lexicon: Lexicon) -> None
     assert 0.4 < dev / len(rows) < 0.6
 
 
-# Measured on dev when the floors were set: accuracy 0.997; cashout P 1.000 R 0.978;
-# every other category 1.000/1.000. Floors sit a little below, so a regression fails.
-FLOORS = {
-    "cashout": (0.97, 0.95),
-    "lending": (0.97, 0.95),
-    "crypto": (0.97, 0.93),
-    "gambling": (0.80, 0.80),
-    "adult": (0.80, 0.80),
-    "legal": (0.90, 0.90),
-}
+# The rules' own examples (../shared/LABELS.md's table), and plain filler. The model is
+# retrained as the labelled corpus grows, so the test asks for 90 % of them, naming the misses.
+LABELS_EXAMPLES = [
+    ("花呗套现秒到账", "cashout"),
+    ("京东白条提现方法", "cashout"),
+    ("分付怎么提现出来", "cashout"),
+    ("美团月付套现教程", "cashout"),
+    ("京东e卡回收平台", "cashout"),
+    ("预付款回收靠谱吗", "cashout"),
+    ("全新未拆封手机回收", "cashout"),
+    ("油卡回收", "cashout"),
+    ("分期买手机哪个平台好", NONE),
+    ("旧手机以旧换新怎么换", NONE),
+    ("今日下款口子推荐", "lending"),
+    ("黑户不看征信的贷款", "lending"),
+    ("58好借是否正规", "lending"),
+    ("借呗额度怎么提升", "lending"),
+    ("人行征信多久更新一次", NONE),
+    ("花呗怎么还款", NONE),
+    ("信用卡怎么还款", NONE),
+    ("USDT怎么买", "crypto"),
+    ("比特币今日价格", "crypto"),
+    ("币圈交易所排名", "crypto"),
+    ("抖币怎么充值", NONE),
+    ("澳门币兑人民币汇率", NONE),
+    ("四肖八码期期准", "gambling"),
+    ("六合彩开奖记录", "gambling"),
+    ("娱乐城注册送彩金", "gambling"),
+    ("麻将馆合法吗", "gambling"),
+    ("双色球开奖结果", NONE),
+    ("无码一区二区", "adult"),
+    ("同城上门服务微信", "adult"),
+    ("恋爱约会技巧", NONE),
+    ("被法院强制执行怎么办", "legal"),
+    ("被执行人名单查询", "legal"),
+    ("网贷逾期被起诉怎么办", "legal"),
+    ("暴力催收怎么投诉", "legal"),
+    ("网贷逾期被催收怎么办", "lending"),
+    ("红烧肉的做法", NONE),
+    ("北京旅游攻略", NONE),
+]
 
 
-def test_dev_split_quality_floors(lexicon: Lexicon) -> None:
-    evaluation = eval_spam.evaluate(eval_spam.load_labels(split="dev"), lexicon)
-    report = eval_spam.format_report(evaluation, "dev")
-    for category, (precision, recall) in FLOORS.items():
-        score = evaluation.scores[category]
-        assert score.precision >= precision, report
-        assert score.recall >= recall, report
-    assert len(evaluation.errors) / evaluation.total <= 0.02, report
+def test_labels_md_examples(combined: Lexicon) -> None:
+    misses = [
+        (text, gold, verdict.category)
+        for text, gold in LABELS_EXAMPLES
+        if (verdict := classify(text, combined)).category != gold
+    ]
+    assert len(misses) <= len(LABELS_EXAMPLES) // 10, misses
+
+
+def test_model_verdict_gives_terms_ngrams_and_probability(combined: Lexicon) -> None:
+    verdict = classify("京东e卡回收平台", combined)
+    assert verdict.category == "cashout"
+    assert 0.5 < verdict.score <= 1.0
+    assert "e卡回收(+3.0)" in verdict.evidence
+    grams = [e for e in verdict.evidence if e.startswith("model:")]
+    assert 1 <= len(grams) <= 3
+    # Each shown n-gram is in the (normalised) text and pushes towards the category.
+    for item in grams:
+        gram, weight = item.removeprefix("model:").rstrip(")").split("(+")
+        assert gram in "京东e卡回收平台"
+        assert float(weight) > 0
+
+
+def test_model_none_verdict_shows_what_the_lexicons_saw(combined: Lexicon) -> None:
+    verdict = classify("人行征信多久更新一次", combined)
+    assert verdict.category == NONE
+    assert verdict.score == 0.0
+    assert verdict.evidence[0].startswith("model:none(")
+    assert "征信(+2.0)" in verdict.evidence
+
+
+def test_user_category_unknown_to_the_model_still_decides(tmp_path: Path) -> None:
+    added = _write(tmp_path / "pyramid.toml", 'threshold = 2.5\n[terms]\n"传销" = 3.0\n')
+    lexicon = load_lexicons([added])
+    assert lexicon.model is not None
+    assert classify("传销组织内幕", lexicon).category == "pyramid"
+    assert classify("京东e卡回收平台", lexicon).category == "cashout"
+
+
+def test_model_link_title_decides_and_body_only_adds_evidence(combined: Lexicon) -> None:
+    verdict = classify_link("点击查看", "京东e卡回收平台全解析", None, combined)
+    assert verdict.category == "cashout"
+    assert "title:e卡回收(+3.0)" in verdict.evidence
+    # A body full of cash-out words does not make a neutral link risky...
+    assert classify_link("详情", None, "信用卡套现,京东e卡回收", combined).category == NONE
+    # ...but adds its terms of the chosen category, at half weight, to a risky one.
+    with_body = classify_link("京东e卡回收", None, "信用卡套现的风险", combined)
+    assert with_body.category == "cashout"
+    assert "body:套现(+1.5)" in with_body.evidence
+    assert with_body.score == classify("京东e卡回收", combined).score
+
+
+def test_classify_texts_matches_classify(combined: Lexicon) -> None:
+    texts = ["京东e卡回收", "红烧肉的做法", "京东e卡回收", "USDT怎么买"]
+    assert classify_texts(texts, combined) == [classify(t, combined) for t in texts]

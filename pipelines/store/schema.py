@@ -211,11 +211,17 @@ LINK_FINDINGS = _schema(
             pa.string(),
             "Risk category: cashout, lending, crypto, gambling, adult, legal or none.",
         ),
-        _field("score", pa.float64(), "Score of the winning category (sum of term weights)."),
+        _field(
+            "score",
+            pa.float64(),
+            "Score of the winning category: the model's probability (0-1), or the sum of term "
+            "weights when the lexicons decide alone.",
+        ),
         _field(
             "evidence",
             pa.list_(pa.string()),
-            "Matched terms with weights, e.g. 'anchor:京东e卡回收(+3.0)', 'target:套现(+1.5)'.",
+            "Matched lexicon terms with weights ('e卡回收(+3.0)'; from the target 'title:…', "
+            "'body:…') and the model's strongest n-grams ('model:卡回收(+0.41)').",
         ),
         _field(
             "relatedness",
