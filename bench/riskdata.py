@@ -89,8 +89,11 @@ def load_rows(split: str = "all", root: Path = REALWORLD) -> list[Row]:
     """The labelled web titles in `split` (`dev`, `test` or `all`), in file order."""
     titles = _read(root / "titles.csv")
     label_files = [root / "labels_a.csv", root / "labels_b.csv"]
+    # A batch's rows have no id column: row n of batches/c1.csv is "c1-n", its labels are in
+    # labels_c1.csv (the ids the blind reviewers saw).
     for batch in sorted((root / "batches").glob("*.csv")) if (root / "batches").is_dir() else []:
-        titles += _read(batch)
+        titles += [row | {"id": f"{batch.stem}-{n}"} for n, row in enumerate(_read(batch), 1)]
+        label_files.append(root / f"labels_{batch.stem}.csv")
     gold, ambiguous = _labels([p for p in label_files if p.exists()])
     rows = [
         Row(t["id"], t["text"], t["host"], gold[t["id"]], t["id"] in ambiguous, "web")
