@@ -14,12 +14,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
-from markupsafe import Markup
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-
-    import pyarrow as pa
+    pass
 
 CATEGORY_ORDER = ("cashout", "lending", "crypto", "gambling", "adult", "legal", "none")
 _CATEGORY_COLORS = {
@@ -31,41 +28,6 @@ _CATEGORY_COLORS = {
     "legal": "#188038",
     "none": "#9aa0a6",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class ReportTable:
-    """Rows of one findings table as shown in a report (possibly the first N of `total`)."""
-
-    id: str
-    columns: tuple[str, ...]
-    rows: list[dict[str, Any]]
-    total: int
-    source: str
-    numeric: frozenset[str] = frozenset()
-
-    @classmethod
-    def from_arrow(
-        cls, id_: str, table: pa.Table, columns: Sequence[str], *, limit: int, source: str
-    ) -> ReportTable:
-        """The first `limit` rows of `table`'s `columns`."""
-        import pyarrow.types as pat
-
-        head = table.select(list(columns)).slice(0, limit)
-        numeric = frozenset(
-            f.name for f in head.schema if pat.is_integer(f.type) or pat.is_floating(f.type)
-        )
-        return cls(id_, tuple(columns), head.to_pylist(), table.num_rows, source, numeric)
-
-
-@dataclass(frozen=True, slots=True)
-class ReportSection:
-    """A titled table of the report."""
-
-    id: str
-    title: str
-    note: str
-    table: ReportTable
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,24 +130,6 @@ _env = Environment(
 )
 
 
-def _table_html(table: ReportTable) -> Markup:
-    return Markup(_env.get_template("table.html").render(t=table, fmt=fmt))  # noqa: S704 - the template autoescapes
-
-
-def render_html(
-    summary: AuditSummary, worst_pages: ReportTable, sections: Sequence[ReportSection]
-) -> str:
-    """report.html: summary and chart first, then one sortable, filterable table per section."""
-    return _env.get_template("report.html").render(
-        s=summary,
-        chart=Markup(bar_chart_svg(summary.categories)),  # noqa: S704 - built from escaped parts
-        tables={"worst_pages": worst_pages},
-        sections=sections,
-        table=_table_html,
-        pct=pct,
-    )
-
-
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|<>~])")
 
 
@@ -193,56 +137,3 @@ def md_escape(value: Any) -> str:
     """A cell's text safe inside a Markdown table: specials backslashed, newlines folded."""
     text = fmt(value).replace("\n", " ").replace("\r", " ")
     return _MD_SPECIAL.sub(r"\\\1", text)
-
-
-def _md_table(table: ReportTable) -> str:
-    lines = [
-        "| " + " | ".join(table.columns) + " |",
-        "| " + " | ".join("---:" if c in table.numeric else "---" for c in table.columns) + " |",
-    ]
-    lines += [
-        "| " + " | ".join(md_escape(row[c]) for c in table.columns) + " |" for row in table.rows
-    ]
-    if table.total > len(table.rows):
-        lines.append("")
-        lines.append(
-            f"Showing {len(table.rows)} of {table.total} rows; "
-            f"the full table is in `audit/{table.source}/`."
-        )
-    return "\n".join(lines)
-
-
-def render_markdown(
-    summary: AuditSummary, worst_pages: ReportTable, sections: Sequence[ReportSection]
-) -> str:
-    """report.md: the same content as the HTML report, as Markdown tables."""
-    s = summary
-    out = [
-        f"# farmaudit report: {md_escape(s.dataset)}",
-        "",
-        (
-            f"crawl {md_escape(s.crawl_id)} · {s.pages} pages · {s.links} links "
-            f"({s.related_links} in related blocks) · generated {s.generated_at}"
-        ),
-        "",
-        *([f"**{md_escape(s.no_verdict)}**", ""] if s.no_verdict else []),
-        "## Summary",
-        "",
-        f"- {pct(s.spam_share)} of related links are risky",
-        f"- {pct(s.offtopic_share)} of related links are off-topic",
-        f"- {s.risky_pages} pages with a mostly risky related block",
-        f"- {s.title_clusters} duplicate title clusters, {s.body_clusters} duplicate body clusters",
-        f"- {s.broken_targets} internal link targets failed or were not crawled",
-        "",
-        "| category | related links | share |",
-        "| --- | ---: | ---: |",
-    ]
-    total = sum(s.categories.values()) or 1
-    for category in CATEGORY_ORDER:
-        if s.categories.get(category):
-            n = s.categories[category]
-            out.append(f"| {category} | {n} | {pct(n / total)} |")
-    out += ["", "### Worst pages", "", _md_table(worst_pages)]
-    for section in sections:
-        out += ["", f"## {section.title}", "", section.note, "", _md_table(section.table)]
-    return "\n".join(out) + "\n"

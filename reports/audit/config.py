@@ -28,8 +28,6 @@ class AuditConfig:
     lexicon_paths: tuple[Path, ...] = ()
     dedup: DedupConfig = field(default_factory=DedupConfig)
     offtopic: OfftopicConfig = field(default_factory=OfftopicConfig)
-    #: Rows of each table shown in the reports (the Parquet tables hold them all).
-    report_rows: int = 500
     #: Pages below which the audit gives no verdict: shares of nothing prove nothing.
     min_pages: int = 1
     #: An older dataset of the same site, audited: the report shows what changed since.

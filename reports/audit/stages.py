@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import heapq
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -96,16 +95,6 @@ class _LinkBatch:
         """Whether link `i` is off-topic."""
         return is_offtopic(self.relatedness[i], self.offtopic_config)
 
-    def row(self, i: int) -> dict[str, Any]:
-        """Link `i` as a link_findings row."""
-        verdict = self.verdicts[i]
-        return {name: column[i] for name, column in self._own_columns().items()} | {
-            "category": verdict.category,
-            "score": verdict.score,
-            "evidence": _evidence(verdict),
-            "offtopic": self.offtopic(i),
-        }
-
     def table(self) -> pa.Table:
         """The batch as an Arrow table of the link_findings schema."""
         verdicts = self.verdicts
@@ -145,27 +134,10 @@ class _PageTally:
     categories: Counter[str] = field(default_factory=Counter)
 
 
-@dataclass(frozen=True, slots=True)
-class _LinkRank:
-    """Breaks score ties between links by content, not crawl order: the smaller (source URL,
-    position) wins, so in the min-heap it ranks higher and is evicted last."""
-
-    source_url: str
-    position: int
-
-    def key(self) -> tuple[str, int]:
-        """The link's (source URL, position)."""
-        return self.source_url, self.position
-
-    def __lt__(self, other: _LinkRank) -> bool:
-        return self.key() > other.key()
-
-
 @dataclass(slots=True)
 class LinkTally:
     """What later stages need from the link findings, gathered while they stream to disk."""
 
-    report_rows: int
     links: int = 0
     related: int = 0
     offtopic: int = 0
@@ -173,15 +145,12 @@ class LinkTally:
     per_page: dict[str, _PageTally] = field(default_factory=dict)
     #: Distinct related-link anchors (candidates for title duplicates).
     anchors: set[str] = field(default_factory=set)
-    #: The highest-scoring risky related links, for the report (a bounded heap).
-    top_risky: list[tuple[float, _LinkRank, dict[str, Any]]] = field(default_factory=list)
 
     def add(self, batch: _LinkBatch) -> None:
         """Count one batch of link findings."""
         self.links += len(batch.source_url)
         per_page = self.per_page
         anchors = self.anchors
-        heap = self.top_risky
         for i, block in enumerate(batch.block):
             if block != "related":
                 continue
@@ -198,21 +167,6 @@ class LinkTally:
             page.relatedness.append(batch.relatedness[i])
             page.risky.append(category != NONE)
             page.categories[category] += 1
-            if category == NONE:
-                continue
-            rank = _LinkRank(batch.source_url[i], batch.position[i])
-            if len(heap) < self.report_rows:
-                heapq.heappush(heap, (verdict.score, rank, batch.row(i)))
-            elif heap[0][:2] < (verdict.score, rank):
-                heapq.heapreplace(heap, (verdict.score, rank, batch.row(i)))
-
-    def risky_table(self) -> pa.Table:
-        """The kept risky links, highest score first."""
-        rows = [r for _, _, r in sorted(self.top_risky, key=lambda t: (-t[0], t[1].key()))]
-        return pa.Table.from_pylist(rows, schema=LINK_FINDINGS) if rows else _EMPTY_LINKS
-
-
-_EMPTY_LINKS = LINK_FINDINGS.empty_table()
 
 
 def write_link_findings(
@@ -227,7 +181,7 @@ def write_link_findings(
 
     Column-wise: a 10M-link crawl makes any per-link object or dict the bottleneck.
     """
-    tally = LinkTally(config.report_rows)
+    tally = LinkTally()
     # Farms repeat the same anchor → target pairs on every page: classify each pair once.
     verdicts: dict[tuple[str, str | None], SpamVerdict] = {}
     columns = ["source_url", "target_url", "anchor_text", "block", "position", "internal"]
@@ -257,7 +211,8 @@ def write_link_findings(
         tally.add(batch)
         write_table_atomic(batch.table(), out / "link_findings" / f"part-{number:05d}.parquet")
     if tally.links == 0:
-        write_table_atomic(_EMPTY_LINKS, out / "link_findings" / "part-00000.parquet")
+        empty = LINK_FINDINGS.empty_table()
+        write_table_atomic(empty, out / "link_findings" / "part-00000.parquet")
     return tally
 
 
