@@ -167,9 +167,9 @@ def load_corpus(path: Path) -> tuple[str, list[Page]]:
 # --- the tools -------------------------------------------------------------------------------
 
 
-def run_farmaudit(page: Page) -> Result:
-    """farmaudit's extraction of the page's bytes."""
-    raw = RawPage(
+def raw_page(page: Page) -> RawPage:
+    """The corpus page as a fetched page: its bytes, no headers, fetched at FETCHED_AT."""
+    return RawPage(
         url=page.url,
         final_url=page.url,
         status=200,
@@ -178,6 +178,11 @@ def run_farmaudit(page: Page) -> Result:
         encoding=None,
         fetched_at=FETCHED_AT,
     )
+
+
+def run_farmaudit(page: Page) -> Result:
+    """farmaudit's extraction of the page's bytes."""
+    raw = raw_page(page)
     start = time.perf_counter()
     result = extract(raw)
     seconds = time.perf_counter() - start

@@ -14,6 +14,7 @@ import shutil
 import sys
 from pathlib import Path
 
+# Without the background-networking flags Chromium tries to reach Google's hosts at start.
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

@@ -14,16 +14,14 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from extract_real import load_corpus
+from extract_real import load_corpus, raw_page
 
 from pipelines.extract import extract
-from pipelines.store.records import RawPage
 
 #: Words in a title, or lines in a text, that suggest a procedure is shown.
 MAYBE_PROCEDURE_RE = re.compile(
@@ -45,16 +43,7 @@ def main() -> int:
             if page.url in seen:
                 continue
             seen.add(page.url)
-            raw = RawPage(
-                url=page.url,
-                final_url=page.url,
-                status=200,
-                headers={},
-                body=page.body,
-                encoding=None,
-                fetched_at=datetime(2026, 12, 1, tzinfo=UTC),
-            )
-            result = extract(raw)
+            result = extract(raw_page(page))
             title = result.page.title or ""
             if result.steps:
                 print(f"{kind}\t{page.url}\t{title[:80]!r}\tsteps={len(result.steps)}")

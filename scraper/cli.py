@@ -504,15 +504,19 @@ def extract(dataset: Path) -> None:
         )
 
 
-@main.command()
-@click.argument("dataset", type=click.Path(path_type=Path, file_okay=False))
-@click.option(
+# audit and classify take the same term lists.
+_lexicon_option = click.option(
     "--lexicon",
     "lexicons",
     multiple=True,
     type=click.Path(path_type=Path, exists=True, dir_okay=False),
     help="Extra TOML term list (repeatable); a category of the same name replaces the bundled one.",
 )
+
+
+@main.command()
+@click.argument("dataset", type=click.Path(path_type=Path, file_okay=False))
+@_lexicon_option
 @click.option(
     "--dup-threshold",
     type=click.FloatRange(0, 1),
@@ -638,13 +642,7 @@ def _run_audit(
     show_default=True,
     help="Output: CSV with a header, or one JSON object a line.",
 )
-@click.option(
-    "--lexicon",
-    "lexicons",
-    multiple=True,
-    type=click.Path(path_type=Path, exists=True, dir_okay=False),
-    help="Extra TOML term list (repeatable); a category of the same name replaces the bundled one.",
-)
+@_lexicon_option
 @click.option(
     "--lexicons-only",
     is_flag=True,

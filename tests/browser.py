@@ -10,22 +10,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from bench.report_shots import CHROMIUM_ARGS
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
     from playwright.sync_api import Page
-
-# Without the background-networking flags Chromium tries to reach Google's hosts at start.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @dataclass
