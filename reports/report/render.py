@@ -15,6 +15,7 @@ from reports.render import md_escape, pct
 from reports.report.charts import (
     bar_chart_svg,
     cluster_sizes_svg,
+    link_graph_svg,
     published_svg,
     sections_svg,
     share_histogram_svg,
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from reports.report.data import ReportData
 
 #: Table id → (title, note, [(column, label, kind)]). Kinds: url, text, cat, cats, int, pct,
-#: score, list, bool, domain; the page formats each kind one way.
+#: score, list, bool, domain, time; the page formats each kind one way.
 TABLES: dict[str, tuple[str, str, list[tuple[str, str, str]]]] = {
     "changes": (
         "What changed",
@@ -47,7 +48,8 @@ TABLES: dict[str, tuple[str, str, list[tuple[str, str, str]]]] = {
         "Spam targets",
         (
             "Where the risky links point: one row per target and category, most linked first, "
-            "with the anchor texts used for it (risky links of every block)."
+            "with the anchor texts used for it (risky links of every block) and when a page "
+            "linking it was first and last fetched."
         ),
         [
             ("target_url", "target", "url"),
@@ -59,6 +61,8 @@ TABLES: dict[str, tuple[str, str, list[tuple[str, str, str]]]] = {
             ("variants", "anchors", "int"),
             ("anchors", "anchor variants", "list"),
             ("score", "best score", "score"),
+            ("first_seen", "first seen (UTC)", "time"),
+            ("last_seen", "last seen (UTC)", "time"),
         ],
     ),
     "domains": (
@@ -70,6 +74,8 @@ TABLES: dict[str, tuple[str, str, list[tuple[str, str, str]]]] = {
             ("targets", "targets", "int"),
             ("source_pages", "source pages", "int"),
             ("categories", "categories", "cats"),
+            ("first_seen", "first seen (UTC)", "time"),
+            ("last_seen", "last seen (UTC)", "time"),
         ],
     ),
     "page_domains": (
@@ -269,7 +275,9 @@ def render_report_html(data: ReportData, legend: dict[str, str], ctx: ReportCont
             "shares": Markup(share_histogram_svg(data.risky_shares)),  # noqa: S704 - escaped parts
             "clusters": Markup(cluster_sizes_svg(data.cluster_sizes)),  # noqa: S704 - escaped parts
             "published": Markup(published_svg(data.published)),  # noqa: S704 - escaped parts
+            "graph": Markup(link_graph_svg(data.graph)),  # noqa: S704 - escaped parts
         },
+        graph=data.graph,
         tables=TABLES,
         specs=_json_script(_table_specs(data)),
     )
@@ -350,8 +358,11 @@ def render_report_markdown(
             "all in spam_targets.csv)"
         ),
         "",
-        "| target | domain | category | links | source pages | anchor variants |",
-        "| --- | --- | --- | ---: | ---: | --- |",
+        (
+            "| target | domain | category | links | source pages | first seen | last seen "
+            "| anchor variants |"
+        ),
+        "| --- | --- | --- | ---: | ---: | --- | --- | --- |",
     ]
     cols = {c: i for i, c in enumerate(targets.columns)}
     for row in targets.rows[:top]:
@@ -359,20 +370,21 @@ def render_report_markdown(
         url = md_escape(_display_url(row[cols["target_url"]]))
         out.append(
             f"| {url} | {md_escape(row[cols['domain']])} | {row[cols['category']]} "
-            f"| {row[cols['links']]:,} | {row[cols['source_pages']]:,} | {anchors} |"
+            f"| {row[cols['links']]:,} | {row[cols['source_pages']]:,} "
+            f"| {row[cols['first_seen']] or ''} | {row[cols['last_seen']] or ''} | {anchors} |"
         )
     domains = data.tables["domains"]
     out += [
         "",
         f"## Top spam domains ({min(10, domains.total)} of {domains.total:,})",
         "",
-        "| domain | links | targets | source pages | categories |",
-        "| --- | ---: | ---: | ---: | --- |",
+        "| domain | links | targets | source pages | categories | first seen | last seen |",
+        "| --- | ---: | ---: | ---: | --- | --- | --- |",
     ]
-    for domain, links, n_targets, sources, categories in domains.rows[:10]:
+    for domain, links, n_targets, sources, categories, first, last in domains.rows[:10]:
         out.append(
             f"| {md_escape(domain)} | {links:,} | {n_targets:,} | {sources:,} "
-            f"| {', '.join(categories)} |"
+            f"| {', '.join(categories)} | {first or ''} | {last or ''} |"
         )
     pages = data.tables["pages"]
     out += [
