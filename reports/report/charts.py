@@ -41,8 +41,15 @@ def sections_svg(sections: Sequence[tuple[str, dict[str, int]]], *, rows: int = 
     top = max((n for _, s in shown for n in s.values()), default=1)
     label_w, cell_w, cell_h = 150, 84, 24
     width = label_w + cell_w * max(1, len(categories))
-    height = cell_h * (len(shown) + 1)
+    left_out = sections[rows:]
+    height = cell_h * (len(shown) + 1 + (1 if left_out else 0))
     parts = [_svg_open(width, height, "risky links by site section and category")]
+    if left_out:  # no silent cut-off
+        rest = sum(sum(s.values()) for _, s in left_out)
+        parts.append(
+            f'<text x="0" y="{height - 6}" font-size="12">{len(shown)} of {len(sections):,} '
+            f"sections shown; {len(left_out):,} more hold {rest:,} risky links</text>"
+        )
     for j, category in enumerate(categories):
         x = label_w + j * cell_w
         parts.append(f'<text x="{x + 4}" y="16" font-size="12">{html.escape(category)}</text>')

@@ -176,12 +176,15 @@ _env = Environment(
 )
 
 
-def _json_script(value: Any) -> Markup:
+def _json_text(value: Any) -> str:
     """JSON safe inside a <script> element: no '<', '>' or '&' left to end it early."""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-    return Markup(text)  # noqa: S704 - JSON with every markup character escaped
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def _json_script(value: Any) -> Markup:
+    return Markup(_json_text(value))  # noqa: S704 - JSON with every markup character escaped
 
 
 #: JSON bytes each table may embed in report.html, so the page stays under 1 MB whatever the
@@ -192,7 +195,7 @@ TABLE_BYTES = 100_000
 def _bounded(rows: list[list[Any]], budget: int) -> list[list[Any]]:
     kept, size = [], 0
     for row in rows:
-        size += len(json.dumps(row, ensure_ascii=False, default=str).encode()) + 1
+        size += len(_json_text(row).encode()) + 1  # as embedded: escapes make it longer
         if size > budget:
             break
         kept.append(row)
@@ -226,7 +229,7 @@ def fetch_outcomes(data: ReportData) -> list[tuple[int, str]]:
     if data.redirected:
         out.append((data.redirected, "linked URLs that redirect elsewhere"))
     if data.external_targets:
-        out.append((data.external_targets, "external URLs (other sites; not crawled by design)"))
+        out.append((data.external_targets, "external URL(s) (other sites; not crawled by design)"))
     return out
 
 
@@ -314,7 +317,7 @@ def render_report_markdown(
         ),
         (
             f"- {data.tables['targets'].total:,} spam targets on "
-            f"{data.tables['domains'].total:,} domains"
+            f"{data.tables['domains'].total:,} domain(s)"
         ),
         (
             f"- {sum(1 for s in data.risky_shares if s >= 0.5):,} pages with a related block at "
