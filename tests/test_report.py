@@ -298,6 +298,11 @@ def test_since_finds_exactly_the_planted_link_and_fail_on_gates_on_it(tmp_path: 
     ]
     md = (new / "audit" / "report.md").read_text("utf-8")
     assert "new_risky_link: 1" in md
+    # Counted over every change, not only the rows the page embeds.
+    write_reports(new / "audit", new, embed_rows=1)
+    md = (new / "audit" / "report.md").read_text("utf-8")
+    assert "- new_risky_link: 1\n- new_spam_target: 1\n" in md
+    assert "First 1 of 2:" in md
     # The same crawl compared with itself: nothing changed.
     again = farmaudit("audit", str(old), "--since", str(old), "--fail-on", "new_spam_links>0")
     assert again.returncode == 0, again.stderr[-2000:]

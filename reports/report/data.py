@@ -86,6 +86,8 @@ class ReportData:
     #: (month or year, pages published then), oldest first.
     published: list[tuple[str, int]] = field(default_factory=list)
     tables: dict[str, Rows] = field(default_factory=dict)
+    #: changes.change → rows (every row, not only the embedded ones).
+    change_counts: dict[str, int] = field(default_factory=dict)
     graph: LinkGraph = field(default_factory=LinkGraph)
 
 
@@ -303,6 +305,9 @@ def read_report_data(
     ).fetchall():
         data.cluster_sizes.setdefault(field_name, []).append(members)
     data.graph = _link_graph(con)
+    data.change_counts = dict(
+        con.execute("SELECT change, count(*) FROM changes GROUP BY 1").fetchall()
+    )
     for name, (sql, csv_name) in _QUERIES.items():
         # Materialised once: counted, embedded (the first rows) and written as CSV.
         con.execute(

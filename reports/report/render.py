@@ -340,15 +340,14 @@ def render_report_markdown(
         out.append(f"| {category} | {n:,} | {r:,} | {md_escape(description)} |")
     changes = data.tables["changes"]
     if changes.total:
-        kinds: dict[str, int] = {}
-        for row in changes.rows:
-            kinds[row[0]] = kinds.get(row[0], 0) + 1
         out += ["", (f"## What changed since the older audit ({changes.total:,} changes; "
                 "all in changes.csv)"), ""]  # fmt: skip
-        out += [f"- {kind}: {n:,}" for kind, n in sorted(kinds.items())]
-        out += ["", "| change | category | page | target | anchor or text |",
+        out += [f"- {kind}: {n:,}" for kind, n in sorted(data.change_counts.items())]
+        shown = changes.rows[:20]
+        out += ["", f"First {len(shown)} of {changes.total:,}:", "",
+                "| change | category | page | target | anchor or text |",
                 "| --- | --- | --- | --- | --- |"]  # fmt: skip
-        for change, category, source, target, _domain, text, _links in changes.rows[:20]:
+        for change, category, source, target, _domain, text, _links in shown:
             out.append(
                 f"| {change} | {category} | {md_escape(_display_url(source))} "
                 f"| {md_escape(_display_url(target))} | {md_escape(text)} |"
@@ -357,7 +356,7 @@ def render_report_markdown(
     out += [
         "",
         (
-            f"## Top spam targets ({min(top, targets.total)} of {targets.total:,}; "
+            f"## Top spam targets ({len(targets.rows[:top])} of {targets.total:,}; "
             "all in spam_targets.csv)"
         ),
         "",
@@ -379,7 +378,7 @@ def render_report_markdown(
     domains = data.tables["domains"]
     out += [
         "",
-        f"## Top spam domains ({min(10, domains.total)} of {domains.total:,})",
+        f"## Top spam domains ({len(domains.rows[:10])} of {domains.total:,})",
         "",
         "| domain | links | targets | source pages | categories | first seen | last seen |",
         "| --- | ---: | ---: | ---: | --- | --- | --- |",
@@ -392,7 +391,7 @@ def render_report_markdown(
     pages = data.tables["pages"]
     out += [
         "",
-        f"## Worst pages ({min(10, pages.total)} of {pages.total:,})",
+        f"## Worst pages ({len(pages.rows[:10])} of {pages.total:,})",
         "",
         "| page | title | risky | related | risky share |",
         "| --- | --- | ---: | ---: | ---: |",
