@@ -22,7 +22,7 @@ from reports.audit.config import AuditConfig
 from reports.report import write_reports
 from reports.report.charts import link_graph_svg
 from reports.report.data import EMBED_ROWS, GRAPH_NODES, GraphNode, LinkGraph, ReportData, Rows
-from reports.report.render import TABLES, ReportContext, render_report_html
+from reports.report.render import TABLES, ReportContext, _budgets, render_report_html
 from scraper.demo.site import PLANTED_SPAM, build_site
 from tests.browser import open_file
 from tests.conftest import farmaudit
@@ -395,3 +395,9 @@ def test_report_html_stays_under_1mb_and_says_n_of_m_however_big_the_dataset() -
     specs = json.loads(page.split('id="report-data">')[1].split("</script>")[0])
     for name, spec in specs.items():
         assert 0 < len(spec["rows"]) < spec["total"] == 100_000, name  # the page says "N of M"
+
+
+def test_embed_budget_gives_small_tables_all_they_need_and_shares_the_rest() -> None:
+    budgets = _budgets({"changes": 2, "domains": 10, "pages": 500, "targets": 900}, 1000)
+    assert budgets == {"changes": 2, "domains": 10, "pages": 494, "targets": 494}
+    assert _budgets({"a": 100, "b": 200}, 1000) == {"a": 100, "b": 200}  # all fit: all kept

@@ -6,8 +6,9 @@ crawl.json, never a page's text, and writes into `audit_folder`:
 
 - report.html: one self-contained page (inline CSS, script and SVG; a CSP forbids fetching).
   Tables are embedded once as JSON and rendered by the page in steps; filter and sort work on
-  every embedded row; an aggregated table longer than `EMBED_ROWS` says "N of M" and links
-  its CSV. Every scraped string reaches the DOM as text (textContent), never as markup.
+  every embedded row; a table longer than the page embeds (`EMBED_BYTES` for all tables) says
+  "N of M" and links its CSV. Every scraped string reaches the DOM as text (textContent),
+  never as markup.
 - report.md: a summary to paste into a ticket (under 200 lines).
 - *.csv: every row of every table, risky links included, formula-safe for spreadsheets.
 """

@@ -17,8 +17,9 @@ from pipelines.store.schema import AUDIT_TABLES
 if TYPE_CHECKING:
     from pathlib import Path
 
-#: Rows of one aggregated table embedded in report.html (the whole table is in its CSV).
-EMBED_ROWS = 2000
+#: Rows of one aggregated table read for report.html (the whole table is in its CSV); the
+#: page embeds as many of them as its byte budget allows (render.EMBED_BYTES).
+EMBED_ROWS = 5000
 #: Anchor variants listed per spam target.
 ANCHOR_VARIANTS = 5
 

@@ -187,32 +187,46 @@ def _json_script(value: Any) -> Markup:
     return Markup(_json_text(value))  # noqa: S704 - JSON with every markup character escaped
 
 
-#: JSON bytes each table may embed in report.html, so the page stays under 1 MB whatever the
-#: dataset's size; the rows past it are in the table's CSV and the page says "N of M".
-TABLE_BYTES = 100_000
+#: JSON bytes all tables together may embed in report.html, so the page stays under 1 MB
+#: whatever the dataset's size; the rows past it are in each table's CSV and the page says
+#: "N of M". Small tables take what they need, the rest is shared equally by the larger ones.
+EMBED_BYTES = 800_000
 
 
-def _bounded(rows: list[list[Any]], budget: int) -> list[list[Any]]:
-    kept, size = [], 0
-    for row in rows:
-        size += len(_json_text(row).encode()) + 1  # as embedded: escapes make it longer
-        if size > budget:
-            break
-        kept.append(row)
-    return kept
+def _budgets(sizes: dict[str, int], total: int) -> dict[str, int]:
+    """Each table's share of `total` bytes: smallest first, none more than an equal share."""
+    budgets, left = {}, total
+    pending = sorted(sizes, key=lambda name: (sizes[name], name))
+    for k, name in enumerate(pending):
+        budgets[name] = min(sizes[name], left // (len(pending) - k))
+        left -= budgets[name]
+    return budgets
 
 
-def _table_specs(data: ReportData, budget: int = TABLE_BYTES) -> dict[str, Any]:
-    specs: dict[str, Any] = {}
-    for name, (title, note, columns) in TABLES.items():
+def _table_specs(data: ReportData, budget: int = EMBED_BYTES) -> dict[str, Any]:
+    rows_of: dict[str, list[list[Any]]] = {}
+    sizes_of: dict[str, list[int]] = {}
+    for name, (_title, _note, columns) in TABLES.items():
         rows = data.tables[name]
         index = [rows.columns.index(c) for c, _, _ in columns]
+        rows_of[name] = [[r[i] for i in index] for r in rows.rows]
+        # Measured as embedded (escaping makes hostile text longer), with its comma.
+        sizes_of[name] = [len(_json_text(r).encode()) + 1 for r in rows_of[name]]
+    budgets = _budgets({name: sum(sizes) for name, sizes in sizes_of.items()}, budget)
+    specs: dict[str, Any] = {}
+    for name, (title, note, columns) in TABLES.items():
+        kept, used = 0, 0
+        for size in sizes_of[name]:
+            if used + size > budgets[name]:
+                break
+            used += size
+            kept += 1
         specs[name] = {
             "title": title,
             "columns": [[label, kind] for _, label, kind in columns],
-            "rows": _bounded([[r[i] for i in index] for r in rows.rows], budget),
-            "total": rows.total,
-            "csv": rows.csv,
+            "rows": rows_of[name][:kept],
+            "total": data.tables[name].total,
+            "csv": data.tables[name].csv,
             "note": note,
         }
     return specs
