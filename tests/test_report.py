@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
 from pipelines.store.commits import DatasetWriter
@@ -23,6 +24,7 @@ from reports.report import write_reports
 from reports.report.charts import link_graph_svg
 from reports.report.data import EMBED_ROWS, GRAPH_NODES, GraphNode, LinkGraph, ReportData, Rows
 from reports.report.render import TABLES, ReportContext, _budgets, render_report_html
+from reports.report.since import carry_first_seen
 from scraper.demo.site import PLANTED_SPAM, build_site
 from tests.browser import open_file
 from tests.conftest import farmaudit
@@ -157,7 +159,7 @@ def test_link_graph_escapes_labels_cuts_them_with_the_full_text_in_title() -> No
     for g in root.iter(f"{ns}g"):
         groups[g.get("class")].append(g)
     hubs, nodes = groups["hub"], groups["node"]
-    assert [g.get("data-filter") for g in hubs] == ["/<b>x</b>/", "/ (top level)"]
+    assert [g.get("data-filter") for g in hubs] == ["/<b>x</b>/", None]  # top level: no key
     # Shapes, not colour, tell a domain (circle) from a page of this site (diamond path).
     assert [g.find(f"{ns}circle") is not None for g in nodes] == [True, False]
     page = nodes[1]
@@ -401,3 +403,16 @@ def test_embed_budget_gives_small_tables_all_they_need_and_shares_the_rest() -> 
     budgets = _budgets({"changes": 2, "domains": 10, "pages": 500, "targets": 900}, 1000)
     assert budgets == {"changes": 2, "domains": 10, "pages": 494, "targets": 494}
     assert _budgets({"a": 100, "b": 200}, 1000) == {"a": 100, "b": 200}  # all fit: all kept
+
+
+def test_since_against_an_audit_from_before_first_seen_keeps_this_crawls(tmp_path: Path) -> None:
+    old, new = tmp_path / "old", tmp_path / "new"
+    _planted_dataset(old, fetched=(T0, T0))
+    _planted_dataset(new, fetched=(T1, T2))
+    run_audit(old)
+    part = old / "audit" / "link_targets" / "part-0.parquet"
+    before = pq.read_table(part).drop_columns(["first_seen", "last_seen"])  # the older contract
+    pq.write_table(before, part)
+    run_audit(new)
+    targets = read_findings(new, "link_targets")
+    assert carry_first_seen(targets, old).equals(targets)

@@ -201,8 +201,10 @@ def link_graph_svg(graph: LinkGraph, *, width: int = 960) -> str:
         )
     for section, links, pages in graph.hubs:
         y, name = hub_y[section], section_label(section)
+        # A section's pages are the URLs holding "/section/"; top-level pages have no such key.
+        goto = f' data-goto="page_domains" data-filter="{html.escape(name)}"' if section else ""
         parts.append(
-            f'<g class="hub" data-goto="page_domains" data-filter="{html.escape(name)}">'
+            f'<g class="hub"{goto}>'
             f"<title>{html.escape(name)}: {links:,} risky links on {pages:,} pages</title>"
             f'<rect x="0" y="{y - 17:.1f}" width="{hub_x + 7}" height="32" fill="transparent"/>'
             f'<rect x="{hub_x - 6}" y="{y - 6:.1f}" width="12" height="12" fill="#1d2330"/>'
