@@ -15,6 +15,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from bench.report_worst import HOSTILE, TOTAL_ROWS, worst_case_html
 from pipelines.store.commits import DatasetWriter
 from pipelines.store.dataset import CrawlManifest, write_manifest
 from pipelines.store.records import LinkRecord, PageRecord
@@ -22,8 +23,8 @@ from reports.audit import read_findings, run_audit
 from reports.audit.config import AuditConfig
 from reports.report import write_reports
 from reports.report.charts import link_graph_svg
-from reports.report.data import EMBED_ROWS, GRAPH_NODES, GraphNode, LinkGraph, ReportData, Rows
-from reports.report.render import TABLES, ReportContext, _budgets, render_report_html
+from reports.report.data import GRAPH_NODES, GraphNode, LinkGraph
+from reports.report.render import _budgets
 from reports.report.since import carry_first_seen
 from scraper.demo.site import PLANTED_SPAM, build_site
 from tests.browser import open_file
@@ -369,34 +370,14 @@ def test_since_on_two_demo_crawls_finds_exactly_the_planted_links(tmp_path: Path
 
 
 def test_report_html_stays_under_1mb_and_says_n_of_m_however_big_the_dataset() -> None:
-    hostile = "<b>&借款</b>" * 30  # every < > & grows sixfold when escaped into the JSON
-    values = {"url": "http://a.cn/" + hostile, "domain": "a.cn", "int": 123456, "pct": 0.5,
-              "score": 3.25, "bool": True, "list": [hostile] * 5, "cats": ["cashout", "lending"],
-              "cat": "cashout", "time": "2024-05-01 00:00", "text": hostile}  # fmt: skip
-    data = ReportData(pages=100_000, links=10_000_000, related_links=5_000_000)
-    for name, (_title, _note, columns) in TABLES.items():
-        row = [values[kind] for _, _, kind in columns]
-        rows = [list(row) for _ in range(EMBED_ROWS)]
-        data.tables[name] = Rows(tuple(c for c, _, _ in columns), rows, 100_000, f"{name}.csv")
-    data.sections = [(f"s{i}", {"cashout": 1000 - i}) for i in range(300)]
-    data.risky_shares = [i / 100_000 for i in range(100_000)]
-    data.published = [(str(y), 10) for y in range(1990, 2030)]
-    data.graph = LinkGraph(
-        hubs=[(f"s{i}", 1000 - i, 10) for i in range(8)],
-        nodes=[GraphNode(f"d{j}.cn", False, 100 - j, ("crypto",)) for j in range(GRAPH_NODES)],
-        edges=[(f"s{i}", f"d{j}.cn", 10) for i in range(8) for j in range(GRAPH_NODES)],
-        total_hubs=300,
-        total_nodes=5000,
-        total_links=999_999,
-    )
-    page = render_report_html(data, {"cashout": "cash-out"}, ReportContext("big", None))
+    page = worst_case_html()
     assert len(page.encode()) < 1_000_000, len(page.encode())
-    assert hostile not in page
+    assert HOSTILE not in page
     assert "8 of 300 sections" in page and "12 of 5,000 destinations" in page
     assert "10 of 300 sections shown; 290 more hold" in page  # the sections chart's cut-off
     specs = json.loads(page.split('id="report-data">')[1].split("</script>")[0])
     for name, spec in specs.items():
-        assert 0 < len(spec["rows"]) < spec["total"] == 100_000, name  # the page says "N of M"
+        assert 0 < len(spec["rows"]) < spec["total"] == TOTAL_ROWS, name  # the page: "N of M"
 
 
 def test_embed_budget_gives_small_tables_all_they_need_and_shares_the_rest() -> None:
