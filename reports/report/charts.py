@@ -148,7 +148,7 @@ def node_label(key: str, *, internal: bool) -> str:
     return unquote(parts.path + ("?" + parts.query if parts.query else "")) or "/"
 
 
-def link_graph_svg(graph: LinkGraph, *, width: int = 960) -> str:
+def link_graph_svg(graph: LinkGraph, *, width: int = 840) -> str:
     """Hubs (site sections) on the left, the destinations they feed on the right, one curve a
     (hub, destination) pair as thick as its risky links.
 
@@ -177,7 +177,7 @@ def link_graph_svg(graph: LinkGraph, *, width: int = 960) -> str:
     def spread(count: int, index: int) -> float:  # centre the shorter column
         return top + (rows - count) * row_h / 2 + index * row_h + row_h / 2
 
-    hub_x, node_x = 300, width - 360
+    hub_x, node_x = 250, width - 340
     hub_y = {s: spread(len(graph.hubs), i) for i, (s, _, _) in enumerate(graph.hubs)}
     node_y = {d.key: spread(len(nodes), i) for i, d in enumerate(nodes)}
     heaviest = max(n for _, _, n in graph.edges)
