@@ -26,7 +26,7 @@ SEED_001 = "001_da7911dfc02b196a"  # 如何关闭小米商城分期付款中的�
 SEED_004 = "004_cbed280f5da66034"  # 小米商城分期购物流程及备用金使用指南
 
 # Dev-split AUCs measured with the default config (bench/eval_offtopic.py --split dev):
-# seed pairs 0.973, all pairs 0.988; the baseline 0.820 and 0.828. Floors sit a little under.
+# seed pairs 0.983, all pairs 0.988; the baseline 0.622 and 0.699. Floors sit a little under.
 DEV_SEED_FLOOR = 0.96
 DEV_ALL_FLOOR = 0.97
 BASELINE_MARGIN = 0.05
@@ -213,8 +213,10 @@ def test_pair_split_is_the_anchor_hash_and_labels_follow_the_families():
     for row in _csv("pairs.csv"):
         first = hashlib.sha256(row["anchor_text"].encode("utf-8")).digest()[0]
         assert row["split"] == ("dev" if first % 2 == 0 else "test"), row
-        anchor = set(families[row["anchor_text"]].split("|"))
-        source = set(sources[row["source_seed"]].split("|"))
+        # Pay-later is on the subject of buying on installment (../shared/LABELS.md).
+        one = {"xianxiang": "fenqi"}
+        anchor = {one.get(f, f) for f in families[row["anchor_text"]].split("|")}
+        source = {one.get(f, f) for f in sources[row["source_seed"]].split("|")}
         assert row["label"] == str(int(bool(anchor & source))), row
 
 
