@@ -14,6 +14,10 @@ Every scorer gets the same text: the seed page's title and body (as the crawl ex
   page's title line, so the generated bodies do not matter). Fitting on the crawl being
   audited, not on a corpus picked for these labels, keeps the figure the one an analyst gets.
   `--family-lexicon FILE` swaps the topic families (e.g. main's, for the figure before a change).
+  `--dataset DIR` fits it on a real crawl of the demo instead (`farmaudit demo --out DIR`) and,
+  when DIR holds its audit, adds the relatedness the audit itself wrote for the seeds' related
+  links (`farmaudit audit (+ target)`: anchor and crawled target page, whose body is the demo's
+  generated filler).
 - `tfidf-bigram`: cosine of character-bigram TF-IDF vectors, IDF over the same pages
   (`bench.eval_offtopic.baseline_scores`).
 - `use-m3 zero-shot`: Google's multilingual Universal Sentence Encoder v3, as packaged by
@@ -29,6 +33,8 @@ Every scorer gets the same text: the seed page's title and body (as the crawl ex
 Embedding peers that are not installed are skipped with a note.
 
     .venv/bin/python -m bench.eval_relevance
+    .venv/bin/farmaudit demo --out /tmp/demo
+    .venv/bin/python -m bench.eval_relevance --dataset /tmp/demo
     git show main:reports/topics/families.toml > /tmp/families_main.toml
     .venv/bin/python -m bench.eval_relevance --family-lexicon /tmp/families_main.toml
 
@@ -45,6 +51,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pyarrow.parquet as pq
 
 from bench.eval_offtopic import (
     Pair,
@@ -54,6 +61,7 @@ from bench.eval_offtopic import (
     roc_auc,
     score_pairs,
 )
+from pipelines.store.dataset import read_table
 from reports.offtopic import OfftopicConfig, TopicModel, is_offtopic
 from scraper.demo.seeds import SEEDS_DIR, load_seeds
 
@@ -118,6 +126,32 @@ def _cosines(
     return np.einsum("ij,ij->i", links, page[[row[p.source_seed] for p in pairs]])
 
 
+def dataset_corpus(root: Path) -> list[str]:
+    """A crawled dataset's pages as "title\\nbody", in URL order (as the audit fits its model)."""
+    table = read_table(root, "pages", ["url", "title", "body_text"]).to_pylist()
+    rows = sorted(table, key=lambda row: row["url"])
+    return [f"{row['title'] or ''}\n{row['body_text']}" for row in rows]
+
+
+def audit_scores(root: Path, labelled: list[Labelled], sources: dict[str, Source]) -> np.ndarray:
+    """The relatedness the dataset's audit wrote for each pair's related link (anchor and
+    crawled target), from `audit/link_findings`; NaN where the audit has no such link."""
+    pages = read_table(root, "pages", ["url", "title"]).to_pylist()
+    seed_of = {s.title: key for key, s in sources.items()}
+    seed_urls = {row["url"]: seed_of[row["title"]] for row in pages if row["title"] in seed_of}
+    findings = pq.read_table(
+        root / "audit" / "link_findings",
+        columns=["source_url", "anchor_text", "block", "relatedness"],
+    ).to_pylist()
+    found = {
+        (seed_urls[row["source_url"]], row["anchor_text"]): row["relatedness"]
+        for row in findings
+        if row["block"] == "related" and row["source_url"] in seed_urls
+    }
+    keys = [(item.pair.source_seed, item.pair.anchor_text) for item in labelled]
+    return np.array([found.get(key, np.nan) for key in keys], dtype=np.float64)
+
+
 def use_scores(pairs: list[Pair], sources: dict[str, Source]) -> np.ndarray | None:
     """Zero-shot USE-multilingual-v3 cosines; None when the package is not installed."""
     try:
@@ -139,6 +173,51 @@ def static_scores(pairs: list[Pair], sources: dict[str, Source]) -> np.ndarray |
     )
 
 
+def score_all(
+    labelled: list[Labelled],
+    config: OfftopicConfig,
+    *,
+    dataset: Path | None = None,
+    mix: float = 0.3,
+    embeddings: bool = True,
+) -> dict[str, np.ndarray | None]:
+    """Every scorer's scores of the pairs, in print order (None: its package is missing)."""
+    pairs = [item.pair for item in labelled]
+    sources = seed_sources()
+    docs = dataset_corpus(dataset) if dataset else demo_corpus(sources)
+    ours = score_pairs(TopicModel.fit(docs, config), pairs, sources)
+    scorers: dict[str, np.ndarray | None] = {"farmaudit": ours}
+    if dataset and (dataset / "audit" / "link_findings").is_dir():
+        audited = audit_scores(dataset, labelled, sources)
+        if np.isnan(audited).any():
+            raise SystemExit(f"{dataset}: its audit lacks {int(np.isnan(audited).sum())} pairs")
+        scorers["farmaudit audit (+ target)"] = audited
+    scorers["tfidf-bigram"] = baseline_scores(pairs, sources)
+    if not embeddings:
+        return scorers
+    for name, cosines in (
+        ("use-m3", use_scores(pairs, sources)),
+        ("static", static_scores(pairs, sources)),
+    ):
+        scorers[f"{name} zero-shot"] = cosines
+        mixed = None if cosines is None else (1 - mix) * ours + mix * np.maximum(cosines, 0)
+        scorers[f"farmaudit + {mix:g} x {name}"] = mixed
+    return scorers
+
+
+def selections(labelled: list[Labelled]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Labels (S1's), the pairs both reviewers agree on, and those of them neither doubted."""
+    agreed = np.array([item.relevant[0] == item.relevant[1] for item in labelled])
+    clear = agreed & ~np.array([item.ambiguous for item in labelled])
+    return np.array([item.relevant[0] for item in labelled]), agreed, clear
+
+
+def aucs(labelled: list[Labelled], scores: np.ndarray) -> tuple[float, float]:
+    """ROC AUC on the agreed pairs and on the agreed clear ones."""
+    labels, agreed, clear = selections(labelled)
+    return roc_auc(labels[agreed], scores[agreed]), roc_auc(labels[clear], scores[clear])
+
+
 def main() -> None:
     """Print each scorer's ROC AUC on the agreed pairs and on the agreed clear ones."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
@@ -148,40 +227,31 @@ def main() -> None:
     parser.add_argument(
         "--mix", type=float, default=0.3, help="weight W of the embedding in the mixed rows"
     )
+    parser.add_argument(
+        "--dataset",
+        type=Path,
+        help="fit farmaudit on this crawl of the demo (`farmaudit demo --out DIR`) instead of "
+        "the seed pages and related titles; with its audit, also score the audit's own "
+        "relatedness (anchor and crawled target)",
+    )
     args = parser.parse_args()
     labelled = load_labelled()
-    pairs = [item.pair for item in labelled]
-    sources = seed_sources()
     config = OfftopicConfig(family_lexicon=args.family_lexicon)
-    ours = score_pairs(TopicModel.fit(demo_corpus(sources), config), pairs, sources)
-    scorers: dict[str, np.ndarray | None] = {
-        "farmaudit": ours,
-        "tfidf-bigram": baseline_scores(pairs, sources),
-    }
-    for name, cosines in (
-        ("use-m3", use_scores(pairs, sources)),
-        ("static", static_scores(pairs, sources)),
-    ):
-        scorers[f"{name} zero-shot"] = cosines
-        mixed = (
-            None if cosines is None else (1 - args.mix) * ours + args.mix * np.maximum(cosines, 0)
-        )
-        scorers[f"farmaudit + {args.mix:g} x {name}"] = mixed
-    agreed = np.array([item.relevant[0] == item.relevant[1] for item in labelled])
-    clear = agreed & ~np.array([item.ambiguous for item in labelled])
-    labels = np.array([item.relevant[0] for item in labelled])
+    scorers = score_all(labelled, config, dataset=args.dataset, mix=args.mix)
+    labels, agreed, clear = selections(labelled)
     print(
-        f"pairs: {len(pairs)}; agreed {int(agreed.sum())} ({int(labels[agreed].sum())} relevant);"
-        f" agreed and clear {int(clear.sum())} ({int(labels[clear].sum())} relevant)"
+        f"pairs: {len(labelled)}; agreed {int(agreed.sum())} ({int(labels[agreed].sum())} "
+        f"relevant); agreed and clear {int(clear.sum())} ({int(labels[clear].sum())} relevant)"
     )
     print(f"{'scorer':<28} {'agreed':>7} {'clear':>7}")
     for name, scores in scorers.items():
         if scores is None:
             print(f"{name:<28} {'-':>7} {'-':>7}  (package not installed)")
             continue
-        auc_agreed = roc_auc(labels[agreed], scores[agreed])
-        auc_clear = roc_auc(labels[clear], scores[clear])
+        auc_agreed, auc_clear = aucs(labelled, scores)
         print(f"{name:<28} {auc_agreed:>7.3f} {auc_clear:>7.3f}")
+    ours = scorers["farmaudit"]
+    assert ours is not None
     flagged = np.array([is_offtopic(s, config) for s in ours]) & agreed
     off = (labels == 0) & agreed
     hits = int((flagged & off).sum())
