@@ -13,8 +13,13 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
 
-def verify(units: Units, pairs: NDArray[np.int64], chunk: int = 1 << 14) -> NDArray[np.float64]:
-    """Weighted Jaccard of each pair's unit sets; 0 where their main titles conflict."""
+def verify(
+    units: Units, pairs: NDArray[np.int64], chunk: int = 1 << 14, *, same_question: bool = False
+) -> NDArray[np.float64]:
+    """Weighted Jaccard of each pair's unit sets; 0 where their main titles conflict.
+
+    With `same_question`, also 0 unless the two titles name a common aspect (`Units.question`).
+    """
     sims = np.zeros(len(pairs), dtype=np.float64)
     shift = np.uint64(CODE_BITS)
     sizes = np.diff(units.offsets)
@@ -67,6 +72,11 @@ def verify(units: Units, pairs: NDArray[np.int64], chunk: int = 1 << 14) -> NDAr
         )
         conflict |= (units.tail_count[a] + units.tail_count[b] >= 2) & (tail_shared == 0)
         conflict |= _place_conflict(units.places[a], units.places[b])
+        # One main title negates and the other does not: 激活 / 未激活, 看征信 / 不看征信 say
+        # the opposite (未通过 / 不通过 say the same).
+        conflict |= (units.negation_count[a] > 0) != (units.negation_count[b] > 0)
+        if same_question:
+            conflict |= shared == 0
         sims[lo : lo + chunk] = np.where(conflict, 0.0, sim)
     return sims
 
