@@ -25,7 +25,7 @@ class DedupConfig:
     """Title and body near-duplicate parameters; title defaults tuned on the dev split."""
 
     #: Titles: weighted Jaccard of the unit sets needed for a re-spin, in (0, 1].
-    threshold: float = 0.68
+    threshold: float = 0.66
     #: Titles: weight of a filler unit (template word), in [0, 1].
     filler_weight: float = 0.2
     #: Titles: factor on units after the main title's separator (the spun subtitle), in [0, 1].
