@@ -87,6 +87,7 @@ seen.
 
 from reports.neardup.bodies import cluster_texts
 from reports.neardup.config import DedupConfig, DedupError
+from reports.neardup.families import TemplateFamily, template_families
 from reports.neardup.linkage import Cluster
 from reports.neardup.titles import cluster_titles, find_pairs
 from reports.neardup.tokens import FillerLexicon, load_aspects, load_fillers, load_places
@@ -96,10 +97,12 @@ __all__ = [
     "DedupConfig",
     "DedupError",
     "FillerLexicon",
+    "TemplateFamily",
     "cluster_texts",
     "cluster_titles",
     "find_pairs",
     "load_aspects",
     "load_fillers",
     "load_places",
+    "template_families",
 ]
