@@ -392,6 +392,7 @@ def _reference_similarity(a: str, b: str, config: DedupConfig) -> float:
         # Per unit: whether its heaviest copy is main-title content past the head.
         tail: dict[object, bool] = dataclasses.field(default_factory=dict)
         negates: bool = False
+        numbers: bool = False
 
     def cut(title: str) -> Title:
         out = Title()
@@ -412,6 +413,7 @@ def _reference_similarity(a: str, b: str, config: DedupConfig) -> float:
                 rank += 1
                 if isinstance(unit, tuple):
                     out.tokens.add(unit)
+                    out.numbers |= "0" <= str(unit[1])[:1] <= "9"
             if unit not in out.weights or w > out.weights[unit]:
                 out.tail[unit] = not sub and kind == "content" and tail
             out.weights[unit] = max(out.weights.get(unit, 0.0), w)
@@ -423,7 +425,7 @@ def _reference_similarity(a: str, b: str, config: DedupConfig) -> float:
     pa, pb = _reference_places(a, config), _reference_places(b, config)
     if pa and pb and not pa & pb:
         return 0.0
-    if ta.negates != tb.negates:
+    if ta.negates != tb.negates or ta.numbers != tb.numbers:
         return 0.0
     qa = ta.main_questions or ta.sub_questions
     qb = tb.main_questions or tb.sub_questions
@@ -716,6 +718,9 @@ def test_respins_with_new_separators_and_words_pair(a: str, b: str) -> None:
         # One negates, the other does not: opposite questions.
         ("全新苹果13激活后回收价格解析", "苹果13全新未激活手机回收价格解析"),
         ("不看征信的网贷口子推荐", "看征信的网贷口子推荐"),
+        # One names a term (an amount, a model), the other asks in general.
+        ("零首付24期分期购机:灵活消费新选择", "零首付分期购机攻略:轻松拥有心仪手机"),
+        ("京东白条分十二期还款流程", "京东白条分期还款流程"),
     ],
 )
 def test_model_hyphen_and_negation_keep_titles_apart(a: str, b: str) -> None:

@@ -36,7 +36,7 @@ def _title_edges(distinct: list[str], cfg: DedupConfig) -> Edges:
     sims = np.concatenate((sims, np.maximum(subject_sims[ok], cfg.threshold)))
     # Typo pairs pass unless a conflict rule rejects them (similarity 0), at `threshold` at
     # least.
-    typo_sims = verify(units, typos)
+    typo_sims = verify(units, typos, numbers=False)
     hit = typo_sims > 0
     pairs = np.concatenate((pairs, typos[hit]))
     sims = np.concatenate((sims, np.maximum(typo_sims[hit], cfg.threshold)))

@@ -540,8 +540,9 @@ class Units:
     tail: NDArray[np.bool_]
     marker: NDArray[np.bool_]
     tail_count: NDArray[np.int64]
-    # Per row: negation characters (`NEGATIONS`) in the main title.
+    # Per row: negation characters (`NEGATIONS`) and numbers in the main title.
     negation_count: NDArray[np.int64]
+    number_count: NDArray[np.int64]
     main_tid: NDArray[np.int32]  # main-title content units in text order: their row
     main_hash: NDArray[np.uint64]  # ... and their 64-bit hash
     # Per row: up to _PLACES_KEPT places its main title names, lowest ids first (-1 pads).
@@ -665,6 +666,7 @@ class _Stream:
     packed: NDArray[np.uint64]  # code << 4 | weight level
     main: NDArray[np.bool_]  # content unit of the main title
     token: NDArray[np.bool_]  # ... that is a letter/digit run
+    number: NDArray[np.bool_]  # ... that is a number (24, 十六 before a counter)
     place_tid: NDArray[np.int32]  # places named in main titles: owner, in text order
     place: NDArray[np.int64]  # ... and place id
 
@@ -753,7 +755,16 @@ def _unit_stream(texts: Sequence[str], tables: _FillerTables, cfg: DedupConfig) 
     place_at, place = _places(ch, cfg)
     in_main = place_at < split[ch.tid[place_at]]
     place_at, place = place_at[in_main], place[in_main]
-    return _Stream(tid, codes, main, main & is_token, ch.tid[place_at], place)
+    lead = ch.cps[at]
+    number = (
+        main
+        & is_token
+        & (
+            ((lead >= ord("0")) & (lead <= ord("9")))
+            | ((lead < 0x10000) & (_NUMERAL_KIND[np.minimum(lead, 0xFFFF)] == 1))
+        )
+    )
+    return _Stream(tid, codes, main, main & is_token, number, ch.tid[place_at], place)
 
 
 def _places(ch: Chars, cfg: DedupConfig) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
@@ -773,6 +784,7 @@ def title_units(texts: Sequence[str], tables: _FillerTables, cfg: DedupConfig) -
         stream.tid[stream.token], stream.packed[stream.token] >> np.uint64(4), n_texts
     )
     places = _place_rows(stream.place_tid, stream.place, n_texts)
+    number_count = np.bincount(stream.tid[stream.number], minlength=n_texts)
     # Handed over in a list so that _distinct_rows can free the stream before its big matrix.
     box = [stream]
     del stream
@@ -819,6 +831,7 @@ def title_units(texts: Sequence[str], tables: _FillerTables, cfg: DedupConfig) -
             np.searchsorted(offsets, np.flatnonzero(negation), side="right") - 1,
             minlength=n_texts,
         ),
+        number_count=number_count,
         main_tid=main_tid,
         main_hash=main_hash,
         places=places,
