@@ -301,6 +301,9 @@ def test_since_finds_exactly_the_planted_link_and_fail_on_gates_on_it(tmp_path: 
     ]
     md = (new / "audit" / "report.md").read_text("utf-8")
     assert "new_risky_link: 1" in md
+    # The page leads with what changed when compared, and leaves the section out otherwise.
+    assert 'id="t-changes"' in (new / "audit" / "report.html").read_text("utf-8")
+    assert 'id="t-changes"' not in (old / "audit" / "report.html").read_text("utf-8")
     # Counted over every change, not only the rows the page embeds.
     write_reports(new / "audit", new, embed_rows=1)
     md = (new / "audit" / "report.md").read_text("utf-8")

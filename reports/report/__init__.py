@@ -64,7 +64,8 @@ def write_reports(
     legend = category_descriptions(lexicon)
     html_path = audit_folder / "report.html"
     md_path = audit_folder / "report.md"
-    ctx = ReportContext(dataset_root.name, manifest, generated_at, no_verdict)
+    compared = bool(config and config.since)
+    ctx = ReportContext(dataset_root.name, manifest, generated_at, no_verdict, compared)
     write_text_atomic(render_report_html(data, legend, ctx), html_path)
     write_text_atomic(render_report_markdown(data, legend, ctx), md_path)
     csvs = tuple(audit_folder / t.csv for t in data.tables.values() if t.csv)

@@ -203,10 +203,14 @@ def _budgets(sizes: dict[str, int], total: int) -> dict[str, int]:
     return budgets
 
 
-def _table_specs(data: ReportData, budget: int = EMBED_BYTES) -> dict[str, Any]:
+def _table_specs(
+    data: ReportData,
+    budget: int = EMBED_BYTES,
+    tables: dict[str, tuple[str, str, list[tuple[str, str, str]]]] = TABLES,
+) -> dict[str, Any]:
     rows_of: dict[str, list[list[Any]]] = {}
     sizes_of: dict[str, list[int]] = {}
-    for name, (_title, _note, columns) in TABLES.items():
+    for name, (_title, _note, columns) in tables.items():
         rows = data.tables[name]
         index = [rows.columns.index(c) for c, _, _ in columns]
         rows_of[name] = [[r[i] for i in index] for r in rows.rows]
@@ -214,7 +218,7 @@ def _table_specs(data: ReportData, budget: int = EMBED_BYTES) -> dict[str, Any]:
         sizes_of[name] = [len(_json_text(r).encode()) + 1 for r in rows_of[name]]
     budgets = _budgets({name: sum(sizes) for name, sizes in sizes_of.items()}, budget)
     specs: dict[str, Any] = {}
-    for name, (title, note, columns) in TABLES.items():
+    for name, (title, note, columns) in tables.items():
         kept, used = 0, 0
         for size in sizes_of[name]:
             if used + size > budgets[name]:
@@ -269,10 +273,13 @@ class ReportContext:
     manifest: CrawlManifest | None
     generated_at: str = ""
     no_verdict: str | None = None
+    #: Whether --since gave an older audit: without one the empty "What changed" is left out.
+    compared: bool = True
 
 
 def render_report_html(data: ReportData, legend: dict[str, str], ctx: ReportContext) -> str:
     """report.html: header and legend, charts, then the tables (embedded once as JSON)."""
+    shown = {k: v for k, v in TABLES.items() if k != "changes" or ctx.compared}
     related = data.related_links or 1
     risky_related = related - data.related_categories.get("none", 0) if data.related_links else 0
     return _env.get_template("analyst.html").render(
@@ -295,8 +302,8 @@ def render_report_html(data: ReportData, legend: dict[str, str], ctx: ReportCont
             "graph": Markup(link_graph_svg(data.graph)),  # noqa: S704 - escaped parts
         },
         graph=data.graph,
-        tables=TABLES,
-        specs=_json_script(_table_specs(data)),
+        tables=shown,
+        specs=_json_script(_table_specs(data, tables=shown)),
     )
 
 
