@@ -24,9 +24,13 @@ from typing import TYPE_CHECKING
 from lxml import etree
 
 from pipelines.extract.selectors import (
+    ARTICLE_BODY_XPATH,
     ARTICLE_HEADER_TOKENS,
     BLOCK_HEADING_RE,
     BLOCK_TAGS,
+    BOILERPLATE_PREFIXES,
+    BOILERPLATE_SUBSTRINGS,
+    BOILERPLATE_TOKENS,
     BOLD_TAGS,
     BREADCRUMB,
     BREADCRUMB_MAX_CHARS,
@@ -36,6 +40,7 @@ from pipelines.extract.selectors import (
     CLASS_SUBSTRINGS,
     CLASS_TOKEN_SPLIT_RE,
     CLASS_TOKENS,
+    COMMENT_TOKENS,
     CONTAINER_TAGS,
     CONTENT_TAGS,
     FOOTER,
@@ -87,11 +92,19 @@ _LINK_LIST_MIN_SHARE = 0.5
 _OVERSIZED_PARAGRAPHS = 3
 _PARAGRAPH_PROSE_CHARS = 80
 _PAGE_TAGS = frozenset({"body", "html"})
+#: Never a comment thread or boilerplate block, whatever their classes say.
+NEVER_COMMENTS = frozenset({"html", "body", "main", "article"})
 #: Widening the article's container to an ancestor: what the ancestor adds must be prose
 #: (at most this share of link text) and at least this share of what it would then hold.
 _WIDEN_MAX_LINK_SHARE = 0.25
 _WIDEN_MIN_SHARE = 0.1
 _WIDEN_MIN_PROSE = 10**9
+#: ...or, at most once in a row, adds no more than this (a header's title, byline and date).
+_WIDEN_SKIP_MAX_CHARS = 300
+#: A heading with this share of link text is a teaser's headline; a level adding this many
+#: is a list of teasers.
+_TEASER_LINK_SHARE = 0.8
+_WIDEN_MAX_TEASERS = 2
 
 
 @dataclass(slots=True)
@@ -178,6 +191,36 @@ def _class_label(value: str) -> str | None:
     return best or (_HEADER if _HEADER in found else None)
 
 
+@lru_cache(maxsize=4096)
+def class_names(attrs: str) -> tuple[bool, bool]:
+    """Whether a class + id value names a comment thread ("comments", "respond"), and whether
+    it names boilerplate (caption, byline, share buttons...); cached, as a page repeats its
+    class strings."""
+    words = [word for word in CLASS_TOKEN_SPLIT_RE.split(attrs.lower()) if word]
+    comment = any(word in COMMENT_TOKENS for word in words)
+    boilerplate = any(
+        word in BOILERPLATE_TOKENS
+        or word.startswith(BOILERPLATE_PREFIXES)
+        or any(sub in word for sub in BOILERPLATE_SUBSTRINGS)
+        for word in words
+    )
+    return comment, boilerplate
+
+
+def _comment_threads(body: Element) -> set[Element]:
+    """Elements inside comment threads: readers' text never makes the article's container."""
+    found: set[Element] = set()
+    for el in body.iter():
+        tag = el.tag
+        if el in found or not isinstance(tag, str) or tag in NEVER_COMMENTS:
+            continue
+        attrs = f"{el.get('class') or ''} {el.get('id') or ''}"
+        # A wrapper holding the article's <h1> ("post has-comments") is not a thread.
+        if attrs != " " and class_names(attrs)[0] and next(el.iter("h1"), None) is None:
+            found.update(el.iter())
+    return found
+
+
 def _own_label(el: Element, tag: str, *, in_content: bool) -> str | None:
     """The region an element marks by its tag, role, class/id or aria-label, if any."""
     if tag in CONTENT_TAGS or tag in _PAGE_TAGS:
@@ -230,7 +273,7 @@ def _combine(outer: str | None, inner: str | None) -> bool:
 
 def _link_chars(el: Element) -> int:
     """Characters of link text in a subtree (an <a> counts itself)."""
-    return sum(len(link_text(a).strip()) for a in el.iter("a") if a.get("href") is not None)
+    return sum(len(collapse(link_text(a))) for a in el.iter("a") if a.get("href") is not None)
 
 
 def _is_link_list(el: Element) -> bool:
@@ -429,7 +472,7 @@ class _Walker:
             self.buffer_li = self.lis[-1]
             self.buffer_leads_with_link = self.link_depth > 0
         if self.link_depth or self.bold_depth:
-            size = len(text.strip())
+            size = len(collapse(text))
             if self.link_depth:
                 self.buffer_link += size
             if self.bold_depth:
@@ -471,7 +514,7 @@ class _Walker:
             href = a.get("href")
             if href is not None:
                 text = link_text(a)
-                linked += len(text.strip())
+                linked += len(collapse(text))
                 self._anchor(a, href).pieces.append(text)
         return linked
 
@@ -571,6 +614,12 @@ def _walk(body: Element, marks: dict[Element, str], vetoed: set[Element]) -> Lay
     return Layout(body, walker.units, walker.anchors)
 
 
+def _elements(xpath: etree.XPath, node: Element) -> list[Element]:
+    """The elements an XPath selects under node (its typed result)."""
+    found = xpath(node)
+    return [el for el in found if isinstance(el, etree._Element)] if isinstance(found, list) else []
+
+
 def _prose_paragraphs(el: Element, enough: int) -> int:
     """Paragraphs of prose (text outside links) in a subtree, counted up to `enough`."""
     found = 0
@@ -609,23 +658,17 @@ def _oversized_regions(layout: Layout) -> set[Element]:
     return found
 
 
-def main_container(layout: Layout) -> Element:
+def main_container(layout: Layout, comments: set[Element] | None = None) -> Element:
     """Return the element holding the article text: most prose, discounted by link density.
 
     Each prose line scores the element that holds it (its paragraph's parent, or the div the
     text sits in directly) in full and that element's parent by half, as Readability does.
+    Lines of comment threads score nothing (a long thread under a short post), unless the
+    page has no other prose.
     """
-    scores: dict[Element, float] = defaultdict(float)
-    for unit in layout.units:
-        if unit.region is not None or unit.prose_chars < MIN_PARAGRAPH_CHARS:
-            continue
-        holder = unit.block if unit.block.tag in CONTAINER_TAGS else unit.block.getparent()
-        if holder is None:
-            continue
-        scores[holder] += unit.prose_chars
-        grand = holder.getparent()
-        if grand is not None:
-            scores[grand] += unit.prose_chars / 2
+    scores = _container_scores(layout, comments or set())
+    if not scores and comments:
+        scores = _container_scores(layout, set())
     if not scores:
         return layout.body
     totals: dict[Element, int] = defaultdict(int)
@@ -648,6 +691,32 @@ def main_container(layout: Layout) -> Element:
     return max(scores, key=final)
 
 
+def _is_teaser_item(unit: Unit) -> bool:
+    """A list item opening with a link: a teaser (headline and excerpt) of another page,
+    however long its excerpt; a news ticker of them is not the article."""
+    return unit.li is not None and unit.leads_with_link
+
+
+def _container_scores(layout: Layout, skipped: set[Element]) -> dict[Element, float]:
+    scores: dict[Element, float] = defaultdict(float)
+    for unit in layout.units:
+        if (
+            unit.region is not None
+            or unit.prose_chars < MIN_PARAGRAPH_CHARS
+            or unit.block in skipped
+            or _is_teaser_item(unit)
+        ):
+            continue
+        holder = unit.block if unit.block.tag in CONTAINER_TAGS else unit.block.getparent()
+        if holder is None:
+            continue
+        scores[holder] += unit.prose_chars
+        grand = holder.getparent()
+        if grand is not None:
+            scores[grand] += unit.prose_chars / 2
+    return scores
+
+
 def _widen_container(layout: Layout, best: Element) -> Element:
     """Climb from the best-scored element to the ancestor holding the whole article.
 
@@ -666,6 +735,7 @@ def _widen_container(layout: Layout, best: Element) -> Element:
     prose = [0] * depth
     links = [0] * depth
     paragraphs = [0] * depth
+    teasers = [0] * depth
     for unit in layout.units:
         if unit.region is not None:
             continue
@@ -675,11 +745,16 @@ def _widen_container(layout: Layout, best: Element) -> Element:
         if node is None:
             continue
         level = chain[node]
+        if _is_teaser_item(unit):
+            links[level] += len(unit.text)  # headline and excerpt: all of it about another page
+            continue
         prose[level] += unit.prose_chars
         links[level] += unit.link_chars
         paragraphs[level] += unit.prose_chars >= _PARAGRAPH_PROSE_CHARS
+        if unit.block.tag in HEADING_TAGS:
+            teasers[level] += unit.link_chars >= _TEASER_LINK_SHARE * len(unit.text)
     ancestors = list(chain)
-    chosen = 0
+    chosen = skipped = 0
     held_prose, held_links = prose[0], links[0]
     for level in range(1, depth):
         added_prose, added_links = prose[level], links[level]
@@ -688,14 +763,25 @@ def _widen_container(layout: Layout, best: Element) -> Element:
         if not added_prose and not added_links:
             chosen = level  # a wrapper adding nothing
             continue
+        # Headings that are links are teasers of other pages (headline and excerpt cards):
+        # excerpts read as prose, but a level adding such cards is not the article.
+        prose_like = (
+            added_links <= _WIDEN_MAX_LINK_SHARE * (added_prose + added_links)
+            and teasers[level] < _WIDEN_MAX_TEASERS
+        )
         if (
             (paragraphs[level] >= 1 or added_prose >= _WIDEN_MIN_PROSE)
-            and added_links <= _WIDEN_MAX_LINK_SHARE * (added_prose + added_links)
+            and prose_like
             and added_prose >= _WIDEN_MIN_SHARE * held_prose
         ):
             chosen = level
+            skipped = 0
             continue
-        if added_prose + added_links > 0:
+        # A level adding only a few short lines (the article's header: title, byline, date)
+        # is climbed past, not taken: the text may go on one level up (lead and text split
+        # over an <article>'s header and body). Link lines or more text stop the climb.
+        skipped += 1
+        if not prose_like or added_prose + added_links > _WIDEN_SKIP_MAX_CHARS or skipped > 1:
             break
     return ancestors[chosen]
 
@@ -848,7 +934,13 @@ def analyze_layout(root: Element) -> Layout:
     if body is None:
         body = root
     marks = structural_marks(body)
-    vetoed: set[Element] = set()
+    # The schema.org articleBody and what holds it are the article, whatever their classes
+    # say ("left-side" around a news story).
+    vetoed: set[Element] = {
+        el
+        for found in _elements(ARTICLE_BODY_XPATH, body)
+        for el in (found, *found.iterancestors())
+    }
     layout = _walk(body, marks, vetoed)
     for _ in range(6):
         oversized = _oversized_regions(layout)
@@ -856,7 +948,7 @@ def analyze_layout(root: Element) -> Layout:
             break
         vetoed |= oversized
         layout = _walk(body, marks, vetoed)
-    container = main_container(layout)
+    container = main_container(layout, _comment_threads(body))
     resolve_related(layout, container)
     layout.container = _widen_container(layout, container)
     return layout
