@@ -111,6 +111,7 @@ def _dropped_elements(container: Element, units: list[Unit]) -> set[Element]:
     first = units[0].block if units else None
     total = sum(len(unit.text) for unit in units)
     found: set[Element] = set()
+    protected: set[Element] = set()
     for el in container.iter():
         tag = el.tag
         if el in found or not isinstance(tag, str) or tag in NEVER_COMMENTS:
@@ -120,12 +121,17 @@ def _dropped_elements(container: Element, units: list[Unit]) -> set[Element]:
         boilerplate = boilerplate or tag in BOILERPLATE_TAGS
         if not comment and not boilerplate:
             continue
+        if el in protected:
+            continue
         inside = set(el.iter())
         if comment and first in inside:
             continue
         if not comment:
             held = sum(len(unit.text) for unit in units if unit.block in inside)
             if held > BOILERPLATE_MAX_SHARE * total:
+                # The site names its article so ("gallery--paragraph"): the word says
+                # nothing about the blocks inside either.
+                protected.update(inside)
                 continue
         found.update(inside)
     return found

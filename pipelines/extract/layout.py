@@ -52,6 +52,7 @@ from pipelines.extract.selectors import (
     LIST_TITLE_MAX_CHARS,
     MIN_PARAGRAPH_CHARS,
     NAV,
+    OVERLAY_TOKENS,
     PAGE_LINK_STRIP,
     PAGE_LINK_TEXT_RE,
     PAGINATION,
@@ -207,8 +208,9 @@ def class_names(attrs: str) -> tuple[bool, bool]:
     return comment, boilerplate
 
 
-def _comment_threads(body: Element) -> set[Element]:
-    """Elements inside comment threads: readers' text never makes the article's container."""
+def _not_content(body: Element) -> set[Element]:
+    """Elements inside comment threads and overlays (cookie consent, pop-ups): readers' text
+    and site notices never make the article's container."""
     found: set[Element] = set()
     for el in body.iter():
         tag = el.tag
@@ -216,9 +218,17 @@ def _comment_threads(body: Element) -> set[Element]:
             continue
         attrs = f"{el.get('class') or ''} {el.get('id') or ''}"
         # A wrapper holding the article's <h1> ("post has-comments") is not a thread.
-        if attrs != " " and class_names(attrs)[0] and next(el.iter("h1"), None) is None:
+        if attrs == " " or next(el.iter("h1"), None) is not None:
+            continue
+        if class_names(attrs)[0] or _is_overlay(attrs):
             found.update(el.iter())
     return found
+
+
+@lru_cache(maxsize=4096)
+def _is_overlay(attrs: str) -> bool:
+    """A class + id value naming a cookie banner, consent dialog or pop-up."""
+    return any(word in OVERLAY_TOKENS for word in CLASS_TOKEN_SPLIT_RE.split(attrs.lower()))
 
 
 def _own_label(el: Element, tag: str, *, in_content: bool) -> str | None:
@@ -948,7 +958,7 @@ def analyze_layout(root: Element) -> Layout:
             break
         vetoed |= oversized
         layout = _walk(body, marks, vetoed)
-    container = main_container(layout, _comment_threads(body))
+    container = main_container(layout, _not_content(body))
     resolve_related(layout, container)
     layout.container = _widen_container(layout, container)
     return layout

@@ -216,6 +216,11 @@ CLASS_TOKENS = {
 COMMENT_TOKENS = frozenset(
     {"comment", "comments", "commentlist", "respond", "replies", "disqus", "pinglun"}
 )
+#: Class/id tokens of a cookie banner, consent dialog or pop-up: never the article's container
+#: (a GDPR dialog can hold more prose than a short post).
+OVERLAY_TOKENS = frozenset(
+    {"cookie", "cookies", "consent", "gdpr", "popup", "modal", "overlay", "lightbox"}
+)
 #: Class/id substrings that mark a region even inside a longer token ("relatedposts").
 CLASS_SUBSTRINGS = (
     ("breadcrumb", BREADCRUMB),
