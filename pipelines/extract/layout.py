@@ -92,6 +92,7 @@ _LINK_LIST_MIN_SHARE = 0.5
 #: regions, is the article whatever its link density (a "sidebar-wrapper" around it all).
 _OVERSIZED_PARAGRAPHS = 3
 _PARAGRAPH_PROSE_CHARS = 80
+_OVERSIZED_TEXT = 1000
 _PAGE_TAGS = frozenset({"body", "html"})
 #: Never a comment thread or boilerplate block, whatever their classes say.
 NEVER_COMMENTS = frozenset({"html", "body", "main", "article"})
@@ -652,17 +653,29 @@ def _oversized_regions(layout: Layout) -> set[Element]:
             prose[unit.region_element] += unit.prose_chars
             links[unit.region_element] += unit.link_chars
     outside = total - sum(prose.values())
+    prose_like = {
+        el: chars
+        for el, chars in prose.items()
+        if links[el] < _OVERSIZED_MAX_LINK_SHARE * (chars + links[el])
+    }
+    most = max(prose.values(), default=0)
+    # The most prose of the prose-like regions counts too: a blog post in a "widget Blog"
+    # beside a sidebar whose many link lists hold even more text.
+    most_prose_like = max(prose_like.values(), default=0)
     found = set()
     for el, chars in prose.items():
         if chars < _OVERSIZED_PROSE:
             continue
-        if (
-            chars > _OVERSIZED_SHARE * total
-            and links[el] < _OVERSIZED_MAX_LINK_SHARE * (chars + links[el])
-        ) or (
+        if (chars > _OVERSIZED_SHARE * total and el in prose_like) or (
             chars > outside
-            and chars == max(prose.values())
-            and _prose_paragraphs(el, _OVERSIZED_PARAGRAPHS) >= _OVERSIZED_PARAGRAPHS
+            and (
+                (
+                    (chars == most or (el in prose_like and chars == most_prose_like))
+                    and _prose_paragraphs(el, _OVERSIZED_PARAGRAPHS) >= _OVERSIZED_PARAGRAPHS
+                )
+                # Text between <br>s has no <p> to count: a long prose-like region will do.
+                or (el in prose_like and chars == most_prose_like and chars >= _OVERSIZED_TEXT)
+            )
         ):
             found.add(el)
     return found
@@ -933,6 +946,15 @@ def _keep_nearest(layout: Layout, container: Element, tier: str) -> None:
             unit.region = SIDEBAR
 
 
+def _unwrap_noscript(body: Element) -> bool:
+    """A site served whole inside <noscript> (a script builds the page for browsers): on a
+    page without a line of text outside it, its <noscript> blocks become plain blocks."""
+    holders = [el for el in body.iter("noscript") if len(el)]
+    for el in holders:
+        el.tag = "div"
+    return bool(holders)
+
+
 def analyze_layout(root: Element) -> Layout:
     """Walk the body once into units and anchors, each tagged with its region (None = body),
     find the article's container and settle the related block.
@@ -952,6 +974,9 @@ def analyze_layout(root: Element) -> Layout:
         for el in (found, *found.iterancestors())
     }
     layout = _walk(body, marks, vetoed)
+    if not layout.units and _unwrap_noscript(body):
+        marks = structural_marks(body)
+        layout = _walk(body, marks, vetoed)
     for _ in range(6):
         oversized = _oversized_regions(layout)
         if not oversized:
