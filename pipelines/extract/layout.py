@@ -209,21 +209,40 @@ def class_names(attrs: str) -> tuple[bool, bool]:
     return comment, boilerplate
 
 
-def _not_content(body: Element) -> set[Element]:
-    """Elements inside comment threads and overlays (cookie consent, pop-ups): readers' text
-    and site notices never make the article's container."""
-    found: set[Element] = set()
-    for el in body.iter():
-        tag = el.tag
-        if el in found or not isinstance(tag, str) or tag in NEVER_COMMENTS:
-            continue
-        attrs = f"{el.get('class') or ''} {el.get('id') or ''}"
-        # A wrapper holding the article's <h1> ("post has-comments") is not a thread.
-        if attrs == " " or next(el.iter("h1"), None) is not None:
-            continue
-        if class_names(attrs)[0] or _is_overlay(attrs):
-            found.update(el.iter())
-    return found
+class _NotContent:
+    """Whether an element sits in a comment thread or an overlay (cookie consent, pop-up):
+    readers' text and site notices never make the article's container. Memoised along the
+    ancestor chains of the lines asked about, so only those elements are looked at."""
+
+    def __init__(self) -> None:
+        self.memo: dict[Element, bool] = {}
+
+    def __contains__(self, el: Element) -> bool:
+        chain: list[Element] = []
+        node: Element | None = el
+        inherited = False
+        while node is not None:
+            known = self.memo.get(node)
+            if known is not None:
+                inherited = known
+                break
+            chain.append(node)
+            node = node.getparent()
+        for node in reversed(chain):
+            inherited = inherited or _names_not_content(node)
+            self.memo[node] = inherited
+        return inherited
+
+
+def _names_not_content(el: Element) -> bool:
+    tag = el.tag
+    if not isinstance(tag, str) or tag in NEVER_COMMENTS:
+        return False
+    attrs = f"{el.get('class') or ''} {el.get('id') or ''}"
+    if attrs == " " or not (class_names(attrs)[0] or _is_overlay(attrs)):
+        return False
+    # A wrapper holding the article's <h1> ("post has-comments") is not a thread.
+    return next(el.iter("h1"), None) is None
 
 
 @lru_cache(maxsize=4096)
@@ -681,7 +700,7 @@ def _oversized_regions(layout: Layout) -> set[Element]:
     return found
 
 
-def main_container(layout: Layout, comments: set[Element] | None = None) -> Element:
+def main_container(layout: Layout, *, skip_threads: bool = False) -> Element:
     """Return the element holding the article text: most prose, discounted by link density.
 
     Each prose line scores the element that holds it (its paragraph's parent, or the div the
@@ -689,9 +708,9 @@ def main_container(layout: Layout, comments: set[Element] | None = None) -> Elem
     Lines of comment threads score nothing (a long thread under a short post), unless the
     page has no other prose.
     """
-    scores = _container_scores(layout, comments or set())
-    if not scores and comments:
-        scores = _container_scores(layout, set())
+    scores = _container_scores(layout, _NotContent() if skip_threads else None)
+    if not scores and skip_threads:
+        scores = _container_scores(layout, None)
     if not scores:
         return layout.body
     totals: dict[Element, int] = defaultdict(int)
@@ -720,13 +739,13 @@ def _is_teaser_item(unit: Unit) -> bool:
     return unit.li is not None and unit.leads_with_link
 
 
-def _container_scores(layout: Layout, skipped: set[Element]) -> dict[Element, float]:
+def _container_scores(layout: Layout, skipped: _NotContent | None) -> dict[Element, float]:
     scores: dict[Element, float] = defaultdict(float)
     for unit in layout.units:
         if (
             unit.region is not None
             or unit.prose_chars < MIN_PARAGRAPH_CHARS
-            or unit.block in skipped
+            or (skipped is not None and unit.block in skipped)
             or _is_teaser_item(unit)
         ):
             continue
@@ -983,7 +1002,7 @@ def analyze_layout(root: Element) -> Layout:
             break
         vetoed |= oversized
         layout = _walk(body, marks, vetoed)
-    container = main_container(layout, _not_content(body))
+    container = main_container(layout, skip_threads=True)
     resolve_related(layout, container)
     layout.container = _widen_container(layout, container)
     return layout
