@@ -16,7 +16,7 @@ from pipelines.extract.lang import detect_lang
 from pipelines.extract.layout import analyze_layout
 from pipelines.extract.links import base_url, canonical_url, extract_links
 from pipelines.extract.parse import parse_html
-from pipelines.extract.publish_date import NO_DATE, extract_publish_date
+from pipelines.extract.publish_date import extract_publish_date, url_date
 from pipelines.extract.steps import extract_steps, howto_steps, reads_as_procedure
 from pipelines.extract.title import extract_title, title_element
 from pipelines.store.records import LinkRecord, PageRecord, RawPage, StepRecord
@@ -28,7 +28,7 @@ _LISTING_REGIONS = frozenset(
 )
 
 #: Written to every record; bump when extraction output changes for the same input.
-EXTRACTOR_VERSION = "3"
+EXTRACTOR_VERSION = "4"
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +92,7 @@ def extract(raw: RawPage) -> Extraction:
     if kind == "list" and published.source in ("text", "script", "page") and not published.labelled:
         # A list shows one date per item; none of them is the page's (a labelled one is, and
         # so is the one in its URL).
-        published = NO_DATE
+        published = url_date(raw.final_url, raw.fetched_at)
     page = PageRecord(
         url=raw.url,
         final_url=raw.final_url,

@@ -7,13 +7,14 @@ import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from lxml import etree
-
-from pipelines.extract.layout import main_container
+from pipelines.extract.layout import NEVER_COMMENTS, class_names, main_container
 from pipelines.extract.selectors import (
     ARTICLE_MIN_CHARS,
-    CLASS_TOKEN_SPLIT_RE,
-    COMMENT_TOKENS,
+    BOILERPLATE_MAX_SHARE,
+    BOILERPLATE_TAGS,
+    BYLINE_CONNECTORS,
+    BYLINE_MAX_CHARS,
+    BYLINE_RE,
     DATE_RE,
     HEADING_TAGS,
     LIST_ARTICLE_PARAGRAPH_CHARS,
@@ -36,10 +37,6 @@ __all__ = ["Content", "content_hash", "extract_content", "is_heading_unit", "mai
 
 #: Longest line that can be the "发布时间: … 来源: …" metadata line.
 _META_LINE_MAX_CHARS = 160
-#: Never a comment thread, whatever their classes say.
-_NEVER_COMMENTS = frozenset({"html", "body", "main", "article"})
-#: Comment threads are dropped from the body only when the rest keeps this share of its text.
-_MIN_KEPT_SHARE = 0.4
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,40 +82,59 @@ def is_meta_line(text: str) -> bool:
         return False
     if META_LINE_RE.match(text) is not None:
         return True
+    if len(text) <= BYLINE_MAX_CHARS and _is_byline(text):
+        return True
     if PUBLISHED_LABEL_RE.search(text) is None or DATE_RE.search(text) is None:
         return False
     return not any(char in PROSE_PUNCTUATION for char in DATE_RE.sub("", text))
 
 
-def _comment_elements(container: Element) -> set[Element]:
-    """Elements inside a comment thread or reply form ("comments", "respond"): readers'
-    text, not the article's (their links keep their block)."""
-    found: set[Element] = set()
-    for el in _elements(_COMMENT_NAMED, container):
-        if el in found or el.tag in _NEVER_COMMENTS:
-            continue
-        attrs = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
-        if any(word in COMMENT_TOKENS for word in CLASS_TOKEN_SPLIT_RE.split(attrs) if word):
-            found.update(el.iter())
-    return found
-
-
-def _elements(xpath: etree.XPath, node: Element) -> list[Element]:
-    """The elements an XPath selects under node (its typed result)."""
-    found = xpath(node)
-    return [el for el in found if isinstance(el, etree._Element)] if isinstance(found, list) else []
-
-
-#: Elements whose class or id may name a comment thread (checked word by word after).
-_COMMENT_NAMED = etree.XPath(
-    "descendant-or-self::*["
-    + " or ".join(
-        f"contains(@{attr}, '{word}')"
-        for word in ("omment", "OMMENT", "espond", "eplies", "isqus", "inglun")
-        for attr in ("class", "id")
+def _is_byline(text: str) -> bool:
+    """A byline ("By Jo Miller", "Von Tim Ehlers · 26. Oktober 2023"): capitalised names."""
+    match = BYLINE_RE.match(text)
+    if match is None:
+        return False
+    words = match["names"].split()
+    return 0 < len(words) <= 6 and all(
+        word[0].isupper() or word.lower() in BYLINE_CONNECTORS for word in words
     )
-    + "]"
-)
+
+
+def _dropped_elements(container: Element, units: list[Unit]) -> set[Element]:
+    """Elements inside the article whose text is not the article's: comment threads and reply
+    forms ("comments", "respond"), and boilerplate blocks (captions, bylines, share buttons,
+    sign-ups). Their links keep their block.
+
+    A comment-named element holding the article's first line is the article's wrapper
+    ("has-comments"); a boilerplate-named one holding most of its text is too.
+    """
+    first = units[0].block if units else None
+    total = sum(len(unit.text) for unit in units)
+    found: set[Element] = set()
+    protected: set[Element] = set()
+    for el in container.iter():
+        tag = el.tag
+        if el in found or not isinstance(tag, str) or tag in NEVER_COMMENTS:
+            continue
+        attrs = f"{el.get('class') or ''} {el.get('id') or ''}"
+        comment, boilerplate = class_names(attrs) if attrs != " " else (False, False)
+        boilerplate = boilerplate or tag in BOILERPLATE_TAGS
+        if not comment and not boilerplate:
+            continue
+        if el in protected:
+            continue
+        inside = set(el.iter())
+        if comment and first in inside:
+            continue
+        if not comment:
+            held = sum(len(unit.text) for unit in units if unit.block in inside)
+            if held > BOILERPLATE_MAX_SHARE * total:
+                # The site names its article so ("gallery--paragraph"): the word says
+                # nothing about the blocks inside either.
+                protected.update(inside)
+                continue
+        found.update(inside)
+    return found
 
 
 def extract_content(layout: Layout, title: str | None) -> Content:
@@ -133,13 +149,9 @@ def extract_content(layout: Layout, title: str | None) -> Content:
         and not _is_title_unit(unit, title)
         and not is_meta_line(unit.text)
     ]
-    comments = _comment_elements(container)
-    if comments:
-        kept = [unit for unit in units if unit.block not in comments]
-        # A wrapper merely named after comments ("has-comments") holding most of the text
-        # is the article's, not a thread.
-        if sum(len(u.text) for u in kept) >= _MIN_KEPT_SHARE * sum(len(u.text) for u in units):
-            units = kept
+    dropped = _dropped_elements(container, units)
+    if dropped:
+        units = [unit for unit in units if unit.block not in dropped]
     return Content(container, units)
 
 

@@ -24,9 +24,13 @@ from typing import TYPE_CHECKING
 from lxml import etree
 
 from pipelines.extract.selectors import (
+    ARTICLE_BODY_XPATH,
     ARTICLE_HEADER_TOKENS,
     BLOCK_HEADING_RE,
     BLOCK_TAGS,
+    BOILERPLATE_PREFIXES,
+    BOILERPLATE_SUBSTRINGS,
+    BOILERPLATE_TOKENS,
     BOLD_TAGS,
     BREADCRUMB,
     BREADCRUMB_MAX_CHARS,
@@ -36,6 +40,7 @@ from pipelines.extract.selectors import (
     CLASS_SUBSTRINGS,
     CLASS_TOKEN_SPLIT_RE,
     CLASS_TOKENS,
+    COMMENT_TOKENS,
     CONTAINER_TAGS,
     CONTENT_TAGS,
     FOOTER,
@@ -47,6 +52,7 @@ from pipelines.extract.selectors import (
     LIST_TITLE_MAX_CHARS,
     MIN_PARAGRAPH_CHARS,
     NAV,
+    OVERLAY_TOKENS,
     PAGE_LINK_STRIP,
     PAGE_LINK_TEXT_RE,
     PAGINATION,
@@ -86,12 +92,21 @@ _LINK_LIST_MIN_SHARE = 0.5
 #: regions, is the article whatever its link density (a "sidebar-wrapper" around it all).
 _OVERSIZED_PARAGRAPHS = 3
 _PARAGRAPH_PROSE_CHARS = 80
+_OVERSIZED_TEXT = 1000
 _PAGE_TAGS = frozenset({"body", "html"})
+#: Never a comment thread or boilerplate block, whatever their classes say.
+NEVER_COMMENTS = frozenset({"html", "body", "main", "article"})
 #: Widening the article's container to an ancestor: what the ancestor adds must be prose
 #: (at most this share of link text) and at least this share of what it would then hold.
 _WIDEN_MAX_LINK_SHARE = 0.25
 _WIDEN_MIN_SHARE = 0.1
 _WIDEN_MIN_PROSE = 10**9
+#: ...or, at most once in a row, adds no more than this (a header's title, byline and date).
+_WIDEN_SKIP_MAX_CHARS = 300
+#: A heading with this share of link text is a teaser's headline; a level adding this many
+#: is a list of teasers.
+_TEASER_LINK_SHARE = 0.8
+_WIDEN_MAX_TEASERS = 2
 
 
 @dataclass(slots=True)
@@ -178,6 +193,64 @@ def _class_label(value: str) -> str | None:
     return best or (_HEADER if _HEADER in found else None)
 
 
+@lru_cache(maxsize=4096)
+def class_names(attrs: str) -> tuple[bool, bool]:
+    """Whether a class + id value names a comment thread ("comments", "respond"), and whether
+    it names boilerplate (caption, byline, share buttons...); cached, as a page repeats its
+    class strings."""
+    words = [word for word in CLASS_TOKEN_SPLIT_RE.split(attrs.lower()) if word]
+    comment = any(word in COMMENT_TOKENS for word in words)
+    boilerplate = any(
+        word in BOILERPLATE_TOKENS
+        or word.startswith(BOILERPLATE_PREFIXES)
+        or any(sub in word for sub in BOILERPLATE_SUBSTRINGS)
+        for word in words
+    )
+    return comment, boilerplate
+
+
+class _NotContent:
+    """Whether an element sits in a comment thread or an overlay (cookie consent, pop-up):
+    readers' text and site notices never make the article's container. Memoised along the
+    ancestor chains of the lines asked about, so only those elements are looked at."""
+
+    def __init__(self) -> None:
+        self.memo: dict[Element, bool] = {}
+
+    def __contains__(self, el: Element) -> bool:
+        chain: list[Element] = []
+        node: Element | None = el
+        inherited = False
+        while node is not None:
+            known = self.memo.get(node)
+            if known is not None:
+                inherited = known
+                break
+            chain.append(node)
+            node = node.getparent()
+        for node in reversed(chain):
+            inherited = inherited or _names_not_content(node)
+            self.memo[node] = inherited
+        return inherited
+
+
+def _names_not_content(el: Element) -> bool:
+    tag = el.tag
+    if not isinstance(tag, str) or tag in NEVER_COMMENTS:
+        return False
+    attrs = f"{el.get('class') or ''} {el.get('id') or ''}"
+    if attrs == " " or not (class_names(attrs)[0] or _is_overlay(attrs)):
+        return False
+    # A wrapper holding the article's <h1> ("post has-comments") is not a thread.
+    return next(el.iter("h1"), None) is None
+
+
+@lru_cache(maxsize=4096)
+def _is_overlay(attrs: str) -> bool:
+    """A class + id value naming a cookie banner, consent dialog or pop-up."""
+    return any(word in OVERLAY_TOKENS for word in CLASS_TOKEN_SPLIT_RE.split(attrs.lower()))
+
+
 def _own_label(el: Element, tag: str, *, in_content: bool) -> str | None:
     """The region an element marks by its tag, role, class/id or aria-label, if any."""
     if tag in CONTENT_TAGS or tag in _PAGE_TAGS:
@@ -230,7 +303,7 @@ def _combine(outer: str | None, inner: str | None) -> bool:
 
 def _link_chars(el: Element) -> int:
     """Characters of link text in a subtree (an <a> counts itself)."""
-    return sum(len(link_text(a).strip()) for a in el.iter("a") if a.get("href") is not None)
+    return sum(len(collapse(link_text(a))) for a in el.iter("a") if a.get("href") is not None)
 
 
 def _is_link_list(el: Element) -> bool:
@@ -429,7 +502,7 @@ class _Walker:
             self.buffer_li = self.lis[-1]
             self.buffer_leads_with_link = self.link_depth > 0
         if self.link_depth or self.bold_depth:
-            size = len(text.strip())
+            size = len(collapse(text))
             if self.link_depth:
                 self.buffer_link += size
             if self.bold_depth:
@@ -471,7 +544,7 @@ class _Walker:
             href = a.get("href")
             if href is not None:
                 text = link_text(a)
-                linked += len(text.strip())
+                linked += len(collapse(text))
                 self._anchor(a, href).pieces.append(text)
         return linked
 
@@ -571,6 +644,12 @@ def _walk(body: Element, marks: dict[Element, str], vetoed: set[Element]) -> Lay
     return Layout(body, walker.units, walker.anchors)
 
 
+def _elements(xpath: etree.XPath, node: Element) -> list[Element]:
+    """The elements an XPath selects under node (its typed result)."""
+    found = xpath(node)
+    return [el for el in found if isinstance(el, etree._Element)] if isinstance(found, list) else []
+
+
 def _prose_paragraphs(el: Element, enough: int) -> int:
     """Paragraphs of prose (text outside links) in a subtree, counted up to `enough`."""
     found = 0
@@ -593,39 +672,45 @@ def _oversized_regions(layout: Layout) -> set[Element]:
             prose[unit.region_element] += unit.prose_chars
             links[unit.region_element] += unit.link_chars
     outside = total - sum(prose.values())
+    prose_like = {
+        el: chars
+        for el, chars in prose.items()
+        if links[el] < _OVERSIZED_MAX_LINK_SHARE * (chars + links[el])
+    }
+    most = max(prose.values(), default=0)
+    # The most prose of the prose-like regions counts too: a blog post in a "widget Blog"
+    # beside a sidebar whose many link lists hold even more text.
+    most_prose_like = max(prose_like.values(), default=0)
     found = set()
     for el, chars in prose.items():
         if chars < _OVERSIZED_PROSE:
             continue
-        if (
-            chars > _OVERSIZED_SHARE * total
-            and links[el] < _OVERSIZED_MAX_LINK_SHARE * (chars + links[el])
-        ) or (
+        if (chars > _OVERSIZED_SHARE * total and el in prose_like) or (
             chars > outside
-            and chars == max(prose.values())
-            and _prose_paragraphs(el, _OVERSIZED_PARAGRAPHS) >= _OVERSIZED_PARAGRAPHS
+            and (
+                (
+                    (chars == most or (el in prose_like and chars == most_prose_like))
+                    and _prose_paragraphs(el, _OVERSIZED_PARAGRAPHS) >= _OVERSIZED_PARAGRAPHS
+                )
+                # Text between <br>s has no <p> to count: a long prose-like region will do.
+                or (el in prose_like and chars == most_prose_like and chars >= _OVERSIZED_TEXT)
+            )
         ):
             found.add(el)
     return found
 
 
-def main_container(layout: Layout) -> Element:
+def main_container(layout: Layout, *, skip_threads: bool = False) -> Element:
     """Return the element holding the article text: most prose, discounted by link density.
 
     Each prose line scores the element that holds it (its paragraph's parent, or the div the
     text sits in directly) in full and that element's parent by half, as Readability does.
+    Lines of comment threads score nothing (a long thread under a short post), unless the
+    page has no other prose.
     """
-    scores: dict[Element, float] = defaultdict(float)
-    for unit in layout.units:
-        if unit.region is not None or unit.prose_chars < MIN_PARAGRAPH_CHARS:
-            continue
-        holder = unit.block if unit.block.tag in CONTAINER_TAGS else unit.block.getparent()
-        if holder is None:
-            continue
-        scores[holder] += unit.prose_chars
-        grand = holder.getparent()
-        if grand is not None:
-            scores[grand] += unit.prose_chars / 2
+    scores = _container_scores(layout, _NotContent() if skip_threads else None)
+    if not scores and skip_threads:
+        scores = _container_scores(layout, None)
     if not scores:
         return layout.body
     totals: dict[Element, int] = defaultdict(int)
@@ -648,6 +733,32 @@ def main_container(layout: Layout) -> Element:
     return max(scores, key=final)
 
 
+def _is_teaser_item(unit: Unit) -> bool:
+    """A list item opening with a link: a teaser (headline and excerpt) of another page,
+    however long its excerpt; a news ticker of them is not the article."""
+    return unit.li is not None and unit.leads_with_link
+
+
+def _container_scores(layout: Layout, skipped: _NotContent | None) -> dict[Element, float]:
+    scores: dict[Element, float] = defaultdict(float)
+    for unit in layout.units:
+        if (
+            unit.region is not None
+            or unit.prose_chars < MIN_PARAGRAPH_CHARS
+            or (skipped is not None and unit.block in skipped)
+            or _is_teaser_item(unit)
+        ):
+            continue
+        holder = unit.block if unit.block.tag in CONTAINER_TAGS else unit.block.getparent()
+        if holder is None:
+            continue
+        scores[holder] += unit.prose_chars
+        grand = holder.getparent()
+        if grand is not None:
+            scores[grand] += unit.prose_chars / 2
+    return scores
+
+
 def _widen_container(layout: Layout, best: Element) -> Element:
     """Climb from the best-scored element to the ancestor holding the whole article.
 
@@ -666,6 +777,7 @@ def _widen_container(layout: Layout, best: Element) -> Element:
     prose = [0] * depth
     links = [0] * depth
     paragraphs = [0] * depth
+    teasers = [0] * depth
     for unit in layout.units:
         if unit.region is not None:
             continue
@@ -675,11 +787,16 @@ def _widen_container(layout: Layout, best: Element) -> Element:
         if node is None:
             continue
         level = chain[node]
+        if _is_teaser_item(unit):
+            links[level] += len(unit.text)  # headline and excerpt: all of it about another page
+            continue
         prose[level] += unit.prose_chars
         links[level] += unit.link_chars
         paragraphs[level] += unit.prose_chars >= _PARAGRAPH_PROSE_CHARS
+        if unit.block.tag in HEADING_TAGS:
+            teasers[level] += unit.link_chars >= _TEASER_LINK_SHARE * len(unit.text)
     ancestors = list(chain)
-    chosen = 0
+    chosen = skipped = 0
     held_prose, held_links = prose[0], links[0]
     for level in range(1, depth):
         added_prose, added_links = prose[level], links[level]
@@ -688,14 +805,25 @@ def _widen_container(layout: Layout, best: Element) -> Element:
         if not added_prose and not added_links:
             chosen = level  # a wrapper adding nothing
             continue
+        # Headings that are links are teasers of other pages (headline and excerpt cards):
+        # excerpts read as prose, but a level adding such cards is not the article.
+        prose_like = (
+            added_links <= _WIDEN_MAX_LINK_SHARE * (added_prose + added_links)
+            and teasers[level] < _WIDEN_MAX_TEASERS
+        )
         if (
             (paragraphs[level] >= 1 or added_prose >= _WIDEN_MIN_PROSE)
-            and added_links <= _WIDEN_MAX_LINK_SHARE * (added_prose + added_links)
+            and prose_like
             and added_prose >= _WIDEN_MIN_SHARE * held_prose
         ):
             chosen = level
+            skipped = 0
             continue
-        if added_prose + added_links > 0:
+        # A level adding only a few short lines (the article's header: title, byline, date)
+        # is climbed past, not taken: the text may go on one level up (lead and text split
+        # over an <article>'s header and body). Link lines or more text stop the climb.
+        skipped += 1
+        if not prose_like or added_prose + added_links > _WIDEN_SKIP_MAX_CHARS or skipped > 1:
             break
     return ancestors[chosen]
 
@@ -837,6 +965,15 @@ def _keep_nearest(layout: Layout, container: Element, tier: str) -> None:
             unit.region = SIDEBAR
 
 
+def _unwrap_noscript(body: Element) -> bool:
+    """A site served whole inside <noscript> (a script builds the page for browsers): on a
+    page without a line of text outside it, its <noscript> blocks become plain blocks."""
+    holders = [el for el in body.iter("noscript") if len(el)]
+    for el in holders:
+        el.tag = "div"
+    return bool(holders)
+
+
 def analyze_layout(root: Element) -> Layout:
     """Walk the body once into units and anchors, each tagged with its region (None = body),
     find the article's container and settle the related block.
@@ -848,15 +985,24 @@ def analyze_layout(root: Element) -> Layout:
     if body is None:
         body = root
     marks = structural_marks(body)
-    vetoed: set[Element] = set()
+    # The schema.org articleBody and what holds it are the article, whatever their classes
+    # say ("left-side" around a news story).
+    vetoed: set[Element] = {
+        el
+        for found in _elements(ARTICLE_BODY_XPATH, body)
+        for el in (found, *found.iterancestors())
+    }
     layout = _walk(body, marks, vetoed)
+    if not layout.units and _unwrap_noscript(body):
+        marks = structural_marks(body)
+        layout = _walk(body, marks, vetoed)
     for _ in range(6):
         oversized = _oversized_regions(layout)
         if not oversized:
             break
         vetoed |= oversized
         layout = _walk(body, marks, vetoed)
-    container = main_container(layout)
+    container = main_container(layout, skip_threads=True)
     resolve_related(layout, container)
     layout.container = _widen_container(layout, container)
     return layout

@@ -48,6 +48,7 @@ from pipelines.extract.selectors import (
     SKIP_TAGS,
     STRONG_LABEL_WORDS,
     STRONG_PUBLISHED_LABEL_RE,
+    TITLE_SEPARATORS_RE,
     UPDATED_LABEL_RE,
     UPDATED_WORDS,
     URL_DATE_RE,
@@ -59,6 +60,7 @@ from pipelines.extract.text import (
     lines_start,
     pieces_before,
     strings,
+    text_content,
     visible_text,
 )
 
@@ -490,6 +492,34 @@ def _url_candidates(url: str) -> Iterator[PublishDate]:
             yield PublishDate(_to_utc(value), match.group(0), "url")
 
 
+def url_date(url: str, fetched_at: datetime) -> PublishDate:
+    """The first plausible full date in the URL's path, or NO_DATE."""
+    fetched_at = _aware(fetched_at)
+    return next(
+        (c for c in _url_candidates(url) if c.at is not None and is_plausible(c.at, fetched_at)),
+        NO_DATE,
+    )
+
+
+def _title_candidates(root: Element, fetched_at: datetime) -> Iterator[PublishDate]:
+    """A full date standing as a part of <title> or og:title of its own ("Story | DW |
+    23.05.2011"): the site stamps the page with it. Source "title"."""
+    titles = [collapse(text_content(el)) for el in root.iter("title")][:1]
+    titles.append(meta_contents(root).get("og:title", ""))
+    for title in titles:
+        for piece in TITLE_SEPARATORS_RE.split(title):
+            part = piece.strip()
+            if not part or len(part) > _TITLE_DATE_MAX_CHARS:
+                continue
+            for item in find_dates(part, fetched_at):
+                if item.raw == part and item.at is not None:
+                    yield PublishDate(item.at, item.raw, "title")
+
+
+#: Longest part of a title that can be a date alone ("Mittwoch, 23. September 2015").
+_TITLE_DATE_MAX_CHARS = 40
+
+
 def _loose_meta_candidates(root: Element) -> Iterator[PublishDate]:
     """<meta> keys outside PUBLISHED_META_KEYS that still name a creation date
     ("five_hundred_pixels:uploaded", "citation_online_date"), in document order; never an
@@ -606,6 +636,7 @@ def extract_publish_date(
         _jsonld_candidates(jsonld, JSONLD_CREATED_KEYS),
         _markup_candidates(root, classed_only=False, created_prop="datecreated"),
         _url_candidates(url),
+        _title_candidates(root, fetched_at),
         _script_candidates(root),
         _loose_meta_candidates(root),
         _loose_candidates(lines, fetched_at),
@@ -630,7 +661,10 @@ def _checked_against_url(found: PublishDate, url: str, fetched_at: datetime) -> 
     )
     if in_url is None or in_url.at is None or found.at is None:
         return found
-    if abs(found.at - in_url.at) <= _URL_AGREES:
+    # A date read from the text on another day than the URL's is an event the story tells
+    # of ("eröffnet am 18. Oktober"); markup dates agree within a week (zones, edits).
+    agrees = _TEXT_URL_AGREES if found.source in _TEXT_SOURCES else _URL_AGREES
+    if abs(found.at - in_url.at) < agrees:
         return found
     return in_url
 
@@ -638,3 +672,5 @@ def _checked_against_url(found: PublishDate, url: str, fetched_at: datetime) -> 
 #: A found date this close to the URL's is the same publication (another time zone, a date
 #: shown in the page's own zone, a story updated over the following days).
 _URL_AGREES = timedelta(days=7)
+_TEXT_URL_AGREES = timedelta(days=1)
+_TEXT_SOURCES = frozenset({"text", "page"})

@@ -216,6 +216,11 @@ CLASS_TOKENS = {
 COMMENT_TOKENS = frozenset(
     {"comment", "comments", "commentlist", "respond", "replies", "disqus", "pinglun"}
 )
+#: Class/id tokens of a cookie banner, consent dialog or pop-up: never the article's container
+#: (a GDPR dialog can hold more prose than a short post).
+OVERLAY_TOKENS = frozenset(
+    {"cookie", "cookies", "consent", "gdpr", "popup", "modal", "overlay", "lightbox"}
+)
 #: Class/id substrings that mark a region even inside a longer token ("relatedposts").
 CLASS_SUBSTRINGS = (
     ("breadcrumb", BREADCRUMB),
@@ -235,6 +240,8 @@ POSITION_UTILITY_TOKENS = frozenset({"relative", "absolute", "fixed", "sticky", 
 #: is the article's own header ("entry-header", "article-header").
 HEADER_TOKENS = frozenset({"header", "hd", "masthead", "topbar"})
 ARTICLE_HEADER_TOKENS = frozenset({"entry", "post", "article", "content", "title", "main"})
+#: The article's text by schema.org microdata: never inside a region.
+ARTICLE_BODY_XPATH = etree.XPath("descendant::*[@itemprop='articleBody']")
 #: aria-label / itemtype words that mark breadcrumbs.
 BREADCRUMB_WORDS = ("breadcrumb", "面包屑")
 
@@ -563,6 +570,48 @@ META_LINE_RE = re.compile(
     r"|published|posted|updated|date|by)\s*[:：]",
     re.IGNORECASE,
 )
+#: Blocks inside the article that are not its text (trafilatura discards them the same way):
+#: image captions and galleries, bylines and author boxes, share buttons, newsletter sign-ups,
+#: cookie banners, tag lists. Whole class/id tokens, substrings of longer tokens
+#: ("sharedaddy", "imageEmbedCaption"), and tags. Their links keep their block.
+BOILERPLATE_TAGS = frozenset({"figure", "figcaption"})
+BOILERPLATE_TOKENS = frozenset(
+    {
+        "caption",
+        "captions",
+        "gallery",
+        "byline",
+        "bylines",
+        "author",
+        "authors",
+        "share",
+        "sharing",
+        "social",
+        "newsletter",
+        "signup",
+        "subscribe",
+        "consent",
+        "cookie",
+        "cookies",
+        "gdpr",
+        "recirc",
+        "recirculation",
+        "credit",
+        "credits",
+        "tags",
+    }
+)
+BOILERPLATE_SUBSTRINGS = ("caption", "gallery", "newsletter", "signup", "sharing")
+BOILERPLATE_PREFIXES = ("share",)
+#: A boilerplate-named block holding more than this share of the article's text is not one
+#: (a wrapper classed "has-gallery" around the whole article).
+BOILERPLATE_MAX_SHARE = 0.5
+#: A byline line ("By Jo Miller", "Von Tim Ehlers · 26. Oktober 2023"): a short line opening
+#: with the word, then capitalised names up to a separator or the end; kept out of the body
+#: text like the metadata lines.
+BYLINE_RE = re.compile(r"^(?:by|von|par|por|di|door|af)\s+(?P<names>[^·|•–—]+)", re.IGNORECASE)
+BYLINE_CONNECTORS = frozenset({"and", "und", "et", "y", "e", "en", "og", "&"})
+BYLINE_MAX_CHARS = 60
 #: Shortest non-link text of a unit that counts as prose when scoring containers.
 MIN_PARAGRAPH_CHARS = 12
 #: Body text (characters) from which a titled page is an article.

@@ -36,9 +36,12 @@ def visible_text(element: Element) -> str:
 
 
 def link_text(anchor: Element) -> str:
-    """Text of a link; a childless <a> (the common case) needs no XPath."""
+    """Visible text of a link; a childless <a> (the common case) needs no XPath.
+
+    A <script> inside a link (a lazy-loaded <picture> whose <source srcset=…> markup waits in
+    a script template) is not text: counted, it made a whole article read as link text."""
     if len(anchor):
-        return str(_STRING(anchor))
+        return visible_text(anchor)
     return anchor.text or ""
 
 

@@ -87,9 +87,10 @@ PAGES = _schema(
         _field(
             "published_source",
             pa.string(),
-            "Which rule found the date: jsonld, meta, time, text, url; script (a publish-date "
-            "key in the page's inline JSON); page (the weakest: the most frequent date anywhere "
-            "on the page, as htmldate's extensive search).",
+            "Which rule found the date: jsonld, meta, time, text, url; title (a date standing "
+            "as a part of <title> or og:title of its own); script (a publish-date key in the "
+            "page's inline JSON); page (the weakest: the most frequent date anywhere on the "
+            "page, as htmldate's extensive search).",
             nullable=True,
         ),
         _field("body_text", pa.string(), "Main text, paragraphs joined by newlines."),
