@@ -5,7 +5,6 @@ Usage: .venv/bin/python -m bench.train_risk [--out FILE] [--C 30] [--lexicon-sca
 C=30 and lexicon scale 3 were chosen by host-grouped 5-fold CV on dev (bench.eval_realworld)
 with the lexicons of issue #12 part 2: macro-F1 0.881 at C=30 against 0.872 at C=10 and 0.884
 at C=100 (not taken: no better on the seeds); scale 1-10 and n-grams 1-3 to 1-5 within 0.005.
-Set OMP_NUM_THREADS=1 on a shared machine: threaded BLAS makes each fit 100x slower here.
 
 Trains on the dev split of `bench/realworld/` only (`bench.riskdata`): multinomial logistic
 regression over the features `reports.riskmodel` computes at run time (character 1-4-grams of
@@ -72,6 +71,7 @@ def fit(texts: Sequence[str], labels: Sequence[str], config: TrainConfig = Train
     """Fit the model on `texts` and their `labels` (scikit-learn, imported here only)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
+    from threadpoolctl import threadpool_limits
 
     lexicon = load_lexicons(model=None)
     names = lexicon.category_names if config.lexicon_features else ()
@@ -81,7 +81,10 @@ def fit(texts: Sequence[str], labels: Sequence[str], config: TrainConfig = Train
     classifier = LogisticRegression(
         C=config.C, max_iter=5000, class_weight="balanced" if config.balanced else None
     )
-    classifier.fit(fitted.matrix(texts), list(labels))
+    # One BLAS thread: on a small problem, threads fighting over shared cores made a fit take
+    # ~50 s instead of under 1 s here.
+    with threadpool_limits(limits=1):
+        classifier.fit(fitted.matrix(texts), list(labels))
     fitted.classifier = classifier
     return fitted
 
