@@ -1,6 +1,6 @@
 """Precision and recall of title near-duplicate decisions on the labelled pairs.
 
-    .venv/bin/python bench/eval_dedup.py [--split test|dev|all] [--threshold 0.68] [--errors]
+    .venv/bin/python bench/eval_dedup.py [--split test|dev|all] [--threshold 0.66] [--errors]
         [--set FIELD=VALUE ...]
 
 All titles of the chosen split go through `reports.neardup.find_pairs` at once (candidate

@@ -58,9 +58,19 @@ def body_text(blocks: tuple[Block, ...]) -> str:
     return "\n".join(lines)
 
 
+#: Families that are one subject for relevance. ../shared/LABELS.md (the rules independent
+#: reviewers follow; they replace the README's where the two differ): on a page about buying
+#: on installment, pay-later (先享后付) is on the subject.
+SAME_SUBJECT = {"xianxiang": "fenqi"}
+
+
 def related(source: str, anchor: str) -> int:
-    """1 when the two family sets overlap."""
-    return int(bool(set(source.split("|")) & set(anchor.split("|"))))
+    """1 when the two family sets overlap (after merging `SAME_SUBJECT`)."""
+
+    def subjects(families: str) -> set[str]:
+        return {SAME_SUBJECT.get(f, f) for f in families.split("|")}
+
+    return int(bool(subjects(source) & subjects(anchor)))
 
 
 def main() -> None:

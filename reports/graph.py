@@ -55,14 +55,19 @@ def connect(root: Path, *, memory_limit: str = "1GB") -> duckdb.DuckDBPyConnecti
 
 _TARGETS_SQL = """
 WITH pairs AS (  -- one row per (target, source page): the distinct count without a set each
-    SELECT target_url, bool_or(internal) AS internal, count(*) AS n,
+    SELECT target_url, source_url, bool_or(internal) AS internal, count(*) AS n,
            count(*) FILTER (WHERE block = 'related') AS related
     FROM links WHERE target_url IS NOT NULL GROUP BY target_url, source_url
 ),
+seen AS (  -- when each source page was fetched: when its links were seen
+    SELECT url, min(fetched_at) AS first_seen, max(fetched_at) AS last_seen
+    FROM pages GROUP BY url
+),
 grouped AS (
     SELECT target_url, bool_or(internal) AS internal, sum(n)::INTEGER AS in_links,
-           sum(related)::INTEGER AS in_related, count(*)::INTEGER AS source_pages
-    FROM pairs GROUP BY target_url
+           sum(related)::INTEGER AS in_related, count(*)::INTEGER AS source_pages,
+           min(s.first_seen) AS first_seen, max(s.last_seen) AS last_seen
+    FROM pairs LEFT JOIN seen s ON s.url = pairs.source_url GROUP BY target_url
 ),
 targets AS (SELECT *, crawl_key(target_url) AS key FROM grouped),
 crawled AS (SELECT url AS u FROM pages UNION SELECT final_url FROM pages),
@@ -78,7 +83,7 @@ SELECT t.target_url,
        t.internal, t.in_links, t.in_related, t.source_pages,
        c.u IS NOT NULL AS crawled,
        CASE WHEN c.u IS NULL THEN f.error END AS fetch_error,
-       r.final_url AS redirected_to
+       r.final_url AS redirected_to, t.first_seen, t.last_seen
 FROM targets t
 LEFT JOIN crawled c ON c.u = t.key
 LEFT JOIN failed f ON f.url = t.key
@@ -88,7 +93,7 @@ ORDER BY t.in_links DESC, t.target_url
 
 
 def link_targets(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    """One row per distinct target: in-degree, crawled or not, fetch error, redirect."""
+    """One row per distinct target: in-degree, crawled, fetch error, redirect, first/last seen."""
     return _fetch(con, _TARGETS_SQL, LINK_TARGETS)
 
 

@@ -63,6 +63,8 @@ def open_file(path: Path) -> Iterator[tuple[Page, PageLog]]:
             page.on("dialog", dismiss)
             page.goto(path.resolve().as_uri())
             page.wait_for_load_state("load")
+            # The report builds its tables after its first paint, then marks <html>.
+            page.wait_for_selector("html[data-rendered]", state="attached")
             yield page, log
         finally:
             browser.close()

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench import eval_offtopic
+from bench import eval_offtopic, eval_relevance
 from reports.offtopic import (
     OfftopicConfig,
     OfftopicConfigError,
@@ -26,7 +26,7 @@ SEED_001 = "001_da7911dfc02b196a"  # 如何关闭小米商城分期付款中的�
 SEED_004 = "004_cbed280f5da66034"  # 小米商城分期购物流程及备用金使用指南
 
 # Dev-split AUCs measured with the default config (bench/eval_offtopic.py --split dev):
-# seed pairs 0.973, all pairs 0.988; the baseline 0.820 and 0.828. Floors sit a little under.
+# seed pairs 0.983, all pairs 0.988; the baseline 0.622 and 0.699. Floors sit a little under.
 DEV_SEED_FLOOR = 0.96
 DEV_ALL_FLOOR = 0.97
 BASELINE_MARGIN = 0.05
@@ -60,6 +60,9 @@ def _related(model: TopicModel, sources: dict, seed: str, anchor: str) -> float:
     [
         # Installment how-to: JD's pay-later sold as "分期付款" is related, e-card cash-out is not.
         (SEED_000, "京东先享后付:分期付款新体验", "京东E卡回收利润揭秘:如何高效变现闲置资源"),
+        # Pay-later not worded as installment is on the subject too (LABELS.md: BNPL on an
+        # installment page); paying a cash loan back early is not.
+        (SEED_000, "支付宝先享后付提前付款指南", "58借款提前还款指南"),
         # Buying a phone on installment is this page's task; recycling unopened phones is not.
         (SEED_001, "分期零首付购荣耀9X:轻松拥有旗舰体验", "全新未开封iPhone官网回收流程及注意事项"),
         # 备用金 is this page's second topic: small borrowing is related, crypto wallets are not.
@@ -191,6 +194,22 @@ def test_dev_split_auc_beats_the_bigram_baseline():
     assert everything.auc >= everything.baseline_auc + BASELINE_MARGIN
 
 
+def test_independent_seed_labels_meet_the_goal_and_beat_the_bigram_baseline():
+    # Issue 12's goal on the blind reviewers' labels (bench/realworld/seeds/): ROC AUC >= 0.95.
+    # Measured 0.992 on both selections (bench/eval_relevance.py), after the one lexicon
+    # change that these labels exposed, so a regression guard, not a held-out score.
+    labelled = eval_relevance.load_labelled()
+    labels, agreed, clear = eval_relevance.selections(labelled)
+    assert (len(labelled), int(agreed.sum()), int(clear.sum())) == (500, 498, 448)
+    assert (int(labels[agreed].sum()), int(labels[clear].sum())) == (72, 47)  # relevant
+    scores = eval_relevance.score_all(labelled, OfftopicConfig(), embeddings=False)
+    ours = eval_relevance.aucs(labelled, scores["farmaudit"])
+    baseline = eval_relevance.aucs(labelled, scores["tfidf-bigram"])
+    for auc, base in zip(ours, baseline, strict=True):
+        assert auc >= 0.95
+        assert auc >= base + BASELINE_MARGIN
+
+
 def _csv(name: str) -> list[dict[str, str]]:
     with (FIXTURES / name).open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
@@ -213,8 +232,10 @@ def test_pair_split_is_the_anchor_hash_and_labels_follow_the_families():
     for row in _csv("pairs.csv"):
         first = hashlib.sha256(row["anchor_text"].encode("utf-8")).digest()[0]
         assert row["split"] == ("dev" if first % 2 == 0 else "test"), row
-        anchor = set(families[row["anchor_text"]].split("|"))
-        source = set(sources[row["source_seed"]].split("|"))
+        # Pay-later is on the subject of buying on installment (../shared/LABELS.md).
+        one = {"xianxiang": "fenqi"}
+        anchor = {one.get(f, f) for f in families[row["anchor_text"]].split("|")}
+        source = {one.get(f, f) for f in sources[row["source_seed"]].split("|")}
         assert row["label"] == str(int(bool(anchor & source))), row
 
 

@@ -3,19 +3,29 @@
 from __future__ import annotations
 
 import csv
+import json
+import re
 import socket
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
+from bench.report_worst import HOSTILE, TOTAL_ROWS, worst_case_html
 from pipelines.store.commits import DatasetWriter
 from pipelines.store.dataset import CrawlManifest, write_manifest
 from pipelines.store.records import LinkRecord, PageRecord
 from reports.audit import read_findings, run_audit
+from reports.audit.config import AuditConfig
 from reports.report import write_reports
+from reports.report.charts import link_graph_svg
+from reports.report.data import GRAPH_NODES, GraphNode, LinkGraph
+from reports.report.render import _budgets
+from reports.report.since import carry_first_seen
 from scraper.demo.site import PLANTED_SPAM, build_site
 from tests.browser import open_file
 from tests.conftest import farmaudit
@@ -65,7 +75,14 @@ def test_a_bounded_table_says_n_of_m_and_links_its_csv(tmp_path: Path) -> None:
     assert log.console_errors == []
 
 
-def _planted_dataset(root: Path, extra_anchor: tuple[str, str] | None = None) -> None:
+def _planted_dataset(
+    root: Path,
+    extra_anchor: tuple[str, str] | None = None,
+    *,
+    fetched: tuple[datetime, datetime] = (WHEN, WHEN),
+) -> None:
+    """Two pages of a.cn (fetched at `fetched`); page 1 links three risky targets (and
+    `extra_anchor`), page 2 links b.cn."""
     write_manifest(
         root,
         CrawlManifest("c1", ["http://a.cn/"], [], ["a.cn"], 2, None, WHEN.isoformat(), "0"),
@@ -79,20 +96,22 @@ def _planted_dataset(root: Path, extra_anchor: tuple[str, str] | None = None) ->
         "pages",
         [
             PageRecord(url, url, None, 200, title, WHEN, "x", "text", body, "zh", "0" * 40,
-                       "article", "utf-8", WHEN, "c1", "1")
-            for url, title, body in pages
+                       "article", "utf-8", at, "c1", "1")
+            for (url, title, body), at in zip(pages, fetched, strict=True)
         ],
     )  # fmt: skip
     anchors = [(IMG_ANCHOR, "http://a.cn/2.html"), ("分期付款注意事项", "http://a.cn/3.html"),
                ("京东e卡回收高价平台", "http://b.cn/")]  # fmt: skip
     if extra_anchor:
         anchors.append(extra_anchor)
+    links = [("http://a.cn/1.html", anchor, target) for anchor, target in anchors]
+    links.append(("http://a.cn/2.html", "京东e卡回收高价平台", "http://b.cn/"))
     writer.add(
         "links",
         [
-            LinkRecord("http://a.cn/1.html", target, target, anchor, "related", i + 1,
+            LinkRecord(source, target, target, anchor, "related", i + 1,
                        target.startswith("http://a.cn"), [], "c1", "1")
-            for i, (anchor, target) in enumerate(anchors)
+            for i, (source, anchor, target) in enumerate(links)
         ],
     )  # fmt: skip
     writer.close()
@@ -107,9 +126,90 @@ def test_planted_hostile_strings_render_as_text_in_a_browser(tmp_path: Path) -> 
         assert SCRIPT_TITLE in body
         assert IMG_ANCHOR in body
         assert page.locator("img").count() == 0
+        # The link graph: the top-level section feeds a.cn's pages (diamonds) and b.cn (circle).
+        assert page.locator("#chart-graph g.hub").count() == 1
+        assert page.locator("#chart-graph g.node circle").count() == 1
+        page.locator("#chart-graph g.node", has_text="b.cn").click()
+        assert page.input_value("input[data-table=page_domains]") == "b.cn"
+        assert page.locator("#page_domains tbody tr").count() == 2  # pages 1 and 2
     assert log.dialogs == []  # nothing ran
     assert log.console_errors == []
     assert log.requests == [report.resolve().as_uri()]
+
+
+LONG_URL = "http://a.cn/" + "借款攻略" * 20 + ".html?q=%E5%80%9F%E6%AC%BE"
+
+
+def test_link_graph_escapes_labels_cuts_them_with_the_full_text_in_title() -> None:
+    graph = LinkGraph(
+        hubs=[("<b>x</b>", 5, 2), ("", 3, 1)],
+        nodes=[
+            GraphNode(LONG_URL, True, 4, ("lending", "cashout", "adult")),
+            GraphNode("evil.example", False, 4, ("crypto",)),
+        ],
+        edges=[("<b>x</b>", "evil.example", 4), ("<b>x</b>", LONG_URL, 1), ("", LONG_URL, 3)],
+        total_hubs=2,
+        total_nodes=2,
+        total_links=8,
+    )
+    svg = link_graph_svg(graph)
+    assert "<b>" not in svg
+    root = ET.fromstring(svg)  # well-formed: every scraped string escaped
+    ns = "{http://www.w3.org/2000/svg}"
+    groups = {g.get("class"): [] for g in root.iter(f"{ns}g")}
+    for g in root.iter(f"{ns}g"):
+        groups[g.get("class")].append(g)
+    hubs, nodes = groups["hub"], groups["node"]
+    assert [g.get("data-filter") for g in hubs] == ["/<b>x</b>/", None]  # top level: no key
+    # Shapes, not colour, tell a domain (circle) from a page of this site (diamond path).
+    assert [g.find(f"{ns}circle") is not None for g in nodes] == [True, False]
+    page = nodes[1]
+    label = page.findall(f"{ns}text")[0].text or ""
+    full_path = "/" + "借款攻略" * 20 + ".html?q=借款"
+    assert len(label) == 44 and "…" in label and label.endswith("q=借款")
+    assert page.get("data-filter") == full_path
+    assert LONG_URL in (page.findtext(f"{ns}title") or "")
+    assert "lending, cashout …" in "".join(t.text or "" for t in page.findall(f"{ns}text"))
+    # Destinations follow their hubs: evil.example (first hub only) sits above the page.
+    y = [float(g.findall(f"{ns}text")[0].get("y") or 0) for g in nodes]
+    assert y[0] < y[1]
+    curves = [p for p in root.iter(f"{ns}path") if p.find(f"{ns}title") is not None]
+    assert len(curves) == 3
+    assert "/ (top level) → " + full_path + ": 3 risky links" in [
+        c.findtext(f"{ns}title") for c in curves
+    ]
+
+
+T0 = datetime(2024, 5, 1, tzinfo=UTC)
+T1 = datetime(2024, 6, 1, 8, 30, tzinfo=UTC)
+T2 = datetime(2024, 6, 2, 9, 15, tzinfo=UTC)
+
+
+def test_targets_first_and_last_seen_and_since_keeps_the_first_sighting(tmp_path: Path) -> None:
+    old, new = tmp_path / "old", tmp_path / "new"
+    _planted_dataset(old, fetched=(T0, T0))
+    _planted_dataset(new, PLANTED, fetched=(T1, T2))  # b.cn linked from page 1 and page 2
+
+    def seen(url: str) -> tuple[datetime, datetime]:
+        rows = read_findings(new, "link_targets").to_pylist()
+        row = next(r for r in rows if r["target_url"] == url)
+        return row["first_seen"], row["last_seen"]
+
+    run_audit(old)
+    run_audit(new)
+    assert seen("http://b.cn/") == (T1, T2)
+    run_audit(new, AuditConfig(since=old))
+    assert seen("http://b.cn/") == (T0, T2)  # the older audit saw it first
+    assert seen(PLANTED[1]) == (T1, T1)  # new: first seen in this crawl
+    targets = {r["target_url"]: r for r in _read_csv(new / "audit" / "spam_targets.csv")}
+    assert (targets["http://b.cn/"]["first_seen"], targets["http://b.cn/"]["last_seen"]) == (
+        "2024-05-01 00:00",
+        "2024-06-02 09:15",
+    )
+    domains = {r["domain"]: r for r in _read_csv(new / "audit" / "spam_domains.csv")}
+    assert domains["spam.cn"]["first_seen"] == "2024-06-01 08:30"
+    md = (new / "audit" / "report.md").read_text("utf-8")
+    assert "| b.cn | 2 | 1 | 2 | cashout | 2024-05-01 00:00 | 2024-06-02 09:15 |" in md
 
 
 @pytest.mark.e2e
@@ -136,6 +236,11 @@ def test_demo_report_leads_with_targets_and_filters_every_row_in_chromium(crawle
         for chart in ("categories", "sections", "shares", "clusters", "published"):
             assert page.locator(f"#chart-{chart} svg rect").count() >= 2, chart
         assert page.locator("#targets tbody tr").count() == 100  # rendered in steps
+        graph_note = page.locator("#chart-graph .note").inner_text()
+        assert re.search(rf"{GRAPH_NODES} of [\d,]+ destinations", graph_note), graph_note
+        assert page.locator("#chart-graph g.hub").count() >= 2
+        assert page.locator("#chart-graph g.node").count() == GRAPH_NODES
+        assert page.locator("#chart-graph path title").count() >= GRAPH_NODES  # the curves
 
         def cells(table: str, index: int) -> list[str]:
             return page.eval_on_selector_all(
@@ -170,6 +275,10 @@ def test_demo_report_leads_with_targets_and_filters_every_row_in_chromium(crawle
         page.locator("#domains tbody button").first.click()
         assert page.input_value("input[data-table=page_domains]") == "127.0.0.1"
         assert page.locator("#page_domains tbody tr").count() > 0
+        # A page of the site in the link graph leads to its row among the spam targets.
+        page.locator("#chart-graph g.node", has_text="/list/jiedai/").click()
+        assert page.input_value("input[data-table=targets]") == "/list/jiedai/"
+        assert page.locator("#targets tbody tr").count() >= 1
     assert log.console_errors == []
     assert log.requests == [report.resolve().as_uri()]
 
@@ -192,6 +301,14 @@ def test_since_finds_exactly_the_planted_link_and_fail_on_gates_on_it(tmp_path: 
     ]
     md = (new / "audit" / "report.md").read_text("utf-8")
     assert "new_risky_link: 1" in md
+    # The page leads with what changed when compared, and leaves the section out otherwise.
+    assert 'id="t-changes"' in (new / "audit" / "report.html").read_text("utf-8")
+    assert 'id="t-changes"' not in (old / "audit" / "report.html").read_text("utf-8")
+    # Counted over every change, not only the rows the page embeds.
+    write_reports(new / "audit", new, embed_rows=1)
+    md = (new / "audit" / "report.md").read_text("utf-8")
+    assert "- new_risky_link: 1\n- new_spam_target: 1\n" in md
+    assert "First 1 of 2:" in md
     # The same crawl compared with itself: nothing changed.
     again = farmaudit("audit", str(old), "--since", str(old), "--fail-on", "new_spam_links>0")
     assert again.returncode == 0, again.stderr[-2000:]
@@ -253,3 +370,33 @@ def test_since_on_two_demo_crawls_finds_exactly_the_planted_links(tmp_path: Path
     targets = [r["target_url"] for r in changes if r["change"] == "new_spam_target"]
     assert sorted(targets) == sorted(u for _, u in PLANTED_SPAM)
     assert len(changes) == 2 * len(PLANTED_SPAM)  # nothing gone, no new duplicate cluster
+
+
+def test_report_html_stays_under_1mb_and_says_n_of_m_however_big_the_dataset() -> None:
+    page = worst_case_html()
+    assert len(page.encode()) < 1_000_000, len(page.encode())
+    assert HOSTILE not in page
+    assert "8 of 300 sections" in page and "12 of 5,000 destinations" in page
+    assert "10 of 300 sections shown; 290 more hold" in page  # the sections chart's cut-off
+    specs = json.loads(page.split('id="report-data">')[1].split("</script>")[0])
+    for name, spec in specs.items():
+        assert 0 < len(spec["rows"]) < spec["total"] == TOTAL_ROWS, name  # the page: "N of M"
+
+
+def test_embed_budget_gives_small_tables_all_they_need_and_shares_the_rest() -> None:
+    budgets = _budgets({"changes": 2, "domains": 10, "pages": 500, "targets": 900}, 1000)
+    assert budgets == {"changes": 2, "domains": 10, "pages": 494, "targets": 494}
+    assert _budgets({"a": 100, "b": 200}, 1000) == {"a": 100, "b": 200}  # all fit: all kept
+
+
+def test_since_against_an_audit_from_before_first_seen_keeps_this_crawls(tmp_path: Path) -> None:
+    old, new = tmp_path / "old", tmp_path / "new"
+    _planted_dataset(old, fetched=(T0, T0))
+    _planted_dataset(new, fetched=(T1, T2))
+    run_audit(old)
+    part = old / "audit" / "link_targets" / "part-0.parquet"
+    before = pq.read_table(part).drop_columns(["first_seen", "last_seen"])  # the older contract
+    pq.write_table(before, part)
+    run_audit(new)
+    targets = read_findings(new, "link_targets")
+    assert carry_first_seen(targets, old).equals(targets)

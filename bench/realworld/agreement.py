@@ -28,7 +28,19 @@ def kappa(pairs: list[tuple[str, str]]) -> tuple[float, float]:
 
 def main() -> None:
     a, b = _labels("labels_a.csv"), _labels("labels_b.csv")
-    common = sorted(set(a) & set(b), key=int)
+    print("titles.csv: reviewer A against reviewer B")
+    report(a, b, sorted(set(a) & set(b), key=int))
+    # The batches: R1/R2/R3 labelled c1/c2/c3 whole; R4 labelled 100 seeded rows of each.
+    first = _labels("labels_c1.csv") | _labels("labels_c2.csv") | _labels("labels_c3.csv")
+    second = _labels("labels_r4.csv")
+    print("batches c1-c3: R1/R2/R3 against R4")
+    report(first, second, sorted(second))
+
+
+def report(
+    a: dict[str, tuple[str, bool]], b: dict[str, tuple[str, bool]], common: list[str]
+) -> None:
+    """Print agreement and kappa of `a` and `b` on `common`, with and without ambiguous rows."""
     views = {
         "all rows": common,
         "neither marked ambiguous": [i for i in common if not (a[i][1] or b[i][1])],

@@ -318,6 +318,14 @@ LINK_TARGETS = _schema(
             "Final URL when fetching it redirected elsewhere.",
             nullable=True,
         ),
+        _field(
+            "first_seen",
+            _TS,
+            "Earliest fetched_at of a page linking it; with --since, the older audit's "
+            "first_seen when earlier, so a nightly crawl keeps when a target first appeared.",
+            nullable=True,
+        ),
+        _field("last_seen", _TS, "Latest fetched_at of a page linking it.", nullable=True),
     ],
 )
 

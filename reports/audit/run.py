@@ -26,7 +26,7 @@ from reports.audit.summary import audit_summary
 from reports.offtopic import TopicModel
 from reports.render import AuditSummary
 from reports.report import write_reports
-from reports.report.since import compare_audits
+from reports.report.since import carry_first_seen, compare_audits
 from reports.spam import load_lexicons
 
 if TYPE_CHECKING:
@@ -69,6 +69,8 @@ def run_audit(
         say("link graph")
         con = graph.connect(root)
         targets = graph.link_targets(con)
+        if config.since:  # a target's first sighting survives from one nightly audit to the next
+            targets = carry_first_seen(targets, config.since)
         anchors = graph.anchor_findings(con)
         degrees = graph.page_degrees(con)
         con.close()

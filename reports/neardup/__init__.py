@@ -20,8 +20,10 @@ Titles, in five steps (`cluster_titles`, `find_pairs`; modules `tokens`, `candid
    (具体, 所需 are fillers) both read 要求, and 所在地 and 地理位置 both read 位置; the
    characters, not one class unit, keep a character swap (间时 for 时间) as cheap as before.
    Fillers and aspects match together, longest first. The first separator (one of
-   `:|?!([—–―【`) after `min_main_units` content units ends the main title; the rest is the
-   subtitle. Characters, tokens and canonical characters are content.
+   `:|?!([—–―【〖〔丨`, or a hyphen or underscore not between two letters or digits, so that
+   "标题-站名" splits and "iphone-13" does not) after `min_main_units` content units ends the
+   main title; the rest is the subtitle. Characters, tokens and canonical characters are
+   content.
 3. Candidates, by deletion neighbourhood instead of MinHash (a ten-character title has too few
    and too common n-grams for LSH bands to separate it from its siblings): each text emits
    hashes of its main-title content multiset with 0, 1 or 2 adjacent units deleted. Texts
@@ -31,6 +33,10 @@ Titles, in five steps (`cluster_titles`, `find_pairs`; modules `tokens`, `candid
    (off by default: synonyms are aspect classes, and a replaced word is rejected below).
    Identical main titles (subtitle or filler swaps, reordering, reworded aspects) share the
    undeleted hash. Texts without main-title content (all filler) only get exact duplicates.
+   Optionally (`subject_units`, off by default), main titles opening with the same content
+   units (the subject) are candidates too, kept when they name a common aspect and score
+   `subject_threshold`: measured on independent labels it found a few reworded questions
+   and more pairs reviewers keep apart, so it stays off (docs/benchmarks.md).
 4. Verifier: weighted Jaccard of the two unit sets. A content unit weighs 1, a filler
    `filler_weight`; units after the separator are multiplied by `subtitle_weight`, the first
    `head_units` content units of the main title by `head_weight` (a Chinese title opens with its
@@ -45,7 +51,10 @@ Titles, in five steps (`cluster_titles`, `find_pairs`; modules `tokens`, `candid
    民生易贷APP还款指南 / 民生易贷平台介绍), which the heavy head would otherwise carry over the
    threshold. One such unit is a typo, not a question. Last, it is rejected when both main
    titles name places from `dedup/title_places.toml` but share none (杭州 / 广州, 长春 / 长沙:
-   one character apart, two places). A pair is a near-duplicate at `threshold` or above.
+   one character apart, two places); when one main title negates (未, 不, 无, 没, 非) and the
+   other does not (激活 / 未激活); and when one main title names a number (24期, 十二期, iPhone
+   13) and the other none: a term, an amount or a model against the general question. A pair
+   is a near-duplicate at `threshold` or above.
 5. Typos (`candidates.typo_pairs`): a character deleted, doubled or swapped inside a lexicon
    word breaks the word (时间解析 → 时解间析 leaves neither 时间 nor 解析), so such a re-spin is
    neither a candidate nor above the threshold. Each main title is also read as a plain
@@ -54,7 +63,8 @@ Titles, in five steps (`cluster_titles`, `find_pairs`; modules `tokens`, `candid
    first `head_units` characters (the subject), one character deleted from one string giving
    the other, or the same character deleted from both at different places giving one string
    (a swap or a move), makes a pair, found by hashing each string with each such character
-   deleted. These pairs pass at `threshold` unless a conflict rule of step 4 rejects them. A
+   deleted. These pairs pass at `threshold` unless a conflict rule of step 4 other than the
+   number rule (a typo can break a number: 一天 → 一) rejects them. A
    replaced character is not a typo here: it is as often another name (小花钱包 / 小米钱包).
 
 Known limits: rewordings outside the aspect lexicon that share few characters (上征信 /
@@ -66,6 +76,15 @@ template, as do siblings whose subjects differ by one character where no lexicon
 two typos, or a typo and an adjective inside one lexicon word, are missed; the normaliser maps
 the common traditional characters but not those that are also simplified ones (乾, 著), which
 stay one character off.
+
+On the seeds' related links, labelled by two independent reviewers (bench/eval_neardup_real.py),
+this finds about a third of the pairs both reviewers grouped: their re-spins are mostly
+rewordings that share few characters (先拿钱再回收 / 预付款回收平台), which no lexical rule here
+reaches; see docs/benchmarks.md.
+
+Template families (`template_families`, module `families`): titles that fill one template with
+different names (城市 + 上门服务联系方式, lender + 平台的安全性分析) are siblings, not re-spins;
+together they are one spam finding: the template, its members and each member's slot value.
 
 Bodies (`cluster_texts`, module `bodies`): character shingles of `text_shingle` characters
 (punctuation and spaces dropped), MinHash with `text_num_perm` permutations, LSH with
@@ -87,6 +106,7 @@ seen.
 
 from reports.neardup.bodies import cluster_texts
 from reports.neardup.config import DedupConfig, DedupError
+from reports.neardup.families import TemplateFamily, template_families
 from reports.neardup.linkage import Cluster
 from reports.neardup.titles import cluster_titles, find_pairs
 from reports.neardup.tokens import FillerLexicon, load_aspects, load_fillers, load_places
@@ -96,10 +116,12 @@ __all__ = [
     "DedupConfig",
     "DedupError",
     "FillerLexicon",
+    "TemplateFamily",
     "cluster_texts",
     "cluster_titles",
     "find_pairs",
     "load_aspects",
     "load_fillers",
     "load_places",
+    "template_families",
 ]

@@ -182,6 +182,34 @@ def candidate_pairs(units: Units, n_texts: int, cfg: DedupConfig) -> NDArray[np.
     return np.stack((np.minimum(a, b), np.maximum(a, b)), axis=1)
 
 
+def subject_pairs(units: Units, n_texts: int, cfg: DedupConfig) -> NDArray[np.int64]:
+    """Text pairs (a < b) whose main titles open with the same `subject_units` content units.
+
+    A re-spin keeps its subject and rewords the question after it (小花钱包退费指南 /
+    小花钱包服务费退款政策解析), often by more than the deletion neighbourhood reaches; a
+    template sibling swaps the subject. These pairs are verified at `subject_threshold`.
+    """
+    k = cfg.subject_units
+    t, h = units.main_tid, units.main_hash
+    if k == 0 or t.size == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    new = np.ones(t.size, dtype=bool)
+    new[1:] = t[1:] != t[:-1]
+    first = np.flatnonzero(new)
+    length = np.diff(np.append(first, t.size))
+    first, owner = first[length >= k], t[first[length >= k]]
+    key = np.zeros(first.size, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for j in range(k):
+            key = key * np.uint64(MUL) + h[first + j]
+        key = mix(key)
+    order = np.argsort(key, kind="stable")
+    left, right = group_pairs(key[order], cfg.max_bucket)
+    return unique_pairs(
+        owner[order][left].astype(np.int64), owner[order][right].astype(np.int64), n_texts
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # Typos: one character deleted, doubled or moved, past the subject
 

@@ -25,7 +25,7 @@ class DedupConfig:
     """Title and body near-duplicate parameters; title defaults tuned on the dev split."""
 
     #: Titles: weighted Jaccard of the unit sets needed for a re-spin, in (0, 1].
-    threshold: float = 0.68
+    threshold: float = 0.66
     #: Titles: weight of a filler unit (template word), in [0, 1].
     filler_weight: float = 0.2
     #: Titles: factor on units after the main title's separator (the spun subtitle), in [0, 1].
@@ -42,6 +42,13 @@ class DedupConfig:
     #: default: two characters replaced on both sides are a replaced word, a subject or a
     #: question (手机/电脑, 南宁/昆明), unless they are synonyms, which aspect classes unify.
     swap_bucket: int = 0
+    #: Titles: main titles opening with the same this many content units (the subject) and
+    #: naming a common aspect are candidates too (0: never), verified at `subject_threshold`
+    #: instead of `threshold`: the same subject asked the same question in other words. Off
+    #: by default: on independent labels the verifier cannot yet tell such re-spins from
+    #: another question about the subject (docs/benchmarks.md).
+    subject_units: int = 0
+    subject_threshold: float = 0.6
     #: Titles: a deletion key is made only when this many main-title units remain.
     min_remaining: int = 3
     #: How verified pairs become clusters: "star" (each member verified against the
@@ -80,6 +87,8 @@ class DedupConfig:
             ("max_edits", 0 <= self.max_edits <= 3, "in 0..3"),
             ("swap_bucket", self.swap_bucket >= 0, ">= 0"),
             ("min_remaining", self.min_remaining >= 1, ">= 1"),
+            ("subject_units", self.subject_units >= 0, ">= 0"),
+            ("subject_threshold", 0 < self.subject_threshold <= 1, "in (0, 1]"),
             ("max_bucket", self.max_bucket >= 2, ">= 2"),
             ("max_units", self.max_units >= 1, ">= 1"),
             ("linkage", self.linkage in ("star", "single"), "'star' or 'single'"),

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from reports.neardup.candidates import candidate_pairs, typo_pairs
+from reports.neardup.candidates import candidate_pairs, subject_pairs, typo_pairs
 from reports.neardup.config import DedupConfig
 from reports.neardup.linkage import NO_EDGES, Cluster, Edges, exact_groups, link_clusters
 from reports.neardup.tokens import filler_tables, title_units
@@ -28,9 +28,15 @@ def _title_edges(distinct: list[str], cfg: DedupConfig) -> Edges:
     sims = verify(units, pairs)
     ok = sims >= cfg.threshold
     pairs, sims = pairs[ok], sims[ok]
+    # Same subject and a common question: the rest may be reworded further.
+    subject = subject_pairs(units, len(distinct), cfg)
+    subject_sims = verify(units, subject, same_question=True)
+    ok = subject_sims >= cfg.subject_threshold
+    pairs = np.concatenate((pairs, subject[ok]))
+    sims = np.concatenate((sims, np.maximum(subject_sims[ok], cfg.threshold)))
     # Typo pairs pass unless a conflict rule rejects them (similarity 0), at `threshold` at
     # least.
-    typo_sims = verify(units, typos)
+    typo_sims = verify(units, typos, numbers=False)
     hit = typo_sims > 0
     pairs = np.concatenate((pairs, typos[hit]))
     sims = np.concatenate((sims, np.maximum(typo_sims[hit], cfg.threshold)))

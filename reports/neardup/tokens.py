@@ -93,7 +93,11 @@ def _load_lexicon(source: Path, what: str) -> FillerLexicon:
 # Characters and hashing
 
 _DROP, HAN, WORD, SEP = 0, 1, 2, 3
-_SEPARATORS = ":|?!([—–―【"
+# 丨 is a CJK character used as a bar (标题丨站名); 〖 and 〔 open a bracketed subtitle.
+_SEPARATORS = ":|?!([—–―【〖〔丨"
+# A hyphen or underscore starts a subtitle too (标题-副标题, 标题_站名), but not between two
+# letters or digits (wi-fi, iphone-13 stay one name with its model).
+_JOINERS = "-_"
 _HAN_RANGES = (
     (0x3005, 0x3007),
     (0x3040, 0x30FF),
@@ -104,6 +108,7 @@ _HAN_RANGES = (
     (0x20000, 0x3FFFF),
 )
 _MAX_CP = 0x110000
+_JOINER_CPS = np.array([ord(c) for c in _JOINERS], dtype=np.uint32)
 # The first-character table keeps one bit per filler length in a uint8.
 _MAX_FILLER = 7
 # Unit codes stay below 2**40, so (row << 40 | code) orders rows first and then codes.
@@ -118,11 +123,11 @@ U64 = 1 << 64
 
 def class_of(cp: int) -> int:
     """Character class of one code point (`bmp_classes` tabulates the same rule)."""
-    if any(lo <= cp <= hi for lo, hi in _HAN_RANGES):
-        return HAN
     char = chr(cp)
     if char in _SEPARATORS:
         return SEP
+    if any(lo <= cp <= hi for lo, hi in _HAN_RANGES):
+        return HAN
     return WORD if unicodedata.category(char)[0] in "LNM" else _DROP
 
 
@@ -139,7 +144,11 @@ def bmp_classes() -> NDArray[np.uint8]:
 
 
 def classify(cps: NDArray[np.uint32]) -> NDArray[np.uint8]:
-    """Character class of each code point: drop, Han (one unit each), word, separator."""
+    """Character class of each code point: drop, Han (one unit each), word, separator.
+
+    A hyphen or underscore is a separator unless both its neighbours are letters or digits
+    (`_JOINERS`); otherwise the class depends on the code point alone (`class_of`).
+    """
     out = np.empty(cps.size, dtype=np.uint8)
     bmp = cps < 0x10000
     out[bmp] = bmp_classes()[cps[bmp]]
@@ -148,6 +157,11 @@ def classify(cps: NDArray[np.uint32]) -> NDArray[np.uint8]:
         values = sorted_unique(astral)
         classes = np.array([class_of(int(v)) for v in values], dtype=np.uint8)
         out[~bmp] = classes[np.searchsorted(values, astral)]
+    joiner = np.flatnonzero(np.isin(cps, _JOINER_CPS))
+    if joiner.size:
+        prev = np.where(joiner > 0, out[np.maximum(joiner - 1, 0)], _DROP)
+        nxt = np.where(joiner + 1 < cps.size, out[np.minimum(joiner + 1, cps.size - 1)], _DROP)
+        out[joiner[(prev != WORD) | (nxt != WORD)]] = SEP
     return out
 
 
@@ -526,6 +540,9 @@ class Units:
     tail: NDArray[np.bool_]
     marker: NDArray[np.bool_]
     tail_count: NDArray[np.int64]
+    # Per row: negation characters (`NEGATIONS`) and numbers in the main title.
+    negation_count: NDArray[np.int64]
+    number_count: NDArray[np.int64]
     main_tid: NDArray[np.int32]  # main-title content units in text order: their row
     main_hash: NDArray[np.uint64]  # ... and their 64-bit hash
     # Per row: up to _PLACES_KEPT places its main title names, lowest ids first (-1 pads).
@@ -533,6 +550,9 @@ class Units:
 
 
 _PLACES_KEPT = 3
+#: Characters that negate what follows (未激活, 不看征信, 无抵押, 没逾期, 非本人).
+NEGATIONS = "未不无没非"
+_NEGATION_CODES = np.array([ord(c) for c in NEGATIONS], dtype=np.uint64)
 
 
 @dataclass(frozen=True)
@@ -646,6 +666,7 @@ class _Stream:
     packed: NDArray[np.uint64]  # code << 4 | weight level
     main: NDArray[np.bool_]  # content unit of the main title
     token: NDArray[np.bool_]  # ... that is a letter/digit run
+    number: NDArray[np.bool_]  # ... that is a number (24, 十六 before a counter)
     place_tid: NDArray[np.int32]  # places named in main titles: owner, in text order
     place: NDArray[np.int64]  # ... and place id
 
@@ -734,7 +755,16 @@ def _unit_stream(texts: Sequence[str], tables: _FillerTables, cfg: DedupConfig) 
     place_at, place = _places(ch, cfg)
     in_main = place_at < split[ch.tid[place_at]]
     place_at, place = place_at[in_main], place[in_main]
-    return _Stream(tid, codes, main, main & is_token, ch.tid[place_at], place)
+    lead = ch.cps[at]
+    number = (
+        main
+        & is_token
+        & (
+            ((lead >= ord("0")) & (lead <= ord("9")))
+            | ((lead < 0x10000) & (_NUMERAL_KIND[np.minimum(lead, 0xFFFF)] == 1))
+        )
+    )
+    return _Stream(tid, codes, main, main & is_token, number, ch.tid[place_at], place)
 
 
 def _places(ch: Chars, cfg: DedupConfig) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
@@ -754,6 +784,7 @@ def title_units(texts: Sequence[str], tables: _FillerTables, cfg: DedupConfig) -
         stream.tid[stream.token], stream.packed[stream.token] >> np.uint64(4), n_texts
     )
     places = _place_rows(stream.place_tid, stream.place, n_texts)
+    number_count = np.bincount(stream.tid[stream.number], minlength=n_texts)
     # Handed over in a list so that _distinct_rows can free the stream before its big matrix.
     box = [stream]
     del stream
@@ -764,7 +795,9 @@ def title_units(texts: Sequence[str], tables: _FillerTables, cfg: DedupConfig) -
     # Aspect markers are few: find them, then whether each text's main title names one.
     aspect = np.flatnonzero(levels.kind[level] == _ASPECT_KIND)
     in_main = levels.main[level[aspect]]
-    tail = (levels.kind[level] == _CONTENT_KIND) & levels.main[level] & ~levels.head[level]
+    in_main_title = (levels.kind[level] == _CONTENT_KIND) & levels.main[level]
+    tail = in_main_title & ~levels.head[level]
+    negation = in_main_title & np.isin(flat >> np.uint64(4), _NEGATION_CODES)
     marker = np.zeros(flat.size, dtype=bool)
     marker[aspect] = True
     del level
@@ -794,6 +827,11 @@ def title_units(texts: Sequence[str], tables: _FillerTables, cfg: DedupConfig) -
         tail_count=np.bincount(
             np.searchsorted(offsets, np.flatnonzero(tail), side="right") - 1, minlength=n_texts
         ),
+        negation_count=np.bincount(
+            np.searchsorted(offsets, np.flatnonzero(negation), side="right") - 1,
+            minlength=n_texts,
+        ),
+        number_count=number_count,
         main_tid=main_tid,
         main_hash=main_hash,
         places=places,

@@ -13,8 +13,20 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
 
-def verify(units: Units, pairs: NDArray[np.int64], chunk: int = 1 << 14) -> NDArray[np.float64]:
-    """Weighted Jaccard of each pair's unit sets; 0 where their main titles conflict."""
+def verify(
+    units: Units,
+    pairs: NDArray[np.int64],
+    chunk: int = 1 << 14,
+    *,
+    same_question: bool = False,
+    numbers: bool = True,
+) -> NDArray[np.float64]:
+    """Weighted Jaccard of each pair's unit sets; 0 where their main titles conflict.
+
+    With `same_question`, also 0 unless the two titles name a common aspect (`Units.question`).
+    With `numbers` (default), also 0 when one main title names a number and the other none;
+    typo pairs are checked without it, since a typo can break a number (一天 → 一).
+    """
     sims = np.zeros(len(pairs), dtype=np.float64)
     shift = np.uint64(CODE_BITS)
     sizes = np.diff(units.offsets)
@@ -67,6 +79,15 @@ def verify(units: Units, pairs: NDArray[np.int64], chunk: int = 1 << 14) -> NDAr
         )
         conflict |= (units.tail_count[a] + units.tail_count[b] >= 2) & (tail_shared == 0)
         conflict |= _place_conflict(units.places[a], units.places[b])
+        # One main title negates and the other does not: 激活 / 未激活, 看征信 / 不看征信 say
+        # the opposite (未通过 / 不通过 say the same).
+        conflict |= (units.negation_count[a] > 0) != (units.negation_count[b] > 0)
+        # One main title names a number and the other none: an amount, a model or a term
+        # against the general question (零首付24期分期购机 / 零首付分期购机攻略).
+        if numbers:
+            conflict |= (units.number_count[a] > 0) != (units.number_count[b] > 0)
+        if same_question:
+            conflict |= shared == 0
         sims[lo : lo + chunk] = np.where(conflict, 0.0, sim)
     return sims
 

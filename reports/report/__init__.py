@@ -6,8 +6,9 @@ crawl.json, never a page's text, and writes into `audit_folder`:
 
 - report.html: one self-contained page (inline CSS, script and SVG; a CSP forbids fetching).
   Tables are embedded once as JSON and rendered by the page in steps; filter and sort work on
-  every embedded row; an aggregated table longer than `EMBED_ROWS` says "N of M" and links
-  its CSV. Every scraped string reaches the DOM as text (textContent), never as markup.
+  every embedded row; a table longer than the page embeds (`EMBED_BYTES` for all tables) says
+  "N of M" and links its CSV. Every scraped string reaches the DOM as text (textContent),
+  never as markup.
 - report.md: a summary to paste into a ticket (under 200 lines).
 - *.csv: every row of every table, risky links included, formula-safe for spreadsheets.
 """
@@ -63,7 +64,8 @@ def write_reports(
     legend = category_descriptions(lexicon)
     html_path = audit_folder / "report.html"
     md_path = audit_folder / "report.md"
-    ctx = ReportContext(dataset_root.name, manifest, generated_at, no_verdict)
+    compared = bool(config and config.since)
+    ctx = ReportContext(dataset_root.name, manifest, generated_at, no_verdict, compared)
     write_text_atomic(render_report_html(data, legend, ctx), html_path)
     write_text_atomic(render_report_markdown(data, legend, ctx), md_path)
     csvs = tuple(audit_folder / t.csv for t in data.tables.values() if t.csv)

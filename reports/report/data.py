@@ -17,8 +17,9 @@ from pipelines.store.schema import AUDIT_TABLES
 if TYPE_CHECKING:
     from pathlib import Path
 
-#: Rows of one aggregated table embedded in report.html (the whole table is in its CSV).
-EMBED_ROWS = 2000
+#: Rows of one aggregated table read for report.html (the whole table is in its CSV); the
+#: page embeds as many of them as its byte budget allows (render.EMBED_BYTES).
+EMBED_ROWS = 5000
 #: Anchor variants listed per spam target.
 ANCHOR_VARIANTS = 5
 
@@ -34,6 +35,35 @@ class Rows:
     rows: list[list[Any]]
     total: int
     csv: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GraphNode:
+    """A spam destination in the link graph: another site's domain, or a page of this site."""
+
+    key: str
+    internal: bool
+    links: int
+    categories: tuple[str, ...]
+
+
+@dataclass(slots=True)
+class LinkGraph:
+    """The hubs (site sections) with the most risky outlinks and the destinations they feed.
+
+    Only the top of each side is kept, so its size is bounded whatever the dataset's; the
+    totals say how much is left out.
+    """
+
+    #: (section, risky links, pages), most links first.
+    hubs: list[tuple[str, int, int]] = field(default_factory=list)
+    #: Destinations fed by the hubs, most links first.
+    nodes: list[GraphNode] = field(default_factory=list)
+    #: (section, destination key, risky links).
+    edges: list[tuple[str, str, int]] = field(default_factory=list)
+    total_hubs: int = 0
+    total_nodes: int = 0
+    total_links: int = 0
 
 
 @dataclass(slots=True)
@@ -57,11 +87,15 @@ class ReportData:
     #: (month or year, pages published then), oldest first.
     published: list[tuple[str, int]] = field(default_factory=list)
     tables: dict[str, Rows] = field(default_factory=dict)
+    #: changes.change → rows (every row, not only the embedded ones).
+    change_counts: dict[str, int] = field(default_factory=dict)
+    graph: LinkGraph = field(default_factory=LinkGraph)
 
 
 def connect(audit_folder: Path) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection with one view per findings table found under `audit_folder`."""
     con = duckdb.connect(config={"threads": 2, "memory_limit": "1GB"})
+    con.execute("SET TimeZone = 'UTC'")  # times are shown and written in UTC
     for table, schema in AUDIT_TABLES.items():
         files = sorted(str(p) for p in (audit_folder / table).glob("part-*.parquet"))
         if files:
@@ -77,7 +111,7 @@ _RISKY = """
 CREATE TEMP TABLE risky AS
 SELECT source_url, target_url,
        coalesce(regexp_extract(target_url, '^[a-z]+://([^/:?#]+)', 1), '') AS domain,
-       anchor_text, block, category, score, evidence,
+       anchor_text, block, category, score, evidence, internal,
        coalesce(regexp_extract(source_url, '^[a-z]+://[^/]+/([^/?#]+)/', 1), '') AS section
 FROM link_findings WHERE category <> 'none' AND target_url IS NOT NULL
 """
@@ -87,22 +121,42 @@ SELECT change, category, source_url, target_url, domain, text, links FROM change
 ORDER BY change DESC, source_url NULLS FIRST, target_url NULLS FIRST, text
 """
 
+# When a target was first and last linked: link_targets' first_seen/last_seen (fetch times
+# of the linking pages, first_seen carried over from older audits by --since), to the minute.
+_SEEN = """
+CREATE TEMP TABLE seen AS
+SELECT target_url, first_seen, last_seen FROM link_targets
+WHERE target_url IN (SELECT target_url FROM risky)
+"""
+
 _TARGETS = """
-SELECT target_url, domain, category, count(*)::INTEGER AS links,
-       (count(*) FILTER (WHERE block = 'related'))::INTEGER AS related,
-       count(DISTINCT source_url)::INTEGER AS source_pages,
-       count(DISTINCT anchor_text)::INTEGER AS variants,
-       list_sort(list(DISTINCT anchor_text))[1:$n] AS anchors,
-       max(score) AS score
-FROM risky GROUP BY target_url, domain, category
-ORDER BY links DESC, target_url, category
+SELECT r.target_url, any_value(r.domain) AS domain, r.category, count(*)::INTEGER AS links,
+       (count(*) FILTER (WHERE r.block = 'related'))::INTEGER AS related,
+       count(DISTINCT r.source_url)::INTEGER AS source_pages,
+       count(DISTINCT r.anchor_text)::INTEGER AS variants,
+       list_sort(list(DISTINCT r.anchor_text))[1:$n] AS anchors,
+       max(r.score) AS score,
+       strftime(min(s.first_seen), '%Y-%m-%d %H:%M') AS first_seen,
+       strftime(max(s.last_seen), '%Y-%m-%d %H:%M') AS last_seen
+FROM risky r LEFT JOIN seen s USING (target_url) GROUP BY r.target_url, r.category
+ORDER BY links DESC, r.target_url, r.category
 """
 
 _DOMAINS = """
-SELECT domain, count(*)::INTEGER AS links, count(DISTINCT target_url)::INTEGER AS targets,
-       count(DISTINCT source_url)::INTEGER AS source_pages,
-       list_sort(list(DISTINCT category)) AS categories
-FROM risky GROUP BY domain ORDER BY links DESC, domain
+WITH d AS (
+    SELECT domain, count(*)::INTEGER AS links, count(DISTINCT target_url)::INTEGER AS targets,
+           count(DISTINCT source_url)::INTEGER AS source_pages,
+           list_sort(list(DISTINCT category)) AS categories
+    FROM risky GROUP BY domain
+),
+s AS (
+    SELECT r.domain, min(s.first_seen) AS first_seen, max(s.last_seen) AS last_seen
+    FROM (SELECT DISTINCT domain, target_url FROM risky) r JOIN seen s USING (target_url)
+    GROUP BY r.domain
+)
+SELECT d.*, strftime(s.first_seen, '%Y-%m-%d %H:%M') AS first_seen,
+       strftime(s.last_seen, '%Y-%m-%d %H:%M') AS last_seen
+FROM d LEFT JOIN s USING (domain) ORDER BY links DESC, domain
 """
 
 _PAGE_DOMAINS = """
@@ -143,6 +197,33 @@ FROM link_targets
 ORDER BY (internal AND NOT crawled) DESC, in_links DESC, target_url
 """
 
+#: Hubs and destinations drawn in the link graph.
+GRAPH_HUBS = 8
+GRAPH_NODES = 12
+
+# A destination is the target's domain when it is another site's, the target page when it is
+# on this site (a farm links its own spam pages; their one domain would say nothing).
+_GRAPH_EDGES = """
+CREATE TEMP TABLE graph_edges AS
+SELECT section, CASE WHEN internal THEN target_url ELSE domain END AS node, internal, category,
+       count(*)::INTEGER AS links
+FROM risky GROUP BY ALL
+"""
+
+_GRAPH = """
+WITH hubs AS (
+    SELECT section, sum(links) AS links FROM graph_edges GROUP BY 1
+    ORDER BY links DESC, section LIMIT $hubs
+),
+nodes AS (
+    SELECT node, internal, sum(links) AS links FROM graph_edges SEMI JOIN hubs USING (section)
+    GROUP BY 1, 2 ORDER BY links DESC, node LIMIT $nodes
+)
+SELECT e.section, e.node, e.internal, e.category, e.links
+FROM graph_edges e SEMI JOIN hubs USING (section) SEMI JOIN nodes USING (node, internal)
+ORDER BY e.section, e.node, e.category
+"""
+
 #: Embedded table → (query, CSV file name or None).
 _QUERIES: dict[str, tuple[str, str]] = {
     "changes": (_CHANGES, "changes.csv"),
@@ -168,6 +249,7 @@ def read_report_data(
     """Aggregate the findings, write every full table as CSV under `out`, return the data."""
     data = ReportData()
     con.execute(_RISKY)
+    con.execute(_SEEN)
     data.blocks = dict(
         con.execute(
             "SELECT block, count(*) FROM link_findings GROUP BY 1 ORDER BY 2 DESC"
@@ -223,6 +305,10 @@ def read_report_data(
         "SELECT field, count(*) FROM duplicate_clusters GROUP BY field, cluster_id"
     ).fetchall():
         data.cluster_sizes.setdefault(field_name, []).append(members)
+    data.graph = _link_graph(con)
+    data.change_counts = dict(
+        con.execute("SELECT change, count(*) FROM changes GROUP BY 1").fetchall()
+    )
     for name, (sql, csv_name) in _QUERIES.items():
         # Materialised once: counted, embedded (the first rows) and written as CSV.
         con.execute(
@@ -236,6 +322,44 @@ def read_report_data(
         _write_csv(con, f"SELECT * FROM t_{name}", out / csv_name)  # noqa: S608 - constant names
     _write_csv(con, _RISKY_CSV, out / "risky_links.csv")
     return data
+
+
+def _link_graph(con: duckdb.DuckDBPyConnection) -> LinkGraph:
+    """The top hubs (sections by risky outlinks) and the top destinations they feed."""
+    con.execute(_GRAPH_EDGES)
+    graph = LinkGraph()
+    totals = con.execute(
+        "SELECT count(DISTINCT section), count(DISTINCT (node, internal)), "
+        "coalesce(sum(links), 0) FROM graph_edges"
+    ).fetchone() or (0, 0, 0)
+    graph.total_hubs, graph.total_nodes, graph.total_links = (int(n) for n in totals)
+    graph.hubs = [
+        (str(section), int(links), int(pages))
+        for section, links, pages in con.execute(
+            "SELECT section, count(*), count(DISTINCT source_url) FROM risky GROUP BY 1 "
+            "ORDER BY 2 DESC, 1 LIMIT $hubs",
+            {"hubs": GRAPH_HUBS},
+        ).fetchall()
+    ]
+    node_links: dict[tuple[str, bool], dict[str, int]] = {}
+    edges: dict[tuple[str, str], int] = {}
+    params = {"hubs": GRAPH_HUBS, "nodes": GRAPH_NODES}
+    for section, node, internal, category, links in con.execute(_GRAPH, params).fetchall():
+        by_category = node_links.setdefault((node, internal), {})
+        by_category[category] = by_category.get(category, 0) + links
+        edges[section, node] = edges.get((section, node), 0) + links
+    nodes = [
+        GraphNode(
+            node,
+            internal,
+            sum(cats.values()),
+            tuple(sorted(cats, key=lambda c: (-cats[c], c))),
+        )
+        for (node, internal), cats in node_links.items()
+    ]
+    graph.nodes = sorted(nodes, key=lambda n: (-n.links, n.key))
+    graph.edges = [(section, node, n) for (section, node), n in sorted(edges.items())]
+    return graph
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:

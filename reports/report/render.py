@@ -15,6 +15,7 @@ from reports.render import md_escape, pct
 from reports.report.charts import (
     bar_chart_svg,
     cluster_sizes_svg,
+    link_graph_svg,
     published_svg,
     sections_svg,
     share_histogram_svg,
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from reports.report.data import ReportData
 
 #: Table id → (title, note, [(column, label, kind)]). Kinds: url, text, cat, cats, int, pct,
-#: score, list, bool, domain; the page formats each kind one way.
+#: score, list, bool, domain, time; the page formats each kind one way.
 TABLES: dict[str, tuple[str, str, list[tuple[str, str, str]]]] = {
     "changes": (
         "What changed",
@@ -47,7 +48,8 @@ TABLES: dict[str, tuple[str, str, list[tuple[str, str, str]]]] = {
         "Spam targets",
         (
             "Where the risky links point: one row per target and category, most linked first, "
-            "with the anchor texts used for it (risky links of every block)."
+            "with the anchor texts used for it (risky links of every block) and when a page "
+            "linking it was first and last fetched."
         ),
         [
             ("target_url", "target", "url"),
@@ -59,6 +61,8 @@ TABLES: dict[str, tuple[str, str, list[tuple[str, str, str]]]] = {
             ("variants", "anchors", "int"),
             ("anchors", "anchor variants", "list"),
             ("score", "best score", "score"),
+            ("first_seen", "first seen (UTC)", "time"),
+            ("last_seen", "last seen (UTC)", "time"),
         ],
     ),
     "domains": (
@@ -70,6 +74,8 @@ TABLES: dict[str, tuple[str, str, list[tuple[str, str, str]]]] = {
             ("targets", "targets", "int"),
             ("source_pages", "source pages", "int"),
             ("categories", "categories", "cats"),
+            ("first_seen", "first seen (UTC)", "time"),
+            ("last_seen", "last seen (UTC)", "time"),
         ],
     ),
     "page_domains": (
@@ -170,40 +176,61 @@ _env = Environment(
 )
 
 
-def _json_script(value: Any) -> Markup:
+def _json_text(value: Any) -> str:
     """JSON safe inside a <script> element: no '<', '>' or '&' left to end it early."""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-    return Markup(text)  # noqa: S704 - JSON with every markup character escaped
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
-#: JSON bytes each table may embed in report.html, so the page stays under 1 MB whatever the
-#: dataset's size; the rows past it are in the table's CSV and the page says "N of M".
-TABLE_BYTES = 100_000
+def _json_script(value: Any) -> Markup:
+    return Markup(_json_text(value))  # noqa: S704 - JSON with every markup character escaped
 
 
-def _bounded(rows: list[list[Any]], budget: int) -> list[list[Any]]:
-    kept, size = [], 0
-    for row in rows:
-        size += len(json.dumps(row, ensure_ascii=False, default=str).encode()) + 1
-        if size > budget:
-            break
-        kept.append(row)
-    return kept
+#: JSON bytes all tables together may embed in report.html, so the page stays under 1 MB
+#: whatever the dataset's size; the rows past it are in each table's CSV and the page says
+#: "N of M". Small tables take what they need, the rest is shared equally by the larger ones.
+EMBED_BYTES = 800_000
 
 
-def _table_specs(data: ReportData, budget: int = TABLE_BYTES) -> dict[str, Any]:
-    specs: dict[str, Any] = {}
-    for name, (title, note, columns) in TABLES.items():
+def _budgets(sizes: dict[str, int], total: int) -> dict[str, int]:
+    """Each table's share of `total` bytes: smallest first, none more than an equal share."""
+    budgets, left = {}, total
+    pending = sorted(sizes, key=lambda name: (sizes[name], name))
+    for k, name in enumerate(pending):
+        budgets[name] = min(sizes[name], left // (len(pending) - k))
+        left -= budgets[name]
+    return budgets
+
+
+def _table_specs(
+    data: ReportData,
+    budget: int = EMBED_BYTES,
+    tables: dict[str, tuple[str, str, list[tuple[str, str, str]]]] = TABLES,
+) -> dict[str, Any]:
+    rows_of: dict[str, list[list[Any]]] = {}
+    sizes_of: dict[str, list[int]] = {}
+    for name, (_title, _note, columns) in tables.items():
         rows = data.tables[name]
         index = [rows.columns.index(c) for c, _, _ in columns]
+        rows_of[name] = [[r[i] for i in index] for r in rows.rows]
+        # Measured as embedded (escaping makes hostile text longer), with its comma.
+        sizes_of[name] = [len(_json_text(r).encode()) + 1 for r in rows_of[name]]
+    budgets = _budgets({name: sum(sizes) for name, sizes in sizes_of.items()}, budget)
+    specs: dict[str, Any] = {}
+    for name, (title, note, columns) in tables.items():
+        kept, used = 0, 0
+        for size in sizes_of[name]:
+            if used + size > budgets[name]:
+                break
+            used += size
+            kept += 1
         specs[name] = {
             "title": title,
             "columns": [[label, kind] for _, label, kind in columns],
-            "rows": _bounded([[r[i] for i in index] for r in rows.rows], budget),
-            "total": rows.total,
-            "csv": rows.csv,
+            "rows": rows_of[name][:kept],
+            "total": data.tables[name].total,
+            "csv": data.tables[name].csv,
             "note": note,
         }
     return specs
@@ -220,7 +247,7 @@ def fetch_outcomes(data: ReportData) -> list[tuple[int, str]]:
     if data.redirected:
         out.append((data.redirected, "linked URLs that redirect elsewhere"))
     if data.external_targets:
-        out.append((data.external_targets, "external URLs (other sites; not crawled by design)"))
+        out.append((data.external_targets, "external URL(s) (other sites; not crawled by design)"))
     return out
 
 
@@ -246,10 +273,13 @@ class ReportContext:
     manifest: CrawlManifest | None
     generated_at: str = ""
     no_verdict: str | None = None
+    #: Whether --since gave an older audit: without one the empty "What changed" is left out.
+    compared: bool = True
 
 
 def render_report_html(data: ReportData, legend: dict[str, str], ctx: ReportContext) -> str:
     """report.html: header and legend, charts, then the tables (embedded once as JSON)."""
+    shown = {k: v for k, v in TABLES.items() if k != "changes" or ctx.compared}
     related = data.related_links or 1
     risky_related = related - data.related_categories.get("none", 0) if data.related_links else 0
     return _env.get_template("analyst.html").render(
@@ -269,9 +299,11 @@ def render_report_html(data: ReportData, legend: dict[str, str], ctx: ReportCont
             "shares": Markup(share_histogram_svg(data.risky_shares)),  # noqa: S704 - escaped parts
             "clusters": Markup(cluster_sizes_svg(data.cluster_sizes)),  # noqa: S704 - escaped parts
             "published": Markup(published_svg(data.published)),  # noqa: S704 - escaped parts
+            "graph": Markup(link_graph_svg(data.graph)),  # noqa: S704 - escaped parts
         },
-        tables=TABLES,
-        specs=_json_script(_table_specs(data)),
+        graph=data.graph,
+        tables=shown,
+        specs=_json_script(_table_specs(data, tables=shown)),
     )
 
 
@@ -306,7 +338,7 @@ def render_report_markdown(
         ),
         (
             f"- {data.tables['targets'].total:,} spam targets on "
-            f"{data.tables['domains'].total:,} domains"
+            f"{data.tables['domains'].total:,} domain(s)"
         ),
         (
             f"- {sum(1 for s in data.risky_shares if s >= 0.5):,} pages with a related block at "
@@ -329,15 +361,14 @@ def render_report_markdown(
         out.append(f"| {category} | {n:,} | {r:,} | {md_escape(description)} |")
     changes = data.tables["changes"]
     if changes.total:
-        kinds: dict[str, int] = {}
-        for row in changes.rows:
-            kinds[row[0]] = kinds.get(row[0], 0) + 1
         out += ["", (f"## What changed since the older audit ({changes.total:,} changes; "
                 "all in changes.csv)"), ""]  # fmt: skip
-        out += [f"- {kind}: {n:,}" for kind, n in sorted(kinds.items())]
-        out += ["", "| change | category | page | target | anchor or text |",
+        out += [f"- {kind}: {n:,}" for kind, n in sorted(data.change_counts.items())]
+        shown = changes.rows[:20]
+        out += ["", f"First {len(shown)} of {changes.total:,}:", "",
+                "| change | category | page | target | anchor or text |",
                 "| --- | --- | --- | --- | --- |"]  # fmt: skip
-        for change, category, source, target, _domain, text, _links in changes.rows[:20]:
+        for change, category, source, target, _domain, text, _links in shown:
             out.append(
                 f"| {change} | {category} | {md_escape(_display_url(source))} "
                 f"| {md_escape(_display_url(target))} | {md_escape(text)} |"
@@ -346,12 +377,15 @@ def render_report_markdown(
     out += [
         "",
         (
-            f"## Top spam targets ({min(top, targets.total)} of {targets.total:,}; "
+            f"## Top spam targets ({len(targets.rows[:top])} of {targets.total:,}; "
             "all in spam_targets.csv)"
         ),
         "",
-        "| target | domain | category | links | source pages | anchor variants |",
-        "| --- | --- | --- | ---: | ---: | --- |",
+        (
+            "| target | domain | category | links | source pages | first seen | last seen "
+            "| anchor variants |"
+        ),
+        "| --- | --- | --- | ---: | ---: | --- | --- | --- |",
     ]
     cols = {c: i for i, c in enumerate(targets.columns)}
     for row in targets.rows[:top]:
@@ -359,25 +393,26 @@ def render_report_markdown(
         url = md_escape(_display_url(row[cols["target_url"]]))
         out.append(
             f"| {url} | {md_escape(row[cols['domain']])} | {row[cols['category']]} "
-            f"| {row[cols['links']]:,} | {row[cols['source_pages']]:,} | {anchors} |"
+            f"| {row[cols['links']]:,} | {row[cols['source_pages']]:,} "
+            f"| {row[cols['first_seen']] or ''} | {row[cols['last_seen']] or ''} | {anchors} |"
         )
     domains = data.tables["domains"]
     out += [
         "",
-        f"## Top spam domains ({min(10, domains.total)} of {domains.total:,})",
+        f"## Top spam domains ({len(domains.rows[:10])} of {domains.total:,})",
         "",
-        "| domain | links | targets | source pages | categories |",
-        "| --- | ---: | ---: | ---: | --- |",
+        "| domain | links | targets | source pages | categories | first seen | last seen |",
+        "| --- | ---: | ---: | ---: | --- | --- | --- |",
     ]
-    for domain, links, n_targets, sources, categories in domains.rows[:10]:
+    for domain, links, n_targets, sources, categories, first, last in domains.rows[:10]:
         out.append(
             f"| {md_escape(domain)} | {links:,} | {n_targets:,} | {sources:,} "
-            f"| {', '.join(categories)} |"
+            f"| {', '.join(categories)} | {first or ''} | {last or ''} |"
         )
     pages = data.tables["pages"]
     out += [
         "",
-        f"## Worst pages ({min(10, pages.total)} of {pages.total:,})",
+        f"## Worst pages ({len(pages.rows[:10])} of {pages.total:,})",
         "",
         "| page | title | risky | related | risky share |",
         "| --- | --- | ---: | ---: | ---: |",

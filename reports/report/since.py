@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import duckdb
 import pyarrow as pa
 
 from pipelines.store.dataset import read_manifest
-from pipelines.store.schema import CHANGES
+from pipelines.store.schema import CHANGES, LINK_TARGETS
 from reports.report.data import connect
 
 if TYPE_CHECKING:
@@ -96,3 +97,46 @@ def compare_audits(new_audit: Path, old_dataset: Path) -> Changes:
     columns = [result.column(f.name).cast(f.type) for f in CHANGES if f.name != "since_crawl_id"]
     table = pa.Table.from_arrays([*columns, pa.array([since] * n, pa.string())], schema=CHANGES)
     return Changes(table, since)
+
+
+_CARRY = """
+SELECT t.* REPLACE (
+    CASE WHEN o.first_seen IS NOT NULL AND (t.first_seen IS NULL OR o.first_seen < t.first_seen)
+         THEN o.first_seen ELSE t.first_seen END AS first_seen)
+FROM (SELECT *, row_number() OVER () AS row_ FROM targets) t
+LEFT JOIN (SELECT target_url, min(first_seen) AS first_seen FROM old GROUP BY 1) o
+USING (target_url)
+ORDER BY t.row_
+"""
+
+
+def carry_first_seen(targets: pa.Table, old_dataset: Path) -> pa.Table:
+    """`targets` (link_targets) with each first_seen moved back to the older audit's, if earlier.
+
+    An older audit written before link_targets had first_seen, or none at all, changes nothing
+    (compare_audits names a missing older audit).
+    """
+    from reports.audit.config import AUDIT_DIR
+
+    files = sorted(
+        str(p) for p in (old_dataset / AUDIT_DIR / "link_targets").glob("part-*.parquet")
+    )
+    if not files:
+        return targets
+    con = duckdb.connect(config={"threads": 2, "memory_limit": "1GB"})
+    try:
+        listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+        con.execute(f"CREATE VIEW old AS SELECT * FROM read_parquet([{listed}])")  # noqa: S608 - quoted paths
+        if "first_seen" not in _columns(con, "old"):
+            return targets
+        con.register("targets", targets)
+        result = con.sql(_CARRY).to_arrow_table()
+    finally:
+        con.close()
+    return pa.Table.from_arrays(
+        [result.column(f.name).cast(f.type) for f in LINK_TARGETS], schema=LINK_TARGETS
+    )
+
+
+def _columns(con: duckdb.DuckDBPyConnection, view: str) -> set[str]:
+    return {row[0] for row in con.execute(f"DESCRIBE {view}").fetchall()}

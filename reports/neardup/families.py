@@ -1,0 +1,187 @@
+"""Template families: titles that fill one template with different names (spam, not re-spins).
+
+A farm fills "{}上门服务联系方式" with a hundred cities, or "{}平台的安全性分析" with every lender
+it links. Each title is a different article to the near-duplicate verifier (another subject,
+another place), yet together they are one finding: one template, many slot values.
+
+`template_families` finds them. Each distinct normalised title is cut, at every place, into a
+fixed prefix, a slot of 1 to `max_slot` characters and a fixed suffix; titles sharing the
+prefix and the suffix (the slot may differ in length) share a template. A title goes to the
+template it shares with the most titles (the longest fixed part on a tie), and a template
+becomes a family when at least `min_members` titles with distinct slot values chose it and
+its fixed part is at least `min_fixed` characters. Re-spins of one title are not separate
+members: a member `find_pairs` pairs with an earlier member of its family is left out, so
+还款流程 / 还款步骤 (one question reworded) do not count as two slot values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from reports.neardup.linkage import exact_groups
+from reports.neardup.titles import find_pairs
+from reports.neardup.tokens import MUL, codepoints, mix
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from numpy.typing import NDArray
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateFamily:
+    """Titles that differ only in one slot of a shared template."""
+
+    #: The template: the fixed prefix, "{}" for the slot, the fixed suffix (normalised text).
+    template: str
+    #: Input indices of the members, ascending: the first input of each distinct title.
+    members: tuple[int, ...]
+    #: Each member's slot value, in `members` order.
+    slots: tuple[str, ...]
+
+
+def template_families(
+    titles: Sequence[str], *, min_members: int = 3, max_slot: int = 6, min_fixed: int = 5
+) -> list[TemplateFamily]:
+    """Families of titles filling one template with different slot values, largest first."""
+    distinct, ids = exact_groups(titles)
+    if len(distinct) < min_members:
+        return []
+    first_input = np.full(len(distinct), ids.size, dtype=np.int64)
+    np.minimum.at(first_input, ids, np.arange(ids.size, dtype=np.int64))
+    key, tid, start, stop = _slot_keys(distinct, max_slot, min_fixed)
+    template, row = _best_template(key, tid, stop - start, len(distinct), min_members)
+    counts = np.bincount(template[template >= 0], minlength=1)
+    in_family = np.flatnonzero((template >= 0) & (counts[np.maximum(template, 0)] >= min_members))
+    # Re-spins of an earlier member of the same family are not members of their own.
+    found = find_pairs([distinct[i] for i in in_family.tolist()])
+    respin = {
+        int(in_family[j]) for i, j, _ in found if template[in_family[i]] == template[in_family[j]]
+    }
+    kept = np.array([t for t in in_family.tolist() if t not in respin], dtype=np.int64)
+    kept = kept[np.argsort(template[kept], kind="stable")]
+    bounds = np.flatnonzero(np.diff(template[kept])) + 1
+    families = []
+    for group in np.split(kept, bounds) if kept.size else []:
+        texts = group.tolist()
+        slots = [distinct[t][start[row[t]] : stop[row[t]]] for t in texts]
+        if len(set(slots)) < min_members:
+            continue
+        lo, hi = int(start[row[texts[0]]]), int(stop[row[texts[0]]])
+        by_input = sorted(zip(first_input[texts].tolist(), slots, strict=True))
+        families.append(
+            TemplateFamily(
+                template=distinct[texts[0]][:lo] + "{}" + distinct[texts[0]][hi:],
+                members=tuple(i for i, _ in by_input),
+                slots=tuple(slot for _, slot in by_input),
+            )
+        )
+    families.sort(key=lambda f: (-len(f.members), f.members[0]))
+    return families
+
+
+def _slot_keys(
+    texts: list[str], max_slot: int, min_fixed: int
+) -> tuple[NDArray[np.uint64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """Every (prefix, slot, suffix) cut of every text: template key, text, slot start and end.
+
+    The key hashes the prefix and the suffix (with their lengths), not the slot, so slots of
+    different lengths share a key. Start and end are offsets inside the text.
+    """
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    starts = np.cumsum(lengths) - lengths
+    ends = starts + lengths
+    cps = codepoints("".join(texts)).astype(np.uint64)
+    tid = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+    pos = np.arange(cps.size, dtype=np.int64) - starts[tid]
+    value = mix(cps)
+    powers = np.full(max(int(lengths.max()), 1), MUL, dtype=np.uint64)
+    powers[0] = 1
+    with np.errstate(over="ignore"):
+        powers = np.cumprod(powers, dtype=np.uint64)
+        # prefix[p]: hash of the text before p; suffix[p]: hash of the text from p on.
+        terms = value * powers[pos]
+        inclusive = np.cumsum(terms, dtype=np.uint64)
+        prefix = inclusive - terms - _at_start(inclusive - terms, starts, tid)
+        back = value * powers[lengths[tid] - 1 - pos]
+        from_end = np.cumsum(back[::-1], dtype=np.uint64)[::-1]
+        suffix = from_end - _after_end(from_end, ends, tid)
+    keys, owners, lo, hi = [], [], [], []
+    for k in range(1, max_slot + 1):
+        ok = (pos + k <= lengths[tid]) & (lengths[tid] - k >= min_fixed)
+        p = np.flatnonzero(ok)
+        q = p + k  # first suffix position, in the whole array
+        tail = np.where(q < ends[tid[p]], suffix[np.minimum(q, cps.size - 1)], np.uint64(0))
+        tail_len = (ends[tid[p]] - q).astype(np.uint64)
+        with np.errstate(over="ignore"):
+            key = mix(prefix[p] ^ mix(pos[p].astype(np.uint64))) * np.uint64(3) + mix(
+                tail + tail_len * np.uint64(0x9E3779B97F4A7C15)
+            )
+        keys.append(key)
+        owners.append(tid[p])
+        lo.append(pos[p])
+        hi.append(pos[p] + k)
+    return (
+        np.concatenate(keys),
+        np.concatenate(owners),
+        np.concatenate(lo),
+        np.concatenate(hi),
+    )
+
+
+def _at_start(
+    exclusive: NDArray[np.uint64], starts: NDArray[np.int64], tid: NDArray[np.int64]
+) -> NDArray[np.uint64]:
+    """The running sum at each text's first position, spread over the text's positions."""
+    base = np.zeros(starts.size, dtype=np.uint64)
+    has = starts < exclusive.size
+    base[has] = exclusive[starts[has]]
+    return base[tid]
+
+
+def _after_end(
+    from_end: NDArray[np.uint64], ends: NDArray[np.int64], tid: NDArray[np.int64]
+) -> NDArray[np.uint64]:
+    """The backward running sum just past each text's last position, spread over the text."""
+    base = np.zeros(ends.size, dtype=np.uint64)
+    inside = ends < from_end.size
+    base[inside] = from_end[ends[inside]]
+    return base[tid]
+
+
+def _best_template(
+    key: NDArray[np.uint64], tid: NDArray[np.int64], slot: NDArray[np.int64], n: int, least: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Per text, its cut whose template the most texts share, the shortest slot on a tie.
+
+    Only templates shared by `least` texts or more count. Returns per text the template (a
+    number shared by the texts choosing it; -1 for a text sharing no such template) and the
+    row of the text's own cut.
+    """
+    order = np.argsort(key)
+    sorted_key = key[order]
+    new = np.ones(order.size, dtype=bool)
+    new[1:] = sorted_key[1:] != sorted_key[:-1]
+    group = np.cumsum(new) - 1
+    size = np.bincount(group)[group]
+    big = np.flatnonzero(size >= least)
+    order, group, size = order[big], group[big], size[big]
+    # One sort on a packed key: text, then most sharers, then shortest slot.
+    packed = (
+        (tid[order].astype(np.int64) << 36)
+        | ((np.int64(1 << 32) - 1 - size) << 4)
+        | np.minimum(slot[order], 15)
+    )
+    rank = np.argsort(packed)
+    owner = tid[order[rank]]
+    first = np.ones(rank.size, dtype=bool)
+    first[1:] = owner[1:] != owner[:-1]
+    chosen = rank[first]
+    template = np.full(n, -1, dtype=np.int64)
+    template[tid[order[chosen]]] = group[chosen]
+    row = np.full(n, -1, dtype=np.int64)
+    row[tid[order[chosen]]] = order[chosen]
+    return template, row

@@ -1,0 +1,61 @@
+"""reports.neardup.template_families: template siblings reported as one spam family."""
+
+from __future__ import annotations
+
+from bench import dedup
+from reports.neardup import TemplateFamily, template_families
+from reports.textnorm import normalize_text
+
+ESCORT = [
+    "北京上门服务联系方式",
+    "上海上门服务联系方式",
+    "广州上门服务联系方式",
+    "乌鲁木齐上门服务联系方式",
+]
+
+
+def test_a_city_template_is_one_family_with_its_slot_values() -> None:
+    titles = [*ESCORT, "北京上门服务联系方式", "京东白条还款流程详解"]
+    assert template_families(titles) == [
+        TemplateFamily(
+            template="{}上门服务联系方式",
+            members=(0, 1, 2, 3),
+            slots=("北京", "上海", "广州", "乌鲁木齐"),
+        )
+    ]
+
+
+def test_lender_template_keeps_its_suffix_and_width_variants_are_one_member() -> None:
+    titles = [
+        "恒小花平台的安全性分析",
+        "58好借平台的安全性分析",
+        "５８好借平台的安全性分析",
+        "京东白条平台的安全性分析",
+    ]
+    [family] = template_families(titles)
+    assert family.template == "{}平台的安全性分析"
+    assert family.members == (0, 1, 3)
+    assert family.slots == ("恒小花", "58好借", "京东白条")
+
+
+def test_reworded_questions_about_one_subject_are_respins_not_a_family() -> None:
+    titles = ["小花钱包还款流程详解", "小花钱包还款步骤详解", "小花钱包还款过程详解"]
+    assert template_families(titles) == []
+
+
+def test_two_siblings_are_not_yet_a_family() -> None:
+    assert template_families(ESCORT[:2]) == []
+    assert len(template_families(ESCORT[:2], min_members=2)) == 1
+
+
+def test_every_member_is_its_template_filled_with_its_slot() -> None:
+    titles, _ = dedup.generate_titles(3000, 0)
+    families = template_families(titles)
+    assert len(families) >= 20
+    seen: set[int] = set()
+    for family in families:
+        assert len(set(family.slots)) == len(family.slots) >= 3
+        assert not seen & set(family.members)
+        seen |= set(family.members)
+        for index, slot in zip(family.members, family.slots, strict=True):
+            assert normalize_text(titles[index]) == family.template.replace("{}", slot, 1)
