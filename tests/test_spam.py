@@ -57,11 +57,13 @@ def combined() -> Lexicon:
         # Two hints add up: 预付卡 + 回收 not adjacent.
         ("回收华润预付卡为何折价较大?", "cashout", "预付卡(+1.5)"),
         # 先享后付 alone is a payment feature, not lending (labelling rules).
-        ("如何关闭京东先享后付功能", NONE, "cashout:先享后付(+1.0)"),
+        ("如何关闭京东先享后付功能", NONE, "cashout:先享后付(+0.5)"),
         # ...but its arrears are lending.
         ("支付宝先享后付逾期不还的严重后果", "lending", "逾期(+2.0)"),
-        # ...and e-cards bought with it are the first half of a cash-out.
-        ("先享后付京东e卡是否影响征信探究", "cashout", "e卡(+1.5)"),
+        # ...but an e-card bought with it is a purchase (the seeds' blind reviewers: none), so
+        # the exclusion cancels both terms and the credit-report word decides.
+        ("先享后付京东e卡是否影响征信探究", "lending", "征信(+2.0)"),
+        ("先享后付京东e卡全解析", NONE, "cashout:exclude:先享后付京东e卡"),
         # Exclusions: recycling goods is not cashing out stored value.
         ("回收全新电器:环保行动与资源再利用", NONE, "cashout:exclude:回收全新电器"),
         ("显卡回收价格行情", NONE, "cashout:exclude:显卡回收"),
@@ -71,7 +73,7 @@ def combined() -> Lexicon:
         ("LHB币白皮书", "crypto", "币(+2.0)"),
         ("上海证券交易所开市时间", NONE, "crypto:exclude:证券交易所"),
         # Tie (cashout 2.0, lending 2.0): cashout has the lower priority and wins.
-        ("网上租机与贷款的区别", "cashout", "租机(+1.5)"),
+        ("礼品卡与贷款的区别", "cashout", "礼品卡(+1.5)"),
         # Lending outscores legal when a lawsuit is threatened over a loan.
         ("58借款逾期是否会被起诉", "lending", "58借款(+3.0)"),
         ("人民法院被执行人查询官网", "legal", "被执行人(+3.0)"),
@@ -108,7 +110,7 @@ def test_repeated_term_counts_once(lexicon: Lexicon) -> None:
 
 def test_none_verdict_lists_near_misses_by_category(lexicon: Lexicon) -> None:
     verdict = classify("爱租机的手机真伪探究", lexicon)
-    assert verdict == SpamVerdict(NONE, 0.0, ("cashout:租机(+1.5)",))
+    assert verdict == SpamVerdict(NONE, 0.0, ("cashout:租机(+1.0)",))
 
 
 @pytest.mark.parametrize(
@@ -128,8 +130,14 @@ def test_none_verdict_lists_near_misses_by_category(lexicon: Lexicon) -> None:
         ),
         # A term in the anchor and the body counts once, at its anchor weight.
         ("京东e卡回收", "", "京东e卡回收到账快", "cashout", ("e卡回收(+3.0)",)),
-        # Evidence pools across fields: 租机 in the anchor, 贷款 in the title.
-        ("网上租机", "租机与贷款的区别", None, "cashout", ("租机(+1.5)", "title:贷款(+0.5)")),
+        # Evidence pools across fields: 购物卡 in the anchor, 回收 and 贷款 in the title.
+        (
+            "购物卡",
+            "回收与贷款的区别",
+            None,
+            "cashout",
+            ("购物卡(+1.5)", "title:回收(+0.5)", "title:贷款(+0.5)"),
+        ),
     ],
 )
 def test_classify_link(
