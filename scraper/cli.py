@@ -620,7 +620,7 @@ def _run_audit(
     click.echo(
         f"audited {s.pages:,} pages, {s.links:,} links: {s.spam_share:.1%} of "
         f"{s.related_links:,} related links risky, {s.offtopic_share:.1%} off-topic, "
-        f"{s.title_clusters} duplicate title clusters, {s.body_clusters} body clusters"
+        f"{s.title_clusters:,} duplicate title clusters, {s.body_clusters:,} body clusters"
     )
     if since is not None:
         click.echo(
