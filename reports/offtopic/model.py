@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -13,7 +13,7 @@ from reports.offtopic.latent import TitleSample, chunks, fit_latent, project
 from reports.offtopic.tokens import Tokenizer, Weights, counts
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Iterable, Mapping, Sequence
 
     from numpy.typing import NDArray
 
@@ -37,6 +37,10 @@ class _Profile:
     #: Family evidence and its sum.
     families: NDArray[np.float64]
     mass: float
+
+
+#: A page's profile, as `TopicModel.page_profiles` returns it (opaque to callers).
+PageProfile = _Profile
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +149,30 @@ class TopicModel:
             config, idf, latent_buckets, latent_vectors, n_docs, family_buckets, family_shares
         )
 
+    def arrays(self) -> dict[str, NDArray[Any]]:
+        """The fitted arrays (`from_arrays` with the same config rebuilds the model)."""
+        return {
+            "idf": self.idf,
+            "latent_buckets": self.latent_buckets,
+            "latent_vectors": self.latent_vectors,
+            "documents": np.array([self.documents], dtype=np.int64),
+            "family_buckets": self.family_buckets,
+            "family_shares": self.family_shares,
+        }
+
+    @classmethod
+    def from_arrays(cls, config: OfftopicConfig, arrays: Mapping[str, NDArray[Any]]) -> TopicModel:
+        """The model whose `arrays()` these are, fitted with `config`."""
+        return cls(
+            config,
+            arrays["idf"],
+            arrays["latent_buckets"],
+            arrays["latent_vectors"],
+            int(arrays["documents"][0]),
+            arrays["family_buckets"],
+            arrays["family_shares"],
+        )
+
     def relatedness(
         self,
         source_title: str,
@@ -205,9 +233,39 @@ class TopicModel:
             )
         if n == 0:
             return np.zeros(0, dtype=np.float64)
+        crawled_pages = [t for t in targets if t is not None]
+        target_profiles = iter(self._page_profiles(crawled_pages) if crawled_pages else [])
+        return self.score_profiles(
+            self._page_profiles(list(sources)),
+            link_source,
+            anchors,
+            [None if t is None else next(target_profiles) for t in targets],
+        )
+
+    def page_profiles(self, pages: Sequence[tuple[str, str]]) -> list[PageProfile]:
+        """What scoring needs of each (title, body) page: kept instead of its body, so a
+        caller scoring many batches holds one small profile per page, not its text."""
+        return self._page_profiles(list(pages))
+
+    def score_profiles(
+        self,
+        sources: Sequence[PageProfile],
+        link_source: Sequence[int],
+        anchors: Sequence[str],
+        targets: Sequence[PageProfile | None],
+    ) -> NDArray[np.float64]:
+        """`score_batch` over page profiles (`page_profiles`) instead of page texts."""
+        n = len(anchors)
+        if len(link_source) != n or len(targets) != n:
+            raise ValueError(
+                f"score_profiles: {n} anchors, {len(link_source)} link sources and "
+                f"{len(targets)} targets; expected one of each per link"
+            )
+        if n == 0:
+            return np.zeros(0, dtype=np.float64)
         cfg = self.config
         # A page's profile is the same whether it carries the link or is its target.
-        page_ids, pages = _table(self._page_profiles(list(sources)))
+        page_ids, pages = _table(list(sources))
         on = page_ids[np.asarray(link_source, dtype=np.int64)]
         top = pages.families.max(axis=1, keepdims=True, initial=0.0)
         source_f = np.divide(pages.families, top, out=np.zeros_like(pages.families), where=top > 0)
@@ -219,8 +277,8 @@ class TopicModel:
         scores = self._score(source, source_z, source_f, on, anchor_table, anchor_ids)
         crawled = np.array([i for i in range(n) if targets[i] is not None], dtype=np.int64)
         if len(crawled) and cfg.target_weight > 0:
-            crawled_pages = [t for t in targets if t is not None]  # in the order of `crawled`
-            target_ids, target_table = _table(self._page_profiles(crawled_pages))
+            crawled_profiles = [t for t in targets if t is not None]  # in the order of `crawled`
+            target_ids, target_table = _table(crawled_profiles)
             target_scores = self._score(
                 source, source_z, source_f, on[crawled], target_table, target_ids
             )
