@@ -86,7 +86,7 @@ def test_a_killed_audit_resumes_after_its_last_finished_stage(demo: Path, tmp_pa
         "        time.sleep(120)\n"
         "run_audit(Path(sys.argv[1]), progress=say)\n"
     )
-    with subprocess.Popen(  # noqa: S603 - our own interpreter and script
+    with subprocess.Popen(
         [sys.executable, "-c", script, str(demo)], cwd=REPO, stdout=subprocess.PIPE, text=True
     ) as child:
         assert child.stdout is not None
