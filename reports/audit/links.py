@@ -13,6 +13,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pyarrow as pa
 
 from pipelines.store.commits import write_table_atomic
@@ -22,6 +23,7 @@ from pipelines.store.urls import crawl_key
 from reports.audit.stage import batches_progress
 from reports.audit.texts import iter_targets, load_model
 from reports.offtopic import OfftopicConfig, is_offtopic
+from reports.offtopic.model import concat_tables
 from reports.spam import NONE, Lexicon, SpamVerdict, classify, classify_link, load_lexicons
 
 if TYPE_CHECKING:
@@ -30,7 +32,7 @@ if TYPE_CHECKING:
 
     from reports.audit.stage import StageContext
     from reports.offtopic import TopicModel
-    from reports.offtopic.model import PageProfile
+    from reports.offtopic.model import PageTable
 
 
 #: Characters of a target's body read for its spam verdict: what a page is about shows early.
@@ -64,12 +66,14 @@ def link_verdict(anchor: str, target: TargetText | None, lexicon: Lexicon) -> Sp
 
 
 @dataclass(slots=True)
-class _Page:
-    """What the links stage keeps of a crawled page."""
+class _Pages:
+    """What the links stage keeps of the crawled pages: row by URL, title, crawl id, and one
+    table of their topic profiles (a few hundred numbers a page), never their bodies."""
 
-    title: str | None
-    crawl_id: str
-    profile: PageProfile
+    row: dict[str, int]
+    titles: list[str | None]
+    crawl_ids: list[str]
+    table: PageTable | None
 
 
 class _Heads:
@@ -79,37 +83,41 @@ class _Heads:
         path.unlink(missing_ok=True)
         self.path = path
         self.db = sqlite3.connect(path)
-        self.db.execute("CREATE TABLE heads (key TEXT PRIMARY KEY, head TEXT NOT NULL)")
+        self.db.execute("CREATE TABLE heads (row INTEGER PRIMARY KEY, head TEXT NOT NULL)")
 
-    def add(self, keys: list[str], heads: list[str]) -> None:
-        self.db.executemany("INSERT INTO heads VALUES (?, ?)", zip(keys, heads, strict=True))
+    def add(self, heads: list[str]) -> None:
+        self.db.executemany("INSERT INTO heads (head) VALUES (?)", ((h,) for h in heads))
 
-    def get(self, key: str) -> str:
-        row = self.db.execute("SELECT head FROM heads WHERE key = ?", (key,)).fetchone()
-        return str(row[0]) if row else ""
+    def get(self, row: int) -> str:
+        # SQLite numbers rows from 1, in insertion order: the pages' rows from 0.
+        found = self.db.execute("SELECT head FROM heads WHERE row = ?", (row + 1,)).fetchone()
+        return str(found[0]) if found else ""
 
     def close(self) -> None:
         self.db.close()
         self.path.unlink(missing_ok=True)
 
 
-def _read_pages(ctx: StageContext, model: TopicModel, heads: _Heads) -> dict[str, _Page]:
-    """key → title, crawl id and profile of every target; the heads go to `heads`."""
-    pages: dict[str, _Page] = {}
+def _read_pages(ctx: StageContext, model: TopicModel, heads: _Heads) -> _Pages:
+    """Every target's row, title, crawl id and profile; the heads go to `heads`."""
+    pages = _Pages({}, [], [], None)
+    tables = []
     columns = ["key", "title", "body", "crawl_id"]
     for batch in iter_targets(ctx, columns):
         for start in range(0, batch.num_rows, _PROFILE_SLICE):
             part = batch.slice(start, _PROFILE_SLICE)
             keys, titles, bodies, crawl_ids = (c.to_pylist() for c in part.columns)
-            profiles = model.page_profiles(
-                [(t or "", b) for t, b in zip(titles, bodies, strict=True)]
+            tables.append(
+                model.page_table([(t or "", b) for t, b in zip(titles, bodies, strict=True)])
             )
-            heads.add(keys, [b[:TARGET_BODY_CHARS] for b in bodies])
-            for key, title, crawl_id, profile in zip(
-                keys, titles, crawl_ids, profiles, strict=True
-            ):
-                pages[key] = _Page(title, crawl_id, profile)
+            heads.add([b[:TARGET_BODY_CHARS] for b in bodies])
+            first = len(pages.titles)  # keys are distinct: one row each
+            pages.row.update((key, first + i) for i, key in enumerate(keys))
+            pages.titles += titles
+            pages.crawl_ids += crawl_ids
     heads.db.commit()
+    if tables:
+        pages.table = concat_tables(tables)
     return pages
 
 
@@ -131,7 +139,7 @@ def run_links(ctx: StageContext) -> tuple[int, dict[str, int]]:
 
 def _classify(
     ctx: StageContext,
-    pages: dict[str, _Page],
+    pages: _Pages,
     heads: _Heads,
     lexicon: Lexicon,
     model: TopicModel,
@@ -145,32 +153,29 @@ def _classify(
     number = links = 0
     for done, path in enumerate(parts, 1):
         for data in iter_part(path, columns):
-            source, target, anchor, block, position, internal = (
-                c.to_pylist() for c in data.columns
+            source, target, anchor = (
+                data.column(name).to_pylist()
+                for name in ("source_url", "target_url", "anchor_text")
             )
-            keys = [_target_key(t, pages) for t in target]
+            rows = [_target_row(t, pages.row) for t in target]
             row_verdicts = []
-            for a, t, key in zip(anchor, target, keys, strict=True):
-                pair = (a, t if key is not None else None)
+            for a, t, row in zip(anchor, target, rows, strict=True):
+                pair = (a, t if row >= 0 else None)
                 verdict = verdicts.get(pair)
                 if verdict is None:
                     text = None
-                    if key is not None:
-                        text = TargetText(pages[key].title, _head_of(heads, key))
+                    if row >= 0:
+                        text = TargetText(pages.titles[row], _head_of(heads, row))
                     verdict = verdicts[pair] = link_verdict(a, text, lexicon)
                 row_verdicts.append(verdict)
-            relatedness = _relatedness(source, anchor, keys, pages, model)
+            sources = [pages.row.get(s, -1) for s in source]
+            relatedness = _relatedness(sources, anchor, rows, pages.table, model)
             table = _findings(
+                data,
                 {
-                    "source_url": source,
-                    "target_url": target,
-                    "anchor_text": anchor,
-                    "block": block,
-                    "position": position,
-                    "internal": internal,
                     "relatedness": relatedness,
-                    "target_crawled": [k is not None for k in keys],
-                    "crawl_id": [p.crawl_id if (p := pages.get(s)) else "" for s in source],
+                    "target_crawled": [r >= 0 for r in rows],
+                    "crawl_id": [pages.crawl_ids[r] if r >= 0 else "" for r in sources],
                 },
                 row_verdicts,
                 ctx.config.offtopic,
@@ -191,64 +196,88 @@ def iter_part(path: Path, columns: list[str]) -> list[pa.RecordBatch]:
     return batches
 
 
-def _head_of(heads: _Heads, key: str) -> Callable[[], str]:
-    return lambda: heads.get(key)
+def _head_of(heads: _Heads, row: int) -> Callable[[], str]:
+    return lambda: heads.get(row)
 
 
 def _findings(
-    own: dict[str, list[Any]], verdicts: list[SpamVerdict], config: OfftopicConfig
+    data: pa.RecordBatch,
+    scored: dict[str, list[Any]],
+    verdicts: list[SpamVerdict],
+    config: OfftopicConfig,
 ) -> pa.Table:
-    """A batch of link findings as an Arrow table of the link_findings schema."""
-    columns = own | {
-        "category": [v.category for v in verdicts],
-        "score": [v.score for v in verdicts],
-        "evidence": [list(v.evidence) if v.category != NONE else [] for v in verdicts],
-        "offtopic": [is_offtopic(r, config) for r in own["relatedness"]],
+    """A batch of link findings as an Arrow table of the link_findings schema: the link's own
+    columns as read, each distinct verdict converted once and taken by index."""
+    number: dict[int, int] = {}
+    distinct: list[SpamVerdict] = []
+    index = []
+    for verdict in verdicts:
+        i = number.get(id(verdict))
+        if i is None:
+            i = number[id(verdict)] = len(distinct)
+            distinct.append(verdict)
+        index.append(i)
+    taken = pa.array(index, pa.int64())
+    fields = {f.name: f.type for f in LINK_FINDINGS}
+    by_verdict = {
+        "category": pa.array([v.category for v in distinct], fields["category"]).take(taken),
+        "score": pa.array([v.score for v in distinct], fields["score"]).take(taken),
+        "evidence": pa.array(
+            [list(v.evidence) if v.category != NONE else [] for v in distinct], fields["evidence"]
+        ).take(taken),
     }
-    return pa.Table.from_pydict(
-        {name: columns[name] for name in LINK_FINDINGS.names}, schema=LINK_FINDINGS
+    columns = {name: data.column(name) for name in data.schema.names} | by_verdict
+    columns["relatedness"] = pa.array(scored["relatedness"], fields["relatedness"])
+    columns["offtopic"] = pa.array(
+        [is_offtopic(r, config) for r in scored["relatedness"]], fields["offtopic"]
+    )
+    columns["target_crawled"] = pa.array(scored["target_crawled"], fields["target_crawled"])
+    columns["crawl_id"] = pa.array(scored["crawl_id"], fields["crawl_id"])
+    return pa.Table.from_arrays(
+        [columns[name] for name in LINK_FINDINGS.names], schema=LINK_FINDINGS
     )
 
 
-def _target_key(target: str | None, pages: dict[str, _Page]) -> str | None:
-    """The crawled page a link leads to: by URL, or by crawl key (tracking parameters off)."""
+def _target_row(target: str | None, rows: dict[str, int]) -> int:
+    """The crawled page a link leads to: by URL, or by crawl key (tracking parameters off);
+    -1 when none."""
     if not target:
-        return None
-    if target in pages:
-        return target
-    key = crawl_key(target)
-    return key if key in pages else None
+        return -1
+    row = rows.get(target)
+    if row is None:
+        row = rows.get(crawl_key(target), -1)
+    return row
 
 
 def _relatedness(
-    source: list[str],
+    sources: list[int],
     anchor: list[str],
-    keys: list[str | None],
-    pages: dict[str, _Page],
+    targets: list[int],
+    table: PageTable | None,
     model: TopicModel,
 ) -> list[float]:
     """Each link's relatedness to its source page (0 when the source has no page row)."""
-    numbers: dict[str, int] = {}
-    sources: list[PageProfile] = []
+    numbers: dict[int, int] = {}
+    distinct: list[int] = []
     scored: list[int] = []
     on: list[int] = []
-    for i, url in enumerate(source):
-        number = numbers.get(url)
+    for i, row in enumerate(sources):
+        if row < 0:
+            continue
+        number = numbers.get(row)
         if number is None:
-            page = pages.get(url)
-            number = numbers[url] = -1 if page is None else len(sources)
-            if page is not None:
-                sources.append(page.profile)
-        if number >= 0:
-            scored.append(i)
-            on.append(number)
-    scores = [0.0] * len(source)
-    if scored:
-        values = model.score_profiles(
-            sources,
-            on,
+            number = numbers[row] = len(distinct)
+            distinct.append(row)
+        scored.append(i)
+        on.append(number)
+    scores = [0.0] * len(sources)
+    if scored and table is not None:
+        values = model.score_pages(
+            table,
+            np.array(distinct, dtype=np.int64),
+            np.array(on, dtype=np.int64),
             [anchor[i] for i in scored],
-            [pages[k].profile if (k := keys[i]) is not None else None for i in scored],
+            np.array([targets[i] for i in scored], dtype=np.int64),
         ).tolist()
         for i, value in zip(scored, values, strict=True):
             scores[i] = value
