@@ -193,7 +193,7 @@ def run_duplicates(ctx: StageContext) -> tuple[int, dict[str, int]]:
             (str(t), str(k))
             for k, t in con.execute(
                 'SELECT key, title FROM targets WHERE "primary" AND title IS NOT NULL '
-                "AND title <> '' AND kind <> 'list' ORDER BY pos"
+                "AND title <> '' AND kind IS DISTINCT FROM 'list' ORDER BY pos"
             ).fetchall()
         ]
         known = {t for t, _ in titles}
@@ -206,14 +206,19 @@ def run_duplicates(ctx: StageContext) -> tuple[int, dict[str, int]]:
         title_clusters = cluster_titles([t for t, _ in titles], config)
         rows += _cluster_rows("title", title_clusters, titles, config.threshold)
         del titles
-        bodies = con.sql(
+        # Converted batch by batch: the Arrow batch and its Python strings are not held twice.
+        reader = con.sql(
             'SELECT key, body FROM targets WHERE "primary" ORDER BY pos'
-        ).to_arrow_table()
+        ).to_arrow_reader(8192)
+        kept: list[tuple[str, str]] = []
+        for batch in reader:
+            kept += (
+                (k, b)
+                for k, b in zip(*(c.to_pylist() for c in batch.columns), strict=True)
+                if b.strip()
+            )
     finally:
         con.close()
-    kept = [(k, b) for k, b in zip(*(c.to_pylist() for c in bodies.columns), strict=True)]
-    del bodies
-    kept = [(k, b) for k, b in kept if b.strip()]
     body_clusters = cluster_texts([b for _, b in kept], config)
     rows += _cluster_rows("body", body_clusters, [(b[:200], k) for k, b in kept], config.threshold)
     table = records_to_table(rows, DUPLICATE_CLUSTERS) if rows else DUPLICATE_CLUSTERS.empty_table()
