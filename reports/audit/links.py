@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 #: Characters of a target's body read for its spam verdict: what a page is about shows early.
 TARGET_BODY_CHARS = 1500
-LINK_BATCH = 65_536
+LINK_BATCH = 16_384  # links scored at once: their (link, n-gram) arrays are the peak
 _PROFILE_SLICE = 500  # pages profiled at once (their bodies are in memory only then)
 _HEADS = "heads.sqlite"
 
