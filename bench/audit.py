@@ -296,28 +296,28 @@ def _describe(value: Any) -> str:
 
 
 def _instrument(records: list[StageRecord], depth: list[int]) -> list[str]:
-    """Wrap the audit's stage functions (those that exist) to time and weigh each call."""
+    """Wrap the audit's stages and the heavy functions inside them to time and weigh each call."""
+    import reports.audit.links as links_module
     import reports.audit.run as audit_module
+    import reports.audit.stages as stages_module
     from reports import graph
+    from reports.offtopic import TopicModel
 
-    def wrap(owner: Any, name: str, label: str) -> bool:
-        original = getattr(owner, name, None)
-        if original is None:
-            return False
-
+    def timed_call(original: Any, label: str) -> Any:
         @functools.wraps(original)
         def timed(*args: Any, **kwargs: Any) -> Any:
-            # Only the outermost call is recorded: stages calling stages would count twice.
+            # Every call is recorded, indented by how deep it is: a stage, then its parts.
+            level = depth[0]
             depth[0] += 1
             wall, cpu, peak = time.perf_counter(), cpu_seconds(), peak_rss_mb()
             try:
                 result = original(*args, **kwargs)
             finally:
                 depth[0] -= 1
-            if depth[0] == 0:
+            if level <= 1:
                 records.append(
                     StageRecord(
-                        label,
+                        ". " * level + label,
                         time.perf_counter() - wall,
                         cpu_seconds() - cpu,
                         current_rss_mb(),
@@ -327,42 +327,41 @@ def _instrument(records: list[StageRecord], depth: list[int]) -> list[str]:
                 )
             return result
 
-        setattr(owner, name, timed)
-        return True
+        return timed
 
     wrapped = []
-    # Labels as the stages were named before reports/audit/ was split, so runs stay comparable.
-    stages = {
-        "read_pages": "read_pages",
-        "write_link_findings": "link_findings",
-        "page_findings_table": "page_findings",
-        "duplicates_table": "duplicates",
-        "audit_summary": "summary",
-        "report_sections": "report_sections",
-        "render_markdown": "render_markdown",
-        "render_html": "render_html",
-        "write_reports": "report",
-        "write_table_atomic": "write_table_atomic",
-        "load_lexicons": "load_lexicons",
-    }
-    for name, label in stages.items():
-        if wrap(audit_module, name, label):
-            wrapped.append(f"reports.audit.run.{name}")
-    for name in ("connect", "link_targets", "anchor_findings", "page_degrees"):
-        if wrap(graph, name, f"graph.{name}"):
-            wrapped.append(f"reports.graph.{name}")
-    # A plain function set on the class is called unbound, and calls the bound classmethod.
-    model = getattr(audit_module, "TopicModel", None)
-    if model is not None and wrap(model, "fit", "TopicModel.fit"):
-        wrapped.append("reports.audit.run.TopicModel.fit")
+    # Each stage as a whole (the run reads reports.audit.run.STAGES when it starts).
+    audit_module.STAGES = tuple(
+        dataclasses.replace(stage, run=timed_call(stage.run, f"stage {stage.name}"))
+        for stage in audit_module.STAGES
+    )
+    wrapped += [f"stage {stage.name}" for stage in audit_module.STAGES]
+    # Inside the stages: where a stage's time goes.
+    for owner, name, label in (
+        (links_module, "_read_pages", "links: profiling the pages"),
+        (links_module, "_classify", "links: classifying"),
+        (graph, "link_targets", "graph.link_targets"),
+        (graph, "anchor_findings", "graph.anchor_findings"),
+        (graph, "page_degrees", "graph.page_degrees"),
+        (stages_module, "cluster_titles", "duplicates: cluster_titles"),
+        (stages_module, "cluster_texts", "duplicates: cluster_texts"),
+        (audit_module, "write_reports", "report: write_reports"),
+    ):
+        setattr(owner, name, timed_call(getattr(owner, name), label))
+        wrapped.append(f"{owner.__name__}.{name}")
+    fit = TopicModel.fit
+    TopicModel.fit = timed_call(fit, "TopicModel.fit")  # type: ignore[method-assign]
+    wrapped.append("TopicModel.fit")
     return wrapped
 
 
 def audit_child(root: Path, out: Path) -> None:
     """Run the audit of `root` in this process; write progress spans and stage calls to `out`."""
     from reports.audit import AUDIT_DIR, run_audit
+    from reports.audit.stage import WORK_DIR
 
     shutil.rmtree(root / AUDIT_DIR, ignore_errors=True)
+    shutil.rmtree(root / WORK_DIR, ignore_errors=True)  # a fresh audit, not a resumed one
     started = time.perf_counter()
     calls: list[StageRecord] = []
     wrapped = _instrument(calls, [0])
@@ -471,12 +470,12 @@ def _print_detail(run: AuditRun) -> None:
         acc[3] = max(acc[3], c["peak_growth_mb"])
         acc[4] = c["rss_after_mb"]
         results[c["name"]] = c["result"]
-    print("\nstage functions (outermost calls; peak growth: how far the process peak rose):")
+    print("\nstages, and parts of them (peak growth: how far the process peak rose):")
     print_table(
         ["function", "calls", "wall s", "CPU s", "peak growth MB", "RSS after MB", "returns"],
         [
             (name, int(v[0]), v[1], v[2], v[3], v[4], results[name])
-            for name, v in sorted(calls.items(), key=lambda kv: -kv[1][1])
+            for name, v in calls.items()  # in the order first called: a stage, then its parts
         ],
     )
 

@@ -30,7 +30,7 @@ from scraper.targets import parse_url_lines, read_url_file
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from reports.audit import AuditResult
+    from reports.audit import AuditConfig, AuditResult
     from scraper.crawl import CrawlOptions
 
 DEFAULT_DEMO_OUT = Path("datasets/demo")
@@ -552,6 +552,12 @@ _lexicon_option = click.option(
     show_default=True,
     help="Exit 1 with no verdict when the dataset holds fewer pages (an empty or failed crawl).",
 )
+@click.option(
+    "--stage",
+    metavar="NAME",
+    help="Re-run one stage alone (targets, topics, links, graph, pages, duplicates, changes, "
+    "report) on the tables of the earlier stages it reads.",
+)
 @_fail_on_data_errors
 def audit(
     dataset: Path,
@@ -562,10 +568,13 @@ def audit(
     fail_on: str | None,
     since: Path | None,
     min_pages: int,
+    stage: str | None,
 ) -> None:
     """Audit DATASET's links: spam categories, off-topic links, duplicates, link graph.
 
-    Writes findings as Parquet under DATASET/audit/ plus report.md and report.html.
+    Writes findings as Parquet under DATASET/audit/ plus report.md and report.html. The
+    audit runs in stages whose tables are kept in DATASET/.audit-work/: an interrupted audit
+    resumes after its last finished stage, and --stage re-runs one stage alone.
 
     \b
     Examples:
@@ -573,6 +582,7 @@ def audit(
       farmaudit audit datasets/mysite --lexicon my-terms.toml --fail-on 'spam_share>0.2'
       farmaudit audit datasets/nightly --min-pages 500 --fail-on 'risky_pages>=1'
       farmaudit audit datasets/today --since datasets/yesterday --fail-on 'new_spam_links>0'
+      farmaudit audit datasets/demo --stage duplicates --dup-threshold 0.8
     """
     from reports.audit import AuditError
     from reports.fail_on import failed_conditions, parse_fail_on
@@ -585,6 +595,20 @@ def audit(
     changed = [name for name, _, _ in conditions if name.startswith(("new_", "gone_"))]
     if changed and since is None:
         raise click.BadParameter(f"{changed[0]} needs --since OLD", param_hint="--fail-on")
+    if stage is not None:
+        if conditions:
+            raise click.BadParameter("needs the whole audit, not --stage", param_hint="--fail-on")
+        _run_stage(
+            dataset,
+            stage,
+            lexicons,
+            dup_threshold,
+            offtopic_threshold,
+            page_share,
+            min_pages,
+            since,
+        )
+        return
     result = _run_audit(
         dataset, lexicons, dup_threshold, offtopic_threshold, page_share, min_pages, since
     )
@@ -596,6 +620,50 @@ def audit(
             raise _Failure("--fail-on: " + "; ".join(hits))
 
 
+def _audit_config(
+    lexicons: tuple[Path, ...],
+    dup_threshold: float | None,
+    offtopic_threshold: float | None,
+    page_share: float,
+    min_pages: int,
+    since: Path | None,
+) -> AuditConfig:
+    from dataclasses import replace
+
+    from reports.audit import AuditConfig
+
+    config = AuditConfig(lexicon_paths=lexicons, min_pages=min_pages, since=since)
+    config = replace(config, offtopic=replace(config.offtopic, page_share=page_share))
+    if dup_threshold is not None:
+        config = replace(config, dedup=replace(config.dedup, threshold=dup_threshold))
+    if offtopic_threshold is not None:
+        config = replace(config, offtopic=replace(config.offtopic, threshold=offtopic_threshold))
+    return config
+
+
+def _run_stage(
+    dataset: Path,
+    stage: str,
+    lexicons: tuple[Path, ...],
+    dup_threshold: float | None,
+    offtopic_threshold: float | None,
+    page_share: float,
+    min_pages: int,
+    since: Path | None,
+) -> None:
+    from reports.audit import run_audit_stage
+
+    config = _audit_config(
+        lexicons, dup_threshold, offtopic_threshold, page_share, min_pages, since
+    )
+    counts = run_audit_stage(
+        dataset, stage, config, progress=lambda msg: click.echo(f"  {msg}", err=True)
+    )
+    click.echo(f"stage {stage}: {counts.describe()}")
+    if stage != "report":
+        click.echo(f"`farmaudit audit {dataset}` runs the stages after it and writes the report")
+
+
 def _run_audit(
     dataset: Path,
     lexicons: tuple[Path, ...] = (),
@@ -605,16 +673,11 @@ def _run_audit(
     min_pages: int = 1,
     since: Path | None = None,
 ) -> AuditResult:
-    from dataclasses import replace
+    from reports.audit import run_audit
 
-    from reports.audit import AuditConfig, run_audit
-
-    config = AuditConfig(lexicon_paths=lexicons, min_pages=min_pages, since=since)
-    config = replace(config, offtopic=replace(config.offtopic, page_share=page_share))
-    if dup_threshold is not None:
-        config = replace(config, dedup=replace(config.dedup, threshold=dup_threshold))
-    if offtopic_threshold is not None:
-        config = replace(config, offtopic=replace(config.offtopic, threshold=offtopic_threshold))
+    config = _audit_config(
+        lexicons, dup_threshold, offtopic_threshold, page_share, min_pages, since
+    )
     result = run_audit(dataset, config, progress=lambda msg: click.echo(f"  {msg}", err=True))
     s = result.summary
     click.echo(

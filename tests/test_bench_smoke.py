@@ -143,7 +143,9 @@ def test_audit_bench_builds_a_dataset_and_prints_slopes(tmp_path: Path) -> None:
     assert "audit wall s" in out
     assert "per 1,000 pages" in out
     assert "1M pages" in out
-    assert "stage functions" in out
+    assert "stages, and parts of them" in out
+    for stage in ("targets", "topics", "links", "graph", "pages", "duplicates", "report"):
+        assert f"stage {stage} " in out, stage
     saved = json.loads((tmp_path / "cache" / f"audit-{small}-s0-result.json").read_text())
     assert saved["detail"]["summary"]["links"] == build_dataset(tmp_path / "d", small, 0)["links"]
 

@@ -126,6 +126,34 @@ def test_score_batch_over_many_pages_equals_page_by_page(model, sources, pairs):
         model.score_batch([("标题", "正文")], [0], ["a", "b"], [None, None])
 
 
+def test_score_pages_over_a_page_table_equals_score_batch(model, sources, pairs):
+    # The audit's links stage keeps one table of every page's profile instead of the texts:
+    # rows of it must score exactly as the texts do.
+    import numpy as np
+
+    seeds = [SEED_000, SEED_001, SEED_004]
+    order = [p for p in pairs if p.source_seed in seeds][::-1]
+    target = ("小米商城分期付款购买手机", "选择分期期数后按月还款,注意分期手续费。")
+    texts = [(sources[s].title, sources[s].body) for s in seeds] + [target]
+    table = model.page_table(texts)
+    targets = [target if i % 3 == 0 else None for i in range(len(order))]
+    expected = model.score_batch(
+        texts[:3],
+        [seeds.index(p.source_seed) for p in order],
+        [p.anchor_text for p in order],
+        targets,
+    )
+    got = model.score_pages(
+        table,
+        np.array([2, 0, 1]),  # the batch's pages in another order than the table's
+        np.array([[2, 0, 1].index(seeds.index(p.source_seed)) for p in order]),
+        [p.anchor_text for p in order],
+        np.array([3 if t else -1 for t in targets]),
+    )
+    assert got.tolist() == expected.tolist()
+    assert len(set(got.tolist())) > 3
+
+
 def test_a_crawled_target_is_mixed_in_with_target_weight(pairs, sources, model):
     page = sources[SEED_001]
     anchor = "零首付24期分期购机:灵活消费新选择"

@@ -28,9 +28,11 @@ _PART = re.compile(r"part-[\w.-]+\.parquet")
 _MARKER = re.compile(r"[\w.-]+\.json")
 _REPORT = re.compile(r"report\.(html|md)|[\w-]+\.csv")
 #: Hidden names: atomic-write temporaries (`.<name>.<pid>-<hex>.tmp`, `.<part>.tmp`), writer
-#: locks, staging folders (`.reextract-<hex>`, `.audit-<hex>`) and folders moved aside.
+#: locks, staging folders (`.reextract-<hex>`, `.audit-<hex>`), folders moved aside, and the
+#: audit's work folder (`.audit-work`, proven by its own marker before anything in it goes).
 _HIDDEN = re.compile(
     r"\.[^/]+\.tmp|\.writer-[\w.-]+\.lock|\.(reextract|audit)-[0-9a-f]+|\.[^/]+\.old-[0-9a-f]+"
+    r"|\.audit-work"
 )
 
 

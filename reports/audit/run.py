@@ -1,36 +1,45 @@
-"""The audit's orchestration: run the stages in order, write audit/ through a staging folder."""
+"""The audit's orchestration: run the stages in order in the work folder, resume an
+interrupted audit, re-run one stage, and publish `audit/` through a staging folder."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import os
 import shutil
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
-from pipelines.store.commits import write_table_atomic
-from pipelines.store.dataset import read_part, require_dataset
+from pipelines.store.commits import write_json_atomic
+from pipelines.store.dataset import read_manifest, read_part, require_dataset
 from pipelines.store.ownership import audit_foreign_entries, refuse_foreign, swap_in
-from pipelines.store.schema import AUDIT_TABLES, CHANGES
-from reports import graph
+from pipelines.store.schema import AUDIT_TABLES, DUPLICATE_CLUSTERS, LINK_TARGETS, PAGE_FINDINGS
 from reports.audit.config import AUDIT_DIR, AuditConfig, AuditError
-from reports.audit.stages import (
-    duplicates_table,
-    page_findings_table,
-    read_pages,
-    write_link_findings,
+from reports.audit.stage import (
+    Journal,
+    Stage,
+    StageContext,
+    StageCounts,
+    audit_key,
+    later_stages,
+    open_work,
+    run_stage,
 )
-from reports.audit.summary import audit_summary
-from reports.offtopic import TopicModel
+from reports.audit.stages import findings_connection, stages
+from reports.audit.summary import audit_summary, link_counts
 from reports.render import AuditSummary
 from reports.report import write_reports
-from reports.report.since import carry_first_seen, compare_audits
-from reports.spam import load_lexicons
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+
+_SUMMARY = "summary.json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,80 +51,143 @@ class AuditResult:
     tables: dict[str, int]
 
 
-def run_audit(
-    root: Path, config: AuditConfig | None = None, *, progress: Callable[[str], None] | None = None
-) -> AuditResult:
-    """Audit the dataset at `root` and write `root/audit/` (tables, report.md, report.html).
-
-    Everything is written into a hidden staging folder first and swapped in at the end, so a
-    failed or killed audit leaves the previous audit/ as it was.
-    """
-    config = config or AuditConfig()
-    say = progress or (lambda _msg: None)
-    manifest = require_dataset(root)
-    folder = root / AUDIT_DIR
-    refuse_foreign(folder, _foreign(folder), "replace it")  # before the work, not after
-    lexicon = load_lexicons(list(config.lexicon_paths) or None)
-    staging = root / f".{AUDIT_DIR}-{uuid.uuid4().hex[:8]}"
+def run_report(ctx: StageContext) -> tuple[int, dict[str, int]]:
+    """The last stage: the summary, then report.html, report.md and the CSVs from the findings
+    alone, written with the findings into a staging folder swapped in as `audit/`."""
+    folder = ctx.root / AUDIT_DIR
+    refuse_foreign(folder, _foreign(folder), "replace it")
+    con = findings_connection(ctx)
     try:
-        say("reading pages")
-        pages = read_pages(root)
-        model = TopicModel.fit(
-            ((p.title or "") + "\n" + p.body for p in pages.values() if p.primary),
-            config.offtopic,
-        )
-        say(f"classifying the links of {len(pages):,} pages")
-        tally = write_link_findings(root, staging, pages, lexicon, model, config)
-        say("link graph")
-        con = graph.connect(root)
-        targets = graph.link_targets(con)
-        if config.since:  # a target's first sighting survives from one nightly audit to the next
-            targets = carry_first_seen(targets, config.since)
-        anchors = graph.anchor_findings(con)
-        degrees = graph.page_degrees(con)
+        counts = link_counts(con)
+    finally:
         con.close()
-        page_findings = page_findings_table(pages, tally, degrees, lexicon, config)
-        say("duplicates")
-        duplicates = duplicates_table(pages, tally, config.dedup)
-        tables = {
-            "page_findings": page_findings,
-            "duplicate_clusters": duplicates,
-            "anchor_findings": anchors,
-            "link_targets": targets,
-        }
-        staging_tables(staging, tables)
-        changes = compare_audits(staging, config.since) if config.since else None
-        tables["changes"] = changes.table if changes else CHANGES.empty_table()
-        write_table_atomic(tables["changes"], staging / "changes" / "part-0.parquet")
-        summary = audit_summary(
-            root, manifest.crawl_id, tally, page_findings, duplicates, targets, config.min_pages
+    pages = _work_table(ctx, "page_findings", PAGE_FINDINGS)
+    duplicates = _work_table(ctx, "duplicate_clusters", DUPLICATE_CLUSTERS)
+    targets = _work_table(ctx, "link_targets", LINK_TARGETS)
+    manifest = read_manifest(ctx.root)
+    crawl_id = manifest.crawl_id if manifest else ""
+    summary = audit_summary(
+        ctx.root, crawl_id, counts, pages, duplicates, targets, ctx.config.min_pages
+    )
+    if ctx.config.since:
+        changed = _work_table(ctx, "changes", AUDIT_TABLES["changes"]).column("change").to_pylist()
+        summary = dataclasses.replace(
+            summary,
+            new_spam_links=changed.count("new_risky_link"),
+            new_spam_targets=changed.count("new_spam_target"),
+            gone_spam_targets=changed.count("gone_spam_target"),
+            new_duplicate_clusters=changed.count("new_duplicate_cluster"),
         )
-        if changes:
-            summary = replace(
-                summary,
-                new_spam_links=changes.count("new_risky_link"),
-                new_spam_targets=changes.count("new_spam_target"),
-                gone_spam_targets=changes.count("gone_spam_target"),
-                new_duplicate_clusters=changes.count("new_duplicate_cluster"),
-            )
+    staging = ctx.root / f".{AUDIT_DIR}-{uuid.uuid4().hex[:8]}"
+    try:
+        for table in AUDIT_TABLES:
+            _link_parts(ctx.table_dir(table), staging / table)
         write_reports(
             staging,
-            root,
-            config,
+            ctx.root,
+            ctx.config,
             generated_at=summary.generated_at,
             no_verdict=summary.no_verdict,
         )
         swap_in(staging, folder, _foreign(folder))
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    counts = {name: t.num_rows for name, t in tables.items()} | {"link_findings": tally.links}
-    return AuditResult(folder, summary, counts)
+        shutil.rmtree(staging, ignore_errors=True)  # this run's own folder, gone once swapped
+    write_json_atomic(dataclasses.asdict(summary), ctx.work / _SUMMARY)
+    return counts.links, {"report": 1}
 
 
-def staging_tables(staging: Path, tables: dict[str, pa.Table]) -> None:
-    """Write `tables` into the staging folder (the comparison and the report read them)."""
-    for name, table in tables.items():
-        write_table_atomic(table, staging / name / "part-0.parquet")
+STAGES: tuple[Stage, ...] = stages(run_report)
+STAGE_NAMES = tuple(s.name for s in STAGES)
+
+
+def run_audit(
+    root: Path, config: AuditConfig | None = None, *, progress: Callable[[str], None] | None = None
+) -> AuditResult:
+    """Audit the dataset at `root` and write `root/audit/` (tables, report.md, report.html).
+
+    The stages write into the work folder `root/.audit-work/`; an audit interrupted there
+    resumes after its last finished stage (same crawl state, same options), a finished one
+    starts over. `audit/` is replaced only at the end, so a failed or killed audit leaves the
+    previous one as it was.
+    """
+    config = config or AuditConfig()
+    say = progress or (lambda _msg: None)
+    require_dataset(root)
+    folder = root / AUDIT_DIR
+    refuse_foreign(folder, _foreign(folder), "replace it")  # before the work, not after
+    ctx, journal = _open(root, config, say)
+    if all(journal.done(name) for name in STAGE_NAMES):
+        journal.forget(list(STAGE_NAMES))  # an audit run to its end: this is a new one
+    for stage in STAGES:
+        if journal.done(stage.name):
+            say(f"stage {stage.name}: finished earlier, {journal.counts(stage.name).describe()}")
+            continue
+        run_stage(stage, ctx, journal)
+    return _result(ctx, journal)
+
+
+def run_audit_stage(
+    root: Path,
+    name: str,
+    config: AuditConfig | None = None,
+    *,
+    progress: Callable[[str], None] | None = None,
+) -> StageCounts:
+    """Re-run stage `name` alone on the tables of the earlier stages it needs; the later
+    stages that read its tables are marked unfinished (`run_audit` then redoes only those)."""
+    by_name = {s.name: s for s in STAGES}
+    stage = by_name.get(name)
+    if stage is None:
+        raise AuditError(f"--stage {name}: no such stage; the stages are {', '.join(STAGE_NAMES)}")
+    config = config or AuditConfig()
+    require_dataset(root)
+    ctx, journal = _open(root, config, progress or (lambda _msg: None))
+    missing = [n for n in stage.needs if not journal.done(n)]
+    if missing:
+        raise AuditError(
+            f"--stage {name} reads the tables of stage{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(missing)}, not finished for this dataset and these options; "
+            f"run `farmaudit audit {root}` (it resumes where it stopped)"
+        )
+    counts = run_stage(stage, ctx, journal)
+    journal.forget(later_stages(STAGES, name))
+    return counts
+
+
+def _open(
+    root: Path, config: AuditConfig, say: Callable[[str], None]
+) -> tuple[StageContext, Journal]:
+    work = open_work(root)
+    return StageContext(root, work, config, say), Journal(work, audit_key(root, config))
+
+
+def _result(ctx: StageContext, journal: Journal) -> AuditResult:
+    summary = AuditSummary(**json.loads((ctx.work / _SUMMARY).read_text()))
+    tables = {
+        table: rows
+        for name in STAGE_NAMES
+        for table, rows in journal.counts(name).rows_out.items()
+        if table in AUDIT_TABLES
+    }
+    return AuditResult(ctx.root / AUDIT_DIR, summary, tables)
+
+
+def _work_table(ctx: StageContext, table: str, schema: pa.Schema) -> pa.Table:
+    parts = ctx.parts(table)
+    if not parts:
+        return schema.empty_table()
+    return pa.concat_tables([pq.read_table(p, schema=schema) for p in parts])
+
+
+def _link_parts(source: Path, dest: Path) -> None:
+    """Put a work table's parts into the staging folder: hard links (no copy) when the
+    filesystem has them, so the work folder keeps its tables for `--stage`."""
+    dest.mkdir(parents=True)
+    for part in sorted(source.glob("part-*.parquet")):
+        try:
+            os.link(part, dest / part.name)
+        except OSError:
+            shutil.copy2(part, dest / part.name)
 
 
 def _foreign(folder: Path) -> list[str]:

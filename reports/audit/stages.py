@@ -1,261 +1,63 @@
-"""The audit's stages, each a function over the dataset's pages and links: link findings
-(spam and off-topic), page findings, duplicates."""
+"""The audit's stages after `links`: graph, pages, duplicates, changes, and the list of all.
+
+Each reads the dataset's tables and earlier stages' tables (DuckDB over Parquet, or part by
+part) and writes its own; see `reports.audit.stage` for their shape.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-import pyarrow as pa
+from typing import TYPE_CHECKING
 
 from pipelines.store.commits import records_to_table, write_table_atomic
-from pipelines.store.dataset import iter_batches
-from pipelines.store.schema import DUPLICATE_CLUSTERS, LINK_FINDINGS, PAGE_FINDINGS
-from pipelines.store.urls import crawl_key
-from reports.audit.config import AuditConfig
-from reports.neardup import Cluster, DedupConfig, cluster_texts, cluster_titles
-from reports.offtopic import OfftopicConfig, TopicModel, block_verdict, is_offtopic
-from reports.spam import NONE, Lexicon, SpamVerdict, classify, classify_link
+from pipelines.store.schema import (
+    CHANGES,
+    DUPLICATE_CLUSTERS,
+    LINK_FINDINGS,
+    PAGE_FINDINGS,
+)
+from reports import graph
+from reports.audit.links import TARGET_BODY_CHARS, TargetText, link_verdict, run_links
+from reports.audit.stage import Stage
+from reports.audit.texts import TARGETS, iter_targets, run_targets, run_topics
+from reports.neardup import Cluster, cluster_texts, cluster_titles
+from reports.offtopic import block_counts_verdict
+from reports.report.since import carry_first_seen, compare_audits
+from reports.spam import NONE, load_lexicons
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
+
+    import duckdb
+
+    from reports.audit.stage import StageContext
 
 
-#: Characters of a target's body read for its spam verdict: what a page is about shows early.
-TARGET_BODY_CHARS = 1500
+def findings_connection(ctx: StageContext) -> duckdb.DuckDBPyConnection:
+    """DuckDB over the dataset (`pages`, `links`, `fetches`) and the work tables so far."""
+    con = graph.connect(ctx.root)
+    ctx.view(con, "targets", TARGETS)
+    ctx.view(con, "link_findings", LINK_FINDINGS)
+    return con
 
 
-@dataclass(slots=True)
-class _PageText:
-    title: str | None
-    body: str
-    crawl_id: str
-    primary: bool  # False for the alias under a redirect's final URL
-    kind: str = "article"
-    published_at: datetime | None = None
-
-
-def read_pages(root: Path) -> dict[str, _PageText]:
-    """url → text of every page; a redirected page is also found under its final URL."""
-    rows = [
-        row
-        for batch in iter_batches(
-            root,
-            "pages",
-            ["url", "final_url", "title", "body_text", "crawl_id", "kind", "published_at"],
-        )
-        for row in zip(*(c.to_pylist() for c in batch.columns), strict=True)
-    ]
-    # In URL order, not crawl order: every later stage (the topic model's fit, duplicate
-    # clusters and their representatives) then gives the same result for the same content.
-    rows.sort(key=lambda row: row[0])
-    pages: dict[str, _PageText] = {}
-    for url, final_url, title, body, crawl_id, kind, published in rows:
-        pages[url] = _PageText(title, body, crawl_id, True, kind, published)
-        if final_url not in pages:
-            pages[final_url] = _PageText(title, body, crawl_id, False, kind, published)
-    return pages
-
-
-def link_verdict(anchor: str, target: _PageText | None, lexicon: Lexicon) -> SpamVerdict:
-    """A link's category: decided by its anchor and its target's title, backed by the body.
-
-    The target's body may strengthen a verdict (more evidence, a higher score) but never
-    decide one: farm bodies are spun filler that mentions every money keyword in passing.
-    """
-    if target is None:
-        return classify(anchor, lexicon)
-    head = classify_link(anchor, target.title, None, lexicon)
-    if head.category == NONE:
-        return head
-    full = classify_link(anchor, target.title, target.body[:TARGET_BODY_CHARS], lexicon)
-    return full if full.category == head.category else head
-
-
-@dataclass(slots=True)
-class _LinkBatch:
-    """One batch of link findings as columns (the link_findings schema's order)."""
-
-    source_url: list[str]
-    target_url: list[str | None]
-    anchor_text: list[str]
-    block: list[str]
-    position: list[int]
-    internal: list[bool]
-    verdicts: list[SpamVerdict]
-    relatedness: list[float]
-    target_crawled: list[bool]
-    crawl_id: list[str]
-    offtopic_config: OfftopicConfig
-
-    def offtopic(self, i: int) -> bool:
-        """Whether link `i` is off-topic."""
-        return is_offtopic(self.relatedness[i], self.offtopic_config)
-
-    def table(self) -> pa.Table:
-        """The batch as an Arrow table of the link_findings schema."""
-        verdicts = self.verdicts
-        columns = self._own_columns() | {
-            "category": [v.category for v in verdicts],
-            "score": [v.score for v in verdicts],
-            "evidence": [_evidence(v) for v in verdicts],
-            "offtopic": [is_offtopic(r, self.offtopic_config) for r in self.relatedness],
-        }
-        return pa.Table.from_pydict(columns, schema=LINK_FINDINGS)
-
-    def _own_columns(self) -> dict[str, list[Any]]:
-        """The link_findings columns held as they are (the others come from the verdicts)."""
-        return {
-            "source_url": self.source_url,
-            "target_url": self.target_url,
-            "anchor_text": self.anchor_text,
-            "block": self.block,
-            "position": self.position,
-            "internal": self.internal,
-            "relatedness": self.relatedness,
-            "target_crawled": self.target_crawled,
-            "crawl_id": self.crawl_id,
-        }
-
-
-def _evidence(verdict: SpamVerdict) -> list[str]:
-    return list(verdict.evidence) if verdict.category != NONE else []
-
-
-@dataclass(slots=True)
-class _PageTally:
-    """A page's related block: each link's relatedness and riskiness, and their categories."""
-
-    relatedness: list[float] = field(default_factory=list)
-    risky: list[bool] = field(default_factory=list)
-    categories: Counter[str] = field(default_factory=Counter)
-
-
-@dataclass(slots=True)
-class LinkTally:
-    """What later stages need from the link findings, gathered while they stream to disk."""
-
-    links: int = 0
-    related: int = 0
-    offtopic: int = 0
-    categories: Counter[str] = field(default_factory=Counter)
-    per_page: dict[str, _PageTally] = field(default_factory=dict)
-    #: Distinct related-link anchors (candidates for title duplicates).
-    anchors: set[str] = field(default_factory=set)
-
-    def add(self, batch: _LinkBatch) -> None:
-        """Count one batch of link findings."""
-        self.links += len(batch.source_url)
-        per_page = self.per_page
-        anchors = self.anchors
-        for i, block in enumerate(batch.block):
-            if block != "related":
-                continue
-            verdict = batch.verdicts[i]
-            category = verdict.category
-            offtopic = batch.offtopic(i)
-            self.related += 1
-            self.categories[category] += 1
-            self.offtopic += offtopic
-            anchors.add(batch.anchor_text[i])
-            page = per_page.get(batch.source_url[i])
-            if page is None:
-                page = per_page[batch.source_url[i]] = _PageTally()
-            page.relatedness.append(batch.relatedness[i])
-            page.risky.append(category != NONE)
-            page.categories[category] += 1
-
-
-def write_link_findings(
-    root: Path,
-    out: Path,
-    pages: dict[str, _PageText],
-    lexicon: Lexicon,
-    model: TopicModel,
-    config: AuditConfig,
-) -> LinkTally:
-    """Classify and score every link, writing link_findings part by part; return the tally.
-
-    Column-wise: a 10M-link crawl makes any per-link object or dict the bottleneck.
-    """
-    tally = LinkTally()
-    # Farms repeat the same anchor → target pairs on every page: classify each pair once.
-    verdicts: dict[tuple[str, str | None], SpamVerdict] = {}
-    columns = ["source_url", "target_url", "anchor_text", "block", "position", "internal"]
-    for number, data in enumerate(iter_batches(root, "links", columns, batch_size=65_536)):
-        source, target, anchor, block, position, internal = (c.to_pylist() for c in data.columns)
-        targets = [_target_page(t, pages) for t in target]
-        row_verdicts = []
-        for a, t, page in zip(anchor, target, targets, strict=True):
-            key = (a, t if page is not None else None)
-            verdict = verdicts.get(key)
-            if verdict is None:
-                verdict = verdicts[key] = link_verdict(a, page, lexicon)
-            row_verdicts.append(verdict)
-        batch = _LinkBatch(
-            source_url=source,
-            target_url=target,
-            anchor_text=anchor,
-            block=block,
-            position=position,
-            internal=internal,
-            verdicts=row_verdicts,
-            relatedness=_relatedness(source, anchor, targets, pages, model),
-            target_crawled=[page is not None for page in targets],
-            crawl_id=[page.crawl_id if (page := pages.get(s)) else "" for s in source],
-            offtopic_config=config.offtopic,
-        )
-        tally.add(batch)
-        write_table_atomic(batch.table(), out / "link_findings" / f"part-{number:05d}.parquet")
-    if tally.links == 0:
-        empty = LINK_FINDINGS.empty_table()
-        write_table_atomic(empty, out / "link_findings" / "part-00000.parquet")
-    return tally
-
-
-def _target_page(target: str | None, pages: dict[str, _PageText]) -> _PageText | None:
-    """The crawled page a link leads to: by URL, or by crawl key (tracking parameters off)."""
-    if not target:
-        return None
-    return pages.get(target) or pages.get(crawl_key(target))
-
-
-def _relatedness(
-    source: list[str],
-    anchor: list[str],
-    targets: list[_PageText | None],
-    pages: dict[str, _PageText],
-    model: TopicModel,
-) -> list[float]:
-    """Each link's relatedness to its source page (0 when the source has no page row)."""
-    numbers: dict[str, int] = {}
-    sources: list[tuple[str, str]] = []
-    scored: list[int] = []
-    on: list[int] = []
-    for i, url in enumerate(source):
-        number = numbers.get(url)
-        if number is None:
-            page = pages.get(url)
-            number = numbers[url] = -1 if page is None else len(sources)
-            if page is not None:
-                sources.append((page.title or "", page.body))
-        if number >= 0:
-            scored.append(i)
-            on.append(number)
-    scores = [0.0] * len(source)
-    if scored:
-        values = model.score_batch(
-            sources,
-            on,
-            [anchor[i] for i in scored],
-            [(t.title or "", t.body) if (t := targets[i]) else None for i in scored],
-        ).tolist()
-        for i, value in zip(scored, values, strict=True):
-            scores[i] = value
-    return scores
+def run_graph(ctx: StageContext) -> tuple[int, dict[str, int]]:
+    """link_targets and anchor_findings, in DuckDB straight over the links table."""
+    con = graph.connect(ctx.root)
+    try:
+        links = con.execute("SELECT count(*) FROM links").fetchall()[0]
+        targets = graph.link_targets(con)
+        anchors = graph.anchor_findings(con)
+    finally:
+        con.close()
+    if ctx.config.since:  # a target's first sighting survives from one nightly audit to the next
+        targets = carry_first_seen(targets, ctx.config.since)
+    write_table_atomic(targets, ctx.table_dir("link_targets") / "part-0.parquet")
+    write_table_atomic(anchors, ctx.table_dir("anchor_findings") / "part-0.parquet")
+    rows_in = int(links[0]) if links else 0
+    return rows_in, {"link_targets": targets.num_rows, "anchor_findings": anchors.num_rows}
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,47 +80,89 @@ class _PageRow:
     kind: str
 
 
-def page_findings_table(
-    pages: dict[str, _PageText],
-    tally: LinkTally,
-    degrees: dict[str, tuple[int, int, int]],
-    lexicon: Lexicon,
-    config: AuditConfig,
-) -> pa.Table:
-    per_page = tally.per_page
+#: Per page, its related block's links counted by category (and how many of them off-topic).
+_RELATED_SQL = """
+SELECT source_url, category, count(*)::BIGINT AS n, count(*) FILTER (WHERE offtopic)::BIGINT
+FROM link_findings WHERE block = 'related' GROUP BY source_url, category
+"""
+
+
+@dataclass(slots=True)
+class _Block:
+    related: int = 0
+    risky: int = 0
+    offtopic: int = 0
+    categories: Counter[str] | None = None
+
+
+def run_pages(ctx: StageContext) -> tuple[int, dict[str, int]]:
+    """page_findings: each page's related block (from link_findings, aggregated in DuckDB),
+    its degrees, and its own category (title and body head, read part by part)."""
+    lexicon = load_lexicons(list(ctx.config.lexicon_paths) or None)
+    config = ctx.config.offtopic
+    con = findings_connection(ctx)
+    try:
+        degrees = graph.page_degrees(con)
+        blocks: dict[str, _Block] = {}
+        for url, category, n, off in con.execute(_RELATED_SQL).fetchall():
+            block = blocks.get(url)
+            if block is None:
+                block = blocks[url] = _Block(categories=Counter())
+            block.related += n
+            block.offtopic += off
+            if category != NONE:
+                block.risky += n
+                assert block.categories is not None
+                block.categories[category] += n
+    finally:
+        con.close()
     rows = []
-    for url, (out_links, in_links, in_related) in degrees.items():
-        page = pages[url]
-        tallied = per_page.get(url) or _PageTally()
-        mostly_offtopic, mostly_risky, offtopic_share, risky_share = block_verdict(
-            tallied.relatedness, tallied.risky, config.offtopic
-        )
-        risky_cats = [(-k, c) for c, k in tallied.categories.items() if c != NONE]
-        # The most frequent category; a tie goes to the first name, not the first link seen.
-        top = min(risky_cats)[1] if risky_cats else NONE
-        own = link_verdict("", page, lexicon)
-        rows.append(
-            _PageRow(
-                url=url,
-                title=page.title,
-                category=own.category,
-                related_links=len(tallied.risky),
-                risky_links=sum(tallied.risky),
-                risky_share=risky_share,
-                offtopic_share=offtopic_share,
-                top_category=top,
-                mostly_risky=mostly_risky,
-                mostly_offtopic=mostly_offtopic,
-                out_links=out_links,
-                in_links=in_links,
-                in_related=in_related,
-                crawl_id=page.crawl_id,
-                published_at=page.published_at,
-                kind=page.kind,
+    columns = ["key", "title", "body", "crawl_id", "kind", "published_at"]
+    for batch in iter_targets(ctx, columns, primary_only=True):
+        for key, title, body, crawl_id, kind, published_at in zip(
+            *(c.to_pylist() for c in batch.columns), strict=True
+        ):
+            degree = degrees.get(key)
+            if degree is None:
+                continue
+            out_links, in_links, in_related = degree
+            block = blocks.get(key) or _Block()
+            n = block.related
+            mostly_offtopic, mostly_risky, offtopic_share, risky_share = block_counts_verdict(
+                n, block.offtopic, block.risky, config
             )
-        )
+            risky_cats = [(-k, c) for c, k in (block.categories or Counter()).items()]
+            # The most frequent category; a tie goes to the first name, not the first link seen.
+            top = min(risky_cats)[1] if risky_cats else NONE
+            own = link_verdict("", TargetText(title, _head(body)), lexicon)
+            rows.append(
+                _PageRow(
+                    url=key,
+                    title=title,
+                    category=own.category,
+                    related_links=n,
+                    risky_links=block.risky,
+                    risky_share=risky_share,
+                    offtopic_share=offtopic_share,
+                    top_category=top,
+                    mostly_risky=mostly_risky,
+                    mostly_offtopic=mostly_offtopic,
+                    out_links=out_links,
+                    in_links=in_links,
+                    in_related=in_related,
+                    crawl_id=crawl_id,
+                    published_at=published_at,
+                    kind=kind,
+                )
+            )
     rows.sort(key=lambda r: (-r.risky_links, -r.risky_share, r.url))
-    return records_to_table(rows, PAGE_FINDINGS) if rows else PAGE_FINDINGS.empty_table()
+    table = records_to_table(rows, PAGE_FINDINGS) if rows else PAGE_FINDINGS.empty_table()
+    write_table_atomic(table, ctx.table_dir("page_findings") / "part-0.parquet")
+    return len(degrees), {"page_findings": table.num_rows}
+
+
+def _head(body: str) -> Callable[[], str]:
+    return lambda: body[:TARGET_BODY_CHARS]
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,29 +177,55 @@ class _DupRow:
     threshold: float
 
 
-def duplicates_table(
-    pages: dict[str, _PageText], tally: LinkTally, config: DedupConfig
-) -> pa.Table:
-    # Members: every page (by its requested URL), plus related-link titles seen only as anchors.
-    # List pages share titles by design (最新文章, 第N页): they are no title duplicates.
-    page_items = [(url, p) for url, p in pages.items() if p.primary]
-    titles: list[tuple[str, str | None]] = [
-        (p.title, url) for url, p in page_items if p.title and p.kind != "list"
-    ]
-    known = {t for t, _ in titles}
-    for anchor in sorted(tally.anchors):
-        if anchor and anchor not in known:
-            titles.append((anchor, None))
-            known.add(anchor)
-    rows: list[_DupRow] = []
-    title_clusters = cluster_titles([t for t, _ in titles], config)
-    rows += _cluster_rows("title", title_clusters, titles, config.threshold)
-    bodies = [(p.body, url) for url, p in page_items if p.body.strip()]
-    body_clusters = cluster_texts([b for b, _ in bodies], config)
-    rows += _cluster_rows(
-        "body", body_clusters, [(b[:200], u) for b, u in bodies], config.threshold
-    )
-    return records_to_table(rows, DUPLICATE_CLUSTERS) if rows else DUPLICATE_CLUSTERS.empty_table()
+_ANCHORS_SQL = """
+SELECT DISTINCT anchor_text FROM link_findings WHERE block = 'related' AND anchor_text <> ''
+"""
+
+
+def run_duplicates(ctx: StageContext) -> tuple[int, dict[str, int]]:
+    """duplicate_clusters: exact and near-duplicate titles (pages' and related anchors') and
+    bodies (`reports.neardup`)."""
+    config = ctx.config.dedup
+    con = findings_connection(ctx)
+    try:
+        anchors = sorted(str(row[0]) for row in con.execute(_ANCHORS_SQL).fetchall())
+        # Pages in reading order (`pos`), primary only; list pages share titles by design
+        # (最新文章, 第N页): they are no title duplicates.
+        titles: list[tuple[str, str | None]] = [
+            (str(t), str(k))
+            for k, t in con.execute(
+                'SELECT key, title FROM targets WHERE "primary" AND title IS NOT NULL '
+                "AND title <> '' AND kind IS DISTINCT FROM 'list' ORDER BY pos"
+            ).fetchall()
+        ]
+        known = {t for t, _ in titles}
+        for anchor in anchors:
+            if anchor not in known:
+                titles.append((anchor, None))
+                known.add(anchor)
+        del known, anchors
+        rows: list[_DupRow] = []
+        title_clusters = cluster_titles([t for t, _ in titles], config)
+        rows += _cluster_rows("title", title_clusters, titles, config.threshold)
+        del titles
+        # Converted batch by batch: the Arrow batch and its Python strings are not held twice.
+        reader = con.sql(
+            'SELECT key, body FROM targets WHERE "primary" ORDER BY pos'
+        ).to_arrow_reader(8192)
+        kept: list[tuple[str, str]] = []
+        for batch in reader:
+            kept += (
+                (k, b)
+                for k, b in zip(*(c.to_pylist() for c in batch.columns), strict=True)
+                if b.strip()
+            )
+    finally:
+        con.close()
+    body_clusters = cluster_texts([b for _, b in kept], config)
+    rows += _cluster_rows("body", body_clusters, [(b[:200], k) for k, b in kept], config.threshold)
+    table = records_to_table(rows, DUPLICATE_CLUSTERS) if rows else DUPLICATE_CLUSTERS.empty_table()
+    write_table_atomic(table, ctx.table_dir("duplicate_clusters") / "part-0.parquet")
+    return len(kept), {"duplicate_clusters": table.num_rows}
 
 
 def _cluster_rows(
@@ -381,3 +251,41 @@ def _cluster_rows(
                 )
             )
     return rows
+
+
+def run_changes(ctx: StageContext) -> tuple[int, dict[str, int]]:
+    """changes: what changed since the older audit `--since` names (none without it)."""
+    since = ctx.config.since
+    changes = compare_audits(ctx.work, since) if since else None
+    table = changes.table if changes else CHANGES.empty_table()
+    write_table_atomic(table, ctx.table_dir("changes") / "part-0.parquet")
+    return 0, {"changes": table.num_rows}
+
+
+_FINDINGS = ("page_findings", "duplicate_clusters", "anchor_findings", "link_targets")
+
+
+def stages(run_report: object) -> tuple[Stage, ...]:
+    """The audit's stages in order; `run_report` is the last (it lives with the orchestration)."""
+    return (
+        Stage("targets", ("pages",), (), ("targets",), run_targets),
+        Stage("topics", (), ("targets",), ("topics",), run_topics),
+        Stage("links", ("links",), ("targets", "topics"), ("link_findings",), run_links),
+        Stage(
+            "graph",
+            ("pages", "links", "fetches"),
+            (),
+            ("link_targets", "anchor_findings"),
+            run_graph,
+        ),
+        Stage("pages", ("pages", "links"), ("targets", "links"), ("page_findings",), run_pages),
+        Stage("duplicates", (), ("targets", "links"), ("duplicate_clusters",), run_duplicates),
+        Stage("changes", (), ("links", "duplicates"), ("changes",), run_changes),
+        Stage(
+            "report",
+            (),
+            ("links", "graph", "pages", "duplicates", "changes"),
+            (),
+            run_report,  # type: ignore[arg-type]
+        ),
+    )

@@ -2,24 +2,55 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
-from reports.audit.stages import LinkTally
 from reports.render import AuditSummary
 from reports.spam import NONE
 
 if TYPE_CHECKING:
-    pass
+    import duckdb
+
+
+@dataclass(frozen=True, slots=True)
+class LinkCounts:
+    """The link findings' totals the summary reports: links, related links, off-topic
+    related links, related links per category."""
+
+    links: int
+    related: int
+    offtopic: int
+    categories: dict[str, int]
+
+
+_COUNTS_SQL = """
+SELECT category, count(*)::BIGINT, count(*) FILTER (WHERE block = 'related')::BIGINT,
+       count(*) FILTER (WHERE block = 'related' AND offtopic)::BIGINT
+FROM link_findings GROUP BY category ORDER BY category
+"""
+
+
+def link_counts(con: duckdb.DuckDBPyConnection) -> LinkCounts:
+    """The totals of the `link_findings` view of `con`."""
+    links = related = offtopic = 0
+    categories: dict[str, int] = {}
+    for category, n, n_related, n_offtopic in con.execute(_COUNTS_SQL).fetchall():
+        links += n
+        related += n_related
+        offtopic += n_offtopic
+        if n_related:
+            categories[category] = n_related
+    return LinkCounts(links, related, offtopic, categories)
 
 
 def audit_summary(
     root: Path,
     crawl_id: str,
-    tally: LinkTally,
+    tally: LinkCounts,
     pages: pa.Table,
     duplicates: pa.Table,
     targets: pa.Table,

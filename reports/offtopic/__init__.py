@@ -50,13 +50,14 @@ Evaluation figures (`bench/eval_offtopic.py`) are in docs/benchmarks.md.
 
 from reports.offtopic.config import DEFAULT_STOPWORDS, OfftopicConfig, OfftopicConfigError
 from reports.offtopic.model import TopicModel
-from reports.offtopic.verdict import block_verdict, is_offtopic
+from reports.offtopic.verdict import block_counts_verdict, block_verdict, is_offtopic
 
 __all__ = [
     "DEFAULT_STOPWORDS",
     "OfftopicConfig",
     "OfftopicConfigError",
     "TopicModel",
+    "block_counts_verdict",
     "block_verdict",
     "is_offtopic",
 ]

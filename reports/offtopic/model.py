@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -13,7 +13,7 @@ from reports.offtopic.latent import TitleSample, chunks, fit_latent, project
 from reports.offtopic.tokens import Tokenizer, Weights, counts
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Iterable, Mapping, Sequence
 
     from numpy.typing import NDArray
 
@@ -39,6 +39,10 @@ class _Profile:
     mass: float
 
 
+#: A page's profile, as `TopicModel.page_profiles` returns it (opaque to callers).
+PageProfile = _Profile
+
+
 @dataclass(frozen=True, slots=True)
 class _ProfileTable:
     """Distinct profiles of one scoring call, as arrays (row r's n-grams are
@@ -54,6 +58,10 @@ class _ProfileTable:
     mass: NDArray[np.float64]
 
 
+#: Many pages' profiles as arrays, as `TopicModel.page_table` returns it (opaque to callers).
+PageTable = _ProfileTable
+
+
 def _table(profiles: list[_Profile]) -> tuple[NDArray[np.int64], _ProfileTable]:
     """Each profile's row number, and the table of the distinct ones (by identity: the
     caches hand out one object per text)."""
@@ -66,19 +74,56 @@ def _table(profiles: list[_Profile]) -> tuple[NDArray[np.int64], _ProfileTable]:
             row = rows[id(profile)] = len(distinct)
             distinct.append(profile)
         ids[i] = row
-    length = np.array([len(p.bucket) for p in distinct], dtype=np.int64)
-    latents = [p.latent for p in distinct if p.latent is not None]
-    table = _ProfileTable(
-        bucket=np.concatenate([p.bucket for p in distinct]),
-        weight=np.concatenate([p.weight for p in distinct]),
+    return ids, _stack(distinct)
+
+
+def _stack(profiles: list[_Profile]) -> _ProfileTable:
+    """The profiles as one table, row i being profiles[i]."""
+    length = np.array([len(p.bucket) for p in profiles], dtype=np.int64)
+    latents = [p.latent for p in profiles if p.latent is not None]
+    return _ProfileTable(
+        bucket=np.concatenate([p.bucket for p in profiles]),
+        weight=np.concatenate([p.weight for p in profiles]),
         start=np.cumsum(length) - length,
         length=length,
-        total=np.array([p.total for p in distinct]),
-        latent=np.stack(latents) if len(latents) == len(distinct) else None,
-        families=np.stack([p.families for p in distinct]),
-        mass=np.array([p.mass for p in distinct]),
+        total=np.array([p.total for p in profiles]),
+        latent=np.stack(latents) if len(latents) == len(profiles) else None,
+        families=np.stack([p.families for p in profiles]),
+        mass=np.array([p.mass for p in profiles]),
     )
-    return ids, table
+
+
+def concat_tables(tables: Sequence[PageTable]) -> PageTable:
+    """Tables of profiles one after the other, as one table."""
+    length = np.concatenate([t.length for t in tables])
+    latents = [t.latent for t in tables]
+    return _ProfileTable(
+        bucket=np.concatenate([t.bucket for t in tables]),
+        weight=np.concatenate([t.weight for t in tables]),
+        start=np.cumsum(length) - length,
+        length=length,
+        total=np.concatenate([t.total for t in tables]),
+        latent=None if any(z is None for z in latents) else np.concatenate(latents),  # type: ignore[arg-type]
+        families=np.concatenate([t.families for t in tables]),
+        mass=np.concatenate([t.mass for t in tables]),
+    )
+
+
+def _take(table: _ProfileTable, rows: NDArray[np.int64]) -> _ProfileTable:
+    """The table of rows `rows` of `table`, in that order."""
+    length = table.length[rows]
+    start = np.cumsum(length) - length
+    cell = np.repeat(table.start[rows] - start, length) + np.arange(int(length.sum()))
+    return _ProfileTable(
+        bucket=table.bucket[cell],
+        weight=table.weight[cell],
+        start=start,
+        length=length,
+        total=table.total[rows],
+        latent=table.latent[rows] if table.latent is not None else None,
+        families=table.families[rows],
+        mass=table.mass[rows],
+    )
 
 
 class TopicModel:
@@ -145,6 +190,30 @@ class TopicModel:
             config, idf, latent_buckets, latent_vectors, n_docs, family_buckets, family_shares
         )
 
+    def arrays(self) -> dict[str, NDArray[Any]]:
+        """The fitted arrays (`from_arrays` with the same config rebuilds the model)."""
+        return {
+            "idf": self.idf,
+            "latent_buckets": self.latent_buckets,
+            "latent_vectors": self.latent_vectors,
+            "documents": np.array([self.documents], dtype=np.int64),
+            "family_buckets": self.family_buckets,
+            "family_shares": self.family_shares,
+        }
+
+    @classmethod
+    def from_arrays(cls, config: OfftopicConfig, arrays: Mapping[str, NDArray[Any]]) -> TopicModel:
+        """The model whose `arrays()` these are, fitted with `config`."""
+        return cls(
+            config,
+            arrays["idf"],
+            arrays["latent_buckets"],
+            arrays["latent_vectors"],
+            int(arrays["documents"][0]),
+            arrays["family_buckets"],
+            arrays["family_shares"],
+        )
+
     def relatedness(
         self,
         source_title: str,
@@ -205,10 +274,95 @@ class TopicModel:
             )
         if n == 0:
             return np.zeros(0, dtype=np.float64)
-        cfg = self.config
+        crawled_pages = [t for t in targets if t is not None]
+        target_profiles = iter(self._page_profiles(crawled_pages) if crawled_pages else [])
+        return self.score_profiles(
+            self._page_profiles(list(sources)),
+            link_source,
+            anchors,
+            [None if t is None else next(target_profiles) for t in targets],
+        )
+
+    def page_profiles(self, pages: Sequence[tuple[str, str]]) -> list[PageProfile]:
+        """What scoring needs of each (title, body) page: kept instead of its body, so a
+        caller scoring many batches holds one small profile per page, not its text."""
+        return self._page_profiles(list(pages))
+
+    def score_profiles(
+        self,
+        sources: Sequence[PageProfile],
+        link_source: Sequence[int],
+        anchors: Sequence[str],
+        targets: Sequence[PageProfile | None],
+    ) -> NDArray[np.float64]:
+        """`score_batch` over page profiles (`page_profiles`) instead of page texts."""
+        n = len(anchors)
+        if len(link_source) != n or len(targets) != n:
+            raise ValueError(
+                f"score_profiles: {n} anchors, {len(link_source)} link sources and "
+                f"{len(targets)} targets; expected one of each per link"
+            )
+        if n == 0:
+            return np.zeros(0, dtype=np.float64)
         # A page's profile is the same whether it carries the link or is its target.
-        page_ids, pages = _table(self._page_profiles(list(sources)))
+        page_ids, pages = _table(list(sources))
         on = page_ids[np.asarray(link_source, dtype=np.int64)]
+        crawled = np.array([i for i in range(n) if targets[i] is not None], dtype=np.int64)
+        crawled_profiles = [t for t in targets if t is not None]  # in the order of `crawled`
+        if crawled_profiles:
+            target_ids, target_table = _table(crawled_profiles)
+        else:
+            target_ids, target_table = np.zeros(0, dtype=np.int64), pages
+        return self._score_links(pages, on, anchors, crawled, target_table, target_ids)
+
+    def page_table(self, pages: Sequence[tuple[str, str]]) -> PageTable:
+        """The profiles of (title, body) pages as one table (row i: pages[i]), uncached: a
+        caller scoring many batches keeps this table of every page instead of their texts."""
+        profiles: list[_Profile] = []
+        for start in range(0, len(pages), _PAGE_SLICE):
+            part = pages[start : start + _PAGE_SLICE]
+            titles = [t for t, _ in part]
+            rows = self._salience(titles, [b for _, b in part])
+            families = self._page_families(titles, rows)
+            profiles += self._profiles(rows, families, len(part), self.config.page_terms)
+        return _stack(profiles)
+
+    def score_pages(
+        self,
+        pages: PageTable,
+        sources: NDArray[np.int64],
+        link_source: NDArray[np.int64],
+        anchors: Sequence[str],
+        targets: NDArray[np.int64],
+    ) -> NDArray[np.float64]:
+        """`score_batch` over rows of a page table: the link's page is row
+        `sources[link_source[i]]`, its target row `targets[i]` (-1: not crawled). The same
+        scores, without building per-batch tables of profile objects."""
+        n = len(anchors)
+        if len(link_source) != n or len(targets) != n:
+            raise ValueError(
+                f"score_pages: {n} anchors, {len(link_source)} link sources and "
+                f"{len(targets)} targets; expected one of each per link"
+            )
+        if n == 0:
+            return np.zeros(0, dtype=np.float64)
+        crawled = np.flatnonzero(targets >= 0)
+        return self._score_links(
+            _take(pages, sources), link_source, anchors, crawled, pages, targets[crawled]
+        )
+
+    def _score_links(
+        self,
+        pages: _ProfileTable,
+        on: NDArray[np.int64],
+        anchors: Sequence[str],
+        crawled: NDArray[np.int64],
+        target_table: _ProfileTable,
+        target_ids: NDArray[np.int64],
+    ) -> NDArray[np.float64]:
+        """Link i on page row on[i] of `pages`, reading anchors[i]; the links `crawled` lead to
+        the rows `target_ids` of `target_table`."""
+        cfg = self.config
         top = pages.families.max(axis=1, keepdims=True, initial=0.0)
         source_f = np.divide(pages.families, top, out=np.zeros_like(pages.families), where=top > 0)
         source = Weights(
@@ -217,10 +371,7 @@ class TopicModel:
         source_z = pages.latent
         anchor_ids, anchor_table = _table(self._anchor_profiles(anchors))
         scores = self._score(source, source_z, source_f, on, anchor_table, anchor_ids)
-        crawled = np.array([i for i in range(n) if targets[i] is not None], dtype=np.int64)
         if len(crawled) and cfg.target_weight > 0:
-            crawled_pages = [t for t in targets if t is not None]  # in the order of `crawled`
-            target_ids, target_table = _table(self._page_profiles(crawled_pages))
             target_scores = self._score(
                 source, source_z, source_f, on[crawled], target_table, target_ids
             )

@@ -27,11 +27,20 @@ def block_verdict(
             f"block_verdict: {len(link_scores)} scores but {len(risky_flags)} risky flags; "
             "expected one of each per link"
         )
-    n = len(link_scores)
+    offtopic = sum(is_offtopic(s, config) for s in link_scores)
+    return block_counts_verdict(len(link_scores), offtopic, sum(map(bool, risky_flags)), config)
+
+
+def block_counts_verdict(
+    links: int, offtopic: int, risky: int, config: OfftopicConfig | None = None
+) -> tuple[bool, bool, float, float]:
+    """`block_verdict` from counts: the block's links, how many off-topic, how many risky."""
+    config = config or OfftopicConfig()
+    n = links
     if n == 0:
         return False, False, 0.0, 0.0
-    offtopic_share = sum(is_offtopic(s, config) for s in link_scores) / n
-    risky_share = sum(bool(f) for f in risky_flags) / n
+    offtopic_share = offtopic / n
+    risky_share = risky / n
     return (
         offtopic_share >= config.page_share,
         risky_share >= config.page_share,

@@ -1,0 +1,284 @@
+"""The `links` stage: every link's risk category (`reports.spam`) and relatedness to its page
+(`reports.offtopic`), batch by batch over the links table, written as link_findings parts.
+
+What a batch needs of the pages is held per page, small: its title, crawl id and topic
+profile (a few hundred numbers), never its body. The head of a target's body, read only when
+the anchor and title alone already point at a risk category, comes from an SQLite file of
+heads made at the start of the stage (point lookups by URL, on disk).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pyarrow as pa
+
+from pipelines.store.commits import write_table_atomic
+from pipelines.store.dataset import part_files, read_part
+from pipelines.store.schema import CRAWL_TABLES, LINK_FINDINGS
+from pipelines.store.urls import crawl_key
+from reports.audit.stage import batches_progress
+from reports.audit.texts import iter_targets, load_model
+from reports.offtopic import OfftopicConfig, is_offtopic
+from reports.offtopic.model import concat_tables
+from reports.spam import NONE, Lexicon, SpamVerdict, classify, classify_link, load_lexicons
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+    from reports.audit.stage import StageContext
+    from reports.offtopic import TopicModel
+    from reports.offtopic.model import PageTable
+
+
+#: Characters of a target's body read for its spam verdict: what a page is about shows early.
+TARGET_BODY_CHARS = 1500
+LINK_BATCH = 16_384  # links scored at once: their (link, n-gram) arrays are the peak
+_PROFILE_SLICE = 500  # pages profiled at once (their bodies are in memory only then)
+_HEADS = "heads.sqlite"
+
+
+@dataclass(frozen=True, slots=True)
+class TargetText:
+    """A crawled page as a link's verdict reads it: its title, and its body's head on demand."""
+
+    title: str | None
+    head: Callable[[], str]
+
+
+def link_verdict(anchor: str, target: TargetText | None, lexicon: Lexicon) -> SpamVerdict:
+    """A link's category: decided by its anchor and its target's title, backed by the body.
+
+    The target's body may strengthen a verdict (more evidence, a higher score) but never
+    decide one: farm bodies are spun filler that mentions every money keyword in passing.
+    """
+    if target is None:
+        return classify(anchor, lexicon)
+    head = classify_link(anchor, target.title, None, lexicon)
+    if head.category == NONE:
+        return head
+    full = classify_link(anchor, target.title, target.head(), lexicon)
+    return full if full.category == head.category else head
+
+
+@dataclass(slots=True)
+class _Pages:
+    """What the links stage keeps of the crawled pages: row by URL, title, crawl id, and one
+    table of their topic profiles (a few hundred numbers a page), never their bodies."""
+
+    row: dict[str, int]
+    titles: list[str | None]
+    crawl_ids: list[str]
+    table: PageTable | None
+
+
+class _Heads:
+    """Body heads by URL, in an SQLite file of the work folder (made here, deleted at the end)."""
+
+    def __init__(self, path: Path) -> None:
+        path.unlink(missing_ok=True)
+        self.path = path
+        self.db = sqlite3.connect(path)
+        self.db.execute("CREATE TABLE heads (row INTEGER PRIMARY KEY, head TEXT NOT NULL)")
+
+    def add(self, heads: list[str]) -> None:
+        self.db.executemany("INSERT INTO heads (head) VALUES (?)", ((h,) for h in heads))
+
+    def get(self, row: int) -> str:
+        # SQLite numbers rows from 1, in insertion order: the pages' rows from 0.
+        found = self.db.execute("SELECT head FROM heads WHERE row = ?", (row + 1,)).fetchone()
+        return str(found[0]) if found else ""
+
+    def close(self) -> None:
+        self.db.close()
+        self.path.unlink(missing_ok=True)
+
+
+def _read_pages(ctx: StageContext, model: TopicModel, heads: _Heads) -> _Pages:
+    """Every target's row, title, crawl id and profile; the heads go to `heads`."""
+    pages = _Pages({}, [], [], None)
+    tables = []
+    columns = ["key", "title", "body", "crawl_id"]
+    for batch in iter_targets(ctx, columns):
+        for start in range(0, batch.num_rows, _PROFILE_SLICE):
+            part = batch.slice(start, _PROFILE_SLICE)
+            keys, titles, bodies, crawl_ids = (c.to_pylist() for c in part.columns)
+            tables.append(
+                model.page_table([(t or "", b) for t, b in zip(titles, bodies, strict=True)])
+            )
+            heads.add([b[:TARGET_BODY_CHARS] for b in bodies])
+            first = len(pages.titles)  # keys are distinct: one row each
+            pages.row.update((key, first + i) for i, key in enumerate(keys))
+            pages.titles += titles
+            pages.crawl_ids += crawl_ids
+    heads.db.commit()
+    if tables:
+        pages.table = concat_tables(tables)
+    return pages
+
+
+def run_links(ctx: StageContext) -> tuple[int, dict[str, int]]:
+    """Classify and score every link, writing link_findings part by part.
+
+    Column-wise: a 10M-link crawl makes any per-link object or dict the bottleneck.
+    """
+    lexicon = load_lexicons(list(ctx.config.lexicon_paths) or None)
+    model = load_model(ctx)
+    heads = _Heads(ctx.work / _HEADS)
+    try:
+        ctx.say("stage links: profiling the pages")
+        pages = _read_pages(ctx, model, heads)
+        return _classify(ctx, pages, heads, lexicon, model)
+    finally:
+        heads.close()
+
+
+def _classify(
+    ctx: StageContext,
+    pages: _Pages,
+    heads: _Heads,
+    lexicon: Lexicon,
+    model: TopicModel,
+) -> tuple[int, dict[str, int]]:
+    # Farms repeat the same anchor → target pairs on every page: classify each pair once.
+    verdicts: dict[tuple[str, str | None], SpamVerdict] = {}
+    columns = ["source_url", "target_url", "anchor_text", "block", "position", "internal"]
+    parts = part_files(ctx.root, "links")
+    tick = batches_progress(ctx.say, "links", len(parts), every=max(1, len(parts) // 20))
+    out = ctx.table_dir("link_findings")
+    number = links = 0
+    for done, path in enumerate(parts, 1):
+        for data in iter_part(path, columns):
+            source, target, anchor = (
+                data.column(name).to_pylist()
+                for name in ("source_url", "target_url", "anchor_text")
+            )
+            rows = [_target_row(t, pages.row) for t in target]
+            row_verdicts = []
+            for a, t, row in zip(anchor, target, rows, strict=True):
+                pair = (a, t if row >= 0 else None)
+                verdict = verdicts.get(pair)
+                if verdict is None:
+                    text = None
+                    if row >= 0:
+                        text = TargetText(pages.titles[row], _head_of(heads, row))
+                    verdict = verdicts[pair] = link_verdict(a, text, lexicon)
+                row_verdicts.append(verdict)
+            sources = [pages.row.get(s, -1) for s in source]
+            relatedness = _relatedness(sources, anchor, rows, pages.table, model)
+            table = _findings(
+                data,
+                {
+                    "relatedness": relatedness,
+                    "target_crawled": [r >= 0 for r in rows],
+                    "crawl_id": [pages.crawl_ids[r] if r >= 0 else "" for r in sources],
+                },
+                row_verdicts,
+                ctx.config.offtopic,
+            )
+            write_table_atomic(table, out / f"part-{number:05d}.parquet")
+            number += 1
+            links += table.num_rows
+        tick(done)
+    if links == 0:
+        write_table_atomic(LINK_FINDINGS.empty_table(), out / "part-00000.parquet")
+    return links, {"link_findings": links}
+
+
+def iter_part(path: Path, columns: list[str]) -> list[pa.RecordBatch]:
+    """A links part in batches of LINK_BATCH rows."""
+    table = read_part(path, CRAWL_TABLES["links"], columns)
+    batches: list[pa.RecordBatch] = table.to_batches(max_chunksize=LINK_BATCH)
+    return batches
+
+
+def _head_of(heads: _Heads, row: int) -> Callable[[], str]:
+    return lambda: heads.get(row)
+
+
+def _findings(
+    data: pa.RecordBatch,
+    scored: dict[str, list[Any]],
+    verdicts: list[SpamVerdict],
+    config: OfftopicConfig,
+) -> pa.Table:
+    """A batch of link findings as an Arrow table of the link_findings schema: the link's own
+    columns as read, each distinct verdict converted once and taken by index."""
+    number: dict[int, int] = {}
+    distinct: list[SpamVerdict] = []
+    index = []
+    for verdict in verdicts:
+        i = number.get(id(verdict))
+        if i is None:
+            i = number[id(verdict)] = len(distinct)
+            distinct.append(verdict)
+        index.append(i)
+    taken = pa.array(index, pa.int64())
+    fields = {f.name: f.type for f in LINK_FINDINGS}
+    by_verdict = {
+        "category": pa.array([v.category for v in distinct], fields["category"]).take(taken),
+        "score": pa.array([v.score for v in distinct], fields["score"]).take(taken),
+        "evidence": pa.array(
+            [list(v.evidence) if v.category != NONE else [] for v in distinct], fields["evidence"]
+        ).take(taken),
+    }
+    columns = {name: data.column(name) for name in data.schema.names} | by_verdict
+    columns["relatedness"] = pa.array(scored["relatedness"], fields["relatedness"])
+    columns["offtopic"] = pa.array(
+        [is_offtopic(r, config) for r in scored["relatedness"]], fields["offtopic"]
+    )
+    columns["target_crawled"] = pa.array(scored["target_crawled"], fields["target_crawled"])
+    columns["crawl_id"] = pa.array(scored["crawl_id"], fields["crawl_id"])
+    return pa.Table.from_arrays(
+        [columns[name] for name in LINK_FINDINGS.names], schema=LINK_FINDINGS
+    )
+
+
+def _target_row(target: str | None, rows: dict[str, int]) -> int:
+    """The crawled page a link leads to: by URL, or by crawl key (tracking parameters off);
+    -1 when none."""
+    if not target:
+        return -1
+    row = rows.get(target)
+    if row is None:
+        row = rows.get(crawl_key(target), -1)
+    return row
+
+
+def _relatedness(
+    sources: list[int],
+    anchor: list[str],
+    targets: list[int],
+    table: PageTable | None,
+    model: TopicModel,
+) -> list[float]:
+    """Each link's relatedness to its source page (0 when the source has no page row)."""
+    numbers: dict[int, int] = {}
+    distinct: list[int] = []
+    scored: list[int] = []
+    on: list[int] = []
+    for i, row in enumerate(sources):
+        if row < 0:
+            continue
+        number = numbers.get(row)
+        if number is None:
+            number = numbers[row] = len(distinct)
+            distinct.append(row)
+        scored.append(i)
+        on.append(number)
+    scores = [0.0] * len(sources)
+    if scored and table is not None:
+        values = model.score_pages(
+            table,
+            np.array(distinct, dtype=np.int64),
+            np.array(on, dtype=np.int64),
+            [anchor[i] for i in scored],
+            np.array([targets[i] for i in scored], dtype=np.int64),
+        ).tolist()
+        for i, value in zip(scored, values, strict=True):
+            scores[i] = value
+    return scores

@@ -1,0 +1,228 @@
+"""The shape every audit stage has, the work folder its tables go to, and the journal.
+
+A stage has a name, the dataset tables it reads, the earlier stages whose tables it reads,
+the tables it writes (Parquet parts under the work folder `DATASET/.audit-work/`) and a
+function that does the work and returns its counts. Stages share nothing in memory: what a
+later stage needs of an earlier one is in that stage's tables.
+
+The work folder holds a marker (`WORK_MARKER`, proof that farmaudit made it, so it may delete
+it) and a journal (`JOURNAL`) of the stages finished, keyed by the dataset's crawl state and
+the audit's config: an interrupted audit resumes after its last finished stage, and an audit
+of changed data or options starts over.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import gc
+import hashlib
+import json
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+
+from pipelines.store.commits import write_json_atomic, write_text_atomic
+from pipelines.store.dataset import part_files
+from pipelines.store.ownership import refuse_foreign
+from reports.audit.config import AuditError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+    import pyarrow as pa
+
+    from reports.audit.config import AuditConfig
+
+
+#: The audit's work folder, hidden in the dataset folder (its name is in ownership's list).
+WORK_DIR = ".audit-work"
+WORK_MARKER = "farmaudit-audit-work"
+JOURNAL = "stages.json"
+
+
+@dataclass(frozen=True, slots=True)
+class StageCounts:
+    """What one stage did: rows read, rows written per table, seconds."""
+
+    rows_in: int
+    rows_out: dict[str, int]
+    seconds: float = 0.0
+
+    def describe(self) -> str:
+        """One line: rows in, rows out per table, seconds."""
+        out = ", ".join(f"{table} {rows:,}" for table, rows in self.rows_out.items())
+        return f"{self.rows_in:,} rows in; {out or 'nothing'} out; {self.seconds:.1f} s"
+
+
+@dataclass(slots=True)
+class StageContext:
+    """What a stage is given: the dataset, the work folder, the config, a progress callback."""
+
+    root: Path
+    work: Path
+    config: AuditConfig
+    say: Callable[[str], None]
+
+    def table_dir(self, table: str) -> Path:
+        """The folder of a work table."""
+        return self.work / table
+
+    def parts(self, table: str) -> list[Path]:
+        """A work table's part files, in name order."""
+        return sorted(self.table_dir(table).glob("part-*.parquet"))
+
+    def view(self, con: duckdb.DuckDBPyConnection, table: str, schema: pa.Schema) -> None:
+        """Make work table `table` a view of `con` (an empty table when it has no parts)."""
+        files = [str(p) for p in self.parts(table)]
+        if files:
+            listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+            con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet([{listed}])")  # noqa: S608 - constant names, quoted paths
+        else:
+            empty = schema.empty_table()  # noqa: F841 - read by DuckDB by name
+            con.execute(f"CREATE TABLE {table} AS SELECT * FROM empty")  # noqa: S608 - constant
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    """One step of the audit (see the module docstring)."""
+
+    name: str
+    reads: tuple[str, ...]
+    needs: tuple[str, ...]
+    writes: tuple[str, ...]
+    run: Callable[[StageContext], tuple[int, dict[str, int]]] = field(repr=False)
+
+
+def audit_key(root: Path, config: AuditConfig) -> str:
+    """The crawl state (every committed part of the tables the audit reads, by name and size)
+    and the audit config (lexicon files by content), hashed: a journal of another key is stale."""
+    digest = hashlib.sha256()
+    for table in ("pages", "links", "fetches"):
+        for path in part_files(root, table):
+            digest.update(f"{table}/{path.name}:{path.stat().st_size}\n".encode())
+    digest.update(repr(config).encode())
+    for lexicon in config.lexicon_paths:
+        digest.update(Path(lexicon).read_bytes())
+    return digest.hexdigest()[:32]
+
+
+class Journal:
+    """The stages finished in the work folder, for one audit key."""
+
+    def __init__(self, work: Path, key: str) -> None:
+        self.path = work / JOURNAL
+        self.key = key
+        self.finished: dict[str, dict[str, Any]] = {}
+        if self.path.exists():
+            data = json.loads(self.path.read_text())
+            if data.get("key") == key:
+                self.finished = dict(data.get("finished", {}))
+
+    def done(self, name: str) -> bool:
+        """Whether stage `name` finished under this key."""
+        return name in self.finished
+
+    def record(self, name: str, counts: StageCounts) -> None:
+        """Note stage `name` as finished (written atomically: a kill keeps the old journal)."""
+        self.finished[name] = {
+            "rows_in": counts.rows_in,
+            "rows_out": counts.rows_out,
+            "seconds": round(counts.seconds, 3),
+        }
+        self._write()
+
+    def forget(self, names: list[str]) -> None:
+        """Stages whose tables are now stale (an earlier stage was re-run)."""
+        for name in names:
+            self.finished.pop(name, None)
+        self._write()
+
+    def counts(self, name: str) -> StageCounts:
+        """The recorded counts of a finished stage."""
+        data = self.finished[name]
+        return StageCounts(data["rows_in"], dict(data["rows_out"]), data["seconds"])
+
+    def _write(self) -> None:
+        write_json_atomic({"key": self.key, "finished": self.finished}, self.path)
+
+
+def open_work(root: Path) -> Path:
+    """The work folder of the dataset at `root`, made (with its marker) if missing.
+
+    An existing folder without the marker was not made by farmaudit: refused, not used.
+    """
+    work = root / WORK_DIR
+    if work.exists() and not (work / WORK_MARKER).is_file():
+        refuse_foreign(work, [f"{WORK_DIR}/ (no {WORK_MARKER} marker)"], "use it")
+    work.mkdir(exist_ok=True)
+    marker = work / WORK_MARKER
+    if not marker.exists():
+        write_text_atomic("made by farmaudit audit; deleted and remade by it\n", marker)
+    return work
+
+
+def clear_tables(work: Path, tables: tuple[str, ...]) -> None:
+    """Delete a stage's earlier output (a killed run may have left some parts): the work
+    folder is farmaudit's (its marker says so), and these are its table folders."""
+    if not (work / WORK_MARKER).is_file():
+        raise AuditError(f"{work}: no {WORK_MARKER} marker; refusing to delete in it")
+    for table in tables:
+        shutil.rmtree(work / table, ignore_errors=True)
+
+
+def run_stage(stage: Stage, ctx: StageContext, journal: Journal) -> StageCounts:
+    """Run one stage: clear its old tables, run it, record its counts in the journal."""
+    ctx.say(f"stage {stage.name}: started")
+    clear_tables(ctx.work, stage.writes)
+    started = time.perf_counter()
+    rows_in, rows_out = stage.run(ctx)
+    counts = StageCounts(rows_in, rows_out, time.perf_counter() - started)
+    _release_memory()
+    journal.record(stage.name, counts)
+    ctx.say(f"stage {stage.name}: done, {counts.describe()}")
+    return counts
+
+
+def _release_memory() -> None:
+    """Hand what the stage freed back to the system: stages share nothing in memory, so the
+    next one should not start on top of this one's freed but still mapped heap."""
+    gc.collect()
+    if sys.platform.startswith("linux"):
+        # Another C library (musl): no malloc_trim, the memory is simply kept.
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+def batches_progress(
+    say: Callable[[str], None], stage: str, total: int, every: int = 10, unit: str = "parts"
+) -> Callable[[int], None]:
+    """A callback saying "<stage>: i/total parts" every `every` and at the last."""
+
+    def tick(done: int) -> None:
+        if done == total or done % every == 0:
+            say(f"stage {stage}: {done:,}/{total:,} {unit}")
+
+    return tick
+
+
+def later_stages(stages: tuple[Stage, ...], name: str) -> list[str]:
+    """The stages that read, directly or not, the tables of stage `name`."""
+    stale = {name}
+    for stage in stages:
+        if any(n in stale for n in stage.needs):
+            stale.add(stage.name)
+    return [s.name for s in stages if s.name in stale and s.name != name]
+
+
+def iter_parts(paths: list[Path], columns: list[str] | None = None) -> Iterator[pa.RecordBatch]:
+    """Record batches of Parquet parts, part by part."""
+    import pyarrow.parquet as pq
+
+    for path in paths:
+        yield from pq.ParquetFile(path).iter_batches(batch_size=2048, columns=columns)

@@ -1,0 +1,159 @@
+"""The audit as stages: one stage re-run alone, resume after a SIGKILL, --stage errors."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+
+from pipelines.store.ownership import foreign_entries
+from pipelines.store.schema import AUDIT_TABLES
+from reports.audit import STAGE_NAMES, AuditError, read_findings, run_audit, run_audit_stage
+from reports.audit.stage import WORK_DIR, WORK_MARKER
+from scraper.cli import main
+from tests.test_audit import _dataset, _demo_rows, _write_parts
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _rows(folder: Path) -> list[str]:
+    """A table folder's rows as sorted reprs (part and row order do not matter)."""
+    parts = sorted(folder.glob("part-*.parquet"))
+    return sorted(repr(row) for part in parts for row in pq.read_table(part).to_pylist())
+
+
+def _findings(root: Path) -> dict[str, list[str]]:
+    return {name: sorted(map(repr, read_findings(root, name).to_pylist())) for name in AUDIT_TABLES}
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Path:
+    """A dataset of the demo site's articles and related links, in three committed batches."""
+    pages, links = _demo_rows()
+    root = tmp_path / "demo"
+    _write_parts(root, pages, links, parts=3)
+    return root
+
+
+def test_a_stage_rerun_alone_writes_the_same_table(demo: Path) -> None:
+    run_audit(demo)
+    work = demo / WORK_DIR
+    before = {t: _rows(work / t) for t in ("link_findings", "duplicate_clusters", "page_findings")}
+    assert len(before["link_findings"]) > 1000
+    for stage, table in (
+        ("links", "link_findings"),
+        ("duplicates", "duplicate_clusters"),
+        ("pages", "page_findings"),
+    ):
+        counts = run_audit_stage(demo, stage)
+        assert counts.rows_out[table] == len(before[table])
+        assert _rows(work / table) == before[table], stage
+    # The audit published before is untouched by a stage's re-run: its parts are its own.
+    assert sorted(map(repr, read_findings(demo, "link_findings").to_pylist())) == sorted(
+        before["link_findings"]
+    )
+
+
+def test_rerunning_a_stage_marks_the_later_ones_unfinished(demo: Path) -> None:
+    run_audit(demo)
+    run_audit_stage(demo, "links")
+    said: list[str] = []
+    run_audit(demo, progress=said.append)
+    started = [m.split(":")[0].removeprefix("stage ") for m in said if m.endswith(": started")]
+    # The stages reading link findings, directly or not; graph reads the links table only.
+    assert started == ["pages", "duplicates", "changes", "report"]
+
+
+def test_a_killed_audit_resumes_after_its_last_finished_stage(demo: Path, tmp_path: Path) -> None:
+    fresh = tmp_path / "fresh" / "demo"
+    shutil.copytree(demo, fresh)
+    expected = _audit_outputs_of(fresh)
+    # The child stops (sleeps) right after the links stage has finished, and is SIGKILLed.
+    script = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from reports.audit import run_audit\n"
+        "def say(m):\n"
+        "    print(m, flush=True)\n"
+        "    if m.startswith('stage links: done'):\n"
+        "        time.sleep(120)\n"
+        "run_audit(Path(sys.argv[1]), progress=say)\n"
+    )
+    with subprocess.Popen(
+        [sys.executable, "-c", script, str(demo)], cwd=REPO, stdout=subprocess.PIPE, text=True
+    ) as child:
+        assert child.stdout is not None
+        for line in child.stdout:
+            if line.startswith("stage links: done"):
+                os.kill(child.pid, signal.SIGKILL)
+                break
+        assert child.wait(timeout=60) == -signal.SIGKILL
+    assert not (demo / "audit").exists()
+    said: list[str] = []
+    run_audit(demo, progress=said.append)
+    skipped = [m.split(":")[0].removeprefix("stage ") for m in said if "finished earlier" in m]
+    assert skipped == ["targets", "topics", "links"]
+    assert any(m.startswith("stage graph: started") for m in said)
+    assert _findings(demo) == expected
+    assert foreign_entries(demo) == []  # the work folder is farmaudit's own
+
+
+def _audit_outputs_of(root: Path) -> dict[str, list[str]]:
+    run_audit(root)
+    return _findings(root)
+
+
+def test_a_finished_audit_run_again_starts_over(demo: Path) -> None:
+    run_audit(demo)
+    said: list[str] = []
+    run_audit(demo, progress=said.append)
+    assert not [m for m in said if "finished earlier" in m]
+    assert [m for m in said if m.endswith(": started")] == [
+        f"stage {name}: started" for name in STAGE_NAMES
+    ]
+
+
+def test_stage_nosuch_is_a_one_line_error_listing_the_stages(demo: Path) -> None:
+    result = CliRunner().invoke(main, ["audit", str(demo), "--stage", "nosuch"])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1
+    assert "nosuch" in lines[0]
+    for name in STAGE_NAMES:
+        assert name in lines[0]
+
+
+def test_a_stage_names_the_earlier_stages_it_needs(tmp_path: Path) -> None:
+    root = _dataset(tmp_path / "planted")
+    with pytest.raises(AuditError, match=r"--stage links .* stages targets, topics"):
+        run_audit_stage(root, "links")
+    result = CliRunner().invoke(main, ["audit", str(root), "--stage", "duplicates"])
+    assert result.exit_code == 1
+    assert "targets, links" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_other_options_make_the_finished_stages_stale(demo: Path) -> None:
+    run_audit(demo)
+    result = CliRunner().invoke(
+        main, ["audit", str(demo), "--stage", "pages", "--offtopic-threshold", "0.9"]
+    )
+    assert result.exit_code == 1
+    assert "not finished for this dataset and these options" in result.output
+
+
+def test_a_work_folder_farmaudit_did_not_make_is_refused(demo: Path) -> None:
+    work = demo / WORK_DIR
+    work.mkdir()
+    (work / "notes.txt").write_text("mine")
+    result = CliRunner().invoke(main, ["audit", str(demo)])
+    assert result.exit_code == 1
+    assert WORK_MARKER in result.output
+    assert (work / "notes.txt").read_text() == "mine"
