@@ -80,9 +80,10 @@ def _planted_dataset(
     extra_anchor: tuple[str, str] | None = None,
     *,
     fetched: tuple[datetime, datetime] = (WHEN, WHEN),
+    extra_links: tuple[tuple[str, str, str, str], ...] = (),
 ) -> None:
     """Two pages of a.cn (fetched at `fetched`); page 1 links three risky targets (and
-    `extra_anchor`), page 2 links b.cn."""
+    `extra_anchor`), page 2 links b.cn; `extra_links` are (source, anchor, target, block)."""
     write_manifest(
         root,
         CrawlManifest("c1", ["http://a.cn/"], [], ["a.cn"], 2, None, WHEN.isoformat(), "0"),
@@ -104,17 +105,36 @@ def _planted_dataset(
                ("京东e卡回收高价平台", "http://b.cn/")]  # fmt: skip
     if extra_anchor:
         anchors.append(extra_anchor)
-    links = [("http://a.cn/1.html", anchor, target) for anchor, target in anchors]
-    links.append(("http://a.cn/2.html", "京东e卡回收高价平台", "http://b.cn/"))
+    links = [("http://a.cn/1.html", anchor, target, "related") for anchor, target in anchors]
+    links.append(("http://a.cn/2.html", "京东e卡回收高价平台", "http://b.cn/", "related"))
+    links += extra_links
     writer.add(
         "links",
         [
-            LinkRecord(source, target, target, anchor, "related", i + 1,
+            LinkRecord(source, target, target, anchor, block, i + 1,
                        target.startswith("http://a.cn"), [], "c1", "1")
-            for i, (source, anchor, target) in enumerate(links)
+            for i, (source, anchor, target, block) in enumerate(links)
         ],
     )  # fmt: skip
     writer.close()
+
+
+def test_target_anchor_variants_leave_out_pagination_and_self_links(tmp_path: Path) -> None:
+    spam_page = "http://a.cn/2.html"
+    _planted_dataset(
+        tmp_path,
+        extra_links=(
+            ("http://a.cn/1.html", "下一页", spam_page, "pagination"),
+            (spam_page, "To Top", spam_page, "footer"),
+            ("http://a.cn/1.html", "e卡回收攻略", spam_page, "sidebar"),
+        ),
+    )
+    run_audit(tmp_path)
+    targets = _read_csv(tmp_path / "audit" / "spam_targets.csv")
+    row = next(r for r in targets if r["target_url"] == spam_page)
+    assert int(row["links"]) == 4  # every risky link is counted...
+    assert row["anchors"] == f"{IMG_ANCHOR} · e卡回收攻略"
+    assert int(row["variants"]) == 2  # ...but only the names the site gives the target
 
 
 def test_planted_hostile_strings_render_as_text_in_a_browser(tmp_path: Path) -> None:

@@ -133,8 +133,12 @@ _TARGETS = """
 SELECT r.target_url, any_value(r.domain) AS domain, r.category, count(*)::INTEGER AS links,
        (count(*) FILTER (WHERE r.block = 'related'))::INTEGER AS related,
        count(DISTINCT r.source_url)::INTEGER AS source_pages,
-       count(DISTINCT r.anchor_text)::INTEGER AS variants,
-       list_sort(list(DISTINCT r.anchor_text))[1:$n] AS anchors,
+       -- Anchor variants say how the site names a target: page numbers and 上一页 of a
+       -- pagination block, and a page's links to itself ("To Top"), name nothing.
+       (count(DISTINCT r.anchor_text) FILTER (WHERE r.block <> 'pagination'
+           AND r.source_url IS DISTINCT FROM r.target_url))::INTEGER AS variants,
+       list_sort(list(DISTINCT r.anchor_text) FILTER (WHERE r.block <> 'pagination'
+           AND r.source_url IS DISTINCT FROM r.target_url))[1:$n] AS anchors,
        max(r.score) AS score,
        strftime(min(s.first_seen), '%Y-%m-%d %H:%M') AS first_seen,
        strftime(max(s.last_seen), '%Y-%m-%d %H:%M') AS last_seen

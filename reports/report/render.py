@@ -48,8 +48,8 @@ TABLES: dict[str, tuple[str, str, list[tuple[str, str, str]]]] = {
         "Spam targets",
         (
             "Where the risky links point: one row per target and category, most linked first, "
-            "with the anchor texts used for it (risky links of every block) and when a page "
-            "linking it was first and last fetched."
+            "with the anchor texts used for it (risky links of every block but pagination, and no "
+            "page's link to itself) and when a page linking it was first and last fetched."
         ),
         [
             ("target_url", "target", "url"),
