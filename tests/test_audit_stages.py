@@ -157,3 +157,19 @@ def test_a_work_folder_farmaudit_did_not_make_is_refused(demo: Path) -> None:
     assert result.exit_code == 1
     assert WORK_MARKER in result.output
     assert (work / "notes.txt").read_text() == "mine"
+
+
+def test_stage_progress_says_parts_elapsed_and_time_left(monkeypatch: pytest.MonkeyPatch) -> None:
+    from reports.audit import stage
+
+    clock = iter([100.0, 130.0, 190.0])  # start, after 10 parts, after 20 (the last)
+    monkeypatch.setattr(stage.time, "monotonic", lambda: next(clock))
+    said: list[str] = []
+    tick = stage.batches_progress(said.append, "links", 20, every=10)
+    tick(5)  # not on the beat: silent
+    tick(10)
+    tick(20)
+    assert said == [
+        "stage links: 10/20 parts, 30 s, about 30 s left",
+        "stage links: 20/20 parts, 1 min 30 s",
+    ]

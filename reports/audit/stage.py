@@ -202,13 +202,28 @@ def _release_memory() -> None:
 def batches_progress(
     say: Callable[[str], None], stage: str, total: int, every: int = 10, unit: str = "parts"
 ) -> Callable[[int], None]:
-    """A callback saying "<stage>: i/total parts" every `every` and at the last."""
+    """A callback saying "<stage>: i/total parts, elapsed, time left" every `every` and at
+    the last (time left from the pace so far, once there is one)."""
+    start = time.monotonic()
 
     def tick(done: int) -> None:
         if done == total or done % every == 0:
-            say(f"stage {stage}: {done:,}/{total:,} {unit}")
+            elapsed = time.monotonic() - start
+            left = elapsed / done * (total - done) if done else 0.0
+            eta = f", about {_duration(left)} left" if done < total and elapsed >= 1 else ""
+            say(f"stage {stage}: {done:,}/{total:,} {unit}, {_duration(elapsed)}{eta}")
 
     return tick
+
+
+def _duration(seconds: float) -> str:
+    """12 s, 3 min 05 s, 1 h 02 min: the shape of a progress line."""
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    minutes, secs = divmod(round(seconds), 60)
+    if minutes < 60:
+        return f"{minutes} min {secs:02d} s"
+    return f"{minutes // 60} h {minutes % 60:02d} min"
 
 
 def later_stages(stages: tuple[Stage, ...], name: str) -> list[str]:
