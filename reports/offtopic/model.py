@@ -39,10 +39,6 @@ class _Profile:
     mass: float
 
 
-#: A page's profile, as `TopicModel.page_profiles` returns it (opaque to callers).
-PageProfile = _Profile
-
-
 @dataclass(frozen=True, slots=True)
 class _ProfileTable:
     """Distinct profiles of one scoring call, as arrays (row r's n-grams are
@@ -274,43 +270,13 @@ class TopicModel:
             )
         if n == 0:
             return np.zeros(0, dtype=np.float64)
-        crawled_pages = [t for t in targets if t is not None]
-        target_profiles = iter(self._page_profiles(crawled_pages) if crawled_pages else [])
-        return self.score_profiles(
-            self._page_profiles(list(sources)),
-            link_source,
-            anchors,
-            [None if t is None else next(target_profiles) for t in targets],
-        )
-
-    def page_profiles(self, pages: Sequence[tuple[str, str]]) -> list[PageProfile]:
-        """What scoring needs of each (title, body) page: kept instead of its body, so a
-        caller scoring many batches holds one small profile per page, not its text."""
-        return self._page_profiles(list(pages))
-
-    def score_profiles(
-        self,
-        sources: Sequence[PageProfile],
-        link_source: Sequence[int],
-        anchors: Sequence[str],
-        targets: Sequence[PageProfile | None],
-    ) -> NDArray[np.float64]:
-        """`score_batch` over page profiles (`page_profiles`) instead of page texts."""
-        n = len(anchors)
-        if len(link_source) != n or len(targets) != n:
-            raise ValueError(
-                f"score_profiles: {n} anchors, {len(link_source)} link sources and "
-                f"{len(targets)} targets; expected one of each per link"
-            )
-        if n == 0:
-            return np.zeros(0, dtype=np.float64)
         # A page's profile is the same whether it carries the link or is its target.
-        page_ids, pages = _table(list(sources))
+        page_ids, pages = _table(self._page_profiles(list(sources)))
         on = page_ids[np.asarray(link_source, dtype=np.int64)]
         crawled = np.array([i for i in range(n) if targets[i] is not None], dtype=np.int64)
-        crawled_profiles = [t for t in targets if t is not None]  # in the order of `crawled`
-        if crawled_profiles:
-            target_ids, target_table = _table(crawled_profiles)
+        crawled_pages = [t for t in targets if t is not None]  # in the order of `crawled`
+        if crawled_pages and self.config.target_weight > 0:
+            target_ids, target_table = _table(self._page_profiles(crawled_pages))
         else:
             target_ids, target_table = np.zeros(0, dtype=np.int64), pages
         return self._score_links(pages, on, anchors, crawled, target_table, target_ids)
