@@ -105,10 +105,10 @@ def _slot_keys(
         # prefix[p]: hash of the text before p; suffix[p]: hash of the text from p on.
         terms = value * powers[pos]
         inclusive = np.cumsum(terms, dtype=np.uint64)
-        prefix = inclusive - terms - _at_start(inclusive - terms, starts, tid)
+        prefix = inclusive - terms - _spread(inclusive - terms, starts, tid)
         back = value * powers[lengths[tid] - 1 - pos]
         from_end = np.cumsum(back[::-1], dtype=np.uint64)[::-1]
-        suffix = from_end - _after_end(from_end, ends, tid)
+        suffix = from_end - _spread(from_end, ends, tid)
     keys, owners, lo, hi = [], [], [], []
     for k in range(1, max_slot + 1):
         ok = (pos + k <= lengths[tid]) & (lengths[tid] - k >= min_fixed)
@@ -132,23 +132,14 @@ def _slot_keys(
     )
 
 
-def _at_start(
-    exclusive: NDArray[np.uint64], starts: NDArray[np.int64], tid: NDArray[np.int64]
+def _spread(
+    sums: NDArray[np.uint64], at: NDArray[np.int64], tid: NDArray[np.int64]
 ) -> NDArray[np.uint64]:
-    """The running sum at each text's first position, spread over the text's positions."""
-    base = np.zeros(starts.size, dtype=np.uint64)
-    has = starts < exclusive.size
-    base[has] = exclusive[starts[has]]
-    return base[tid]
-
-
-def _after_end(
-    from_end: NDArray[np.uint64], ends: NDArray[np.int64], tid: NDArray[np.int64]
-) -> NDArray[np.uint64]:
-    """The backward running sum just past each text's last position, spread over the text."""
-    base = np.zeros(ends.size, dtype=np.uint64)
-    inside = ends < from_end.size
-    base[inside] = from_end[ends[inside]]
+    """Per text t, `sums[at[t]]` (0 past the end), spread over the text's positions: the
+    running sum at a text's first position, or the backward one just past its last."""
+    base = np.zeros(at.size, dtype=np.uint64)
+    inside = at < sums.size
+    base[inside] = sums[at[inside]]
     return base[tid]
 
 
