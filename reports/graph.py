@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
@@ -16,6 +17,9 @@ import pyarrow as pa
 from pipelines.store.dataset import part_files
 from pipelines.store.schema import ANCHOR_FINDINGS, CRAWL_TABLES, LINK_TARGETS
 from pipelines.store.urls import crawl_key
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 #: Blocks whose anchors speak for the site's content (nav and footer repeat site chrome).
 CONTENT_BLOCKS = ("related", "body")
@@ -42,15 +46,22 @@ def connect(root: Path, *, memory_limit: str = "1GB") -> duckdb.DuckDBPyConnecti
     # parameters dropped): the crawl fetched and recorded it under that URL.
     con.create_function("crawl_key", crawl_key, ["VARCHAR"], "VARCHAR", side_effects=False)
     for table in ("pages", "links", "fetches"):
-        files = [str(p) for p in part_files(root, table)]
-        if files:
-            # A view cannot take parameters: quote each path as an SQL string literal.
-            listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
-            con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet([{listed}])")  # noqa: S608 - constant names, quoted paths
-        else:
-            empty = CRAWL_TABLES[table].empty_table()  # noqa: F841 - read by DuckDB by name
-            con.execute(f"CREATE TABLE {table} AS SELECT * FROM empty")  # noqa: S608 - constant
+        view_parts(con, table, part_files(root, table), CRAWL_TABLES[table])
     return con
+
+
+def view_parts(
+    con: duckdb.DuckDBPyConnection, table: str, parts: Sequence[Path], schema: pa.Schema
+) -> None:
+    """Make `table` (a constant name) a view of `con` over the Parquet `parts`, or an empty
+    table of `schema` when there are none."""
+    if parts:
+        # A view cannot take parameters: quote each path as an SQL string literal.
+        listed = ", ".join("'" + str(p).replace("'", "''") + "'" for p in parts)
+        con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet([{listed}])")  # noqa: S608 - constant names, quoted paths
+    else:
+        empty = schema.empty_table()  # noqa: F841 - read by DuckDB by name
+        con.execute(f"CREATE TABLE {table} AS SELECT * FROM empty")  # noqa: S608 - constant
 
 
 _TARGETS_SQL = """

@@ -31,6 +31,7 @@ from pipelines.store.commits import write_json_atomic, write_text_atomic
 from pipelines.store.dataset import part_files
 from pipelines.store.ownership import refuse_foreign
 from reports.audit.config import AuditError
+from reports.graph import view_parts
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -79,13 +80,7 @@ class StageContext:
 
     def view(self, con: duckdb.DuckDBPyConnection, table: str, schema: pa.Schema) -> None:
         """Make work table `table` a view of `con` (an empty table when it has no parts)."""
-        files = [str(p) for p in self.parts(table)]
-        if files:
-            listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
-            con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet([{listed}])")  # noqa: S608 - constant names, quoted paths
-        else:
-            empty = schema.empty_table()  # noqa: F841 - read by DuckDB by name
-            con.execute(f"CREATE TABLE {table} AS SELECT * FROM empty")  # noqa: S608 - constant
+        view_parts(con, table, self.parts(table), schema)
 
 
 @dataclass(frozen=True, slots=True)

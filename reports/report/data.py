@@ -13,6 +13,7 @@ import duckdb
 
 from pipelines.store.commits import _write_atomic
 from pipelines.store.schema import AUDIT_TABLES
+from reports.graph import view_parts
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -97,13 +98,7 @@ def connect(audit_folder: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(config={"threads": 2, "memory_limit": "1GB"})
     con.execute("SET TimeZone = 'UTC'")  # times are shown and written in UTC
     for table, schema in AUDIT_TABLES.items():
-        files = sorted(str(p) for p in (audit_folder / table).glob("part-*.parquet"))
-        if files:
-            listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
-            con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet([{listed}])")  # noqa: S608 - constant names, quoted paths
-        else:
-            empty = schema.empty_table()  # noqa: F841 - read by DuckDB by name
-            con.execute(f"CREATE TABLE {table} AS SELECT * FROM empty")  # noqa: S608 - constant
+        view_parts(con, table, sorted((audit_folder / table).glob("part-*.parquet")), schema)
     return con
 
 
