@@ -595,23 +595,15 @@ def audit(
     changed = [name for name, _, _ in conditions if name.startswith(("new_", "gone_"))]
     if changed and since is None:
         raise click.BadParameter(f"{changed[0]} needs --since OLD", param_hint="--fail-on")
-    if stage is not None:
-        if conditions:
-            raise click.BadParameter("needs the whole audit, not --stage", param_hint="--fail-on")
-        _run_stage(
-            dataset,
-            stage,
-            lexicons,
-            dup_threshold,
-            offtopic_threshold,
-            page_share,
-            min_pages,
-            since,
-        )
-        return
-    result = _run_audit(
-        dataset, lexicons, dup_threshold, offtopic_threshold, page_share, min_pages, since
+    if stage is not None and conditions:
+        raise click.BadParameter("needs the whole audit, not --stage", param_hint="--fail-on")
+    config = _audit_config(
+        lexicons, dup_threshold, offtopic_threshold, page_share, min_pages, since
     )
+    if stage is not None:
+        _run_stage(dataset, stage, config)
+        return
+    result = _run_audit(dataset, config)
     if result.summary.no_verdict:
         raise _Failure(f"{dataset}: {result.summary.no_verdict}")
     if conditions:
@@ -641,21 +633,9 @@ def _audit_config(
     return config
 
 
-def _run_stage(
-    dataset: Path,
-    stage: str,
-    lexicons: tuple[Path, ...],
-    dup_threshold: float | None,
-    offtopic_threshold: float | None,
-    page_share: float,
-    min_pages: int,
-    since: Path | None,
-) -> None:
+def _run_stage(dataset: Path, stage: str, config: AuditConfig) -> None:
     from reports.audit import run_audit_stage
 
-    config = _audit_config(
-        lexicons, dup_threshold, offtopic_threshold, page_share, min_pages, since
-    )
     counts = run_audit_stage(
         dataset, stage, config, progress=lambda msg: click.echo(f"  {msg}", err=True)
     )
@@ -664,20 +644,9 @@ def _run_stage(
         click.echo(f"`farmaudit audit {dataset}` runs the stages after it and writes the report")
 
 
-def _run_audit(
-    dataset: Path,
-    lexicons: tuple[Path, ...] = (),
-    dup_threshold: float | None = None,
-    offtopic_threshold: float | None = None,
-    page_share: float = 0.5,
-    min_pages: int = 1,
-    since: Path | None = None,
-) -> AuditResult:
+def _run_audit(dataset: Path, config: AuditConfig | None = None) -> AuditResult:
     from reports.audit import run_audit
 
-    config = _audit_config(
-        lexicons, dup_threshold, offtopic_threshold, page_share, min_pages, since
-    )
     result = run_audit(dataset, config, progress=lambda msg: click.echo(f"  {msg}", err=True))
     s = result.summary
     click.echo(
@@ -685,11 +654,11 @@ def _run_audit(
         f"{s.related_links:,} related links risky, {s.offtopic_share:.1%} off-topic, "
         f"{s.title_clusters:,} duplicate title clusters, {s.body_clusters:,} body clusters"
     )
-    if since is not None:
+    if config is not None and config.since is not None:
         click.echo(
-            f"since {since}: {s.new_spam_links:,} new risky links, {s.new_spam_targets:,} new "
-            f"and {s.gone_spam_targets:,} gone spam targets, {s.new_duplicate_clusters:,} new "
-            "duplicate clusters"
+            f"since {config.since}: {s.new_spam_links:,} new risky links, "
+            f"{s.new_spam_targets:,} new and {s.gone_spam_targets:,} gone spam targets, "
+            f"{s.new_duplicate_clusters:,} new duplicate clusters"
         )
     click.echo(f"report: {result.folder / 'report.html'} (and report.md)")
     return result
