@@ -6,6 +6,7 @@ Exit codes: 0 success, 1 a data or input error (the message names the file, URL 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import sys
@@ -28,9 +29,10 @@ from pipelines.store.start import Plan, StartOptions, plan
 from scraper.targets import parse_url_lines, read_url_file
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
 
     from reports.audit import AuditConfig, AuditResult
+    from reports.audit.stage import Runner
     from scraper.crawl import CrawlOptions
 
 DEFAULT_DEMO_OUT = Path("datasets/demo")
@@ -555,8 +557,16 @@ _lexicon_option = click.option(
 @click.option(
     "--stage",
     metavar="NAME",
-    help="Re-run one stage alone (targets, topics, links, graph, pages, duplicates, changes, "
-    "report) on the tables of the earlier stages it reads.",
+    help="Re-run one stage alone (targets, topics, profiles, links, graph, pages, duplicates, "
+    "changes, report) on the tables of the earlier stages it reads.",
+)
+@click.option(
+    "--dask",
+    "dask_address",
+    metavar="ADDRESS",
+    help="Run the audit's per-part tasks on Dask: local:N starts N local worker processes, "
+    "tcp://HOST:8786 uses a running cluster (its workers must see DATASET at the same path). "
+    "Needs the dask extra.",
 )
 @_fail_on_data_errors
 def audit(
@@ -569,6 +579,7 @@ def audit(
     since: Path | None,
     min_pages: int,
     stage: str | None,
+    dask_address: str | None,
 ) -> None:
     """Audit DATASET's links: spam categories, off-topic links, duplicates, link graph.
 
@@ -583,6 +594,8 @@ def audit(
       farmaudit audit datasets/nightly --min-pages 500 --fail-on 'risky_pages>=1'
       farmaudit audit datasets/today --since datasets/yesterday --fail-on 'new_spam_links>0'
       farmaudit audit datasets/demo --stage duplicates --dup-threshold 0.8
+      farmaudit audit datasets/big --dask local:2
+      farmaudit audit /shared/crawls/farm --dask tcp://scheduler:8786
     """
     from reports.audit import AuditError
     from reports.fail_on import failed_conditions, parse_fail_on
@@ -600,10 +613,11 @@ def audit(
     config = _audit_config(
         lexicons, dup_threshold, offtopic_threshold, page_share, min_pages, since
     )
-    if stage is not None:
-        _run_stage(dataset, stage, config)
-        return
-    result = _run_audit(dataset, config)
+    with _runner(dask_address, dataset) as runner:
+        if stage is not None:
+            _run_stage(dataset, stage, config, runner)
+            return
+        result = _run_audit(dataset, config, runner)
     if result.summary.no_verdict:
         raise _Failure(f"{dataset}: {result.summary.no_verdict}")
     if conditions:
@@ -633,21 +647,39 @@ def _audit_config(
     return config
 
 
-def _run_stage(dataset: Path, stage: str, config: AuditConfig) -> None:
+@contextlib.contextmanager
+def _runner(address: str | None, dataset: Path) -> Iterator[Runner | None]:
+    """The runner of the audit's tasks: Dask's when --dask names one, else this process."""
+    if address is None:
+        yield None
+        return
+    from reports.audit.dask_runner import dask_runner
+
+    click.echo(f"  connecting to Dask ({address})", err=True)
+    with dask_runner(address, dataset) as runner:
+        click.echo(f"  tasks run on {runner.name}", err=True)
+        yield runner
+
+
+def _run_stage(dataset: Path, stage: str, config: AuditConfig, runner: Runner | None) -> None:
     from reports.audit import run_audit_stage
 
     counts = run_audit_stage(
-        dataset, stage, config, progress=lambda msg: click.echo(f"  {msg}", err=True)
+        dataset, stage, config, progress=lambda msg: click.echo(f"  {msg}", err=True), runner=runner
     )
     click.echo(f"stage {stage}: {counts.describe()}")
     if stage != "report":
         click.echo(f"`farmaudit audit {dataset}` runs the stages after it and writes the report")
 
 
-def _run_audit(dataset: Path, config: AuditConfig | None = None) -> AuditResult:
+def _run_audit(
+    dataset: Path, config: AuditConfig | None = None, runner: Runner | None = None
+) -> AuditResult:
     from reports.audit import run_audit
 
-    result = run_audit(dataset, config, progress=lambda msg: click.echo(f"  {msg}", err=True))
+    result = run_audit(
+        dataset, config, progress=lambda msg: click.echo(f"  {msg}", err=True), runner=runner
+    )
     s = result.summary
     click.echo(
         f"audited {s.pages:,} pages, {s.links:,} links: {s.spam_share:.1%} of "

@@ -99,7 +99,7 @@ def test_a_killed_audit_resumes_after_its_last_finished_stage(demo: Path, tmp_pa
     said: list[str] = []
     run_audit(demo, progress=said.append)
     skipped = [m.split(":")[0].removeprefix("stage ") for m in said if "finished earlier" in m]
-    assert skipped == ["targets", "topics", "links"]
+    assert skipped == ["targets", "topics", "profiles", "links"]
     assert any(m.startswith("stage graph: started") for m in said)
     assert _findings(demo) == expected
     assert foreign_entries(demo) == []  # the work folder is farmaudit's own
@@ -132,7 +132,7 @@ def test_stage_nosuch_is_a_one_line_error_listing_the_stages(demo: Path) -> None
 
 def test_a_stage_names_the_earlier_stages_it_needs(tmp_path: Path) -> None:
     root = _dataset(tmp_path / "planted")
-    with pytest.raises(AuditError, match=r"--stage links .* stages targets, topics"):
+    with pytest.raises(AuditError, match=r"--stage links .* stages topics, profiles"):
         run_audit_stage(root, "links")
     result = CliRunner().invoke(main, ["audit", str(root), "--stage", "duplicates"])
     assert result.exit_code == 1

@@ -1,16 +1,18 @@
 """The `links` stage: every link's risk category (`reports.spam`) and relatedness to its page
 (`reports.offtopic`), batch by batch over the links table, written as link_findings parts.
 
-What a batch needs of the pages is held per page, small: its title, crawl id and topic
-profile (a few hundred numbers), never its body. The head of a target's body, read only when
-the anchor and title alone already point at a risk category, comes from an SQLite file of
-heads made at the start of the stage (point lookups by URL, on disk).
+One task per links part (`Runner.map`: in this process, or on Dask workers). What a task
+needs of the pages is what the `profiles` stage made, read once per process
+(`profiles.load_pages`): per page its title, crawl id and topic profile, never its body; the
+head of a target's body, read only when the anchor and title already point at a risk
+category, comes from the profiles' SQLite files.
 """
 
 from __future__ import annotations
 
-import sqlite3
+import functools
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -20,26 +22,21 @@ from pipelines.store.commits import write_table_atomic
 from pipelines.store.dataset import part_files, read_part
 from pipelines.store.schema import CRAWL_TABLES, LINK_FINDINGS
 from pipelines.store.urls import crawl_key
+from reports.audit.profiles import Heads, forget_pages, load_pages, open_heads
 from reports.audit.stage import batches_progress
-from reports.audit.texts import iter_targets, load_model
+from reports.audit.texts import load_model
 from reports.offtopic import OfftopicConfig, is_offtopic
-from reports.offtopic.model import concat_tables
 from reports.spam import NONE, Lexicon, SpamVerdict, classify, classify_link, load_lexicons
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from pathlib import Path
 
     from reports.audit.stage import StageContext
     from reports.offtopic import TopicModel
     from reports.offtopic.model import PageTable
 
 
-#: Characters of a target's body read for its spam verdict: what a page is about shows early.
-TARGET_BODY_CHARS = 1500
 LINK_BATCH = 16_384  # links scored at once: their (link, n-gram) arrays are the peak
-_PROFILE_SLICE = 500  # pages profiled at once (their bodies are in memory only then)
-_HEADS = "heads.sqlite"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,94 +62,43 @@ def link_verdict(anchor: str, target: TargetText | None, lexicon: Lexicon) -> Sp
     return full if full.category == head.category else head
 
 
-@dataclass(slots=True)
-class _Pages:
-    """What the links stage keeps of the crawled pages: row by URL, title, crawl id, and one
-    table of their topic profiles (a few hundred numbers a page), never their bodies."""
-
-    row: dict[str, int]
-    titles: list[str | None]
-    crawl_ids: list[str]
-    table: PageTable | None
-
-
-class _Heads:
-    """Body heads by URL, in an SQLite file of the work folder (made here, deleted at the end)."""
-
-    def __init__(self, path: Path) -> None:
-        path.unlink(missing_ok=True)
-        self.path = path
-        self.db = sqlite3.connect(path)
-        self.db.execute("CREATE TABLE heads (row INTEGER PRIMARY KEY, head TEXT NOT NULL)")
-
-    def add(self, heads: list[str]) -> None:
-        self.db.executemany("INSERT INTO heads (head) VALUES (?)", ((h,) for h in heads))
-
-    def get(self, row: int) -> str:
-        # SQLite numbers rows from 1, in insertion order: the pages' rows from 0.
-        found = self.db.execute("SELECT head FROM heads WHERE row = ?", (row + 1,)).fetchone()
-        return str(found[0]) if found else ""
-
-    def close(self) -> None:
-        self.db.close()
-        self.path.unlink(missing_ok=True)
-
-
-def _read_pages(ctx: StageContext, model: TopicModel, heads: _Heads) -> _Pages:
-    """Every target's row, title, crawl id and profile; the heads go to `heads`."""
-    pages = _Pages({}, [], [], None)
-    tables = []
-    columns = ["key", "title", "body", "crawl_id"]
-    for batch in iter_targets(ctx, columns):
-        for start in range(0, batch.num_rows, _PROFILE_SLICE):
-            part = batch.slice(start, _PROFILE_SLICE)
-            keys, titles, bodies, crawl_ids = (c.to_pylist() for c in part.columns)
-            tables.append(
-                model.page_table([(t or "", b) for t, b in zip(titles, bodies, strict=True)])
-            )
-            heads.add([b[:TARGET_BODY_CHARS] for b in bodies])
-            first = len(pages.titles)  # keys are distinct: one row each
-            pages.row.update((key, first + i) for i, key in enumerate(keys))
-            pages.titles += titles
-            pages.crawl_ids += crawl_ids
-    heads.db.commit()
-    if tables:
-        pages.table = concat_tables(tables)
-    return pages
-
-
 def run_links(ctx: StageContext) -> tuple[int, dict[str, int]]:
-    """Classify and score every link, writing link_findings part by part.
+    """Classify and score every link, one task per links part, writing link_findings parts."""
+    parts = part_files(ctx.root, "links")
+    tick = batches_progress(ctx.say, "links", len(parts), every=max(1, len(parts) // 20))
+    task_ctx = ctx.for_task()
+    try:
+        counts = ctx.runner.map(
+            links_part,
+            [(task_ctx, n, path) for n, path in enumerate(parts)],
+            label="links",
+            tick=tick,
+        )
+    finally:
+        ctx.runner.everywhere(forget_pages)  # the pages' profiles are not needed after this
+    links = sum(counts)
+    if links == 0:
+        write_table_atomic(
+            LINK_FINDINGS.empty_table(), ctx.table_dir("link_findings") / "part-00000.parquet"
+        )
+    return links, {"link_findings": links}
+
+
+def links_part(ctx: StageContext, number: int, path: Path) -> int:
+    """The task: classify and score the links of part `path`, written as link_findings parts
+    `part-<number>-<batch>` (names fixed by the input: a retried task overwrites its own).
 
     Column-wise: a 10M-link crawl makes any per-link object or dict the bottleneck.
     """
-    lexicon = load_lexicons(list(ctx.config.lexicon_paths) or None)
+    lexicon = _lexicon(ctx.config.lexicon_paths)
     model = load_model(ctx)
-    heads = _Heads(ctx.work / _HEADS)
-    try:
-        ctx.say("stage links: profiling the pages")
-        pages = _read_pages(ctx, model, heads)
-        return _classify(ctx, pages, heads, lexicon, model)
-    finally:
-        heads.close()
-
-
-def _classify(
-    ctx: StageContext,
-    pages: _Pages,
-    heads: _Heads,
-    lexicon: Lexicon,
-    model: TopicModel,
-) -> tuple[int, dict[str, int]]:
-    # Farms repeat the same anchor → target pairs on every page: classify each pair once.
-    verdicts: dict[tuple[str, str | None], SpamVerdict] = {}
+    pages = load_pages(ctx)
+    verdicts = pages.verdicts
     columns = ["source_url", "target_url", "anchor_text", "block", "position", "internal"]
-    parts = part_files(ctx.root, "links")
-    tick = batches_progress(ctx.say, "links", len(parts), every=max(1, len(parts) // 20))
     out = ctx.table_dir("link_findings")
-    number = links = 0
-    for done, path in enumerate(parts, 1):
-        for data in iter_part(path, columns):
+    links = 0
+    with open_heads(pages) as heads:
+        for batch, data in enumerate(iter_part(path, columns)):
             source, target, anchor = (
                 data.column(name).to_pylist()
                 for name in ("source_url", "target_url", "anchor_text")
@@ -180,13 +126,15 @@ def _classify(
                 row_verdicts,
                 ctx.config.offtopic,
             )
-            write_table_atomic(table, out / f"part-{number:05d}.parquet")
-            number += 1
+            write_table_atomic(table, out / f"part-{number:05d}-{batch:03d}.parquet")
             links += table.num_rows
-        tick(done)
-    if links == 0:
-        write_table_atomic(LINK_FINDINGS.empty_table(), out / "part-00000.parquet")
-    return links, {"link_findings": links}
+    return links
+
+
+@functools.lru_cache(maxsize=2)
+def _lexicon(paths: tuple[Path, ...]) -> Lexicon:
+    """The lexicons, read once per process (a task runs many times in one worker)."""
+    return load_lexicons(list(paths) or None)
 
 
 def iter_part(path: Path, columns: list[str]) -> list[pa.RecordBatch]:
@@ -196,7 +144,7 @@ def iter_part(path: Path, columns: list[str]) -> list[pa.RecordBatch]:
     return batches
 
 
-def _head_of(heads: _Heads, row: int) -> Callable[[], str]:
+def _head_of(heads: Heads, row: int) -> Callable[[], str]:
     return lambda: heads.get(row)
 
 

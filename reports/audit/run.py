@@ -22,6 +22,7 @@ from pipelines.store.schema import AUDIT_TABLES, DUPLICATE_CLUSTERS, LINK_TARGET
 from reports.audit.config import AUDIT_DIR, AuditConfig, AuditError
 from reports.audit.stage import (
     Journal,
+    Runner,
     Stage,
     StageContext,
     StageCounts,
@@ -101,21 +102,26 @@ STAGE_NAMES = tuple(s.name for s in STAGES)
 
 
 def run_audit(
-    root: Path, config: AuditConfig | None = None, *, progress: Callable[[str], None] | None = None
+    root: Path,
+    config: AuditConfig | None = None,
+    *,
+    progress: Callable[[str], None] | None = None,
+    runner: Runner | None = None,
 ) -> AuditResult:
     """Audit the dataset at `root` and write `root/audit/` (tables, report.md, report.html).
 
     The stages write into the work folder `root/.audit-work/`; an audit interrupted there
     resumes after its last finished stage (same crawl state, same options), a finished one
     starts over. `audit/` is replaced only at the end, so a failed or killed audit leaves the
-    previous one as it was.
+    previous one as it was. `runner` runs the stages' tasks (default: in this process; see
+    `reports.audit.dask_runner` for Dask).
     """
     config = config or AuditConfig()
     say = progress or (lambda _msg: None)
     require_dataset(root)
     folder = root / AUDIT_DIR
     refuse_foreign(folder, _foreign(folder), "replace it")  # before the work, not after
-    ctx, journal = _open(root, config, say)
+    ctx, journal = _open(root, config, say, runner)
     if all(journal.done(name) for name in STAGE_NAMES):
         journal.forget(list(STAGE_NAMES))  # an audit run to its end: this is a new one
     for stage in STAGES:
@@ -132,6 +138,7 @@ def run_audit_stage(
     config: AuditConfig | None = None,
     *,
     progress: Callable[[str], None] | None = None,
+    runner: Runner | None = None,
 ) -> StageCounts:
     """Re-run stage `name` alone on the tables of the earlier stages it needs; the later
     stages that read its tables are marked unfinished (`run_audit` then redoes only those)."""
@@ -141,7 +148,7 @@ def run_audit_stage(
         raise AuditError(f"--stage {name}: no such stage; the stages are {', '.join(STAGE_NAMES)}")
     config = config or AuditConfig()
     require_dataset(root)
-    ctx, journal = _open(root, config, progress or (lambda _msg: None))
+    ctx, journal = _open(root, config, progress or (lambda _msg: None), runner)
     missing = [n for n in stage.needs if not journal.done(n)]
     if missing:
         raise AuditError(
@@ -155,10 +162,11 @@ def run_audit_stage(
 
 
 def _open(
-    root: Path, config: AuditConfig, say: Callable[[str], None]
+    root: Path, config: AuditConfig, say: Callable[[str], None], runner: Runner | None
 ) -> tuple[StageContext, Journal]:
     work = open_work(root)
-    return StageContext(root, work, config, say), Journal(work, audit_key(root, config))
+    ctx = StageContext(root, work, config, say, runner or Runner())
+    return ctx, Journal(work, audit_key(root, config, STAGE_NAMES))
 
 
 def _result(ctx: StageContext, journal: Journal) -> AuditResult:

@@ -23,7 +23,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import duckdb
 
@@ -34,12 +34,14 @@ from reports.audit.config import AuditError
 from reports.graph import view_parts
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable, Iterator, Sequence
 
     import pyarrow as pa
 
     from reports.audit.config import AuditConfig
 
+
+T = TypeVar("T")
 
 #: The audit's work folder, hidden in the dataset folder (its name is in ownership's list).
 WORK_DIR = ".audit-work"
@@ -61,14 +63,57 @@ class StageCounts:
         return f"{self.rows_in:,} rows in; {out or 'nothing'} out; {self.seconds:.1f} s"
 
 
+class Runner:
+    """Runs a stage's independent tasks: here, one after the other, in this process.
+
+    `reports.audit.dask_runner.DaskRunner` runs them as tasks on Dask workers instead. A task
+    is a module-level function of picklable arguments that writes its own output files (named
+    by its arguments, written atomically), so a task run twice, or retried after its worker
+    died, leaves the same files.
+    """
+
+    name = "this process"
+
+    def map(
+        self,
+        task: Callable[..., T],
+        items: Sequence[tuple[Any, ...]],
+        *,
+        label: str,
+        tick: Callable[[int], None] | None = None,
+    ) -> list[T]:
+        """`task(*item)` for every item, results in item order; `tick(done)` after each."""
+        results = []
+        for done, item in enumerate(items, 1):
+            results.append(task(*item))
+            if tick is not None:
+                tick(done)
+        return results
+
+    def everywhere(self, call: Callable[[], object]) -> None:
+        """`call()` in every process that runs tasks (here: this one)."""
+        call()
+
+
+def _silent(_message: str) -> None:
+    pass
+
+
 @dataclass(slots=True)
 class StageContext:
-    """What a stage is given: the dataset, the work folder, the config, a progress callback."""
+    """What a stage is given: the dataset, the work folder, the config, a progress callback,
+    and the runner of its tasks."""
 
     root: Path
     work: Path
     config: AuditConfig
     say: Callable[[str], None]
+    runner: Runner = field(default_factory=Runner)
+
+    def for_task(self) -> StageContext:
+        """This context as a task receives it: picklable (no callback, no runner), its paths
+        absolute (a worker's working folder is not this process's)."""
+        return StageContext(self.root.resolve(), self.work.resolve(), self.config, _silent)
 
     def table_dir(self, table: str) -> Path:
         """The folder of a work table."""
@@ -94,10 +139,11 @@ class Stage:
     run: Callable[[StageContext], tuple[int, dict[str, int]]] = field(repr=False)
 
 
-def audit_key(root: Path, config: AuditConfig) -> str:
-    """The crawl state (every committed part of the tables the audit reads, by name and size)
-    and the audit config (lexicon files by content), hashed: a journal of another key is stale."""
-    digest = hashlib.sha256()
+def audit_key(root: Path, config: AuditConfig, stages: tuple[str, ...] = ()) -> str:
+    """The crawl state (every committed part of the tables the audit reads, by name and size),
+    the audit config (lexicon files by content) and the stages' names, hashed: a journal of
+    another key is stale (a farmaudit with other stages does not resume this one's work)."""
+    digest = hashlib.sha256(" ".join(stages).encode())
     for table in ("pages", "links", "fetches"):
         for path in part_files(root, table):
             digest.update(f"{table}/{path.name}:{path.stat().st_size}\n".encode())

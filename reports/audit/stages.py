@@ -19,7 +19,8 @@ from pipelines.store.schema import (
     PAGE_FINDINGS,
 )
 from reports import graph
-from reports.audit.links import TARGET_BODY_CHARS, TargetText, link_verdict, run_links
+from reports.audit.links import TargetText, link_verdict, run_links
+from reports.audit.profiles import TARGET_BODY_CHARS, run_profiles
 from reports.audit.stage import Stage
 from reports.audit.texts import TARGETS, iter_targets, run_targets, run_topics
 from reports.neardup import Cluster, cluster_texts, cluster_titles
@@ -270,7 +271,8 @@ def stages(run_report: object) -> tuple[Stage, ...]:
     return (
         Stage("targets", ("pages",), (), ("targets",), run_targets),
         Stage("topics", (), ("targets",), ("topics",), run_topics),
-        Stage("links", ("links",), ("targets", "topics"), ("link_findings",), run_links),
+        Stage("profiles", (), ("targets", "topics"), ("profiles",), run_profiles),
+        Stage("links", ("links",), ("topics", "profiles"), ("link_findings",), run_links),
         Stage(
             "graph",
             ("pages", "links", "fetches"),

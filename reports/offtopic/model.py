@@ -105,6 +105,31 @@ def concat_tables(tables: Sequence[PageTable]) -> PageTable:
     )
 
 
+def table_arrays(table: PageTable) -> dict[str, NDArray[Any]]:
+    """A page table as named arrays (`table_from_arrays` rebuilds it), to save with numpy."""
+    arrays = {
+        name: getattr(table, name)
+        for name in ("bucket", "weight", "start", "length", "total", "families", "mass")
+    }
+    if table.latent is not None:
+        arrays["latent"] = table.latent
+    return arrays
+
+
+def table_from_arrays(arrays: Mapping[str, NDArray[Any]]) -> PageTable:
+    """The page table whose `table_arrays` these are."""
+    return _ProfileTable(
+        bucket=arrays["bucket"],
+        weight=arrays["weight"],
+        start=arrays["start"],
+        length=arrays["length"],
+        total=arrays["total"],
+        latent=arrays.get("latent"),
+        families=arrays["families"],
+        mass=arrays["mass"],
+    )
+
+
 def _take(table: _ProfileTable, rows: NDArray[np.int64]) -> _ProfileTable:
     """The table of rows `rows` of `table`, in that order."""
     length = table.length[rows]
