@@ -298,6 +298,7 @@ def _describe(value: Any) -> str:
 def _instrument(records: list[StageRecord], depth: list[int]) -> list[str]:
     """Wrap the audit's stages and the heavy functions inside them to time and weigh each call."""
     import reports.audit.links as links_module
+    import reports.audit.profiles as profiles_module
     import reports.audit.run as audit_module
     import reports.audit.stages as stages_module
     from reports import graph
@@ -338,8 +339,9 @@ def _instrument(records: list[StageRecord], depth: list[int]) -> list[str]:
     wrapped += [f"stage {stage.name}" for stage in audit_module.STAGES]
     # Inside the stages: where a stage's time goes.
     for owner, name, label in (
-        (links_module, "_read_pages", "links: profiling the pages"),
-        (links_module, "_classify", "links: classifying"),
+        (profiles_module, "profile_part", "profiles: a targets part"),
+        (links_module, "load_pages", "links: loading the pages' profiles"),
+        (links_module, "links_part", "links: a links part"),
         (graph, "link_targets", "graph.link_targets"),
         (graph, "anchor_findings", "graph.anchor_findings"),
         (graph, "page_degrees", "graph.page_degrees"),
