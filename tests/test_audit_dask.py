@@ -16,8 +16,8 @@ from pipelines.store.ownership import foreign_entries
 from reports.audit import run_audit
 from reports.audit.dask_runner import dask_runner
 from scraper.cli import main
-from tests.test_audit_stages import _findings
 from tests.test_audit import _demo_rows, _write_parts
+from tests.test_audit_stages import _findings
 
 distributed = pytest.importorskip("distributed")
 from distributed.diagnostics.plugin import WorkerPlugin  # noqa: E402
