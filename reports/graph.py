@@ -99,36 +99,58 @@ FROM targets t
 LEFT JOIN crawled c ON c.u = t.key
 LEFT JOIN failed f ON f.url = t.key
 LEFT JOIN redirected r ON r.url = t.key
-ORDER BY t.in_links DESC, t.target_url
 """
+#: The order of link_targets rows (target_url is unique: a total order).
+TARGETS_ORDER = "in_links DESC, target_url"
 
 
-def link_targets(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    """One row per distinct target: in-degree, crawled, fetch error, redirect, first/last seen."""
-    return _fetch(con, _TARGETS_SQL, LINK_TARGETS)
+def link_targets(con: duckdb.DuckDBPyConnection, *, ordered: bool = True) -> pa.Table:
+    """One row per distinct target: in-degree, crawled, fetch error, redirect, first/last seen.
+
+    Each row depends only on its target's links (and the pages and fetches): run over the
+    links of some targets (a shuffle bucket, unordered), it gives those targets' rows."""
+    sql = _TARGETS_SQL + (f"ORDER BY {TARGETS_ORDER}" if ordered else "")
+    return _fetch(con, sql, LINK_TARGETS)
 
 
-_ANCHORS_SQL = """
+_CONTENT_SQL = """
 WITH content AS (  -- distinct (target, anchor) pairs first: lists then hold each once
     SELECT target_url, anchor_text, count(*) AS n FROM links
     WHERE target_url IS NOT NULL AND anchor_text <> '' AND block IN $blocks
     GROUP BY target_url, anchor_text
 )
+"""
+_BY_TARGET_SQL = """
 SELECT 'target_many_anchors' AS finding, target_url AS key,
        count(*)::INTEGER AS variants, sum(n)::INTEGER AS links,
        list_sort(list(anchor_text))[1:$n] AS examples
 FROM content GROUP BY target_url HAVING count(*) > 1
-UNION ALL
-SELECT 'anchor_many_targets', anchor_text, count(*)::INTEGER, sum(n)::INTEGER,
-       list_sort(list(target_url))[1:$n]
-FROM content GROUP BY anchor_text HAVING count(*) > 1
-ORDER BY finding DESC, variants DESC, links DESC, key
 """
+_BY_ANCHOR_SQL = """
+SELECT 'anchor_many_targets' AS finding, anchor_text AS key, count(*)::INTEGER AS variants,
+       sum(n)::INTEGER AS links, list_sort(list(target_url))[1:$n] AS examples
+FROM content GROUP BY anchor_text HAVING count(*) > 1
+"""
+#: The order of anchor_findings rows (a key is unique within its finding: a total order).
+ANCHORS_ORDER = "finding DESC, variants DESC, links DESC, key"
+_ANCHOR_PARAMS = {"blocks": CONTENT_BLOCKS, "n": _EXAMPLES}
 
 
 def anchor_findings(con: duckdb.DuckDBPyConnection) -> pa.Table:
     """Targets under several anchors and anchors over several targets, in content blocks."""
-    return _fetch(con, _ANCHORS_SQL, ANCHOR_FINDINGS, {"blocks": CONTENT_BLOCKS, "n": _EXAMPLES})
+    sql = f"{_CONTENT_SQL}{_BY_TARGET_SQL} UNION ALL {_BY_ANCHOR_SQL} ORDER BY {ANCHORS_ORDER}"
+    return _fetch(con, sql, ANCHOR_FINDINGS, _ANCHOR_PARAMS)
+
+
+def target_anchors(con: duckdb.DuckDBPyConnection) -> pa.Table:
+    """The targets half of `anchor_findings`, unordered: over the links of some targets (a
+    shuffle bucket by target), those targets' rows."""
+    return _fetch(con, _CONTENT_SQL + _BY_TARGET_SQL, ANCHOR_FINDINGS, _ANCHOR_PARAMS)
+
+
+def anchor_targets(con: duckdb.DuckDBPyConnection) -> pa.Table:
+    """The anchors half of `anchor_findings`, unordered (a shuffle bucket by anchor text)."""
+    return _fetch(con, _CONTENT_SQL + _BY_ANCHOR_SQL, ANCHOR_FINDINGS, _ANCHOR_PARAMS)
 
 
 _DEGREES_SQL = """

@@ -15,8 +15,15 @@ from click.testing import CliRunner
 
 from pipelines.store.ownership import foreign_entries
 from pipelines.store.schema import AUDIT_TABLES
-from reports.audit import STAGE_NAMES, AuditError, read_findings, run_audit, run_audit_stage
-from reports.audit.stage import WORK_DIR, WORK_MARKER
+from reports.audit import (
+    STAGE_NAMES,
+    AuditError,
+    read_findings,
+    run_audit,
+    run_audit_stage,
+    shuffle,
+)
+from reports.audit.stage import WORK_DIR, WORK_MARKER, Runner
 from scraper.cli import main
 from tests.test_audit import _dataset, _demo_rows, _write_parts
 
@@ -173,3 +180,25 @@ def test_stage_progress_says_parts_elapsed_and_time_left(monkeypatch: pytest.Mon
         "stage links: 10/20 parts, 30 s, about 30 s left",
         "stage links: 20/20 parts, 1 min 30 s",
     ]
+
+
+class _Shuffling(Runner):
+    """The in-process runner, asked to split global steps by key as a Dask runner does."""
+
+    shuffles = True
+
+
+def test_the_graph_as_a_shuffle_by_key_writes_the_same_tables(
+    demo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run_audit(demo)
+    work = demo / WORK_DIR
+    tables = ("link_targets", "anchor_findings")
+    before = {t: pq.read_table(work / t).to_pylist() for t in tables}
+    monkeypatch.setattr(shuffle, "buckets_for", lambda parts: 5)  # more buckets than parts
+    said: list[str] = []
+    run_audit_stage(demo, "graph", runner=_Shuffling(), progress=said.append)
+    assert "stage graph: 21,187 links shuffled into 5 buckets by target and anchor" in said
+    for table in tables:  # the same rows in the same order
+        assert pq.read_table(work / table).to_pylist() == before[table], table
+    assert not (work / "graph_shuffle").exists()

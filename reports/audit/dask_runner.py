@@ -35,6 +35,8 @@ T = TypeVar("T")
 class DaskRunner(Runner):
     """Runs a stage's tasks on the workers of a Dask client."""
 
+    shuffles = True
+
     def __init__(self, client: Client, name: str) -> None:
         self.client = client
         self.name = name

@@ -73,6 +73,9 @@ class Runner:
     """
 
     name = "this process"
+    #: Whether global steps should split into tasks by key (`reports.audit.shuffle`): worth
+    #: it only when the tasks run on many workers.
+    shuffles = False
 
     def map(
         self,

@@ -21,6 +21,7 @@ from pipelines.store.schema import (
 from reports import graph
 from reports.audit.links import TargetText, link_verdict, run_links
 from reports.audit.profiles import TARGET_BODY_CHARS, run_profiles
+from reports.audit.shuffle import run_graph_shuffled
 from reports.audit.stage import Stage
 from reports.audit.texts import TARGETS, iter_targets, run_targets, run_topics
 from reports.neardup import Cluster, cluster_texts, cluster_titles
@@ -45,19 +46,22 @@ def findings_connection(ctx: StageContext) -> duckdb.DuckDBPyConnection:
 
 
 def run_graph(ctx: StageContext) -> tuple[int, dict[str, int]]:
-    """link_targets and anchor_findings, in DuckDB straight over the links table."""
-    con = graph.connect(ctx.root)
-    try:
-        links = con.execute("SELECT count(*) FROM links").fetchall()[0]
-        targets = graph.link_targets(con)
-        anchors = graph.anchor_findings(con)
-    finally:
-        con.close()
+    """link_targets and anchor_findings, in DuckDB straight over the links table, or as a
+    shuffle by key when the runner's tasks run on many workers."""
+    if ctx.runner.shuffles:
+        targets, anchors, rows_in = run_graph_shuffled(ctx)
+    else:
+        con = graph.connect(ctx.root)
+        try:
+            rows_in = int(con.execute("SELECT count(*) FROM links").fetchall()[0][0])
+            targets = graph.link_targets(con)
+            anchors = graph.anchor_findings(con)
+        finally:
+            con.close()
     if ctx.config.since:  # a target's first sighting survives from one nightly audit to the next
         targets = carry_first_seen(targets, ctx.config.since)
     write_table_atomic(targets, ctx.table_dir("link_targets") / "part-0.parquet")
     write_table_atomic(anchors, ctx.table_dir("anchor_findings") / "part-0.parquet")
-    rows_in = int(links[0]) if links else 0
     return rows_in, {"link_targets": targets.num_rows, "anchor_findings": anchors.num_rows}
 
 
