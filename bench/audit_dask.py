@@ -9,8 +9,10 @@ each worker's CPU time and peak RSS read inside the workers before the cluster c
 per run the wall time, CPU seconds, peak RSS of the driver and of the largest worker, the
 seconds of each stage (from the audit's journal), the speed-up of the split stages (profiles
 and links) per worker, and what the split costs: each worker reads every page's profile once
-(`load_pages`, timed here in process). Then checks that every findings table holds the same
-rows as the single-process one (DuckDB, EXCEPT ALL both ways: order-free, duplicates counted).
+(`load_pages`, timed here in process), and the graph stage becomes a shuffle by key (its map
+and reduce seconds and the bytes of its slices, as the audit reports them). Then checks that
+every findings table holds the same rows as the single-process one (DuckDB, EXCEPT ALL both
+ways: order-free, duplicates counted).
 """
 
 from __future__ import annotations
@@ -114,6 +116,7 @@ def _run(root: Path, dask: str | None, timeout: float) -> dict[str, Any]:
         measured.check()
         figures: dict[str, Any] = json.loads(out.read_text())
     figures["driver_peak_mb"] = measured.peak_rss_mb
+    figures["shuffle"] = [line for line in measured.stderr.splitlines() if "shuffled into" in line]
     return figures
 
 
@@ -157,6 +160,9 @@ def run_benchmark(args: argparse.Namespace) -> int:
             f"{name}: split stages {split:.1f} s against {base:.1f} s: speed-up "
             f"{base / split:.2f}x, {base / split / n:.2f}x per worker"
         )
+    for name, figures in runs[1:]:
+        for line in figures["shuffle"]:
+            print(f"{name}, the shuffle: {line.removeprefix('stage graph: ')}")
     print(
         f"the split's cost: each worker reads every page's profile once, "
         f"{load_s:.1f} s and {load_mb:.0f} MB of Python heap (load_pages, in process)"

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
@@ -56,6 +57,7 @@ def run_graph_shuffled(ctx: StageContext) -> tuple[pa.Table, pa.Table, int]:
     shutil.rmtree(folder, ignore_errors=True)  # a killed run's slices (the work folder's own)
     task_ctx = ctx.for_task()
     tick = batches_progress(ctx.say, "graph", len(parts), every=max(1, len(parts) // 10))
+    started = time.perf_counter()
     links = sum(
         ctx.runner.map(
             map_links,
@@ -64,8 +66,14 @@ def run_graph_shuffled(ctx: StageContext) -> tuple[pa.Table, pa.Table, int]:
             tick=tick,
         )
     )
-    ctx.say(f"stage graph: {links:,} links shuffled into {buckets} buckets by target and anchor")
+    mapped = time.perf_counter()
+    size = sum(f.stat().st_size for f in folder.rglob("*.parquet"))
     ctx.runner.map(reduce_bucket, [(task_ctx, b) for b in range(buckets)], label="graph reduce")
+    ctx.say(
+        f"stage graph: {links:,} links shuffled into {buckets} buckets by target and anchor "
+        f"({size / 1e6:,.1f} MB of slices): map {mapped - started:.1f} s, "
+        f"reduce {time.perf_counter() - mapped:.1f} s"
+    )
     con = graph.connect(ctx.root)
     try:
         targets = _ordered(con, folder, "link_targets", graph.TARGETS_ORDER, LINK_TARGETS)
