@@ -10,9 +10,6 @@ category, comes from the profiles' SQLite files.
 
 from __future__ import annotations
 
-import functools
-from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -22,14 +19,23 @@ from pipelines.store.commits import write_table_atomic
 from pipelines.store.dataset import part_files, read_part
 from pipelines.store.schema import CRAWL_TABLES, LINK_FINDINGS
 from pipelines.store.urls import crawl_key
-from reports.audit.profiles import Heads, forget_pages, load_pages, open_heads
+from reports.audit.profiles import (
+    Heads,
+    TargetText,
+    forget_pages,
+    lexicon_of,
+    link_verdict,
+    load_pages,
+    open_heads,
+)
 from reports.audit.stage import batches_progress
 from reports.audit.texts import load_model
 from reports.offtopic import OfftopicConfig, is_offtopic
-from reports.spam import NONE, Lexicon, SpamVerdict, classify, classify_link, load_lexicons
+from reports.spam import NONE, SpamVerdict
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from pathlib import Path
 
     from reports.audit.stage import StageContext
     from reports.offtopic import TopicModel
@@ -37,29 +43,6 @@ if TYPE_CHECKING:
 
 
 LINK_BATCH = 16_384  # links scored at once: their (link, n-gram) arrays are the peak
-
-
-@dataclass(frozen=True, slots=True)
-class TargetText:
-    """A crawled page as a link's verdict reads it: its title, and its body's head on demand."""
-
-    title: str | None
-    head: Callable[[], str]
-
-
-def link_verdict(anchor: str, target: TargetText | None, lexicon: Lexicon) -> SpamVerdict:
-    """A link's category: decided by its anchor and its target's title, backed by the body.
-
-    The target's body may strengthen a verdict (more evidence, a higher score) but never
-    decide one: farm bodies are spun filler that mentions every money keyword in passing.
-    """
-    if target is None:
-        return classify(anchor, lexicon)
-    head = classify_link(anchor, target.title, None, lexicon)
-    if head.category == NONE:
-        return head
-    full = classify_link(anchor, target.title, target.head(), lexicon)
-    return full if full.category == head.category else head
 
 
 def run_links(ctx: StageContext) -> tuple[int, dict[str, int]]:
@@ -90,7 +73,7 @@ def links_part(ctx: StageContext, number: int, path: Path) -> int:
 
     Column-wise: a 10M-link crawl makes any per-link object or dict the bottleneck.
     """
-    lexicon = _lexicon(ctx.config.lexicon_paths)
+    lexicon = lexicon_of(ctx)
     model = load_model(ctx)
     pages = load_pages(ctx)
     verdicts = pages.verdicts
@@ -129,12 +112,6 @@ def links_part(ctx: StageContext, number: int, path: Path) -> int:
             write_table_atomic(table, out / f"part-{number:05d}-{batch:03d}.parquet")
             links += table.num_rows
     return links
-
-
-@functools.lru_cache(maxsize=2)
-def _lexicon(paths: tuple[Path, ...]) -> Lexicon:
-    """The lexicons, read once per process (a task runs many times in one worker)."""
-    return load_lexicons(list(paths) or None)
 
 
 def iter_part(path: Path, columns: list[str]) -> list[pa.RecordBatch]:

@@ -15,6 +15,7 @@ retry after its worker died) leaves the same files.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sqlite3
 import threading
@@ -23,20 +24,21 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipelines.store.commits import write_table_atomic
 from reports.audit.stage import batches_progress, iter_parts
 from reports.audit.texts import load_model
 from reports.offtopic.model import concat_tables, table_arrays, table_from_arrays
+from reports.spam import NONE, Lexicon, SpamVerdict, classify, classify_link, load_lexicons
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
     from pathlib import Path
 
     from reports.audit.stage import StageContext
     from reports.offtopic.model import PageTable
-    from reports.spam import SpamVerdict
 
 
 #: Characters of a target's body read for its spam verdict: what a page is about shows early.
@@ -47,8 +49,43 @@ _KEYS = pa.schema(
         pa.field("key", pa.string(), nullable=False),
         pa.field("title", pa.string()),
         pa.field("crawl_id", pa.string()),
+        pa.field("category", pa.string()),
     ]
 )
+
+
+@dataclass(frozen=True, slots=True)
+class TargetText:
+    """A crawled page as a link's verdict reads it: its title, and its body's head on demand."""
+
+    title: str | None
+    head: Callable[[], str]
+
+
+def link_verdict(anchor: str, target: TargetText | None, lexicon: Lexicon) -> SpamVerdict:
+    """A link's category: decided by its anchor and its target's title, backed by the body.
+
+    The target's body may strengthen a verdict (more evidence, a higher score) but never
+    decide one: farm bodies are spun filler that mentions every money keyword in passing.
+    """
+    if target is None:
+        return classify(anchor, lexicon)
+    head = classify_link(anchor, target.title, None, lexicon)
+    if head.category == NONE:
+        return head
+    full = classify_link(anchor, target.title, target.head(), lexicon)
+    return full if full.category == head.category else head
+
+
+@functools.lru_cache(maxsize=2)
+def _lexicon(paths: tuple[Path, ...]) -> Lexicon:
+    """The lexicons, read once per process (a task runs many times in one worker)."""
+    return load_lexicons(list(paths) or None)
+
+
+def lexicon_of(ctx: StageContext) -> Lexicon:
+    """The audit's lexicons (and model), read once per process."""
+    return _lexicon(ctx.config.lexicon_paths)
 
 
 def run_profiles(ctx: StageContext) -> tuple[int, dict[str, int]]:
@@ -66,23 +103,32 @@ def run_profiles(ctx: StageContext) -> tuple[int, dict[str, int]]:
 
 
 def profile_part(ctx: StageContext, number: int, path: Path) -> int:
-    """The task: profile targets part `path` into the three files of part `number`."""
+    """The task: profile targets part `path` into the three files of part `number`, with each
+    page's own risk category (by its title and body head; the `pages` stage reports it)."""
     model = load_model(ctx)
+    lexicon = lexicon_of(ctx)
     folder = ctx.table_dir("profiles")
     folder.mkdir(parents=True, exist_ok=True)
     keys: list[str] = []
     titles: list[str | None] = []
     crawl_ids: list[str | None] = []
+    categories: list[str | None] = []
     tables = []
     heads: list[str] = []
-    for batch in iter_parts([path], ["key", "title", "body", "crawl_id"]):
+    for batch in iter_parts([path], ["key", "title", "body", "crawl_id", "primary"]):
         for start in range(0, batch.num_rows, _PROFILE_SLICE):
             part = batch.slice(start, _PROFILE_SLICE)
-            k, t, bodies, c = (column.to_pylist() for column in part.columns)
+            k, t, bodies, c, primary = (column.to_pylist() for column in part.columns)
             tables.append(
                 model.page_table([(title or "", b) for title, b in zip(t, bodies, strict=True)])
             )
-            heads += (b[:TARGET_BODY_CHARS] for b in bodies)
+            part_heads = [b[:TARGET_BODY_CHARS] for b in bodies]
+            categories += (
+                # A redirect's final URL (not primary) is the same page under another key.
+                _own_category(title, head, lexicon) if first else None
+                for title, head, first in zip(t, part_heads, primary, strict=True)
+            )
+            heads += part_heads
             keys += k
             titles += t
             crawl_ids += c
@@ -90,9 +136,28 @@ def profile_part(ctx: StageContext, number: int, path: Path) -> int:
     if tables:
         _save_npz(table_arrays(concat_tables(tables)), folder / f"part-{name}.npz")
     _save_heads(heads, folder / f"heads-{name}.sqlite")
-    table = pa.Table.from_pydict({"key": keys, "title": titles, "crawl_id": crawl_ids}, _KEYS)
+    table = pa.Table.from_pydict(
+        {"key": keys, "title": titles, "crawl_id": crawl_ids, "category": categories}, _KEYS
+    )
     write_table_atomic(table, folder / f"part-{name}.parquet")  # last: the part is complete
     return len(keys)
+
+
+def _own_category(title: str | None, head: str, lexicon: Lexicon) -> str:
+    return link_verdict("", TargetText(title, lambda: head), lexicon).category
+
+
+def page_categories(ctx: StageContext) -> dict[str, str]:
+    """Each page's own risk category by URL, as the profiles stage found it."""
+    found: dict[str, str] = {}
+    for path in sorted(ctx.table_dir("profiles").glob("part-*.parquet")):
+        table = pq.read_table(path, columns=["key", "category"]).filter(
+            pc.is_valid(pc.field("category"))
+        )
+        found.update(
+            zip(table.column("key").to_pylist(), table.column("category").to_pylist(), strict=True)
+        )
+    return found
 
 
 def _save_npz(arrays: dict[str, np.ndarray], path: Path) -> None:
@@ -163,7 +228,7 @@ def _read_pages(parts: list[Path]) -> Pages:
     starts = []
     head_files = []
     for path in parts:
-        keys = pq.read_table(path, schema=_KEYS)
+        keys = pq.read_table(path, columns=["key", "title", "crawl_id"])
         starts.append(len(titles))
         head_files.append(
             path.with_name(path.name.replace("part-", "heads-").replace(".parquet", ".sqlite"))

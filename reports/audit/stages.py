@@ -19,18 +19,18 @@ from pipelines.store.schema import (
     PAGE_FINDINGS,
 )
 from reports import graph
-from reports.audit.links import TargetText, link_verdict, run_links
-from reports.audit.profiles import TARGET_BODY_CHARS, run_profiles
+from reports.audit.links import run_links
+from reports.audit.profiles import page_categories, run_profiles
 from reports.audit.shuffle import run_graph_shuffled
 from reports.audit.stage import Stage
 from reports.audit.texts import TARGETS, iter_targets, run_targets, run_topics
 from reports.neardup import Cluster, cluster_texts, cluster_titles
 from reports.offtopic import block_counts_verdict
 from reports.report.since import carry_first_seen, compare_audits
-from reports.spam import NONE, load_lexicons
+from reports.spam import NONE
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Iterable
 
     import duckdb
 
@@ -102,9 +102,9 @@ class _Block:
 
 def run_pages(ctx: StageContext) -> tuple[int, dict[str, int]]:
     """page_findings: each page's related block (from link_findings, aggregated in DuckDB),
-    its degrees, and its own category (title and body head, read part by part)."""
-    lexicon = load_lexicons(list(ctx.config.lexicon_paths) or None)
+    its degrees, and its own category (found by the profiles stage)."""
     config = ctx.config.offtopic
+    own = page_categories(ctx)
     con = findings_connection(ctx)
     try:
         degrees = graph.page_degrees(con)
@@ -122,9 +122,9 @@ def run_pages(ctx: StageContext) -> tuple[int, dict[str, int]]:
     finally:
         con.close()
     rows = []
-    columns = ["key", "title", "body", "crawl_id", "kind", "published_at"]
+    columns = ["key", "title", "crawl_id", "kind", "published_at"]
     for batch in iter_targets(ctx, columns, primary_only=True):
-        for key, title, body, crawl_id, kind, published_at in zip(
+        for key, title, crawl_id, kind, published_at in zip(
             *(c.to_pylist() for c in batch.columns), strict=True
         ):
             degree = degrees.get(key)
@@ -139,12 +139,11 @@ def run_pages(ctx: StageContext) -> tuple[int, dict[str, int]]:
             risky_cats = [(-k, c) for c, k in (block.categories or Counter()).items()]
             # The most frequent category; a tie goes to the first name, not the first link seen.
             top = min(risky_cats)[1] if risky_cats else NONE
-            own = link_verdict("", TargetText(title, _head(body)), lexicon)
             rows.append(
                 _PageRow(
                     url=key,
                     title=title,
-                    category=own.category,
+                    category=own[key],
                     related_links=n,
                     risky_links=block.risky,
                     risky_share=risky_share,
@@ -164,10 +163,6 @@ def run_pages(ctx: StageContext) -> tuple[int, dict[str, int]]:
     table = records_to_table(rows, PAGE_FINDINGS) if rows else PAGE_FINDINGS.empty_table()
     write_table_atomic(table, ctx.table_dir("page_findings") / "part-0.parquet")
     return len(degrees), {"page_findings": table.num_rows}
-
-
-def _head(body: str) -> Callable[[], str]:
-    return lambda: body[:TARGET_BODY_CHARS]
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,7 +279,13 @@ def stages(run_report: object) -> tuple[Stage, ...]:
             ("link_targets", "anchor_findings"),
             run_graph,
         ),
-        Stage("pages", ("pages", "links"), ("targets", "links"), ("page_findings",), run_pages),
+        Stage(
+            "pages",
+            ("pages", "links"),
+            ("targets", "profiles", "links"),
+            ("page_findings",),
+            run_pages,
+        ),
         Stage("duplicates", (), ("targets", "links"), ("duplicate_clusters",), run_duplicates),
         Stage("changes", (), ("links", "duplicates"), ("changes",), run_changes),
         Stage(
