@@ -150,6 +150,18 @@ def test_audit_bench_builds_a_dataset_and_prints_slopes(tmp_path: Path) -> None:
     assert saved["detail"]["summary"]["links"] == build_dataset(tmp_path / "d", small, 0)["links"]
 
 
+def test_dask_bench_runs_both_audits_and_finds_the_same_rows(tmp_path: Path) -> None:
+    root = tmp_path / "small"
+    build_dataset(root, 120, seed=0)
+    out = _bench("bench.audit_dask", str(root), "--workers", "1")
+    assert "single process |" in out
+    assert "Dask local:1 |" in out
+    assert "speed-up" in out
+    assert "the shuffle: " in out and "buckets by target and anchor" in out
+    assert "local:1 link_findings: " in out and ", 0 only single-process, 0 only Dask" in out
+    assert out.rstrip().endswith("findings identical")
+
+
 def test_bench_imports_nothing_from_tests() -> None:
     """Shared code lives in the package or in bench/; tests may import bench, not the reverse."""
     offenders = []
