@@ -348,6 +348,115 @@ def test_related_block_detection(html: str, related: list[str]) -> None:
     assert _related(html) == related
 
 
+def _cards(titles: list[str], *, extra: str = "") -> str:
+    """Teaser cards: a title link in a heading, a one-line excerpt (more text than links)."""
+    return "".join(
+        f'<li><h4><a href="/r/{k}.html">{t}</a></h4>'
+        f"<p>这是一段关于{t}的摘要,介绍文章的主要内容和读者可以了解到的要点。</p>{extra}</li>"
+        for k, t in enumerate(titles)
+    )
+
+
+@pytest.mark.parametrize(
+    ("html", "related"),
+    [
+        # cards under a related heading in a sidebar, the article's footer, the article text
+        (
+            (
+                f"<h1>Title</h1>{ARTICLE}<aside><h3>Related Articles</h3>"
+                f"<ul>{_cards(RELATED_TITLES)}</ul></aside>"
+            ),
+            RELATED_TITLES,
+        ),
+        (
+            (
+                f"<article><h1>Title</h1>{ARTICLE}<footer><div><h2>Ähnliche Artikel</h2></div>"
+                f"<ul>{_cards(RELATED_TITLES[:2])}</ul></footer></article>"
+            ),
+            RELATED_TITLES[:2],
+        ),
+        (
+            (
+                f"<article><h1>Title</h1>{ARTICLE}<section><h3>Lesen Sie auch</h3><article>"
+                f'<h3><a href="/r/9.html">{RELATED_TITLES[0]}</a></h3><p>{"摘要" * 60}</p>'
+                f"</article></section>{ARTICLE}</article>"
+            ),
+            RELATED_TITLES[:1],
+        ),
+        # prose under a related heading is not a card: a link inside a sentence
+        (
+            (
+                f"<h1>Title</h1>{ARTICLE}<h2>Related</h2><p>更多内容请阅读"
+                f'<a href="/r/1.html">{RELATED_TITLES[0]}</a>,'
+                "文中详细介绍了办理流程和注意事项。</p>"
+            ),
+            [],
+        ),
+        # cards in the site's footer stay footer, as its link lists do
+        (
+            (
+                f"<h1>标题</h1>{ARTICLE}<footer><h3>相关内容</h3><ul>{_cards(RELATED_TITLES)}</ul>"
+                "</footer>"
+            ),
+            [],
+        ),
+        # ad lists under a related heading: an ad label, sponsored links, an ad network
+        (
+            f"<h1>Title</h1>{ARTICLE}<h3>Das könnte Sie auch interessieren</h3><ul>"
+            + "".join(
+                f'<li><a href="/r/{k}.html">{t}</a><span>Sponsored</span></li>'
+                for k, t in enumerate(RELATED_TITLES)
+            )
+            + "</ul>",
+            [],
+        ),
+        (
+            f"<h1>Title</h1>{ARTICLE}<h3>Related stories</h3>"
+            + "".join(
+                f'<p><a rel="sponsored nofollow" href="https://ads.example/{k}">{t}</a></p>'
+                for k, t in enumerate(RELATED_TITLES)
+            ),
+            [],
+        ),
+        (
+            f"<h1>Title</h1>{ARTICLE}<h3>Related</h3><ul>"
+            + "".join(
+                f'<li><a href="https://paid.outbrain.com/network/redir?p={k}">{t}</a></li>'
+                for k, t in enumerate(RELATED_TITLES)
+            )
+            + "</ul>",
+            [],
+        ),
+        # ...but an ad slot's label after a related list is not the list's
+        (
+            (
+                f"<h1>Title</h1>{ARTICLE}<div><h3>Mehr zum Thema</h3>"
+                f"<ul>{_items(RELATED_TITLES)}</ul><section><p>Anzeige</p></section></div>"
+            ),
+            RELATED_TITLES,
+        ),
+        # a shop list: a price on its own line in most items
+        (
+            (
+                f"<h1>Title</h1>{ARTICLE}<h3>相关推荐</h3>"
+                f"<ul>{_cards(RELATED_TITLES, extra='<span class=price>¥ 199.00</span>')}</ul>"
+            ),
+            [],
+        ),
+        # ...but a price inside a title is an article about money
+        (
+            (
+                f"<h1>Title</h1>{ARTICLE}<h3>Related</h3>"
+                f"<ul>{_items(['Bitcoin tops $60,000', 'Gold at 2,000 € an ounce'])}</ul>"
+            ),
+            ["Bitcoin tops $60,000", "Gold at 2,000 € an ounce"],
+        ),
+    ],
+)
+def test_related_cards_and_ad_lists(html: str, related: list[str]) -> None:
+    assert _related(html) == related
+
+
 def test_a_region_holding_the_article_is_not_a_region() -> None:
     # A layout wrapper whose class happens to say "side" holds the whole article.
     html = (

@@ -28,7 +28,7 @@ _LISTING_REGIONS = frozenset(
 )
 
 #: Written to every record; bump when extraction output changes for the same input.
-EXTRACTOR_VERSION = "4"
+EXTRACTOR_VERSION = "5"
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING
 from lxml import etree
 
 from pipelines.extract.selectors import (
+    AD_HOST_WORDS,
+    AD_LABEL_RE,
     ARTICLE_BODY_XPATH,
     ARTICLE_HEADER_TOKENS,
     BLOCK_HEADING_RE,
@@ -62,14 +64,17 @@ from pipelines.extract.selectors import (
     PAGINATION_MAX_OTHER_CHARS,
     PAGINATION_TOKENS,
     POSITION_UTILITY_TOKENS,
+    PRICE_RE,
     RECOMMEND,
     RELATED,
     RELATED_HEADING_MAX_CHARS,
     RELATED_TIERS,
     ROLE_LABELS,
+    SHOP_MIN_PRICED_SHARE,
     SIDEBAR,
     SKIP_TAGS,
     TAG_LABELS,
+    TEASER_MAX_CHARS,
     UNTITLED_MIN_LINK_SHARE,
     UNTITLED_MIN_LINKS,
     UNTITLED_MIN_MEAN_CHARS,
@@ -318,20 +323,123 @@ def _is_link_list(el: Element) -> bool:
     return linked / total >= _LINK_LIST_MIN_SHARE
 
 
-def _mark_list_after(start: Element, label: str, marks: dict[Element, str]) -> None:
-    """Mark the link lists that follow `start` (up to the first non-list sibling)."""
+def _title_link(item: Element) -> bool:
+    """`item` holds a link to another page standing alone as a title: the whole text of its
+    line (a heading, a list item) or wrapping a block of its own (a card)."""
+    for a in item.iter("a"):
+        href = a.get("href")
+        if href is None or is_same_page_href(href):
+            continue
+        text = collapse(link_text(a))
+        if len(text) < UNTITLED_MIN_MEAN_CHARS:
+            continue
+        if any(child.tag in BLOCK_TAGS for child in a.iterdescendants()):
+            return True
+        # The link's line: its nearest block, looked for inside the item only.
+        line: Element | None = a
+        while line is not None and line is not item:
+            line = line.getparent()
+            if line is not None and line.tag in BLOCK_TAGS:
+                break
+        if line is not None and collapse(visible_text(line)) == text:
+            return True
+    return False
+
+
+def _is_teaser(el: Element) -> bool:
+    """A teaser of another page: a title link, and little text besides (excerpt, date, tags)."""
+    return len(collapse(visible_text(el))) <= TEASER_MAX_CHARS and _title_link(el)
+
+
+def _is_teaser_list(el: Element) -> bool:
+    """A teaser card, or an element whose every child holding text is one (<ul> of cards)
+    and which holds no text of its own beside them (a link in a sentence is no card)."""
+    if _is_teaser(el):
+        return True
+    stray = "".join([el.text or "", *(child.tail or "" for child in el)])
+    if len(collapse(stray)) > 2 * len(el):  # separators ("|", "·") at most
+        return False
+    items = [
+        child
+        for child in el
+        if isinstance(child.tag, str)
+        and child.tag not in SKIP_TAGS
+        and collapse(visible_text(child))
+    ]
+    return bool(items) and all(_is_teaser(item) for item in items)
+
+
+def _list_after(start: Element, *, teasers: bool) -> list[Element]:
+    """The link lists that follow `start` (up to the first sibling that is none); with
+    `teasers`, lists of teaser cards too (excerpts make them less than half link text)."""
+    found = []
     for sibling in start.itersiblings():
         if sibling.tag == "br" or (len(sibling) == 0 and not (sibling.text or "").strip()):
             continue  # line breaks and empty spacers ("<div class="clear"></div>")
-        if not _is_link_list(sibling):
+        if not (_is_link_list(sibling) or (teasers and _is_teaser_list(sibling))):
             break
-        marks[sibling] = label
+        found.append(sibling)
+    return found
+
+
+def _has_ad_label(el: Element) -> bool:
+    """A text in `el` that is an ad label and nothing else ("Anzeige", "Sponsored", "广告")."""
+    longest = 2 * RELATED_HEADING_MAX_CHARS
+    return any(
+        node.text and len(node.text) <= longest and AD_LABEL_RE.match(node.text)
+        for node in el.iter()
+    )
+
+
+def _reads_as_ads(lists: list[Element], around: list[Element]) -> bool:
+    """An ad or shop block: an ad label in the lists or `around` them (the heading's box), a
+    sponsored link or one to an ad network, or most items showing a price on a line of their
+    own. Such a list is never related, whatever heading stands over it. A label next to the
+    list is not read: it is as often the label of the ad slot after it (meedia.de)."""
+    if any(_has_ad_label(el) for el in (*around, *lists)):
+        return True
+    for el in lists:
+        for a in el.iter("a"):
+            href = (a.get("href") or "").lower()
+            if "sponsored" in (a.get("rel") or "").lower().split() or any(
+                word in href for word in AD_HOST_WORDS
+            ):
+                return True
+    items = [
+        item
+        for el in lists
+        for item in (el if len(el) else (el,))
+        if isinstance(item.tag, str) and collapse(visible_text(item))
+    ]
+    priced = sum(1 for item in items if _shows_price(item))
+    return len(items) >= 2 and priced >= SHOP_MIN_PRICED_SHARE * len(items)
+
+
+def _shows_price(item: Element) -> bool:
+    """A text of `item` is a price alone ("19,99 €", "ab $12"), as shop items show them."""
+    for node in item.iter():
+        for text in (node.text, node.tail if node is not item else None):
+            if text and len(text) <= 40 and PRICE_RE.match(text):
+                return True
+    return False
+
+
+def _mark_list_after(start: Element, label: str, marks: dict[Element, str]) -> None:
+    """Mark the link lists that follow `start` (bare "相关内容:" text), unless they are ads."""
+    lists = _list_after(start, teasers=label == RELATED)
+    if not _reads_as_ads(lists, []):
+        for el in lists:
+            marks[el] = label
 
 
 def _mark_heading_block(el: Element, label: str, marks: dict[Element, str]) -> None:
-    """Mark the block announced by a "相关内容" / "热门文章" heading whose text is `el.text`."""
+    """Mark the block announced by a "相关内容" / "热门文章" heading whose text is `el.text`:
+    the heading and the link lists after it, or, under a related heading, the teaser cards
+    after it (in a sidebar, an article's footer or the article text alike); never an ad or
+    shop list."""
     if el.tag != "a" and _is_link_list(el):  # "<p>相关内容:<br><a>…</a>…</p>"
-        marks[el] = label
+        if not _reads_as_ads([el], []):
+            marks[el] = label
         return
     box = el
     parent = box.getparent()
@@ -346,8 +454,12 @@ def _mark_heading_block(el: Element, label: str, marks: dict[Element, str]) -> N
         box, parent = parent, parent.getparent()
     if el.tag == "a" and box.tag not in HEADING_TAGS:
         return  # a menu item named "热门文章" is not a heading
+    lists = _list_after(box, teasers=label == RELATED)
+    if _reads_as_ads(lists, [box]):
+        return
     marks[box] = label
-    _mark_list_after(box, label, marks)
+    for found in lists:
+        marks[found] = label
 
 
 def _mark_breadcrumb(home: Element, marks: dict[Element, str]) -> None:

@@ -323,6 +323,37 @@ UNTITLED_MIN_MEAN_CHARS = 8
 UNTITLED_MIN_LINK_SHARE = 0.6
 #: A line this short before a list is its title ("最新文章"), so the list is not untitled.
 LIST_TITLE_MAX_CHARS = 16
+#: A teaser of another page under a related heading: a title link standing alone on its line
+#: (at least `UNTITLED_MIN_MEAN_CHARS` long) with at most this much text in all (an excerpt,
+#: a date, topic tags), so a list of cards is announced as well as a list of bare links.
+TEASER_MAX_CHARS = 500
+#: An ad or shop list is never related, whatever its heading: a visible ad label on a line of
+#: its own, a sponsored link, a link to an ad network, or a price in most of its items.
+AD_LABEL_RE = re.compile(
+    r"^\s*(?:anzeigen?|werbung|sponsored(?:\s+(?:links?|content|stories|posts?))?|gesponsert"
+    r"|advertisement|promoted(?:\s+(?:links?|content|stories))?|publicité|publicidad"
+    r"|ads\s+by\s+\w+|广告|廣告|推广|推廣)\s*[:：]?\s*$",
+    re.IGNORECASE,
+)
+AD_HOST_WORDS = (
+    "outbrain.",
+    "taboola.",
+    "plista.",
+    "ligatus.",
+    "doubleclick.",
+    "googleadservices.",
+    "adform.",
+    "criteo.",
+)
+#: A price standing alone on its line, as shop items show it ("19,99 €", "ab $12", "EUR 5").
+PRICE_RE = re.compile(
+    r"^\s*(?:(?:ab|from|nur|only|preis|price|prix)\s*:?\s*)?"
+    r"(?:[€$£¥￥]\s?\d[\d.,]*|\d[\d.,]*\s?(?:€|\$|£|EUR|USD|CHF)|(?:EUR|USD|CHF)\s?\d[\d.,]*)"
+    r"\s*\*?\s*$",
+    re.IGNORECASE,
+)
+#: Share of a list's items showing a price that makes it a shop list.
+SHOP_MIN_PRICED_SHARE = 0.5
 
 # --- title ---------------------------------------------------------------------------------
 
