@@ -1,6 +1,7 @@
 """List real pages with a visible related-articles heading and how farmaudit labels the block.
 
 Usage: .venv/bin/python bench/related_sample.py --corpus PATH [--corpus PATH ...] [--limit N]
+       [--sample N] [--url URL --show]
 
 A page is sampled when an element's own short text is a related-articles heading ("Related
 stories", "Mehr zum Thema", "Lesen Sie auch", "À lire aussi", …). The block it announces is
@@ -9,11 +10,18 @@ the heading) that holds at least two links, as a reader sees the list under a he
 per page: the heading, the block's link count, how many of them farmaudit labels related, and
 how many links farmaudit labels related outside the block, with their first anchor texts; the
 verdicts are judged by reading these lines and the page (bench/realpages/README.md).
+
+A page found in two corpora counts once (its first line). `--sample N` prints the hand-judged
+sample instead: the first N pages by SHA-1 of their URL, leaving out the pages whose heading
+announces the site's latest articles ("More stories", "Weitere Artikel", "Read more"). The
+totals (block links labelled related, pages at 0.90 or more, links labelled related outside
+the blocks) go to stderr, for all pages and for the sample.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import re
 import sys
 from pathlib import Path
@@ -40,6 +48,27 @@ HEADING_RE = re.compile(
 )
 
 
+#: Headings of the site's latest articles, not related ones: left out of `--sample`.
+LATEST_RE = re.compile(
+    r"^(?:more\s+(?:stories|news|articles)|read\s+(?:more|also)"
+    r"|weitere\s+(?:artikel|beiträge|meldungen))\s*[:：]?$",
+    re.IGNORECASE,
+)
+
+
+def _totals(rows: list[tuple[str, str, int, int, int]]) -> str:
+    """Block links labelled related, pages at 0.90 or more, related links outside the blocks."""
+    block = sum(row[2] for row in rows)
+    hit = sum(row[3] for row in rows)
+    good = sum(1 for row in rows if row[3] >= 0.9 * row[2])
+    outside = sum(row[4] for row in rows)
+    share = hit / block if block else 0.0
+    return (
+        f"{len(rows)} pages: {hit} of {block} block links labelled related ({share:.2f}); "
+        f"{good} pages at 0.90 or more; {outside} links labelled related outside the blocks"
+    )
+
+
 def _block_after(heading):  # type: ignore[no-untyped-def]
     box = heading
     parent = box.getparent()
@@ -61,8 +90,11 @@ def main() -> int:
     parser.add_argument("--limit", type=int, default=0)
     parser.add_argument("--url", action="append", default=[], help="only these pages")
     parser.add_argument("--show", action="store_true", help="print the links, for judging")
+    parser.add_argument("--sample", type=int, default=0, help="the judged sample of N pages")
     args = parser.parse_args()
     sampled = 0
+    #: Per page (first corpus holding it): heading, block links, related, outside, lines.
+    found: dict[str, tuple[str, int, int, int, list[str]]] = {}
     for path in args.corpus:
         kind, pages = load_corpus(path)
         for page in pages:
@@ -99,19 +131,35 @@ def main() -> int:
                 for a in layout.anchors
                 if a.region == "related" and a.element not in inside
             ]
-            sampled += 1
-            print(
-                f"{kind}\t{page.url}\theading={collapse(heading.text)!r}\tblock={len(block)}"
-                f"\trelated_in_block={hit}\trelated_outside={len(outside)}"
-            )
+            lines = [
+                (
+                    f"{kind}\t{page.url}\theading={collapse(heading.text)!r}\tblock={len(block)}"
+                    f"\trelated_in_block={hit}\trelated_outside={len(outside)}"
+                )
+            ]
             if args.show:
                 for a in block:
                     mark = "R" if region.get(a) == "related" else str(region.get(a) or "body")
-                    print(f"    block [{mark}] {collapse(text_content(a))[:70]}")
-                for text in outside:
-                    print(f"    related outside the block: {text}")
+                    lines.append(f"    block [{mark}] {collapse(text_content(a))[:70]}")
+                lines.extend(f"    related outside the block: {text}" for text in outside)
+            if args.sample:
+                heading_text = collapse(heading.text)
+                found.setdefault(page.url, (heading_text, len(block), hit, len(outside), lines))
+                continue
+            sampled += 1
+            print("\n".join(lines))
             if args.limit and sampled >= args.limit:
                 return 0
+    if args.sample:
+        rows = [(url, *found[url][:4]) for url in found]
+        order = sorted(
+            rows, key=lambda row: hashlib.sha1(row[0].encode(), usedforsecurity=False).hexdigest()
+        )
+        chosen = [row for row in order if not LATEST_RE.match(row[1])][: args.sample]
+        for row in sorted(chosen):
+            print("\n".join(found[row[0]][4]))
+        print(f"all: {_totals(rows)}", file=sys.stderr)
+        print(f"sample: {_totals(chosen)}", file=sys.stderr)
     return 0
 
 
