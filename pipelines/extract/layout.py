@@ -3,8 +3,9 @@
 Body text, steps and link blocks all read this one walk, so the tree is traversed once. A
 region is a nav, sidebar, footer, breadcrumb or related-links block, recognised by generic
 signals only: semantic tags, ARIA roles, common class/id tokens, a "相关内容" style heading
-before a link list, a "首页 >" trail. Nested regions take the outer label (a menu inside a
-footer is footer), except that a breadcrumb inside a nav stays a breadcrumb.
+before a link list (or, under a related heading, a list of teaser cards: title link, excerpt,
+date; never an ad or shop list), a "首页 >" trail. Nested regions take the outer label (a
+menu inside a footer is footer), except that a breadcrumb inside a nav stays a breadcrumb.
 
 Related-like blocks come in tiers (相关内容 > 推荐阅读 > 热门文章): the strongest on the page is
 its related block, the weaker ones are sidebar widgets. When no heading or class names one, an
