@@ -19,10 +19,12 @@ features that training and inference share cannot pass unnoticed.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections import Counter
 from dataclasses import dataclass, field
+from operator import add
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,6 +36,10 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from numpy.typing import NDArray
+
+    #: A text's n-gram features: vocabulary indexes (first occurrence first) and their
+    #: unit-length tf-idf values.
+    TextVector = tuple[NDArray[np.intp], NDArray[np.float64]]
 
 #: The model shipped with the package (written by `bench/train_risk.py`).
 BUNDLED_MODEL = Path(__file__).with_name("models") / "risk.npz"
@@ -61,11 +67,21 @@ class ModelError(FarmauditError):
 
 
 def ngrams(norm: str) -> list[str]:
-    """Character n-grams (`NGRAM_RANGE`) of an already normalised text, padded with spaces."""
+    """Character n-grams (`NGRAM_RANGE`) of an already normalised text, padded with spaces.
+
+    Shortest first, each length in text order. Each length is the one before with the next
+    character appended (`map(add, ...)` runs in C: inference spends its time here).
+    """
     padded = f" {norm} "
     low, high = NGRAM_RANGE
-    size = len(padded)
-    return [padded[i : i + n] for n in range(low, high + 1) for i in range(size - n + 1)]
+    grams: list[str] = []
+    current: Sequence[str] = padded
+    for n in range(1, high + 1):
+        if n > 1:
+            current = list(map(add, current, padded[n - 1 :]))
+        if n >= low:
+            grams.extend(current)
+    return grams
 
 
 def lexicon_features(
@@ -103,9 +119,14 @@ class RiskModel:
     check_lex: NDArray[np.float64] | None = None
     check_proba: NDArray[np.float64] | None = None
 
-    def probabilities(self, norm: str, lex: Sequence[float]) -> NDArray[np.float64]:
-        """Class probabilities of a normalised text given its `lexicon_features`."""
-        index, values = self._vector(norm)
+    def probabilities(
+        self, norm: str, lex: Sequence[float], vector: TextVector | None = None
+    ) -> NDArray[np.float64]:
+        """Class probabilities of a normalised text given its `lexicon_features`.
+
+        `vector` is the text's `vector(norm)` when the caller has it already.
+        """
+        index, values = self.vector(norm) if vector is None else vector
         lex_values = np.asarray(lex, dtype=np.float64) * self.lex_scale
         logits = self.intercept + lex_values @ self.lex_coef
         if index.size:
@@ -115,20 +136,23 @@ class RiskModel:
         result: NDArray[np.float64] = exp / exp.sum()
         return result
 
-    def strongest(self, norm: str, category: str, count: int = 3) -> list[tuple[str, float]]:
+    def strongest(
+        self, norm: str, category: str, count: int = 3, vector: TextVector | None = None
+    ) -> list[tuple[str, float]]:
         """The n-grams pushing `norm` most towards `category`: (n-gram, contribution), best first.
 
         A contribution is the feature's value times its weight for the category less its mean
         weight over all classes; an n-gram inside a stronger one already listed is skipped.
+        `vector` is the text's `vector(norm)` when the caller has it already.
         """
-        index, values = self._vector(norm)
+        index, values = self.vector(norm) if vector is None else vector
         if not index.size:
             return []
-        rows = self.coef[index]
         column = self.classes.index(category)
-        contribution = values * (rows[:, column] - rows.mean(axis=1))
+        contribution = values * self._centred[index, column]
+        order = np.argsort(-contribution, kind="stable").tolist()
         chosen: list[tuple[str, float]] = []
-        for i in np.argsort(-contribution, kind="stable"):
+        for i in order:
             value = float(contribution[i])
             if value <= 0 or len(chosen) == count:
                 break
@@ -153,10 +177,11 @@ class RiskModel:
         )
         return float(np.abs(ours - self.check_proba).max())
 
-    def _vector(self, norm: str) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
+    def vector(self, norm: str) -> TextVector:
         """Vocabulary indexes of the text's n-grams and their unit-length tf-idf values."""
-        vocab = self.vocab
-        counts = Counter(i for g in ngrams(norm) if (i := vocab.get(g)) is not None)
+        # map() calls dict.get in C; the n-grams outside the vocabulary count under None.
+        counts = Counter(map(self.vocab.get, ngrams(norm)))
+        counts.pop(None, None)
         if not counts:
             return np.empty(0, dtype=np.intp), np.empty(0)
         index = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
@@ -164,6 +189,12 @@ class RiskModel:
         values = (1.0 + np.log(tf)) * self.idf[index]
         norm2 = math.sqrt(float(values @ values))
         return index, values / norm2
+
+    @functools.cached_property
+    def _centred(self) -> NDArray[np.float64]:
+        """`coef` less each n-gram's mean weight over the classes (for `strongest`)."""
+        centred: NDArray[np.float64] = self.coef - self.coef.mean(axis=1, keepdims=True)
+        return centred
 
 
 def load_model(path: Path = BUNDLED_MODEL) -> RiskModel:

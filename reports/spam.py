@@ -566,7 +566,8 @@ def _model_verdict(norm: str, lexicon: Lexicon) -> SpamVerdict:
     assert model is not None  # callers check; the cache key needs the lexicon, not the model
     scores, excluded = _scan(norm, lexicon)
     categories = lexicon.categories
-    probabilities = model.probabilities(norm, _features(scores, lexicon, model.lex_names))
+    vector = model.vector(norm)  # once: the probabilities and the evidence both read it
+    probabilities = model.probabilities(norm, _features(scores, lexicon, model.lex_names), vector)
     best = int(probabilities.argmax())
     name = model.classes[best]
     if name == NONE:
@@ -578,7 +579,8 @@ def _model_verdict(norm: str, lexicon: Lexicon) -> SpamVerdict:
         return SpamVerdict(NONE, 0.0, tuple(evidence))
     index = next((i for i, c in enumerate(categories) if c.name == name), -1)
     items = list(_evidence(scores.get(index, {}), excluded.get(index, {}), ""))
-    items.extend(f"model:{gram}(+{weight:.2f})" for gram, weight in model.strongest(norm, name))
+    strongest = model.strongest(norm, name, vector=vector)
+    items.extend(f"model:{gram}(+{weight:.2f})" for gram, weight in strongest)
     return SpamVerdict(name, round(float(probabilities[best]), 4), tuple(items))
 
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from reports.riskmodel import BUNDLED_MODEL, ModelError, load_model, ngrams
+from reports.riskmodel import BUNDLED_MODEL, ModelError, RiskModel, load_model, ngrams
 from reports.spam import classify, load_lexicons
+from reports.textnorm import normalize_text
 
 
 def test_bundled_model_reproduces_training_probabilities() -> None:
@@ -82,3 +85,40 @@ def test_not_a_model_file_is_named(tmp_path: Path) -> None:
     np.savez(partial, classes=np.array(["none"]))
     with pytest.raises(ModelError, match=r"partial\.npz: not a risk model file: no array 'vocab'"):
         load_model(partial)
+
+
+def _plain_vector(model: RiskModel, norm: str) -> dict[int, float]:
+    """The tf-idf vector by its definition: every padded slice of 1-4 characters, counted."""
+    padded = f" {norm} "
+    grams = [padded[i : i + n] for n in range(1, 5) for i in range(len(padded) - n + 1)]
+    counts = Counter(model.vocab[g] for g in grams if g in model.vocab)
+    values = {i: (1.0 + math.log(tf)) * float(model.idf[i]) for i, tf in counts.items()}
+    length = math.sqrt(sum(v * v for v in values.values()))
+    return {i: v / length for i, v in values.items()}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "京东e卡回收 京东e卡回收",  # repeated n-grams: tf above 1
+        "花呗套现秒到账,安全可靠【官方】",
+        "USDT怎么买? 币安交易所 新手教程",
+        "今日菜谱:红烧肉的做法",
+        "😀 emoji 𠀀 astral",
+        "a",
+        "",
+    ],
+)
+def test_vector_matches_the_plain_definition(text: str) -> None:
+    model = load_model()
+    norm = normalize_text(text)
+    index, values = model.vector(norm)
+    assert dict(zip(index.tolist(), values.tolist(), strict=True)) == pytest.approx(
+        _plain_vector(model, norm), rel=1e-12
+    )
+    # A caller holding the vector gets what the text alone gives.
+    lex = [0.5] * len(model.lex_names)
+    vector = (index, values)
+    assert np.array_equal(model.probabilities(norm, lex, vector), model.probabilities(norm, lex))
+    category = model.classes[int(model.probabilities(norm, lex).argmax())]
+    assert model.strongest(norm, category, vector=vector) == model.strongest(norm, category)
