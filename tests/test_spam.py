@@ -58,11 +58,16 @@ def combined() -> Lexicon:
         ("回收华润预付卡为何折价较大?", "cashout", "预付卡(+1.5)"),
         # 先享后付 alone is a payment feature, not lending (labelling rules).
         ("如何关闭京东先享后付功能", NONE, "cashout:先享后付(+0.5)"),
-        # ...but its arrears are lending.
-        ("支付宝先享后付逾期不还的严重后果", "lending", "逾期(+2.0)"),
-        # ...but an e-card bought with it is a purchase (the seeds' blind reviewers: none), so
-        # the exclusion cancels both terms and the credit-report word decides.
-        ("先享后付京东e卡是否影响征信探究", "lending", "征信(+2.0)"),
+        # ...nor are its arrears (LABELS.md: repaying a mainstream BNPL is none; the seeds'
+        # blind reviewers: none): 逾期 needs a loan word beside it.
+        ("支付宝先享后付逾期不还的严重后果", NONE, "lending:逾期(+1.0)"),
+        ("网贷逾期不还的严重后果", "lending", "网贷(+3.0)"),
+        # An e-card bought with it is a purchase (the seeds' blind reviewers: none), so the
+        # exclusion cancels both terms; the credit-report word alone is a hint.
+        ("先享后付京东e卡是否影响征信探究", NONE, "lending:征信(+1.0)"),
+        # Credit-report explainers are none (LABELS.md), a loan over a bad report is lending.
+        ("人行征信多久更新", NONE, "lending:征信(+1.0)"),
+        ("征信不好怎么贷款", "lending", "贷款(+2.0)"),
         ("先享后付京东e卡全解析", NONE, "cashout:exclude:先享后付京东e卡"),
         # Exclusions: recycling goods is not cashing out stored value.
         ("回收全新电器:环保行动与资源再利用", NONE, "cashout:exclude:回收全新电器"),
@@ -101,7 +106,7 @@ def test_classify(lexicon: Lexicon, text: str, category: str, evidence: str | No
 
 def test_verdict_reports_score_and_evidence_in_text_order(lexicon: Lexicon) -> None:
     verdict = classify("58借钱逾期后的借贷可能性", lexicon)
-    assert verdict == SpamVerdict("lending", 7.0, ("58借钱(+3.0)", "逾期(+2.0)", "借贷(+2.0)"))
+    assert verdict == SpamVerdict("lending", 6.0, ("58借钱(+3.0)", "逾期(+1.0)", "借贷(+2.0)"))
 
 
 def test_repeated_term_counts_once(lexicon: Lexicon) -> None:
@@ -110,7 +115,7 @@ def test_repeated_term_counts_once(lexicon: Lexicon) -> None:
 
 def test_none_verdict_lists_near_misses_by_category(lexicon: Lexicon) -> None:
     verdict = classify("爱租机的手机真伪探究", lexicon)
-    assert verdict == SpamVerdict(NONE, 0.0, ("cashout:租机(+1.0)",))
+    assert verdict == SpamVerdict(NONE, 0.0, ("cashout:租机(+0.5)",))
 
 
 @pytest.mark.parametrize(
@@ -347,7 +352,7 @@ def test_model_none_verdict_shows_what_the_lexicons_saw(combined: Lexicon) -> No
     assert verdict.category == NONE
     assert verdict.score == 0.0
     assert verdict.evidence[0].startswith("model:none(")
-    assert "征信(+2.0)" in verdict.evidence
+    assert "lending:征信(+1.0)" in verdict.evidence
 
 
 def test_user_category_unknown_to_the_model_still_decides(tmp_path: Path) -> None:
