@@ -5,7 +5,8 @@ Usage: .venv/bin/python -m bench.train_risk [--out FILE] [--C 30] [--lexicon-sca
 C=30 and lexicon scale 3 were chosen by host-grouped 5-fold CV on dev (bench.eval_realworld)
 with the lexicons of issue #12 part 2, on the 1,282-row dev before batch c3: macro-F1 0.881 at
 C=30 against 0.872 at C=10 and 0.884 at C=100 (not taken: no better on the seeds); lexicon
-scale 1-10 and n-grams 1-3 to 1-5 within 0.005. With c3 (1,583 rows): 0.866 / 0.869 / 0.874.
+scale 1-10 and n-grams 1-3 to 1-5 within 0.005. With c3 (1,583 rows): 0.866 / 0.869 / 0.874;
+with part 3's lexicons C=30 / 60 / 100: 0.883 / 0.883 / 0.885 (noise).
 
 Trains on the dev split of `bench/realworld/` only (`bench.riskdata`): multinomial logistic
 regression over the features `reports.riskmodel` computes at run time (character 1-4-grams of
