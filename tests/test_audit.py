@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import random
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -245,3 +246,73 @@ def test_audit_outputs_do_not_depend_on_crawl_order(tmp_path: Path) -> None:
     assert first["duplicate_clusters"], "the demo bodies should make duplicate clusters"
     for name in first:
         assert first[name] == second[name], name
+
+
+# A lender template filled by a farm (one family: the verifier alone pairs 小花钱包 / 小米钱包, two
+# names one character apart in a long shared template), a member seen only as a related
+# anchor, one with markup in its name, and a re-spun title that stays a duplicate.
+FAMILY = {
+    "http://a.cn/f1.html": "小花钱包平台的安全性分析",
+    "http://a.cn/f2.html": "小米钱包平台的安全性分析",
+    "http://a.cn/f3.html": "58好借平台的安全性分析",
+    "http://a.cn/f4.html": "<i>借呗平台的安全性分析",
+    "http://a.cn/r1.html": "京东e卡回收全攻略:轻松三步实现卡券变现",
+    "http://a.cn/r2.html": "京东e卡回收全攻略:轻松三步实现价值回归",
+}
+FAMILY_ANCHOR = "京东白条平台的安全性分析"
+
+
+@pytest.fixture(scope="module")
+def family_audit(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("families") / "farm"
+    write_manifest(root, CrawlManifest("c1", [A], [], ["a.cn"], 2, None, WHEN.isoformat(), "0"))
+    writer = DatasetWriter(root, writer_id="w1")
+    writer.add(
+        "pages",
+        [
+            PageRecord(url, url, None, 200, title, WHEN, "x", "text", f"{title}。正文{k}。", "zh",
+                       "0" * 40, "article", "utf-8", WHEN, "c1", "1")
+            for k, (url, title) in enumerate(FAMILY.items())
+        ],
+    )  # fmt: skip
+    source = next(iter(FAMILY))
+    writer.add(
+        "links",
+        [
+            LinkRecord(source, "http://a.cn/f5.html", "http://a.cn/f5.html", FAMILY_ANCHOR,
+                       "related", 1, True, [], "c1", "1")
+        ],
+    )  # fmt: skip
+    writer.close()
+    run_audit(root)
+    return root
+
+
+def test_template_siblings_are_one_spam_family_not_duplicates(family_audit: Path) -> None:
+    [family] = read_findings(family_audit, "spam_families").to_pylist()
+    assert family["template"] == "{}平台的安全性分析"
+    assert family["members"] == 5
+    members = dict(
+        zip(family["texts"], zip(family["slots"], family["urls"], strict=True), strict=True)
+    )
+    assert members["小米钱包平台的安全性分析"] == ("小米钱包", "http://a.cn/f2.html")
+    assert members[FAMILY_ANCHOR] == ("京东白条", None)  # seen only as anchor text
+    assert members["<i>借呗平台的安全性分析"][0] == "<i>借呗"
+    dups = read_findings(family_audit, "duplicate_clusters").to_pandas()
+    titles = dups[dups["field"] == "title"]
+    # The re-spin is still a duplicate; no sibling of the family is one.
+    assert set(titles["text"]) == {FAMILY["http://a.cn/r1.html"], FAMILY["http://a.cn/r2.html"]}
+
+
+def test_spam_families_are_in_both_reports_escaped(family_audit: Path) -> None:
+    md = (family_audit / "audit" / "report.md").read_text("utf-8")
+    assert "- 1 spam families" in md
+    section = md.split("## Spam families (1 of 1)", 1)[1].split("##", 1)[0]
+    assert r"\{\}平台的安全性分析" in section and "小米钱包" in section
+    assert r"\<i\>借呗" in section
+    html = (family_audit / "audit" / "report.html").read_text("utf-8")
+    assert "<i>借呗" not in html  # embedded as JSON with < escaped, shown via textContent
+    assert "Spam families" in html and "平台的安全性分析" in html
+    with (family_audit / "audit" / "spam_families.csv").open(encoding="utf-8") as fh:
+        [row] = list(csv.DictReader(fh))
+    assert row["template"] == "{}平台的安全性分析" and row["members"] == "5"

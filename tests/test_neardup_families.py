@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bench import dedup
-from reports.neardup import TemplateFamily, template_families
+from reports.neardup import TemplateFamily, cluster_titles, template_families
 from reports.textnorm import normalize_text
 
 ESCORT = [
@@ -59,3 +59,19 @@ def test_every_member_is_its_template_filled_with_its_slot() -> None:
         seen |= set(family.members)
         for index, slot in zip(family.members, family.slots, strict=True):
             assert normalize_text(titles[index]) == family.template.replace("{}", slot, 1)
+
+
+def test_names_one_character_apart_are_siblings_kept_apart_from_duplicates() -> None:
+    titles = [
+        "小花钱包平台的安全性分析",
+        "小米钱包平台的安全性分析",
+        "58好借平台的安全性分析",
+        "小花钱包平台的安全性分析",
+    ]
+    # The verifier alone pairs the first two (one character apart in a long template).
+    assert [c.members for c in cluster_titles(titles)] == [(0, 1, 3)]
+    [family] = template_families(titles)
+    assert family.slots == ("小花钱包", "小米钱包", "58好借")
+    apart = [0 if i in family.members else -1 for i in range(len(titles))]
+    # As a family, the siblings are no duplicates; the exact copy still is.
+    assert [c.members for c in cluster_titles(titles, apart=apart)] == [(0, 3)]

@@ -284,6 +284,29 @@ DUPLICATE_CLUSTERS = _schema(
     ],
 )
 
+SPAM_FAMILIES = _schema(
+    "spam_families",
+    "Template families: titles that fill one template with different names (a city, a lender, "
+    "a product), one row per family. Each member is a different article to the near-duplicate "
+    "check, so members are not duplicate_clusters; together they are one spam finding.",
+    [
+        _field("family_id", pa.int32(), "Family number, largest family first."),
+        _field(
+            "template",
+            pa.string(),
+            "The shared template, normalised, with {} where the slot value goes.",
+        ),
+        _field("members", pa.int32(), "Distinct titles in the family (at least three)."),
+        _field("slots", pa.list_(pa.string()), "Each member's slot value, in member order."),
+        _field("texts", pa.list_(pa.string()), "Each member's title as first seen."),
+        _field(
+            "urls",
+            pa.list_(pa.string()),
+            "Each member's page; null for a title seen only as anchor text.",
+        ),
+    ],
+)
+
 ANCHOR_FINDINGS = _schema(
     "anchor_findings",
     "Targets linked under several anchor texts, and anchor texts pointing at several targets.",
@@ -365,6 +388,7 @@ AUDIT_TABLES: dict[str, pa.Schema] = {
     "link_findings": LINK_FINDINGS,
     "page_findings": PAGE_FINDINGS,
     "duplicate_clusters": DUPLICATE_CLUSTERS,
+    "spam_families": SPAM_FAMILIES,
     "anchor_findings": ANCHOR_FINDINGS,
     "link_targets": LINK_TARGETS,
     "changes": CHANGES,

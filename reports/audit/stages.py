@@ -17,6 +17,7 @@ from pipelines.store.schema import (
     DUPLICATE_CLUSTERS,
     LINK_FINDINGS,
     PAGE_FINDINGS,
+    SPAM_FAMILIES,
 )
 from reports import graph
 from reports.audit.links import run_links
@@ -24,7 +25,13 @@ from reports.audit.profiles import page_categories, run_profiles
 from reports.audit.shuffle import run_graph_shuffled
 from reports.audit.stage import Stage
 from reports.audit.texts import TARGETS, iter_targets, run_targets, run_topics
-from reports.neardup import Cluster, cluster_texts, cluster_titles
+from reports.neardup import (
+    Cluster,
+    TemplateFamily,
+    cluster_texts,
+    cluster_titles,
+    template_families,
+)
 from reports.offtopic import block_counts_verdict
 from reports.report.since import carry_first_seen, compare_audits
 from reports.spam import NONE
@@ -184,7 +191,7 @@ SELECT DISTINCT anchor_text FROM link_findings WHERE block = 'related' AND ancho
 
 def run_duplicates(ctx: StageContext) -> tuple[int, dict[str, int]]:
     """duplicate_clusters: exact and near-duplicate titles (pages' and related anchors') and
-    bodies (`reports.neardup`)."""
+    bodies (`reports.neardup`); spam_families: the titles' template families."""
     config = ctx.config.dedup
     con = findings_connection(ctx)
     try:
@@ -205,9 +212,16 @@ def run_duplicates(ctx: StageContext) -> tuple[int, dict[str, int]]:
                 known.add(anchor)
         del known, anchors
         rows: list[_DupRow] = []
-        title_clusters = cluster_titles([t for t, _ in titles], config)
+        # Template siblings are one spam family each, not duplicates of one another.
+        families = template_families([t for t, _ in titles])
+        family_of = [-1] * len(titles)
+        for family_id, family in enumerate(families):
+            for member in family.members:
+                family_of[member] = family_id
+        title_clusters = cluster_titles([t for t, _ in titles], config, apart=family_of)
         rows += _cluster_rows("title", title_clusters, titles, config.threshold)
-        del titles
+        family_rows = [_family_row(k, family, titles) for k, family in enumerate(families)]
+        del titles, family_of
         # Converted batch by batch: the Arrow batch and its Python strings are not held twice.
         reader = con.sql(
             'SELECT key, body FROM targets WHERE "primary" ORDER BY pos'
@@ -225,7 +239,34 @@ def run_duplicates(ctx: StageContext) -> tuple[int, dict[str, int]]:
     rows += _cluster_rows("body", body_clusters, [(b[:200], k) for k, b in kept], config.threshold)
     table = records_to_table(rows, DUPLICATE_CLUSTERS) if rows else DUPLICATE_CLUSTERS.empty_table()
     write_table_atomic(table, ctx.table_dir("duplicate_clusters") / "part-0.parquet")
-    return len(kept), {"duplicate_clusters": table.num_rows}
+    fams = (
+        records_to_table(family_rows, SPAM_FAMILIES) if family_rows else SPAM_FAMILIES.empty_table()
+    )
+    write_table_atomic(fams, ctx.table_dir("spam_families") / "part-0.parquet")
+    return len(kept), {"duplicate_clusters": table.num_rows, "spam_families": fams.num_rows}
+
+
+@dataclass(frozen=True, slots=True)
+class _FamilyRow:
+    family_id: int
+    template: str
+    members: int
+    slots: list[str]
+    texts: list[str]
+    urls: list[str | None]
+
+
+def _family_row(
+    family_id: int, family: TemplateFamily, items: list[tuple[str, str | None]]
+) -> _FamilyRow:
+    return _FamilyRow(
+        family_id=family_id,
+        template=family.template,
+        members=len(family.members),
+        slots=list(family.slots),
+        texts=[items[m][0] for m in family.members],
+        urls=[items[m][1] for m in family.members],
+    )
 
 
 def _cluster_rows(
@@ -286,7 +327,13 @@ def stages(run_report: object) -> tuple[Stage, ...]:
             ("page_findings",),
             run_pages,
         ),
-        Stage("duplicates", (), ("targets", "links"), ("duplicate_clusters",), run_duplicates),
+        Stage(
+            "duplicates",
+            (),
+            ("targets", "links"),
+            ("duplicate_clusters", "spam_families"),
+            run_duplicates,
+        ),
         Stage("changes", (), ("links", "duplicates"), ("changes",), run_changes),
         Stage(
             "report",

@@ -85,6 +85,8 @@ reaches; see docs/benchmarks.md.
 Template families (`template_families`, module `families`): titles that fill one template with
 different names (城市 + 上门服务联系方式, lender + 平台的安全性分析) are siblings, not re-spins;
 together they are one spam finding: the template, its members and each member's slot value.
+The audit writes them as `spam_families` and passes the families to `cluster_titles(...,
+apart=...)`, so siblings the verifier cannot tell apart are not also reported as duplicates.
 
 Bodies (`cluster_texts`, module `bodies`): character shingles of `text_shingle` characters
 (punctuation and spaces dropped), MinHash with `text_num_perm` permutations, LSH with

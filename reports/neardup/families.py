@@ -10,20 +10,23 @@ prefix and the suffix (the slot may differ in length) share a template. A title 
 template it shares with the most titles (the longest fixed part on a tie), and a template
 becomes a family when at least `min_members` titles with distinct slot values chose it and
 its fixed part is at least `min_fixed` characters. Re-spins of one title are not separate
-members: a member `find_pairs` pairs with an earlier member of its family is left out, so
-还款流程 / 还款步骤 (one question reworded) do not count as two slot values.
+members: a member `find_pairs` pairs with an earlier member of its family is left out when
+their slot values read the same once filler and aspect words stand for their class, so
+还款流程 / 还款步骤 (one question reworded) do not count as two slot values, while 小花钱包 /
+小米钱包 (two names the verifier cannot tell apart in a long shared template) stay two members.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from reports.neardup.linkage import exact_groups
 from reports.neardup.titles import find_pairs
-from reports.neardup.tokens import MUL, codepoints, mix
+from reports.neardup.tokens import MUL, codepoints, load_aspects, load_fillers, mix
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -58,8 +61,15 @@ def template_families(
     in_family = np.flatnonzero((template >= 0) & (counts[np.maximum(template, 0)] >= min_members))
     # Re-spins of an earlier member of the same family are not members of their own.
     found = find_pairs([distinct[i] for i in in_family.tolist()])
+    slot_of = {
+        int(t): _slot_reading(distinct[int(t)][start[row[t]] : stop[row[t]]])
+        for t in in_family.tolist()
+    }
     respin = {
-        int(in_family[j]) for i, j, _ in found if template[in_family[i]] == template[in_family[j]]
+        int(in_family[j])
+        for i, j, _ in found
+        if template[in_family[i]] == template[in_family[j]]
+        and slot_of[int(in_family[i])] == slot_of[int(in_family[j])]
     }
     kept = np.array([t for t in in_family.tolist() if t not in respin], dtype=np.int64)
     kept = kept[np.argsort(template[kept], kind="stable")]
@@ -81,6 +91,34 @@ def template_families(
         )
     families.sort(key=lambda f: (-len(f.members), f.members[0]))
     return families
+
+
+@cache
+def _class_words() -> dict[str, str]:
+    """Bundled filler and aspect words → a marker of their class."""
+    words: dict[str, str] = {}
+    for prefix, lexicon in (("f", load_fillers()), ("a", load_aspects())):
+        words.update({w: f"\0{prefix}{k}\0" for w, k in lexicon.words.items()})
+    return words
+
+
+def _slot_reading(slot: str) -> str:
+    """The slot with each filler or aspect word (longest first) replaced by its class: two
+    slots reading the same ask one question in other words."""
+    words = _class_words()
+    longest = max(map(len, words))
+    out, i = [], 0
+    while i < len(slot):
+        for n in range(min(longest, len(slot) - i), 0, -1):
+            word = words.get(slot[i : i + n])
+            if word is not None:
+                out.append(word)
+                i += n
+                break
+        else:
+            out.append(slot[i])
+            i += 1
+    return "".join(out)
 
 
 def _slot_keys(

@@ -68,7 +68,23 @@ def find_pairs(
     return sorted(pairs)
 
 
-def cluster_titles(titles: Sequence[str], config: DedupConfig = DedupConfig()) -> list[Cluster]:
-    """Clusters of exact and near-duplicate titles (re-spins); singletons are left out."""
+def cluster_titles(
+    titles: Sequence[str],
+    config: DedupConfig = DedupConfig(),
+    *,
+    apart: Sequence[int] | None = None,
+) -> list[Cluster]:
+    """Clusters of exact and near-duplicate titles (re-spins); singletons are left out.
+
+    `apart`, one label per title: two different texts with the same label >= 0 are never
+    linked (template siblings of one family, reported as a family instead); -1 is no label.
+    Exact copies of a title are still one cluster.
+    """
     distinct, ids = exact_groups(titles)
-    return link_clusters(ids, _title_edges(distinct, config), config)
+    edges = _title_edges(distinct, config)
+    if apart is not None and edges.a.size:
+        label = np.full(len(distinct), -1, dtype=np.int64)
+        np.maximum.at(label, ids, np.asarray(apart, dtype=np.int64))
+        keep = (label[edges.a] < 0) | (label[edges.a] != label[edges.b])
+        edges = Edges(edges.a[keep], edges.b[keep], edges.sim[keep])
+    return link_clusters(ids, edges, config)

@@ -184,6 +184,13 @@ WHERE d.is_representative
 ORDER BY s.members DESC, d.field DESC, d.cluster_id
 """
 
+# A family's first 12 slot values and first member (every member is in audit/spam_families/):
+# a family of thousands stays one short row.
+_FAMILIES = """
+SELECT family_id, template, members, slots[1:12] AS slots, texts[1] AS example, urls[1] AS url
+FROM spam_families ORDER BY members DESC, family_id
+"""
+
 _ANCHORS = """
 SELECT finding, key, variants, links, examples FROM anchor_findings
 ORDER BY finding DESC, variants DESC, links DESC, key
@@ -231,6 +238,7 @@ _QUERIES: dict[str, tuple[str, str]] = {
     "page_domains": (_PAGE_DOMAINS, "spam_pages_by_domain.csv"),
     "pages": (_PAGES, "pages.csv"),
     "duplicates": (_DUPLICATES, "duplicate_clusters.csv"),
+    "families": (_FAMILIES, "spam_families.csv"),
     "anchors": (_ANCHORS, "anchor_variants.csv"),
     "link_targets": (_LINK_TARGETS, "link_targets.csv"),
 }

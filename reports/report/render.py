@@ -121,6 +121,22 @@ TABLES: dict[str, tuple[str, str, list[tuple[str, str, str]]]] = {
             ("url", "page", "url"),
         ],
     ),
+    "families": (
+        "Spam families",
+        (
+            "Titles filling one template with different names (cities, lenders, products): "
+            "each is another article, so they are not duplicates, but together they are one "
+            "spam pattern. One row per family, the slot marked {} in its template, the first "
+            "slot values and one member. Every member is in audit/spam_families/."
+        ),
+        [
+            ("template", "template", "text"),
+            ("members", "members", "int"),
+            ("slots", "slot values", "list"),
+            ("example", "example title", "text"),
+            ("url", "example page", "url"),
+        ],
+    ),
     "anchors": (
         "Anchor variants",
         (
@@ -349,6 +365,10 @@ def render_report_markdown(
             f"{len(data.cluster_sizes.get('body', [])):,} duplicate body clusters"
         ),
     ]
+    families = data.tables["families"]
+    out.append(
+        f"- {families.total:,} spam families (titles filling one template with different names)"
+    )
     out += [f"- {n:,} {what}" for n, what in fetch_outcomes(data)]
     out += [
         "",
@@ -422,6 +442,21 @@ def render_report_markdown(
             f"| {md_escape(_display_url(url))} | {md_escape(title)} | {risky_n:,} "
             f"| {related_n:,} | {pct(share)} |"
         )
+    if families.total:
+        out += [
+            "",
+            f"## Spam families ({len(families.rows[:10])} of {families.total:,})",
+            "",
+            "| template | members | slot values |",
+            "| --- | ---: | --- |",
+        ]
+        cols = {c: i for i, c in enumerate(families.columns)}
+        for row in families.rows[:10]:
+            slots = " · ".join(md_escape(s) for s in row[cols["slots"]] or [])
+            more = " …" if row[cols["members"]] > len(row[cols["slots"]] or []) else ""
+            out.append(
+                f"| {md_escape(row[cols['template']])} | {row[cols['members']]:,} | {slots}{more} |"
+            )
     out += ["", "## Full tables", "", "Beside this file (every row, formula-safe CSV):", ""]
     csvs = [t.csv for t in data.tables.values() if t.csv]
     out += [f"- {name}" for name in [*csvs, "risky_links.csv"]]
