@@ -704,6 +704,12 @@ def test_find_pairs_expands_exact_groups_over_near_pairs() -> None:
         ("京东白条提现方法丨2024最新", "京东白条提现方法_本站整理"),
         # 未通过 / 不通过 negate alike.
         ("支付宝租机审核未通过的常见原因分析", "支付宝租机审核不通过的常见原因分析"),
+        # 高不高, 有没有 ask a question (like 是否); they negate nothing.
+        ("分期购买手机的利息到底高不高", "分期购买手机的利息到底是否高"),
+        ("京东白条分期有没有手续费", "京东白条分期是否有手续费"),
+        # A number one main title names is in the other's subtitle: still said by both.
+        ("京东先享后付年卡涨价:从99元涨至149元", "京东先享后付年卡涨价149元详情解析"),
+        ("零首付分期购机攻略:24期免息", "零首付24期分期购机攻略"),
     ],
 )
 def test_respins_with_new_separators_and_words_pair(a: str, b: str) -> None:

@@ -55,7 +55,7 @@ def template_families(
         return []
     first_input = np.full(len(distinct), ids.size, dtype=np.int64)
     np.minimum.at(first_input, ids, np.arange(ids.size, dtype=np.int64))
-    key, tid, start, stop = _slot_keys(distinct, max_slot, min_fixed)
+    key, tid, start, stop = _slot_keys(distinct, max_slot, min_fixed, min_members)
     template, row = _best_template(key, tid, stop - start, len(distinct), min_members)
     counts = np.bincount(template[template >= 0], minlength=1)
     in_family = np.flatnonzero((template >= 0) & (counts[np.maximum(template, 0)] >= min_members))
@@ -122,9 +122,10 @@ def _slot_reading(slot: str) -> str:
 
 
 def _slot_keys(
-    texts: list[str], max_slot: int, min_fixed: int
+    texts: list[str], max_slot: int, min_fixed: int, least: int
 ) -> tuple[NDArray[np.uint64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
-    """Every (prefix, slot, suffix) cut of every text: template key, text, slot start and end.
+    """The (prefix, slot, suffix) cuts of the texts whose template key at least `least` cuts
+    share: template key, text, slot start and end.
 
     The key hashes the prefix and the suffix (with their lengths), not the slot, so slots of
     different lengths share a key. Start and end are offsets inside the text.
@@ -147,27 +148,47 @@ def _slot_keys(
         back = value * powers[lengths[tid] - 1 - pos]
         from_end = np.cumsum(back[::-1], dtype=np.uint64)[::-1]
         suffix = from_end - _spread(from_end, ends, tid)
-    keys, owners, lo, hi = [], [], [], []
-    for k in range(1, max_slot + 1):
-        ok = (pos + k <= lengths[tid]) & (lengths[tid] - k >= min_fixed)
+    del value, terms, inclusive, back, from_end
+    # Every cut's key, written into one array (a list of parts and their concatenation would
+    # hold the keys twice); a cut is its character position and slot length.
+    fits = [
+        (pos + k <= lengths[tid]) & (lengths[tid] - k >= min_fixed) for k in range(1, max_slot + 1)
+    ]
+    counts = [int(ok.sum()) for ok in fits]
+    key = np.empty(sum(counts), dtype=np.uint64)
+    at = np.empty(key.size, dtype=np.int64)
+    slot = np.empty(key.size, dtype=np.int8)
+    done = 0
+    for k, ok in enumerate(fits, start=1):
         p = np.flatnonzero(ok)
         q = p + k  # first suffix position, in the whole array
         tail = np.where(q < ends[tid[p]], suffix[np.minimum(q, cps.size - 1)], np.uint64(0))
         tail_len = (ends[tid[p]] - q).astype(np.uint64)
         with np.errstate(over="ignore"):
-            key = mix(prefix[p] ^ mix(pos[p].astype(np.uint64))) * np.uint64(3) + mix(
-                tail + tail_len * np.uint64(0x9E3779B97F4A7C15)
-            )
-        keys.append(key)
-        owners.append(tid[p])
-        lo.append(pos[p])
-        hi.append(pos[p] + k)
-    return (
-        np.concatenate(keys),
-        np.concatenate(owners),
-        np.concatenate(lo),
-        np.concatenate(hi),
+            key[done : done + p.size] = mix(prefix[p] ^ mix(pos[p].astype(np.uint64))) * np.uint64(
+                3
+            ) + mix(tail + tail_len * np.uint64(0x9E3779B97F4A7C15))
+        at[done : done + p.size] = p
+        slot[done : done + p.size] = k
+        done += p.size
+    del fits, prefix, suffix
+    # Most cuts are their text's alone: keep the cuts of keys `least` cuts share, the only
+    # ones `_best_template` counts (found on the sorted keys, so no per-cut index is sorted).
+    ordered = np.sort(key)
+    # A key `least` cuts share is equal to the key `least - 1` places further on.
+    step = max(least - 1, 0)
+    shared = np.unique(
+        ordered[: ordered.size - step][ordered[step:] == ordered[: ordered.size - step]]
     )
+    del ordered
+    keep = np.zeros(key.size, dtype=bool)
+    if shared.size:
+        for lo in range(0, key.size, 1 << 20):  # in slices: one index per cut would be large
+            part = key[lo : lo + (1 << 20)]
+            found = np.minimum(np.searchsorted(shared, part), shared.size - 1)
+            keep[lo : lo + part.size] = shared[found] == part
+    key, at, slot = key[keep], at[keep], slot[keep]
+    return key, tid[at], pos[at], pos[at] + slot.astype(np.int64)
 
 
 def _spread(
@@ -184,13 +205,14 @@ def _spread(
 def _best_template(
     key: NDArray[np.uint64], tid: NDArray[np.int64], slot: NDArray[np.int64], n: int, least: int
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """Per text, its cut whose template the most texts share, the shortest slot on a tie.
+    """Per text, its cut whose template the most texts share, the shortest slot on a tie,
+    then the slot that starts first (stable sorts: cuts come by slot length, then position).
 
     Only templates shared by `least` texts or more count. Returns per text the template (a
     number shared by the texts choosing it; -1 for a text sharing no such template) and the
     row of the text's own cut.
     """
-    order = np.argsort(key)
+    order = np.argsort(key, kind="stable")
     sorted_key = key[order]
     new = np.ones(order.size, dtype=bool)
     new[1:] = sorted_key[1:] != sorted_key[:-1]
@@ -204,7 +226,7 @@ def _best_template(
         | ((np.int64(1 << 32) - 1 - size) << 4)
         | np.minimum(slot[order], 15)
     )
-    rank = np.argsort(packed)
+    rank = np.argsort(packed, kind="stable")
     owner = tid[order[rank]]
     first = np.ones(rank.size, dtype=bool)
     first[1:] = owner[1:] != owner[:-1]

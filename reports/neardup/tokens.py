@@ -543,6 +543,7 @@ class Units:
     # Per row: negation characters (`NEGATIONS`) and numbers in the main title.
     negation_count: NDArray[np.int64]
     number_count: NDArray[np.int64]
+    any_number_count: NDArray[np.int64]  # numbers anywhere in the title, subtitle included
     main_tid: NDArray[np.int32]  # main-title content units in text order: their row
     main_hash: NDArray[np.uint64]  # ... and their 64-bit hash
     # Per row: up to _PLACES_KEPT places its main title names, lowest ids first (-1 pads).
@@ -667,6 +668,8 @@ class _Stream:
     main: NDArray[np.bool_]  # content unit of the main title
     token: NDArray[np.bool_]  # ... that is a letter/digit run
     number: NDArray[np.bool_]  # ... that is a number (24, 十六 before a counter)
+    any_number: NDArray[np.bool_]  # a number anywhere in the title, subtitle included
+    negation: NDArray[np.bool_]  # main-title content negating what follows (not 高不高)
     place_tid: NDArray[np.int32]  # places named in main titles: owner, in text order
     place: NDArray[np.int64]  # ... and place id
 
@@ -756,15 +759,34 @@ def _unit_stream(texts: Sequence[str], tables: _FillerTables, cfg: DedupConfig) 
     in_main = place_at < split[ch.tid[place_at]]
     place_at, place = place_at[in_main], place[in_main]
     lead = ch.cps[at]
-    number = (
-        main
-        & is_token
-        & (
-            ((lead >= ord("0")) & (lead <= ord("9")))
-            | ((lead < 0x10000) & (_NUMERAL_KIND[np.minimum(lead, 0xFFFF)] == 1))
-        )
+    numeric = is_token & (
+        ((lead >= ord("0")) & (lead <= ord("9")))
+        | ((lead < 0x10000) & (_NUMERAL_KIND[np.minimum(lead, 0xFFFF)] == 1))
     )
-    return _Stream(tid, codes, main, main & is_token, number, ch.tid[place_at], place)
+    negation = main & np.isin(lead, _NEGATION_CODES)
+    negation[canonical] = False  # an aspect's canonical word stands for another word
+    negation[_questions(ch, at[negation], np.flatnonzero(negation))] = False
+    return _Stream(
+        tid,
+        codes,
+        main,
+        main & is_token,
+        main & numeric,
+        numeric,
+        negation,
+        ch.tid[place_at],
+        place,
+    )
+
+
+def _questions(ch: Chars, at: NDArray[np.int64], units: NDArray[np.int64]) -> NDArray[np.int64]:
+    """The `units` whose character (at `at`) sits between two equal characters of its text:
+    不 or 没 there asks a question (高不高, 有没有) and negates nothing."""
+    prev, nxt = np.maximum(at - 1, 0), np.minimum(at + 1, ch.cps.size - 1)
+    own = ch.tid[at]
+    asks = (ch.cps[prev] == ch.cps[nxt]) & (ch.tid[prev] == own) & (ch.tid[nxt] == own)
+    out: NDArray[np.int64] = units[asks & (prev < at) & (nxt > at)]
+    return out
 
 
 def _places(ch: Chars, cfg: DedupConfig) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
@@ -785,6 +807,8 @@ def title_units(texts: Sequence[str], tables: _FillerTables, cfg: DedupConfig) -
     )
     places = _place_rows(stream.place_tid, stream.place, n_texts)
     number_count = np.bincount(stream.tid[stream.number], minlength=n_texts)
+    any_number_count = np.bincount(stream.tid[stream.any_number], minlength=n_texts)
+    negation_count = np.bincount(stream.tid[stream.negation], minlength=n_texts)
     # Handed over in a list so that _distinct_rows can free the stream before its big matrix.
     box = [stream]
     del stream
@@ -797,7 +821,6 @@ def title_units(texts: Sequence[str], tables: _FillerTables, cfg: DedupConfig) -
     in_main = levels.main[level[aspect]]
     in_main_title = (levels.kind[level] == _CONTENT_KIND) & levels.main[level]
     tail = in_main_title & ~levels.head[level]
-    negation = in_main_title & np.isin(flat >> np.uint64(4), _NEGATION_CODES)
     marker = np.zeros(flat.size, dtype=bool)
     marker[aspect] = True
     del level
@@ -827,11 +850,9 @@ def title_units(texts: Sequence[str], tables: _FillerTables, cfg: DedupConfig) -
         tail_count=np.bincount(
             np.searchsorted(offsets, np.flatnonzero(tail), side="right") - 1, minlength=n_texts
         ),
-        negation_count=np.bincount(
-            np.searchsorted(offsets, np.flatnonzero(negation), side="right") - 1,
-            minlength=n_texts,
-        ),
+        negation_count=negation_count,
         number_count=number_count,
+        any_number_count=any_number_count,
         main_tid=main_tid,
         main_hash=main_hash,
         places=places,

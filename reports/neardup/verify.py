@@ -82,10 +82,12 @@ def verify(
         # One main title negates and the other does not: 激活 / 未激活, 看征信 / 不看征信 say
         # the opposite (未通过 / 不通过 say the same).
         conflict |= (units.negation_count[a] > 0) != (units.negation_count[b] > 0)
-        # One main title names a number and the other none: an amount, a model or a term
-        # against the general question (零首付24期分期购机 / 零首付分期购机攻略).
+        # One main title names a number and the other title none, not even in its subtitle:
+        # an amount, a model or a term against the general question (零首付24期分期购机 /
+        # 零首付分期购机攻略; a number moved into the subtitle is still said).
         if numbers:
-            conflict |= (units.number_count[a] > 0) != (units.number_count[b] > 0)
+            conflict |= (units.number_count[a] > 0) & (units.any_number_count[b] == 0)
+            conflict |= (units.number_count[b] > 0) & (units.any_number_count[a] == 0)
         if same_question:
             conflict |= shared == 0
         sims[lo : lo + chunk] = np.where(conflict, 0.0, sim)
