@@ -26,7 +26,8 @@ Titles, in five steps (`cluster_titles`, `find_pairs`; modules `tokens`, `candid
    content.
 3. Candidates, by deletion neighbourhood instead of MinHash (a ten-character title has too few
    and too common n-grams for LSH bands to separate it from its siblings): each text emits
-   hashes of its main-title content multiset with 0, 1 or 2 adjacent units deleted. Texts
+   hashes of its main-title content multiset with 0, 1 or 2 adjacent units deleted (a unit
+   repeated past the first `head_units` counts once: 京东卡e卡回收电子卡 restates 卡). Texts
    sharing a hash with at most `max_edits` deletions between them are candidates, so main
    titles that differ by one unit, or by an inserted or dropped run of two, are always found.
    A run of two replaced on both sides counts only in buckets of at most `swap_bucket` texts
@@ -51,9 +52,11 @@ Titles, in five steps (`cluster_titles`, `find_pairs`; modules `tokens`, `candid
    民生易贷APP还款指南 / 民生易贷平台介绍), which the heavy head would otherwise carry over the
    threshold. One such unit is a typo, not a question. Last, it is rejected when both main
    titles name places from `dedup/title_places.toml` but share none (杭州 / 广州, 长春 / 长沙:
-   one character apart, two places); when one main title negates (未, 不, 无, 没, 非) and the
-   other does not (激活 / 未激活); and when one main title names a number (24期, 十二期, iPhone
-   13) and the other none: a term, an amount or a model against the general question. A pair
+   one character apart, two places); when one main title negates (未, 不, 无, 没, 非; not 不 or
+   没 between two equal characters, 高不高 and 有没有 ask) and the other does not (激活 /
+   未激活); and when one main title names a number (24期, 十二期, iPhone 13) and the other
+   title none, not even in its subtitle: a term, an amount or a model against the general
+   question. A pair
    is a near-duplicate at `threshold` or above.
 5. Typos (`candidates.typo_pairs`): a character deleted, doubled or swapped inside a lexicon
    word breaks the word (时间解析 → 时解间析 leaves neither 时间 nor 解析), so such a re-spin is
