@@ -13,8 +13,9 @@ once at the end). A pair belongs to a split when both titles come from its seeds
 across the two splits are scored in "all" only.
 
 All 500 titles go through each method at once, as in a crawl:
-- farmaudit: `reports.neardup.cluster_titles` (default `DedupConfig`); a pair is predicted
-  when both titles are in one cluster (what the audit reports). `find_pairs`, the verified
+- farmaudit: `reports.neardup.title_findings` (default `DedupConfig`): `cluster_titles` with
+  template siblings kept apart; a pair is predicted when both titles are in one duplicate
+  cluster (what the audit reports). `find_pairs`, the verified
   pairs before clustering, is shown too.
 - datasketch MinHash LSH on character 3-grams of the normalised title, 128 permutations,
   threshold 0.7 (the pair is returned by the LSH query).
@@ -37,7 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.eval_dedup import _override
-from reports.neardup import DedupConfig, cluster_titles, find_pairs
+from reports.neardup import DedupConfig, find_pairs, title_findings
 from reports.textnorm import normalize_text
 
 SEEDS = Path(__file__).resolve().parent / "realworld" / "seeds"
@@ -74,12 +75,9 @@ def reviewer_pairs(reviewer: str) -> set[Pair]:
 
 
 def farmaudit_pairs(titles: list[str], config: DedupConfig) -> set[Pair]:
-    """Pairs of titles that `cluster_titles` puts in one cluster."""
-    return {
-        pair
-        for cluster in cluster_titles(titles, config)
-        for pair in itertools.combinations(cluster.members, 2)
-    }
+    """Pairs of titles in one duplicate cluster of `title_findings` (what the audit reports)."""
+    clusters, _ = title_findings(titles, config)
+    return {pair for cluster in clusters for pair in itertools.combinations(cluster.members, 2)}
 
 
 def direct_pairs(titles: list[str], config: DedupConfig) -> set[Pair]:
@@ -199,7 +197,7 @@ def main() -> None:
     ours = in_split(farmaudit_pairs(titles, config), split, args.split)
     sims = tfidf_cosine(titles)
     methods = [
-        ("farmaudit reports.neardup.cluster_titles", ours),
+        ("farmaudit reports.neardup.title_findings", ours),
         (
             "farmaudit find_pairs (direct, no clusters)",
             in_split(direct_pairs(titles, config), split, args.split),

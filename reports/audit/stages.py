@@ -25,13 +25,7 @@ from reports.audit.profiles import page_categories, run_profiles
 from reports.audit.shuffle import run_graph_shuffled
 from reports.audit.stage import Stage
 from reports.audit.texts import TARGETS, iter_targets, run_targets, run_topics
-from reports.neardup import (
-    Cluster,
-    TemplateFamily,
-    cluster_texts,
-    cluster_titles,
-    template_families,
-)
+from reports.neardup import Cluster, TemplateFamily, cluster_texts, title_findings
 from reports.offtopic import block_counts_verdict
 from reports.report.since import carry_first_seen, compare_audits
 from reports.spam import NONE
@@ -213,15 +207,10 @@ def run_duplicates(ctx: StageContext) -> tuple[int, dict[str, int]]:
         del known, anchors
         rows: list[_DupRow] = []
         # Template siblings are one spam family each, not duplicates of one another.
-        families = template_families([t for t, _ in titles])
-        family_of = [-1] * len(titles)
-        for family_id, family in enumerate(families):
-            for member in family.members:
-                family_of[member] = family_id
-        title_clusters = cluster_titles([t for t, _ in titles], config, apart=family_of)
+        title_clusters, families = title_findings([t for t, _ in titles], config)
         rows += _cluster_rows("title", title_clusters, titles, config.threshold)
         family_rows = [_family_row(k, family, titles) for k, family in enumerate(families)]
-        del titles, family_of
+        del titles
         # Converted batch by batch: the Arrow batch and its Python strings are not held twice.
         reader = con.sql(
             'SELECT key, body FROM targets WHERE "primary" ORDER BY pos'

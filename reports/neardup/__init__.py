@@ -88,8 +88,9 @@ reaches; see docs/benchmarks.md.
 Template families (`template_families`, module `families`): titles that fill one template with
 different names (城市 + 上门服务联系方式, lender + 平台的安全性分析) are siblings, not re-spins;
 together they are one spam finding: the template, its members and each member's slot value.
-The audit writes them as `spam_families` and passes the families to `cluster_titles(...,
-apart=...)`, so siblings the verifier cannot tell apart are not also reported as duplicates.
+`title_findings` gives both as the audit reports them (`spam_families`, `duplicate_clusters`):
+the families go to `cluster_titles(..., apart=...)`, so siblings the verifier cannot tell apart
+are not also reported as duplicates.
 
 Bodies (`cluster_texts`, module `bodies`): character shingles of `text_shingle` characters
 (punctuation and spaces dropped), MinHash with `text_num_perm` permutations, LSH with
@@ -111,7 +112,7 @@ seen.
 
 from reports.neardup.bodies import cluster_texts
 from reports.neardup.config import DedupConfig, DedupError
-from reports.neardup.families import TemplateFamily, template_families
+from reports.neardup.families import TemplateFamily, template_families, title_findings
 from reports.neardup.linkage import Cluster
 from reports.neardup.titles import cluster_titles, find_pairs
 from reports.neardup.tokens import FillerLexicon, load_aspects, load_fillers, load_places
@@ -129,4 +130,5 @@ __all__ = [
     "load_fillers",
     "load_places",
     "template_families",
+    "title_findings",
 ]

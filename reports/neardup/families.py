@@ -24,8 +24,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from reports.neardup.linkage import exact_groups
-from reports.neardup.titles import find_pairs
+from reports.neardup.config import DedupConfig
+from reports.neardup.linkage import Cluster, exact_groups
+from reports.neardup.titles import cluster_titles, find_pairs
 from reports.neardup.tokens import MUL, codepoints, load_aspects, load_fillers, mix
 
 if TYPE_CHECKING:
@@ -91,6 +92,19 @@ def template_families(
         )
     families.sort(key=lambda f: (-len(f.members), f.members[0]))
     return families
+
+
+def title_findings(
+    titles: Sequence[str], config: DedupConfig = DedupConfig()
+) -> tuple[list[Cluster], list[TemplateFamily]]:
+    """Duplicate clusters and template families of the titles, as the audit reports them:
+    the siblings of a family are no duplicates of one another (exact copies still are)."""
+    families = template_families(titles)
+    family_of = [-1] * len(titles)
+    for family_id, family in enumerate(families):
+        for member in family.members:
+            family_of[member] = family_id
+    return cluster_titles(titles, config, apart=family_of), families
 
 
 @cache
