@@ -26,8 +26,7 @@ Titles, in five steps (`cluster_titles`, `find_pairs`; modules `tokens`, `candid
    content.
 3. Candidates, by deletion neighbourhood instead of MinHash (a ten-character title has too few
    and too common n-grams for LSH bands to separate it from its siblings): each text emits
-   hashes of its main-title content multiset with 0, 1 or 2 adjacent units deleted (a unit
-   repeated past the first `head_units` counts once: 京东卡e卡回收电子卡 restates 卡). Texts
+   hashes of its main-title content multiset with 0, 1 or 2 adjacent units deleted. Texts
    sharing a hash with at most `max_edits` deletions between them are candidates, so main
    titles that differ by one unit, or by an inserted or dropped run of two, are always found.
    A run of two replaced on both sides counts only in buckets of at most `swap_bucket` texts

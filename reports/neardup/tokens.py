@@ -800,9 +800,8 @@ def title_units(texts: Sequence[str], tables: _FillerTables, cfg: DedupConfig) -
     """Each text's distinct weighted units, its main-title content and its token set."""
     n_texts = len(texts)
     stream = _unit_stream(texts, tables, cfg)
-    main_tid, main_hash = _first_copies(
-        stream.tid[stream.main], mix(stream.packed[stream.main] >> np.uint64(4)), cfg.head_units
-    )
+    main_tid = stream.tid[stream.main]
+    main_hash = mix(stream.packed[stream.main] >> np.uint64(4))
     token_sig, token_count = _token_sets(
         stream.tid[stream.token], stream.packed[stream.token] >> np.uint64(4), n_texts
     )
@@ -858,22 +857,6 @@ def title_units(texts: Sequence[str], tables: _FillerTables, cfg: DedupConfig) -
         main_hash=main_hash,
         places=places,
     )
-
-
-def _first_copies(
-    tid: NDArray[np.int32], hashes: NDArray[np.uint64], head: int
-) -> tuple[NDArray[np.int32], NDArray[np.uint64]]:
-    """Each text's main-title units in text order, without the repeats past its first `head`
-    units: a keyword said again (京东卡e卡回收电子卡) says nothing more, as in the verifier's
-    sets. Repeats inside the head stay: they spell the subject's name (人人租机 is not 人租机)."""
-    order = np.lexsort((hashes, tid))  # stable: equal units stay in text order
-    again = np.zeros(tid.size, dtype=bool)
-    again[order[1:]] = (tid[order[1:]] == tid[order[:-1]]) & (
-        hashes[order[1:]] == hashes[order[:-1]]
-    )
-    first = np.searchsorted(tid, tid)  # units are grouped by text, in text order
-    again &= np.arange(tid.size) - first >= head
-    return tid[~again], hashes[~again]
 
 
 def _place_rows(tid: NDArray[np.int32], place: NDArray[np.int64], n: int) -> NDArray[np.int64]:
