@@ -62,16 +62,13 @@ def template_families(
     in_family = np.flatnonzero((template >= 0) & (counts[np.maximum(template, 0)] >= min_members))
     # Re-spins of an earlier member of the same family are not members of their own.
     found = find_pairs([distinct[i] for i in in_family.tolist()])
-    slot_of = {
-        int(t): _slot_reading(distinct[int(t)][start[row[t]] : stop[row[t]]])
-        for t in in_family.tolist()
-    }
-    respin = {
-        int(in_family[j])
-        for i, j, _ in found
-        if template[in_family[i]] == template[in_family[j]]
-        and slot_of[int(in_family[i])] == slot_of[int(in_family[j])]
-    }
+    respin = set()
+    for i, j, _ in found:
+        a, b = int(in_family[i]), int(in_family[j])
+        if template[a] == template[b] and _slot_reading(
+            distinct[a][start[row[a]] : stop[row[a]]]
+        ) == _slot_reading(distinct[b][start[row[b]] : stop[row[b]]]):
+            respin.add(b)
     kept = np.array([t for t in in_family.tolist() if t not in respin], dtype=np.int64)
     kept = kept[np.argsort(template[kept], kind="stable")]
     bounds = np.flatnonzero(np.diff(template[kept])) + 1
