@@ -345,7 +345,7 @@ def _instrument(records: list[StageRecord], depth: list[int]) -> list[str]:
         (graph, "link_targets", "graph.link_targets"),
         (graph, "anchor_findings", "graph.anchor_findings"),
         (graph, "page_degrees", "graph.page_degrees"),
-        (stages_module, "cluster_titles", "duplicates: cluster_titles"),
+        (stages_module, "title_findings", "duplicates: title_findings"),
         (stages_module, "cluster_texts", "duplicates: cluster_texts"),
         (audit_module, "write_reports", "report: write_reports"),
     ):
