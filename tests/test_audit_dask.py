@@ -79,7 +79,11 @@ def test_a_worker_killed_mid_task_still_gives_the_same_findings(
 ) -> None:
     marker = tmp_path / "killed"
     cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        scheduler_kwargs={"dashboard_address": ":0"},  # not 8787: another cluster may have it
     )
     with cluster, distributed.Client(cluster) as client:
         client.register_plugin(_KillOnce(marker))

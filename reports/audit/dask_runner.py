@@ -84,10 +84,14 @@ def dask_runner(address: str, root: Path) -> Iterator[DaskRunner]:
             threads_per_worker=1,
             processes=True,
             dashboard_address=None,
+            # No dashboard; the scheduler's HTTP routes on a free port, not on 8787 (another
+            # cluster's, perhaps).
+            scheduler_kwargs={"dashboard_address": ":0"},
             silence_logs=logging.ERROR,
         )
         with cluster, Client(cluster) as client:
-            yield _checked(DaskRunner(client, f"a local Dask cluster of {count} workers"), root)
+            noun = "worker" if int(count) == 1 else "workers"
+            yield _checked(DaskRunner(client, f"a local Dask cluster of {count} {noun}"), root)
         return
     if "://" not in address:
         raise AuditError(
