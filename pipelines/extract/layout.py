@@ -891,7 +891,11 @@ def _widen_container(layout: Layout, best: Element) -> Element:
     links = [0] * depth
     paragraphs = [0] * depth
     teasers = [0] * depth
-    for unit in layout.units:
+    #: Per level, the index of its first line, and its lines' (index, prose, link chars): a
+    #: level's lines before all the lines held below it are a lead.
+    first = [len(layout.units)] * depth
+    lines: list[list[tuple[int, int, int]]] = [[] for _ in range(depth)]
+    for index, unit in enumerate(layout.units):
         if unit.region is not None:
             continue
         node: Element | None = unit.block
@@ -900,9 +904,12 @@ def _widen_container(layout: Layout, best: Element) -> Element:
         if node is None:
             continue
         level = chain[node]
+        first[level] = min(first[level], index)
         if _is_teaser_item(unit):
             links[level] += len(unit.text)  # headline and excerpt: all of it about another page
+            lines[level].append((index, 0, len(unit.text)))
             continue
+        lines[level].append((index, unit.prose_chars, unit.link_chars))
         prose[level] += unit.prose_chars
         links[level] += unit.link_chars
         paragraphs[level] += unit.prose_chars >= _PARAGRAPH_PROSE_CHARS
@@ -910,6 +917,11 @@ def _widen_container(layout: Layout, best: Element) -> Element:
             teasers[level] += unit.link_chars >= _TEASER_LINK_SHARE * len(unit.text)
     ancestors = list(chain)
     chosen = skipped = 0
+    # A lead sits under the page's <h1>.
+    title_index = next(
+        (i for i, unit in enumerate(layout.units) if unit.block.tag == "h1" and unit.region is None),
+        len(layout.units),
+    )
     held_prose, held_links = prose[0], links[0]
     for level in range(1, depth):
         added_prose, added_links = prose[level], links[level]
@@ -932,6 +944,13 @@ def _widen_container(layout: Layout, best: Element) -> Element:
             chosen = level
             skipped = 0
             continue
+        if (
+            teasers[level] < _WIDEN_MAX_TEASERS
+            and _adds_lead(lines[level], min(first[:level]), title_index)
+        ):
+            # The lead opens the article (under its title): nothing above it is the article's.
+            chosen = level
+            break
         # A level adding only a few short lines (the article's header: title, byline, date)
         # is climbed past, not taken: the text may go on one level up (lead and text split
         # over an <article>'s header and body). Link lines or more text stop the climb.
@@ -939,6 +958,26 @@ def _widen_container(layout: Layout, best: Element) -> Element:
         if not prose_like or added_prose + added_links > _WIDEN_SKIP_MAX_CHARS or skipped > 1:
             break
     return ancestors[chosen]
+
+
+def _adds_lead(lines: list[tuple[int, int, int]], held_first: int, title_index: int) -> bool:
+    """A level's lines (index, prose, link chars) are the article's lead: prose, a paragraph of
+    it with little link text, between the page's <h1> (line `title_index`) and every line held
+    so far (a standfirst in a block of its own above the text), and after the text no more
+    than a few short lines."""
+    if any(index < title_index for index, _, _ in lines):
+        return False
+    lead = [(prose, linked) for index, prose, linked in lines if index < held_first]
+    rest = [(prose, linked) for index, prose, linked in lines if index > held_first]
+    lead_prose = sum(prose for prose, _ in lead)
+    lead_links = sum(linked for _, linked in lead)
+    rest_chars = sum(prose + linked for prose, linked in rest)
+    return (
+        any(prose >= _PARAGRAPH_PROSE_CHARS for prose, _ in lead)
+        and lead_links <= _WIDEN_MAX_LINK_SHARE * (lead_prose + lead_links)
+        and rest_chars <= _WIDEN_SKIP_MAX_CHARS
+        and sum(linked for _, linked in rest) <= _WIDEN_MAX_LINK_SHARE * max(rest_chars, 1)
+    )
 
 
 def _following_elements(element: Element) -> Iterator[Element]:
