@@ -891,25 +891,16 @@ def _widen_container(layout: Layout, best: Element) -> Element:
     links = [0] * depth
     paragraphs = [0] * depth
     teasers = [0] * depth
-    #: Per level, the index of its first line, and its lines' (index, prose, link chars): a
-    #: level's lines before all the lines held below it are a lead.
-    first = [len(layout.units)] * depth
-    lines: list[list[tuple[int, int, int]]] = [[] for _ in range(depth)]
-    for index, unit in enumerate(layout.units):
-        if unit.region is not None:
-            continue
-        node: Element | None = unit.block
-        while node is not None and node not in chain:
-            node = node.getparent()
-        if node is None:
-            continue
+    #: Per level, its lines as (index, prose, link chars): lines before all those held below
+    #: a level are a lead.
+    by_level: list[list[tuple[int, int, int]]] = [[] for _ in range(depth)]
+    for node, index, unit in _level_lines(layout, chain):
         level = chain[node]
-        first[level] = min(first[level], index)
         if _is_teaser_item(unit):
             links[level] += len(unit.text)  # headline and excerpt: all of it about another page
-            lines[level].append((index, 0, len(unit.text)))
+            by_level[level].append((index, 0, len(unit.text)))
             continue
-        lines[level].append((index, unit.prose_chars, unit.link_chars))
+        by_level[level].append((index, unit.prose_chars, unit.link_chars))
         prose[level] += unit.prose_chars
         links[level] += unit.link_chars
         paragraphs[level] += unit.prose_chars >= _PARAGRAPH_PROSE_CHARS
@@ -917,11 +908,7 @@ def _widen_container(layout: Layout, best: Element) -> Element:
             teasers[level] += unit.link_chars >= _TEASER_LINK_SHARE * len(unit.text)
     ancestors = list(chain)
     chosen = skipped = 0
-    # A lead sits under the page's <h1>.
-    title_index = next(
-        (i for i, unit in enumerate(layout.units) if unit.block.tag == "h1" and unit.region is None),
-        len(layout.units),
-    )
+    title_index = _title_line(layout)
     held_prose, held_links = prose[0], links[0]
     for level in range(1, depth):
         added_prose, added_links = prose[level], links[level]
@@ -944,9 +931,8 @@ def _widen_container(layout: Layout, best: Element) -> Element:
             chosen = level
             skipped = 0
             continue
-        if (
-            teasers[level] < _WIDEN_MAX_TEASERS
-            and _adds_lead(lines[level], min(first[:level]), title_index)
+        if teasers[level] < _WIDEN_MAX_TEASERS and _adds_lead(
+            by_level[level], _first_line(by_level[:level]), title_index
         ):
             # The lead opens the article (under its title): nothing above it is the article's.
             chosen = level
@@ -958,6 +944,38 @@ def _widen_container(layout: Layout, best: Element) -> Element:
         if not prose_like or added_prose + added_links > _WIDEN_SKIP_MAX_CHARS or skipped > 1:
             break
     return ancestors[chosen]
+
+
+def _level_lines(layout: Layout, chain: dict[Element, int]) -> list[tuple[Element, int, Unit]]:
+    """The body lines (outside regions) under an element of `chain`: the innermost such
+    element, the line's index in the layout, the line."""
+    found: list[tuple[Element, int, Unit]] = []
+    for index, unit in enumerate(layout.units):
+        if unit.region is not None:
+            continue
+        node: Element | None = unit.block
+        while node is not None and node not in chain:
+            node = node.getparent()
+        if node is not None:
+            found.append((node, index, unit))
+    return found
+
+
+def _first_line(levels: list[list[tuple[int, int, int]]]) -> int:
+    """Index of the first line held by these levels."""
+    return min((lines[0][0] for lines in levels if lines), default=0)
+
+
+def _title_line(layout: Layout) -> int:
+    """Index of the page's first <h1> line outside regions (a lead sits under it)."""
+    return next(
+        (
+            i
+            for i, unit in enumerate(layout.units)
+            if unit.block.tag == "h1" and unit.region is None
+        ),
+        len(layout.units),
+    )
 
 
 def _adds_lead(lines: list[tuple[int, int, int]], held_first: int, title_index: int) -> bool:
