@@ -537,7 +537,7 @@ def structural_marks(body: Element) -> dict[Element, str]:
         if tag == "a":
             if el.get("href") is not None and PAGINATION_LINK_RE.match(_page_link_text(el)):
                 _mark_pagination(el, marks)
-        elif (el.get("class") or el.get("id")) and tag in BLOCK_TAGS and _pagination_classed(el):
+        elif tag in BLOCK_TAGS and (el.get("class") or el.get("id")) and _pagination_classed(el):
             marks.setdefault(el, PAGINATION)
         text = el.text
         if text and len(text) <= longest:
@@ -682,19 +682,25 @@ class _Walker:
             label = _own_label(el, tag, in_content=self.content_depth > 0)
         if label is not None and el in self.vetoed:
             label = None
-        # A block announced by a related heading ("Related stories") in a sidebar, or inside
-        # <article>/<main> in the article's footer, is the related block (news templates put
-        # it in <footer class="article-footer">); the site's footer keeps its "相关链接".
-        in_article = self.content_depth > 0
-        holds = outer[0] == SIDEBAR or (in_article and outer[0] == FOOTER)
-        if _combine(outer[0], label) or (holds and label == RELATED):
-            self.regions.append((label, el))
-            if label != NAV and not (el in self.hold_related and (label == SIDEBAR or in_article)):
-                self.region(el)
-                self.regions.pop()
-                return False
-        else:
+        if label is None:  # most elements: the region goes on
             self.regions.append(outer)
+        else:
+            # A block announced by a related heading ("Related stories") in a sidebar, or
+            # inside <article>/<main> in the article's footer, is the related block (news
+            # templates put it in <footer class="article-footer">); the site's footer keeps
+            # its "相关链接".
+            in_article = self.content_depth > 0
+            holds = outer[0] == SIDEBAR or (in_article and outer[0] == FOOTER)
+            if _combine(outer[0], label) or (holds and label == RELATED):
+                self.regions.append((label, el))
+                if label != NAV and not (
+                    el in self.hold_related and (label == SIDEBAR or in_article)
+                ):
+                    self.region(el)
+                    self.regions.pop()
+                    return False
+            else:
+                self.regions.append(outer)
         if tag in BLOCK_TAGS:
             self.flush()
             self.blocks.append(el)

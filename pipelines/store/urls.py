@@ -76,6 +76,8 @@ class Resolver:
 
     def __init__(self, base: str) -> None:
         self.base = base
+        #: Results by href: a page repeats its hrefs (menus, "#" and "javascript:" links).
+        self.memo: dict[str, tuple[str | None, str]] = {}
         normalized = normalize_url(base)
         if normalized is None:
             self.origin: str | None = None
@@ -87,6 +89,12 @@ class Resolver:
 
     def resolve(self, href: str) -> tuple[str | None, str]:
         """Return (normalised absolute URL or None, its host)."""
+        found = self.memo.get(href)
+        if found is None:
+            found = self.memo[href] = self._resolve(href)
+        return found
+
+    def _resolve(self, href: str) -> tuple[str | None, str]:
         if self.origin is not None:
             path = href.partition("#")[0]
             if path.startswith(self.origin):
