@@ -287,9 +287,11 @@ def _own_label(el: Element, tag: str, *, in_content: bool) -> str | None:
         found.add(tag_label)
     elif tag == "header" and not in_content:
         found.add(NAV)
-    marks = f"{el.get('aria-label') or ''} {el.get('itemtype') or ''}".lower()
-    if any(word in marks for word in BREADCRUMB_WORDS):
-        found.add(BREADCRUMB)
+    aria, itemtype = el.get("aria-label"), el.get("itemtype")
+    if aria or itemtype:
+        marks = f"{aria or ''} {itemtype or ''}".lower()
+        if any(word in marks for word in BREADCRUMB_WORDS):
+            found.add(BREADCRUMB)
     if not found:
         return None
     # A "position"/"location" class on a big block is a layout helper, not a breadcrumb trail.
