@@ -220,8 +220,10 @@ class _NotContent:
     readers' text and site notices never make the article's container. Memoised along the
     ancestor chains of the lines asked about, so only those elements are looked at."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, threads: bool = True) -> None:
         self.memo: dict[Element, bool] = {}
+        #: False: overlays only, comment threads count as content.
+        self.threads = threads
 
     def __contains__(self, el: Element) -> bool:
         chain: list[Element] = []
@@ -235,20 +237,29 @@ class _NotContent:
             chain.append(node)
             node = node.getparent()
         for node in reversed(chain):
-            inherited = inherited or _names_not_content(node)
+            inherited = inherited or _names_not_content(node, threads=self.threads)
             self.memo[node] = inherited
         return inherited
 
 
-def _names_not_content(el: Element) -> bool:
+def _names_not_content(el: Element, *, threads: bool) -> bool:
     tag = el.tag
     if not isinstance(tag, str) or tag in NEVER_COMMENTS:
         return False
     attrs = f"{el.get('class') or ''} {el.get('id') or ''}"
-    if attrs == " " or not (class_names(attrs)[0] or _is_overlay(attrs)):
+    if not (
+        (attrs != " " and ((threads and class_names(attrs)[0]) or _is_overlay(attrs)))
+        # A dialog by its markup (a consent box, a login form): <dialog>, role, aria-modal.
+        or tag == "dialog"
+        or el.get("role") in _DIALOG_ROLES
+        or el.get("aria-modal") == "true"
+    ):
         return False
     # A wrapper holding the article's <h1> ("post has-comments") is not a thread.
     return next(el.iter("h1"), None) is None
+
+
+_DIALOG_ROLES = frozenset({"dialog", "alertdialog"})
 
 
 @lru_cache(maxsize=4096)
@@ -787,11 +798,17 @@ def _oversized_regions(layout: Layout) -> set[Element]:
     prose: dict[Element, int] = defaultdict(int)
     links: dict[Element, int] = defaultdict(int)
     total = 0
+    # A cookie box's or a dialog's prose outside the regions is not the article's: it does not
+    # make an article-sized "region" a region (a comment thread's still does: a short post's
+    # author box is no article).
+    overlays = _NotContent(threads=False)
     for unit in layout.units:
-        total += unit.prose_chars
         if unit.region_element is not None:
             prose[unit.region_element] += unit.prose_chars
             links[unit.region_element] += unit.link_chars
+        elif unit.prose_chars and unit.block in overlays:
+            continue
+        total += unit.prose_chars
     outside = total - sum(prose.values())
     prose_like = {
         el: chars
