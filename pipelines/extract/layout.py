@@ -220,8 +220,10 @@ class _NotContent:
     readers' text and site notices never make the article's container. Memoised along the
     ancestor chains of the lines asked about, so only those elements are looked at."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, threads: bool = True) -> None:
         self.memo: dict[Element, bool] = {}
+        #: False: overlays only, comment threads count as content.
+        self.threads = threads
 
     def __contains__(self, el: Element) -> bool:
         chain: list[Element] = []
@@ -235,20 +237,29 @@ class _NotContent:
             chain.append(node)
             node = node.getparent()
         for node in reversed(chain):
-            inherited = inherited or _names_not_content(node)
+            inherited = inherited or _names_not_content(node, threads=self.threads)
             self.memo[node] = inherited
         return inherited
 
 
-def _names_not_content(el: Element) -> bool:
+def _names_not_content(el: Element, *, threads: bool) -> bool:
     tag = el.tag
     if not isinstance(tag, str) or tag in NEVER_COMMENTS:
         return False
     attrs = f"{el.get('class') or ''} {el.get('id') or ''}"
-    if attrs == " " or not (class_names(attrs)[0] or _is_overlay(attrs)):
+    if not (
+        (attrs != " " and ((threads and class_names(attrs)[0]) or _is_overlay(attrs)))
+        # A dialog by its markup (a consent box, a login form): <dialog>, role, aria-modal.
+        or tag == "dialog"
+        or el.get("role") in _DIALOG_ROLES
+        or el.get("aria-modal") == "true"
+    ):
         return False
     # A wrapper holding the article's <h1> ("post has-comments") is not a thread.
     return next(el.iter("h1"), None) is None
+
+
+_DIALOG_ROLES = frozenset({"dialog", "alertdialog"})
 
 
 @lru_cache(maxsize=4096)
@@ -287,9 +298,11 @@ def _own_label(el: Element, tag: str, *, in_content: bool) -> str | None:
         found.add(tag_label)
     elif tag == "header" and not in_content:
         found.add(NAV)
-    marks = f"{el.get('aria-label') or ''} {el.get('itemtype') or ''}".lower()
-    if any(word in marks for word in BREADCRUMB_WORDS):
-        found.add(BREADCRUMB)
+    aria, itemtype = el.get("aria-label"), el.get("itemtype")
+    if aria or itemtype:
+        marks = f"{aria or ''} {itemtype or ''}".lower()
+        if any(word in marks for word in BREADCRUMB_WORDS):
+            found.add(BREADCRUMB)
     if not found:
         return None
     # A "position"/"location" class on a big block is a layout helper, not a breadcrumb trail.
@@ -537,7 +550,7 @@ def structural_marks(body: Element) -> dict[Element, str]:
         if tag == "a":
             if el.get("href") is not None and PAGINATION_LINK_RE.match(_page_link_text(el)):
                 _mark_pagination(el, marks)
-        elif (el.get("class") or el.get("id")) and tag in BLOCK_TAGS and _pagination_classed(el):
+        elif tag in BLOCK_TAGS and (el.get("class") or el.get("id")) and _pagination_classed(el):
             marks.setdefault(el, PAGINATION)
         text = el.text
         if text and len(text) <= longest:
@@ -682,19 +695,25 @@ class _Walker:
             label = _own_label(el, tag, in_content=self.content_depth > 0)
         if label is not None and el in self.vetoed:
             label = None
-        # A block announced by a related heading ("Related stories") in a sidebar, or inside
-        # <article>/<main> in the article's footer, is the related block (news templates put
-        # it in <footer class="article-footer">); the site's footer keeps its "相关链接".
-        in_article = self.content_depth > 0
-        holds = outer[0] == SIDEBAR or (in_article and outer[0] == FOOTER)
-        if _combine(outer[0], label) or (holds and label == RELATED):
-            self.regions.append((label, el))
-            if label != NAV and not (el in self.hold_related and (label == SIDEBAR or in_article)):
-                self.region(el)
-                self.regions.pop()
-                return False
-        else:
+        if label is None:  # most elements: the region goes on
             self.regions.append(outer)
+        else:
+            # A block announced by a related heading ("Related stories") in a sidebar, or
+            # inside <article>/<main> in the article's footer, is the related block (news
+            # templates put it in <footer class="article-footer">); the site's footer keeps
+            # its "相关链接".
+            in_article = self.content_depth > 0
+            holds = outer[0] == SIDEBAR or (in_article and outer[0] == FOOTER)
+            if _combine(outer[0], label) or (holds and label == RELATED):
+                self.regions.append((label, el))
+                if label != NAV and not (
+                    el in self.hold_related and (label == SIDEBAR or in_article)
+                ):
+                    self.region(el)
+                    self.regions.pop()
+                    return False
+            else:
+                self.regions.append(outer)
         if tag in BLOCK_TAGS:
             self.flush()
             self.blocks.append(el)
@@ -779,11 +798,17 @@ def _oversized_regions(layout: Layout) -> set[Element]:
     prose: dict[Element, int] = defaultdict(int)
     links: dict[Element, int] = defaultdict(int)
     total = 0
+    # A cookie box's or a dialog's prose outside the regions is not the article's: it does not
+    # make an article-sized "region" a region (a comment thread's still does: a short post's
+    # author box is no article).
+    overlays = _NotContent(threads=False)
     for unit in layout.units:
-        total += unit.prose_chars
         if unit.region_element is not None:
             prose[unit.region_element] += unit.prose_chars
             links[unit.region_element] += unit.link_chars
+        elif unit.prose_chars and unit.block in overlays:
+            continue
+        total += unit.prose_chars
     outside = total - sum(prose.values())
     prose_like = {
         el: chars
@@ -891,18 +916,16 @@ def _widen_container(layout: Layout, best: Element) -> Element:
     links = [0] * depth
     paragraphs = [0] * depth
     teasers = [0] * depth
-    for unit in layout.units:
-        if unit.region is not None:
-            continue
-        node: Element | None = unit.block
-        while node is not None and node not in chain:
-            node = node.getparent()
-        if node is None:
-            continue
+    #: Per level, its lines as (index, prose, link chars): lines before all those held below
+    #: a level are a lead.
+    by_level: list[list[tuple[int, int, int]]] = [[] for _ in range(depth)]
+    for node, index, unit in _level_lines(layout, chain):
         level = chain[node]
         if _is_teaser_item(unit):
             links[level] += len(unit.text)  # headline and excerpt: all of it about another page
+            by_level[level].append((index, 0, len(unit.text)))
             continue
+        by_level[level].append((index, unit.prose_chars, unit.link_chars))
         prose[level] += unit.prose_chars
         links[level] += unit.link_chars
         paragraphs[level] += unit.prose_chars >= _PARAGRAPH_PROSE_CHARS
@@ -910,6 +933,7 @@ def _widen_container(layout: Layout, best: Element) -> Element:
             teasers[level] += unit.link_chars >= _TEASER_LINK_SHARE * len(unit.text)
     ancestors = list(chain)
     chosen = skipped = 0
+    title_index = _title_line(layout)
     held_prose, held_links = prose[0], links[0]
     for level in range(1, depth):
         added_prose, added_links = prose[level], links[level]
@@ -932,6 +956,12 @@ def _widen_container(layout: Layout, best: Element) -> Element:
             chosen = level
             skipped = 0
             continue
+        if teasers[level] < _WIDEN_MAX_TEASERS and _adds_lead(
+            by_level[level], _first_line(by_level[:level]), title_index
+        ):
+            # The lead opens the article (under its title): nothing above it is the article's.
+            chosen = level
+            break
         # A level adding only a few short lines (the article's header: title, byline, date)
         # is climbed past, not taken: the text may go on one level up (lead and text split
         # over an <article>'s header and body). Link lines or more text stop the climb.
@@ -939,6 +969,58 @@ def _widen_container(layout: Layout, best: Element) -> Element:
         if not prose_like or added_prose + added_links > _WIDEN_SKIP_MAX_CHARS or skipped > 1:
             break
     return ancestors[chosen]
+
+
+def _level_lines(layout: Layout, chain: dict[Element, int]) -> list[tuple[Element, int, Unit]]:
+    """The body lines (outside regions) under an element of `chain`: the innermost such
+    element, the line's index in the layout, the line."""
+    found: list[tuple[Element, int, Unit]] = []
+    for index, unit in enumerate(layout.units):
+        if unit.region is not None:
+            continue
+        node: Element | None = unit.block
+        while node is not None and node not in chain:
+            node = node.getparent()
+        if node is not None:
+            found.append((node, index, unit))
+    return found
+
+
+def _first_line(levels: list[list[tuple[int, int, int]]]) -> int:
+    """Index of the first line held by these levels."""
+    return min((lines[0][0] for lines in levels if lines), default=0)
+
+
+def _title_line(layout: Layout) -> int:
+    """Index of the page's first <h1> line outside regions (a lead sits under it)."""
+    return next(
+        (
+            i
+            for i, unit in enumerate(layout.units)
+            if unit.block.tag == "h1" and unit.region is None
+        ),
+        len(layout.units),
+    )
+
+
+def _adds_lead(lines: list[tuple[int, int, int]], held_first: int, title_index: int) -> bool:
+    """A level's lines (index, prose, link chars) are the article's lead: prose, a paragraph of
+    it with little link text, between the page's <h1> (line `title_index`) and every line held
+    so far (a standfirst in a block of its own above the text), and after the text no more
+    than a few short lines."""
+    if any(index < title_index for index, _, _ in lines):
+        return False
+    lead = [(prose, linked) for index, prose, linked in lines if index < held_first]
+    rest = [(prose, linked) for index, prose, linked in lines if index > held_first]
+    lead_prose = sum(prose for prose, _ in lead)
+    lead_links = sum(linked for _, linked in lead)
+    rest_chars = sum(prose + linked for prose, linked in rest)
+    return (
+        any(prose >= _PARAGRAPH_PROSE_CHARS for prose, _ in lead)
+        and lead_links <= _WIDEN_MAX_LINK_SHARE * (lead_prose + lead_links)
+        and rest_chars <= _WIDEN_SKIP_MAX_CHARS
+        and sum(linked for _, linked in rest) <= _WIDEN_MAX_LINK_SHARE * max(rest_chars, 1)
+    )
 
 
 def _following_elements(element: Element) -> Iterator[Element]:

@@ -14,15 +14,17 @@ from w3lib.url import safe_url_string
 
 FOLLOWABLE_SCHEMES = frozenset({"http", "https"})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-#: A path-absolute href that URL normalisation leaves unchanged (checked by a property test).
-#: Percent-escapes go the slow way, where their case and unreserved characters are normalised.
-PLAIN_PATH_RE = re.compile(r"/(?!/)[A-Za-z0-9\-._~/]*(?:\?[A-Za-z0-9\-._~=&]+)?")
-#: An absolute http(s) URL that normalisation leaves unchanged but for a "/" path: lower-case
-#: host labels, no port, no user info, a plain path as above.
+#: A path-absolute href that URL normalisation leaves unchanged, but for the case of its
+#: percent-escapes and the unreserved characters they escape (checked by a property test).
+_PLAIN_PATH = r"(?:[A-Za-z0-9\-._~/]|%[0-9A-Fa-f]{2})*"
+_PLAIN_QUERY = r"(?:\?(?:[A-Za-z0-9\-._~=&]|%[0-9A-Fa-f]{2})+)?"
+PLAIN_PATH_RE = re.compile(rf"/(?!/){_PLAIN_PATH}{_PLAIN_QUERY}")
+#: An absolute http(s) URL that normalisation leaves unchanged but for a "/" path and the
+#: escapes as above: lower-case host labels, no port, no user info, a plain path.
 PLAIN_ABSOLUTE_RE = re.compile(
     r"(?P<origin>https?://(?P<host>[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
     r"(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*))"
-    r"(?P<path>(?:/[A-Za-z0-9\-._~/]*)?(?:\?[A-Za-z0-9\-._~=&]+)?)"
+    rf"(?P<path>(?:/{_PLAIN_PATH})?{_PLAIN_QUERY})"
 )
 _ESCAPE_RE = re.compile(r"%([0-9A-Fa-f]{2})")
 _UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
@@ -55,6 +57,10 @@ def normalize_url(href: str, base: str | None = None) -> str | None:
     netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
     path = parts.path or "/"
     url = safe_url_string(urlunsplit((scheme, netloc, path, parts.query, "")), encoding="utf-8")
+    return _escapes_normalised(url)
+
+
+def _escapes_normalised(url: str) -> str:
     return _ESCAPE_RE.sub(_normal_escape, url) if "%" in url else url
 
 
@@ -76,6 +82,8 @@ class Resolver:
 
     def __init__(self, base: str) -> None:
         self.base = base
+        #: Results by href: a page repeats its hrefs (menus, "#" and "javascript:" links).
+        self.memo: dict[str, tuple[str | None, str]] = {}
         normalized = normalize_url(base)
         if normalized is None:
             self.origin: str | None = None
@@ -87,19 +95,24 @@ class Resolver:
 
     def resolve(self, href: str) -> tuple[str | None, str]:
         """Return (normalised absolute URL or None, its host)."""
+        found = self.memo.get(href)
+        if found is None:
+            found = self.memo[href] = self._resolve(href)
+        return found
+
+    def _resolve(self, href: str) -> tuple[str | None, str]:
         if self.origin is not None:
             path = href.partition("#")[0]
             if path.startswith(self.origin):
                 path = path[len(self.origin) :]
             if PLAIN_PATH_RE.fullmatch(path) and "/." not in path:
-                return self.origin + path, self.host
+                return _escapes_normalised(self.origin + path), self.host
         absolute = PLAIN_ABSOLUTE_RE.fullmatch(href.partition("#")[0])
         if absolute is not None and "/." not in absolute["path"]:
             # Another site's plain URL ("https://www.example.com/a/b.html"): already normal.
             path = absolute["path"]
-            return f"{absolute['origin']}{'' if path.startswith('/') else '/'}{path}", absolute[
-                "host"
-            ]
+            url = f"{absolute['origin']}{'' if path.startswith('/') else '/'}{path}"
+            return _escapes_normalised(url), absolute["host"]
         target = normalize_url(href, self.base)
         return target, (host_of(target) if target is not None else "")
 
