@@ -346,7 +346,9 @@ def _instrument(records: list[StageRecord], depth: list[int]) -> list[str]:
         (graph, "anchor_findings", "graph.anchor_findings"),
         (graph, "page_degrees", "graph.page_degrees"),
         (stages_module, "title_findings", "duplicates: title_findings"),
-        (stages_module, "cluster_texts", "duplicates: cluster_texts"),
+        (stages_module, "_sign_bodies", "duplicates: signing the bodies"),
+        (stages_module.BodySigner, "clusters", "duplicates: body clusters"),
+        (stages_module, "_member_heads", "duplicates: member heads"),
         (audit_module, "write_reports", "report: write_reports"),
     ):
         setattr(owner, name, timed_call(getattr(owner, name), label))

@@ -18,9 +18,11 @@ from hypothesis import strategies as st
 from bench import dedup
 from reports import textnorm
 from reports.neardup import (
+    BodySigner,
     Cluster,
     DedupConfig,
     DedupError,
+    bodies,
     candidates,
     cluster_texts,
     cluster_titles,
@@ -638,6 +640,60 @@ def test_bodies_are_shingled_in_slices_with_the_same_result(
     assert whole
     monkeypatch.setattr("reports.neardup.bodies.TEXT_SLICE", 2)
     assert cluster_texts(bodies) == whole
+
+
+def test_bodies_given_batch_by_batch_cluster_as_all_at_once() -> None:
+    # The audit streams bodies through a BodySigner: an exact copy and a spun copy in later
+    # batches than their first text, and a batch with nothing new, give the same clusters.
+    spun = _body(0).replace("用户", "消费者").replace("确保", "保证")
+    bodies = [_body(0), "。", _body(1), spun, _body(2), " ".join(_body(1).split()), _body(0)]
+    whole = cluster_texts(bodies)
+    assert [(c.members, c.kind) for c in whole] == [((0, 3, 6), "near"), ((2, 5), "exact")]
+    signer = BodySigner()
+    for start, end in [(0, 2), (2, 3), (3, 3), (3, 6), (6, 7)]:
+        signer.add(bodies[start:end])
+    assert signer.clusters() == whole
+    # Parts read out of order, with places (a table's `pos`, not contiguous): the copy read
+    # first is not the first in reading order, yet it is the representative.
+    places = [10, 11, 15, 20, 21, 30, 40]
+    signer = BodySigner()
+    for start, end in [(5, 7), (2, 5), (0, 2)]:
+        signer.add(bodies[start:end], np.array(places[start:end]))
+    assert signer.clusters() == whole
+    assert signer.places().tolist() == places
+
+
+@pytest.mark.parametrize("block", [1, 7, 1 << 15])
+def test_minhash_blocks_give_each_text_the_minimum_of_every_permutation(
+    monkeypatch: pytest.MonkeyPatch, block: int
+) -> None:
+    # Blocks smaller than a text, cutting between texts, and one block for all: each
+    # signature entry is the minimum over the text's shingles of that permutation's hash.
+    monkeypatch.setattr(bodies, "MINHASH_BLOCK", block)
+    cfg = DedupConfig(text_num_perm=8, text_bands=2)
+    texts = [_body(0)[:40], "。", "ab", _body(1)[:25], _body(2)[:60]]
+    hashes, owners = bodies._shingles(texts, cfg.text_shingle)
+    sig = bodies._minhash(hashes, owners, len(texts), cfg)
+    rng = np.random.default_rng(cfg.seed)
+    mult = rng.integers(1, 1 << 63, cfg.text_num_perm, dtype=np.uint64) | np.uint64(1)
+    add = rng.integers(0, 1 << 63, cfg.text_num_perm, dtype=np.uint64)
+    mask = (1 << 64) - 1
+    for text in range(len(texts)):
+        mine = [int(h) for h, o in zip(hashes, owners, strict=True) if o == text]
+        for p in range(cfg.text_num_perm):
+            values = [(h * int(mult[p]) + int(add[p])) & mask for h in mine]
+            expected = min((x ^ (x >> 29) for x in values), default=mask)
+            assert int(sig[text, p]) == expected
+    assert int(sig[1, 0]) == mask  # "。" has no shingle
+
+
+def test_body_signature_rows_are_int64_so_pair_codes_do_not_overflow() -> None:
+    # Pairs are coded as low * n + high: with int32 rows (the shingle owners' dtype) the code
+    # wrapped past about 21,500 distinct bodies at n = 100k and LSH pairs came out wrong.
+    _, rows = bodies._signatures(["abcdefg", "hijklmn"], DedupConfig())
+    assert rows.dtype == np.int64
+    pairs = candidates.unique_pairs(rows[[1]] * 0 + 30_000, rows[[1]] * 0 + 99_000, 99_514)
+    assert pairs.tolist() == [[30_000, 99_000]]
 
 
 def test_empty_and_tiny_inputs() -> None:

@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+import numpy as np
+import pyarrow as pa
+
 from pipelines.store.commits import records_to_table, write_table_atomic
 from pipelines.store.schema import (
     CHANGES,
@@ -25,15 +28,16 @@ from reports.audit.profiles import page_categories, run_profiles
 from reports.audit.shuffle import run_graph_shuffled
 from reports.audit.stage import Stage
 from reports.audit.texts import TARGETS, iter_targets, run_targets, run_topics
-from reports.neardup import Cluster, TemplateFamily, cluster_texts, title_findings
+from reports.neardup import BodySigner, Cluster, DedupConfig, TemplateFamily, title_findings
 from reports.offtopic import block_counts_verdict
 from reports.report.since import carry_first_seen, compare_audits
 from reports.spam import NONE
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping, Sequence
 
     import duckdb
+    from numpy.typing import NDArray
 
     from reports.audit.stage import StageContext
 
@@ -211,28 +215,21 @@ def run_duplicates(ctx: StageContext) -> tuple[int, dict[str, int]]:
         rows += _cluster_rows("title", title_clusters, titles, config.threshold)
         family_rows = [_family_row(k, family, titles) for k, family in enumerate(families)]
         del titles
-        # Converted batch by batch: the Arrow batch and its Python strings are not held twice.
-        reader = con.sql(
-            'SELECT key, body FROM targets WHERE "primary" ORDER BY pos'
-        ).to_arrow_reader(8192)
-        kept: list[tuple[str, str]] = []
-        for batch in reader:
-            kept += (
-                (k, b)
-                for k, b in zip(*(c.to_pylist() for c in batch.columns), strict=True)
-                if b.strip()
-            )
     finally:
         con.close()
-    body_clusters = cluster_texts([b for _, b in kept], config)
-    rows += _cluster_rows("body", body_clusters, [(b[:200], k) for k, b in kept], config.threshold)
+    signer = _sign_bodies(ctx, config)
+    body_clusters = signer.clusters()
+    places = signer.places()
+    del signer
+    heads = _member_heads(ctx, places, body_clusters)
+    rows += _cluster_rows("body", body_clusters, heads, config.threshold)
     table = records_to_table(rows, DUPLICATE_CLUSTERS) if rows else DUPLICATE_CLUSTERS.empty_table()
     write_table_atomic(table, ctx.table_dir("duplicate_clusters") / "part-0.parquet")
     fams = (
         records_to_table(family_rows, SPAM_FAMILIES) if family_rows else SPAM_FAMILIES.empty_table()
     )
     write_table_atomic(fams, ctx.table_dir("spam_families") / "part-0.parquet")
-    return len(kept), {"duplicate_clusters": table.num_rows, "spam_families": fams.num_rows}
+    return len(places), {"duplicate_clusters": table.num_rows, "spam_families": fams.num_rows}
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,10 +255,41 @@ def _family_row(
     )
 
 
+def _sign_bodies(ctx: StageContext, config: DedupConfig) -> BodySigner:
+    """The primary pages' non-blank bodies through a `BodySigner` part by part, in reading
+    order by `pos`: no body is held past its batch, and none is sorted."""
+    signer = BodySigner(config)
+    for batch in iter_targets(ctx, ["pos", "body"], primary_only=True):
+        bodies = batch.column("body").to_pylist()
+        keep = [i for i, body in enumerate(bodies) if body.strip()]
+        signer.add([bodies[i] for i in keep], batch.column("pos").to_numpy()[keep])
+        del bodies
+    return signer
+
+
+#: Characters of a body shown for its cluster member (`duplicate_clusters.text`).
+_BODY_HEAD = 200
+
+
+def _member_heads(
+    ctx: StageContext, places: NDArray[np.int64], clusters: list[Cluster]
+) -> dict[int, tuple[str, str | None]]:
+    """Per cluster member (input index), its body's head and its key, read again by `pos`."""
+    members = np.array([m for c in clusters for m in c.members], dtype=np.int64)
+    wanted = np.sort(places[members])
+    heads: dict[int, tuple[str, str | None]] = {}
+    for batch in iter_targets(ctx, ["pos", "key", "body"], primary_only=True):
+        pos = batch.column("pos").to_numpy()
+        picked = batch.filter(pa.array(np.isin(pos, wanted)))
+        for at, key, body in zip(*(c.to_pylist() for c in picked.columns), strict=True):
+            heads[int(np.searchsorted(places, at))] = (body[:_BODY_HEAD], key)
+    return heads
+
+
 def _cluster_rows(
     field_name: str,
     clusters: Iterable[Cluster],
-    items: list[tuple[str, str | None]],
+    items: Sequence[tuple[str, str | None]] | Mapping[int, tuple[str, str | None]],
     threshold: float,
 ) -> list[_DupRow]:
     rows = []

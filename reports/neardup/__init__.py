@@ -109,7 +109,7 @@ most one cluster. The representative (survivor) is the smallest input index: the
 seen.
 """
 
-from reports.neardup.bodies import cluster_texts
+from reports.neardup.bodies import BodySigner, cluster_texts
 from reports.neardup.config import DedupConfig, DedupError
 from reports.neardup.families import TemplateFamily, template_families, title_findings
 from reports.neardup.linkage import Cluster
@@ -117,6 +117,7 @@ from reports.neardup.titles import cluster_titles, find_pairs
 from reports.neardup.tokens import FillerLexicon, load_aspects, load_fillers, load_places
 
 __all__ = [
+    "BodySigner",
     "Cluster",
     "DedupConfig",
     "DedupError",

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from reports.neardup.candidates import group_pairs, unique_pairs
 from reports.neardup.config import DedupConfig
-from reports.neardup.linkage import NO_EDGES, Cluster, Edges, exact_groups, link_clusters
+from reports.neardup.linkage import NO_EDGES, Cluster, Edges, link_clusters
 from reports.neardup.tokens import HAN, MUL, WORD, chars, mix, sorted_unique
+from reports.textnorm import normalize_text
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -27,12 +30,32 @@ def _shingles(texts: Sequence[str], size: int) -> tuple[NDArray[np.uint64], NDAr
     # A text shorter than one shingle is one shingle of what it has.
     span = np.minimum(size, kept[tid])
     pos = np.flatnonzero(np.arange(cps.size) + span - 1 <= last)
+    span = span[pos]
+    code = cps.astype(np.uint64)
     h = np.zeros(pos.size, dtype=np.uint64)
     with np.errstate(over="ignore"):
+        # Every full window at once, by Horner's rule over contiguous slices (no gathers).
+        windows = max(cps.size - size + 1, 0)
+        rolled = code[:windows].copy()
+        for k in range(1, size):
+            rolled *= np.uint64(MUL)
+            rolled += code[k : windows + k]
+        full = span == size
+        h[full] = rolled[pos[full]]
+        del rolled
+        # The few texts shorter than a shingle: the same rule over what they have.
+        short = np.flatnonzero(~full)
+        start, length, part = pos[short], span[short], np.zeros(short.size, dtype=np.uint64)
         for k in range(size):
-            term = cps[np.minimum(pos + k, max(cps.size - 1, 0))].astype(np.uint64)
-            h = np.where(k < span[pos], h * np.uint64(MUL) + term, h)
+            term = code[np.minimum(start + k, max(cps.size - 1, 0))]
+            part = np.where(k < length, part * np.uint64(MUL) + term, part)
+        h[short] = part
     return mix(h), tid[pos]
+
+
+#: Shingles hashed at once by `_minhash`: its two work arrays (2 x 256 KB) stay in the CPU's
+#: cache through the 128 permutations, about 3.5x faster than whole slices at once.
+MINHASH_BLOCK = 1 << 15
 
 
 def _minhash(
@@ -48,10 +71,27 @@ def _minhash(
     new = np.ones(owners.size, dtype=bool)
     new[1:] = owners[1:] != owners[:-1]
     rows, seg = owners[new], np.flatnonzero(new)
+    found = np.empty((rows.size, cfg.text_num_perm), dtype=np.uint64)
+    # Blocks of whole owners, about MINHASH_BLOCK hashes each (a longer owner is one block).
+    cuts = sorted_unique(
+        np.append(np.searchsorted(seg, np.arange(0, hashes.size, MINHASH_BLOCK)), seg.size)
+    ).tolist()
+    ends = [*seg.tolist(), hashes.size]
+    longest = max(ends[last] - ends[first] for first, last in itertools.pairwise(cuts))
+    work = np.empty((2, longest), dtype=np.uint64)
+    shift = np.uint64(29)
     with np.errstate(over="ignore"):
-        for p in range(cfg.text_num_perm):
-            x = hashes * mult[p] + add[p]
-            sig[rows, p] = np.minimum.reduceat(x ^ (x >> np.uint64(29)), seg)
+        for first, last in itertools.pairwise(cuts):
+            lo, hi = ends[first], ends[last]
+            block, x, y = hashes[lo:hi], work[0, : hi - lo], work[1, : hi - lo]
+            starts = seg[first:last] - lo
+            for p in range(cfg.text_num_perm):
+                np.multiply(block, mult[p], out=x)
+                x += add[p]
+                np.right_shift(x, shift, out=y)
+                x ^= y
+                np.minimum.reduceat(x, starts, out=found[first:last, p])
+    sig[rows] = found
     return sig
 
 
@@ -61,24 +101,25 @@ TEXT_SLICE = 1000
 
 
 def _signatures(
-    distinct: list[str], cfg: DedupConfig
+    distinct: Sequence[str], cfg: DedupConfig
 ) -> tuple[NDArray[np.uint64], NDArray[np.int64]]:
     """MinHash signatures of every text, and the texts that have any shingle."""
     sig = np.empty((len(distinct), cfg.text_num_perm), dtype=np.uint64)
-    rows = []
+    rows = [np.zeros(0, dtype=np.int64)]
     for start in range(0, len(distinct), TEXT_SLICE):
         part = distinct[start : start + TEXT_SLICE]
         hashes, owners = _shingles(part, cfg.text_shingle)
         sig[start : start + len(part)] = _minhash(hashes, owners, len(part), cfg)
-        rows.append(sorted_unique(owners) + start)
+        rows.append(sorted_unique(owners).astype(np.int64) + start)
     return sig, np.concatenate(rows)
 
 
-def _text_edges(distinct: list[str], cfg: DedupConfig) -> Edges:
-    n = len(distinct)
+def _text_edges(
+    n: int, sig: NDArray[np.uint64], rows: NDArray[np.int64], cfg: DedupConfig
+) -> Edges:
+    """Verified pairs among `n` distinct texts from their signatures (`rows`: with shingles)."""
     if n < 2:
         return NO_EDGES
-    sig, rows = _signatures(distinct, cfg)
     width = cfg.text_num_perm // cfg.text_bands
     found_a, found_b = [], []
     for band in range(cfg.text_bands):
@@ -96,7 +137,75 @@ def _text_edges(distinct: list[str], cfg: DedupConfig) -> Edges:
     return Edges(pairs[ok, 0], pairs[ok, 1], est[ok])
 
 
+class BodySigner:
+    """Body clusters from texts given batch by batch (`add`), holding no text between batches.
+
+    Per distinct text (after `normalize_text`) it keeps a 16-byte digest and its MinHash
+    signature (`text_num_perm` x 8 bytes); per input, its distinct text and its place in the
+    reading order. Batches may come in any order (a table's parts): `clusters()` equals
+    `cluster_texts` of all the texts sorted by their place, so a crawl's bodies need not be
+    sorted or held (texts with equal digests are taken as equal: a 128-bit collision is not
+    expected).
+    """
+
+    def __init__(self, config: DedupConfig = DedupConfig()) -> None:
+        self._cfg = config
+        self._seen: dict[bytes, int] = {}
+        self._slots: list[NDArray[np.int64]] = []
+        self._places: list[NDArray[np.int64]] = []
+        self._sigs: list[NDArray[np.uint64]] = []
+        self._rows: list[NDArray[np.int64]] = []
+        self._count = 0
+
+    def add(self, texts: Sequence[str], places: NDArray[np.int64] | None = None) -> None:
+        """Take texts with their distinct places in the reading order (default: after all
+        the texts given so far, in their order)."""
+        seen = self._seen
+        first = len(seen)
+        new: list[str] = []
+        slots = np.empty(len(texts), dtype=np.int64)
+        for i, text in enumerate(texts):
+            norm = normalize_text(text)
+            digest = hashlib.blake2b(norm.encode("utf-8", "surrogatepass"), digest_size=16)
+            slot = seen.setdefault(digest.digest(), len(seen))
+            if slot == first + len(new):
+                new.append(norm)
+            slots[i] = slot
+        self._slots.append(slots)
+        if places is None:
+            places = np.arange(self._count, self._count + len(texts), dtype=np.int64)
+        self._places.append(np.asarray(places, dtype=np.int64))
+        self._count += len(texts)
+        if new:
+            sig, rows = _signatures(new, self._cfg)
+            self._sigs.append(sig)
+            self._rows.append(rows + first)
+
+    def places(self) -> NDArray[np.int64]:
+        """The places of all texts given, ascending: a cluster member `i` is `places()[i]`."""
+        return np.sort(np.concatenate([np.zeros(0, dtype=np.int64), *self._places]))
+
+    def clusters(self) -> list[Cluster]:
+        """Clusters of exact and near-duplicate texts over every input so far, members as
+        indices in reading order; no singletons."""
+        empty = np.zeros(0, dtype=np.int64)
+        slots = np.concatenate([empty, *self._slots])
+        slots = slots[np.argsort(np.concatenate([empty, *self._places]), kind="stable")]
+        # Distinct texts renumbered in the order their first copy is read.
+        _, first_read = np.unique(slots, return_index=True)
+        by_first = np.argsort(first_read, kind="stable")
+        rank = np.empty(by_first.size, dtype=np.int64)
+        rank[by_first] = np.arange(by_first.size)
+        ids = rank[slots]
+        if by_first.size < 2:
+            return link_clusters(ids, NO_EDGES, self._cfg)
+        sig = np.concatenate(self._sigs)[by_first]
+        rows = np.sort(rank[np.concatenate(self._rows)])
+        return link_clusters(ids, _text_edges(by_first.size, sig, rows, self._cfg), self._cfg)
+
+
 def cluster_texts(texts: Sequence[str], config: DedupConfig = DedupConfig()) -> list[Cluster]:
     """Clusters of exact and near-duplicate bodies (shingle MinHash + LSH); no singletons."""
-    distinct, ids = exact_groups(texts)
-    return link_clusters(ids, _text_edges(distinct, config), config)
+    signer = BodySigner(config)
+    signer.add(texts)
+    return signer.clusters()
