@@ -46,11 +46,16 @@ def _published(html: str, url: str = "http://demo.test/a.html") -> tuple[str | N
             "",
             ("2024-05-30T17:43:35+00:00", "2024-05-31T01:43:35+08:00", "jsonld"),
         ),
-        # JSON-LD beats meta; dateModified is never read
+        # meta beats JSON-LD (htmldate reads the header first); dateModified is never read
         (
             _ld('"dateModified": "2024-06-09", "datePublished": "2024-05-31"')
             + '<meta property="article:published_time" content="2024-01-01">'
             + H1,
+            "",
+            ("2023-12-31T16:00:00+00:00", "2024-01-01", "meta"),
+        ),
+        (
+            _ld('"dateModified": "2024-06-09", "datePublished": "2024-05-31"') + H1,
             "",
             ("2024-05-30T16:00:00+00:00", "2024-05-31", "jsonld"),
         ),
@@ -224,11 +229,41 @@ def _published(html: str, url: str = "http://demo.test/a.html") -> tuple[str | N
             "http://demo.test/2024/05/31/a.html",
             ("2024-05-30T16:00:00+00:00", "2024/05/31", "url"),
         ),
-        # ...not one within the week (another zone, a story updated the next days)
+        # ...not one within the week written in the page's own zone (a story updated the
+        # next days)...
+        (
+            _ld('"datePublished": "2024-06-01T10:00:00+08:00"') + H1,
+            "http://demo.test/2024/05/31/a.html",
+            ("2024-06-01T02:00:00+00:00", "2024-06-01T10:00:00+08:00", "jsonld"),
+        ),
+        # ...but a UTC timestamp of another day: UTC is not the publisher's calendar, the URL
+        # is (an evening story in New York, stamped the next day in UTC)
         (
             _ld('"datePublished": "2024-06-01T02:00:00Z"') + H1,
             "http://demo.test/2024/05/31/a.html",
-            ("2024-06-01T02:00:00+00:00", "2024-06-01T02:00:00Z", "jsonld"),
+            ("2024-05-30T16:00:00+00:00", "2024/05/31", "url"),
+        ),
+        # a UTC timestamp of the URL's day stays
+        (
+            _ld('"datePublished": "2024-05-31T22:00:00Z"') + H1,
+            "http://demo.test/2024/05/31/a.html",
+            ("2024-05-31T22:00:00+00:00", "2024-05-31T22:00:00Z", "jsonld"),
+        ),
+        # a UTC timestamp gives way to the same instant written in the page's zone
+        (
+            _ld('"datePublished": "2022-05-03T21:53:29-03:00"')
+            + '<meta property="article:published_time" content="2022-05-04T00:53:29Z">'
+            + H1,
+            "",
+            ("2022-05-04T00:53:29+00:00", "2022-05-03T21:53:29-03:00", "meta"),
+        ),
+        # a bare <meta> day gives way to JSON-LD's timestamp of the same publication
+        (
+            _ld('"datePublished": "2023-11-09T03:02:34-05:00"')
+            + '<meta name="dc.date" content="2023-11-08">'
+            + H1,
+            "",
+            ("2023-11-09T08:02:34+00:00", "2023-11-09T03:02:34-05:00", "jsonld"),
         ),
         # the weakest rule: the most frequent date of the whole page, earliest of the top
         (

@@ -625,8 +625,10 @@ def extract_publish_date(
     """
     fetched_at = _aware(fetched_at)
     cascade = (
-        _jsonld_candidates(jsonld),
+        # <meta> first, as htmldate reads the header first: a JSON-LD block is more often
+        # a template's or a syndication's date than the page's own header.
         _meta_candidates(root),
+        _jsonld_candidates(jsonld),
         _time_candidates(root),
         _markup_candidates(root, classed_only=False),
         _text_candidates(root, heading, fetched_at, all_lines),
@@ -645,8 +647,73 @@ def extract_publish_date(
     for candidates in cascade:
         for candidate in candidates:
             if candidate.at is not None and is_plausible(candidate.at, fetched_at):
-                return _checked_against_url(candidate, url, fetched_at)
+                found = candidate
+                if found.source in _MARKUP_SOURCES:
+                    found = _in_page_zone(_with_time(found, jsonld, fetched_at), root, jsonld)
+                return _checked_against_url(found, url, fetched_at)
     return NO_DATE
+
+
+def _with_time(
+    found: PublishDate, jsonld: list[dict[str, Any]], fetched_at: datetime
+) -> PublishDate:
+    """A <meta> day without a time ("2023-11-08") gives way to JSON-LD's timestamp of the
+    same publication, within a day of it ("2023-11-09T03:02:34-05:00"): the timestamp is
+    the precise value, the bare day often the day in another zone."""
+    if found.source != "meta" or not _DAY_ONLY_RE.match((found.raw or "").strip()):
+        return found
+    for other in _jsonld_candidates(jsonld):
+        raw = other.raw or ""
+        if (
+            other.at is not None
+            and found.at is not None
+            and not _DAY_ONLY_RE.match(raw.strip())
+            and is_plausible(other.at, fetched_at)
+            and abs(other.at - found.at) <= _SAME_PUBLICATION
+        ):
+            return other
+    return found
+
+
+_DAY_ONLY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+#: A bare day (read as Beijing midnight) and a timestamp anywhere on that day or the next
+#: in any zone.
+_SAME_PUBLICATION = timedelta(days=2)
+
+
+#: Sources whose raw string is a machine timestamp, maybe written in UTC.
+_MARKUP_SOURCES = frozenset({"meta", "jsonld", "time"})
+_UTC_SUFFIX_RE = re.compile(r"(?:Z|[+-]00:?00)$", re.IGNORECASE)
+
+
+def _in_page_zone(found: PublishDate, root: Element, jsonld: list[dict[str, Any]]) -> PublishDate:
+    """The same instant as the page writes it in its own zone: a UTC timestamp
+    ("2022-05-04T00:53Z") gives way to another markup string of the same instant with an
+    offset ("2022-05-03T21:53-03:00"), which states the day the page was published on."""
+    if not found.raw or not _UTC_SUFFIX_RE.search(found.raw.strip()) or found.at is None:
+        return found
+    for other in (*_meta_candidates(root), *_jsonld_candidates(jsonld), *_time_candidates(root)):
+        raw = (other.raw or "").strip()
+        if (
+            other.at is not None
+            and abs(other.at - found.at) <= _SAME_INSTANT
+            and _own_zone_day(raw) is not None
+            and not _UTC_SUFFIX_RE.search(raw)
+        ):
+            return PublishDate(found.at, raw, found.source, found.labelled)
+    return found
+
+
+_SAME_INSTANT = timedelta(minutes=1)
+
+
+def _own_zone_day(raw: str) -> date | None:
+    """The calendar day of an ISO 8601 string with its own zone, as the page wrote it."""
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+    return value.date() if value.tzinfo is not None else None
 
 
 def _checked_against_url(found: PublishDate, url: str, fetched_at: datetime) -> PublishDate:
@@ -662,11 +729,21 @@ def _checked_against_url(found: PublishDate, url: str, fetched_at: datetime) -> 
     if in_url is None or in_url.at is None or found.at is None:
         return found
     # A date read from the text on another day than the URL's is an event the story tells
-    # of ("eröffnet am 18. Oktober"); markup dates agree within a week (zones, edits).
+    # of ("eröffnet am 18. Oktober"); markup dates agree within a week (zones, edits)...
     agrees = _TEXT_URL_AGREES if found.source in _TEXT_SOURCES else _URL_AGREES
-    if abs(found.at - in_url.at) < agrees:
-        return found
-    return in_url
+    if abs(found.at - in_url.at) >= agrees:
+        return in_url
+    # ... except a UTC timestamp on another day than the URL's: UTC is not the publisher's
+    # calendar, the URL's day is ("2023-11-09T03:28Z" for an evening story under
+    # /2023/11/08/). A time written in the page's own zone keeps its day.
+    raw = (found.raw or "").strip()
+    if (
+        found.source in _MARKUP_SOURCES
+        and _UTC_SUFFIX_RE.search(raw)
+        and _own_zone_day(raw) != in_url.at.astimezone(BEIJING).date()
+    ):
+        return in_url
+    return found
 
 
 #: A found date this close to the URL's is the same publication (another time zone, a date
