@@ -16,6 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from lxml import etree
 
@@ -63,6 +64,7 @@ from pipelines.extract.text import (
     text_content,
     visible_text,
 )
+from pipelines.store.urls import normalize_url
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -169,11 +171,12 @@ def _jsonld_candidates(
 
 
 def _meta_candidates(root: Element) -> Iterator[PublishDate]:
-    found = meta_contents(root)
-    for key in PUBLISHED_META_KEYS:
-        raw = found.get(key)
-        if raw:
+    for key, raw in meta_contents(root).items():
+        if key in _PUBLISHED_META_KEYS:
             yield PublishDate(parse_date(raw), raw, "meta")
+
+
+_PUBLISHED_META_KEYS = frozenset(PUBLISHED_META_KEYS)
 
 
 def _is_updated_time(element: Element) -> bool:
@@ -183,10 +186,14 @@ def _is_updated_time(element: Element) -> bool:
     return any(word in marks for word in UPDATED_WORDS)
 
 
-def _time_candidates(root: Element) -> Iterator[PublishDate]:
+def _time_candidates(root: Element, url: str) -> Iterator[PublishDate]:
     body = root.find("body")
     found = body.iter("time") if body is not None else iter(())
-    times = [el for el in found if el.get("datetime") and not _is_updated_time(el)]
+    times = [
+        el
+        for el in found
+        if el.get("datetime") and not _is_updated_time(el) and not _in_other_item(el, url)
+    ]
     # An explicit published marker beats document order.
     times.sort(
         key=lambda el: (
@@ -200,7 +207,53 @@ def _time_candidates(root: Element) -> Iterator[PublishDate]:
     for element in times:
         raw = (element.get("datetime") or "").strip()
         if raw:
-            yield PublishDate(parse_date(raw), raw, "time")
+            yield _shown_date(element, PublishDate(parse_date(raw), raw, "time"))
+
+
+def _in_other_item(el: Element, url: str) -> bool:
+    """Inside a quotation (an embedded post), a link to another page or a list item whose
+    first link goes to another page (a teaser, a comment): another item's time, not the
+    page's. A permalink to the page itself is the page's."""
+    for ancestor in el.iterancestors():
+        if ancestor.tag == "blockquote":
+            return True
+        if ancestor.tag == "a" and _other_page(ancestor.get("href"), url):
+            return True
+        if ancestor.tag == "li":
+            link = next(ancestor.iter("a"), None)
+            if link is not None and _other_page(link.get("href"), url):
+                return True
+    return False
+
+
+def _other_page(href: str | None, url: str) -> bool:
+    """A link to another page than `url` (fragments, queries and a trailing slash aside)."""
+    if not href or href.startswith("#"):
+        return False
+    target = normalize_url(href, url)
+    here = normalize_url(url)
+    if target is None or here is None:
+        return False
+    return urlsplit(target).path.rstrip("/") != urlsplit(here).path.rstrip("/")
+
+
+def _shown_date(element: Element, found: PublishDate) -> PublishDate:
+    """The date a <time> shows when it is a full date of another day than its datetime
+    attribute (`<time datetime="2019-07-03T10:18Z">Publié le 29 juin 2019</time>`: the
+    attribute is a later edit's): the reader's date is the page's."""
+    text = collapse(visible_text(element))
+    if found.at is None or not text or len(text) > _MARKED_TEXT_MAX_CHARS:
+        return found
+    match = DATE_RE.search(text)
+    parsed = _from_match(match) if match is not None else None
+    if match is None or parsed is None:
+        return found
+    shown = parsed.date()
+    if shown in (_own_zone_day(found.raw or ""), found.at.astimezone(BEIJING).date()):
+        return found
+    if found.at.astimezone(UTC).date() == shown:
+        return found
+    return PublishDate(_to_utc(parsed), match.group(0).strip(), "time")
 
 
 def _markup_candidates(
@@ -629,7 +682,7 @@ def extract_publish_date(
         # a template's or a syndication's date than the page's own header.
         _meta_candidates(root),
         _jsonld_candidates(jsonld),
-        _time_candidates(root),
+        _time_candidates(root, url),
         _markup_candidates(root, classed_only=False),
         _text_candidates(root, heading, fetched_at, all_lines),
         _markup_candidates(root, classed_only=True),
@@ -649,7 +702,8 @@ def extract_publish_date(
             if candidate.at is not None and is_plausible(candidate.at, fetched_at):
                 found = candidate
                 if found.source in _MARKUP_SOURCES:
-                    found = _in_page_zone(_with_time(found, jsonld, fetched_at), root, jsonld)
+                    found = _with_time(found, jsonld, fetched_at)
+                    found = _in_page_zone(found, root, jsonld, url)
                 return _checked_against_url(found, url, fetched_at)
     return NO_DATE
 
@@ -686,13 +740,19 @@ _MARKUP_SOURCES = frozenset({"meta", "jsonld", "time"})
 _UTC_SUFFIX_RE = re.compile(r"(?:Z|[+-]00:?00)$", re.IGNORECASE)
 
 
-def _in_page_zone(found: PublishDate, root: Element, jsonld: list[dict[str, Any]]) -> PublishDate:
+def _in_page_zone(
+    found: PublishDate, root: Element, jsonld: list[dict[str, Any]], url: str
+) -> PublishDate:
     """The same instant as the page writes it in its own zone: a UTC timestamp
     ("2022-05-04T00:53Z") gives way to another markup string of the same instant with an
     offset ("2022-05-03T21:53-03:00"), which states the day the page was published on."""
     if not found.raw or not _UTC_SUFFIX_RE.search(found.raw.strip()) or found.at is None:
         return found
-    for other in (*_meta_candidates(root), *_jsonld_candidates(jsonld), *_time_candidates(root)):
+    for other in (
+        *_meta_candidates(root),
+        *_jsonld_candidates(jsonld),
+        *_time_candidates(root, url),
+    ):
         raw = (other.raw or "").strip()
         if (
             other.at is not None
