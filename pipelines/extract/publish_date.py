@@ -46,6 +46,7 @@ from pipelines.extract.selectors import (
     RELATIVE_UNIT_DAYS,
     RELATIVE_UNIT_SECONDS,
     SCRIPT_DATE_RE,
+    SHORT_YEAR_DATE_RE,
     SKIP_TAGS,
     STRONG_LABEL_WORDS,
     STRONG_PUBLISHED_LABEL_RE,
@@ -67,7 +68,7 @@ from pipelines.extract.text import (
 from pipelines.store.urls import normalize_url
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Callable, Iterator, Sequence
 
     from lxml.etree import _Element as Element
 
@@ -257,7 +258,11 @@ def _shown_date(element: Element, found: PublishDate) -> PublishDate:
 
 
 def _markup_candidates(
-    root: Element, *, classed_only: bool, created_prop: str = "datepublished"
+    root: Element,
+    *,
+    classed_only: bool,
+    created_prop: str = "datepublished",
+    fetched_at: datetime | None = None,
 ) -> Iterator[PublishDate]:
     """Dates marked up as the publish date on other elements than <time>: itemprop
     "datePublished" (content/datetime/title or text); or (`classed_only`) elements whose class
@@ -300,6 +305,12 @@ def _markup_candidates(
                     parsed = _from_match(match)
                     at = _to_utc(parsed) if parsed is not None else None
                     yield PublishDate(at, match.group(0).strip(), "text", labelled=True)
+                elif fetched_at is not None:
+                    short = SHORT_YEAR_DATE_RE.search(text)
+                    value = _short_year(short, fetched_at) if short is not None else None
+                    if short is not None and value is not None:
+                        raw = short.group(0).strip()
+                        yield PublishDate(_to_utc(value), raw, "text", labelled=True)
 
 
 def _elements(xpath: etree.XPath, node: Element) -> list[Element]:
@@ -423,9 +434,19 @@ def _month_day(match: re.Match[str], fetched_at: datetime) -> datetime | None:
     return None
 
 
-def find_dates(text: str, fetched_at: datetime) -> list[_Found]:
+def _short_year(match: re.Match[str], fetched_at: datetime) -> datetime | None:
+    """ "31.10.23": the year of that century that is not after the fetch."""
+    year = 2000 + int(match["y"])
+    if year > fetched_at.year:
+        year -= 100
+    value = _build(str(year), match["m"], match["d"], match["H"], match["M"], None)
+    return value.replace(tzinfo=BEIJING) if value is not None else None
+
+
+def find_dates(text: str, fetched_at: datetime, *, short_years: bool = False) -> list[_Found]:
     """Every date in `text` in order: full dates, then dates without a year and relative ones
-    where they do not overlap a full date. Values are UTC (None when impossible)."""
+    where they do not overlap a full date, and with `short_years` day-first dates with a
+    two-digit year ("31.10.23"). Values are UTC (None when impossible)."""
     found: list[_Found] = []
     taken: list[tuple[int, int]] = []
     lowered = text.lower()
@@ -437,7 +458,10 @@ def find_dates(text: str, fetched_at: datetime) -> list[_Found]:
             _Found(match.start(), match.group(0).strip(), _to_utc(parsed) if parsed else None)
         )
         taken.append(match.span())
+    loose: list[tuple[re.Pattern[str], Callable[[re.Match[str], datetime], datetime | None]]]
     loose = [(MONTH_DAY_RE, _month_day)]
+    if short_years:
+        loose.insert(0, (SHORT_YEAR_DATE_RE, _short_year))
     # The relative regex is slow (alternatives at every position): run it only where one of
     # its words occurs.
     if any(word in lowered for word in RELATIVE_DATE_WORDS):
@@ -476,7 +500,7 @@ def _candidates_in(
     for piece in pieces:
         bounds.append(offset)
         offset += len(piece) + 1
-    for item in find_dates(text, fetched_at):
+    for item in find_dates(text, fetched_at, short_years=True):
         before = text[max(0, item.start - 16) : item.start]
         if UPDATED_LABEL_RE.search(before):
             continue
@@ -685,7 +709,7 @@ def extract_publish_date(
         _time_candidates(root, url),
         _markup_candidates(root, classed_only=False),
         _text_candidates(root, heading, fetched_at, all_lines),
-        _markup_candidates(root, classed_only=True),
+        _markup_candidates(root, classed_only=True, fetched_at=fetched_at),
         # A creation or upload date (JSON-LD, microdata, RDFa) is the publish date of a page
         # that states none, after what its text says.
         _jsonld_candidates(jsonld, JSONLD_CREATED_KEYS),

@@ -444,6 +444,13 @@ _DATE_DMY = (
     r"(?![\d./])"
     r"(?:,?\s+(?P<xH>\d{1,2}):(?P<xM>\d{2}))?"
 )
+#: Day-first dates with a two-digit year ("31.10.23", "02.12.19 14:30"), as German pages
+#: write them under a title ("Kultur, 2.11.22"): read only where a date is expected (next to
+#: the title heading, under a label, in a date-marked element), never in running text.
+SHORT_YEAR_DATE_RE = re.compile(
+    r"(?<![\d.])(?P<d>[0-3]?\d)\.(?P<m>[01]?\d)\.(?P<y>\d{2})(?![\d.])"
+    r"(?:,?\s+(?P<H>\d{1,2}):(?P<M>\d{2}))?"
+)
 #: Any date (with optional time and zone) as written on a page.
 DATE_RE = re.compile(rf"{_DATE_NUMERIC}|{_DATE_CJK}|{_DATE_DMY}|{_DATE_EN}", re.IGNORECASE)
 #: The same without English month names, for text that has none (five times faster).
