@@ -32,6 +32,7 @@ from pipelines.extract.selectors import (
     JSONLD_CREATED_KEYS,
     LOOSE_META_EXCLUDED,
     LOOSE_META_WORDS,
+    META_LINE_CLASS_WORDS,
     MONTH_DAY_RE,
     MONTH_NUMBERS,
     NUMERIC_DATE_RE,
@@ -311,6 +312,36 @@ def _markup_candidates(
                     if short is not None and value is not None:
                         raw = short.group(0).strip()
                         yield PublishDate(_to_utc(value), raw, "text", labelled=True)
+
+
+def _meta_line_candidates(root: Element, fetched_at: datetime) -> Iterator[PublishDate]:
+    """The first full date in a short metadata line marked by its class or id ("postmeta",
+    "entry-meta", "byline", "submitted": htmldate's cues), outside lists; never one after
+    an update label. Source "text", labelled: the page states it as its own."""
+    body = root.find("body")
+    if body is None:
+        return
+    for el in body.iter():
+        marks = el.get("class"), el.get("id")
+        if marks == (None, None) or not isinstance(el.tag, str) or el.tag in SKIP_TAGS:
+            continue
+        named = f"{marks[0] or ''} {marks[1] or ''}".lower()
+        # A metadata line is a short element: a wrapper named "meta-…" is not.
+        if not any(word in named for word in META_LINE_CLASS_WORDS):
+            continue
+        if len(el) > _META_LINE_MAX_CHILDREN or _in_list_item(el):
+            continue
+        text = collapse(visible_text(el))
+        if not 0 < len(text) <= _MARKED_TEXT_MAX_CHARS:
+            continue
+        for item in find_dates(text, fetched_at, short_years=True):
+            before = text[max(0, item.start - 16) : item.start]
+            if item.at is not None and not UPDATED_LABEL_RE.search(before):
+                yield PublishDate(item.at, item.raw, "text", labelled=True)
+                break
+
+
+_META_LINE_MAX_CHILDREN = 12
 
 
 def _elements(xpath: etree.XPath, node: Element) -> list[Element]:
@@ -710,6 +741,7 @@ def extract_publish_date(
         _markup_candidates(root, classed_only=False),
         _text_candidates(root, heading, fetched_at, all_lines),
         _markup_candidates(root, classed_only=True, fetched_at=fetched_at),
+        _meta_line_candidates(root, fetched_at),
         # A creation or upload date (JSON-LD, microdata, RDFa) is the publish date of a page
         # that states none, after what its text says.
         _jsonld_candidates(jsonld, JSONLD_CREATED_KEYS),

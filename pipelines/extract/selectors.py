@@ -412,6 +412,9 @@ PUBLISHED_META_KEYS = (
 #: (hAtom's <abbr class="published" title="…">, WordPress's "entry-date", "post-date").
 #: Matched against class/id tokens; tokens containing "date" or "datum" count too.
 PUBLISHED_CLASS_WORDS = frozenset({"published", "pubdate", "posted", "timestamp", "time"})
+#: Class/id substrings of a short metadata line that may hold the publish date ("postmeta",
+#: "entry-meta", "byline", Drupal's "submitted"), read after the date-marked elements.
+META_LINE_CLASS_WORDS = ("meta", "byline", "submitted")
 #: Class/itemprop words on a <time> that mean "updated", never the publish date.
 UPDATED_WORDS = ("updated", "modified", "datemodified", "update", "lastmod")
 
@@ -538,7 +541,7 @@ RELATIVE_DAY_NAMES = {"今天": 0, "today": 0, "昨天": 1, "yesterday": 1, "前
 PUBLISHED_LABEL_RE = re.compile(
     r"(?:[发發](?:布|佈|表)(?:时间|時間|日期|于|於)|发稿时间|上传时间|上傳時間|出版日期|刊发时间"
     r"|published(?:\s+on)?|posted(?:\s+on)?|(?<![新改])(?:时间|時間|日期)\s*[:：]|date\s*[:：]"
-    r"|(?:mitteilung|meldung|beitrag|artikel|nachricht)\s+vom)"
+    r"|(?:mitteilung|meldung|beitrag|artikel|nachricht)\s+vom|erstellt\s+am|datum\s*[:：])"
     r"\s*[:：]?\s*",
     re.IGNORECASE,
 )
