@@ -578,11 +578,30 @@ def _text_candidates(
     yield from _candidates_in(after, fetched_at, label_re=PUBLISHED_LABEL_RE)
     before = [] if heading is None else pieces_before(heading, DATE_WINDOW_BEFORE, SKIP_TAGS)
     yield from _candidates_in(before, fetched_at, label_re=PUBLISHED_LABEL_RE)
+    for line in [] if heading is None else _heading_sublines(heading):
+        # A date opening the heading's own info line ("02.02.2022 • Verband, Presse").
+        found = find_dates(line, fetched_at, short_years=True)
+        if found and found[0].at is not None and not line[: found[0].start].strip(" •|·-–"):
+            yield PublishDate(found[0].at, found[0].raw, "text")
     yield from _candidates_in([*before, *_narrow(after)], fetched_at, label_re=None)
     for line in all_lines:
         lowered = line.lower()
         if any(word in lowered for word in STRONG_LABEL_WORDS):
             yield from _candidates_in([line], fetched_at, label_re=STRONG_PUBLISHED_LABEL_RE)
+
+
+def _heading_sublines(heading: Element) -> list[str]:
+    """The lines a title heading holds under its title (`<h1>Title<br><small>02.02.2022 •
+    Verband</small></h1>`): the heading's own info line."""
+    return [
+        line
+        for child in heading
+        if child.tag in _HEADING_SUBLINE_TAGS
+        and 0 < len(line := collapse(visible_text(child))) <= _MARKED_TEXT_MAX_CHARS
+    ]
+
+
+_HEADING_SUBLINE_TAGS = frozenset({"small", "span", "time", "div", "p"})
 
 
 def _url_candidates(url: str) -> Iterator[PublishDate]:
