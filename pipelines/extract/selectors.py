@@ -428,15 +428,19 @@ _DATE_CJK = (
     r"(?:\s*(?P<cH>\d{1,2})\s*[:：时]\s*(?P<cM>\d{2})(?:\s*[:：分]\s*(?P<cS>\d{2}))?)?"
 )
 #: Month names and abbreviations: English, then German, French, Spanish, Italian and Dutch
-#: spellings that English ones do not already open ("Juli" is "jul...", "März" is not).
+#: spellings that English ones do not already open ("Juli" is "jul...", "März" is not), then
+#: Russian stems ("15 августа 2016": "март" before "мая", both open with "ма").
 _MONTHS = (
     r"jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec"
     r"|mär|mai|okt|dez|fév|avr|juin|juil|août|aout|déc|ene|abr|ago|dic|gen|mag|giu|lug|ott|mei"
+    r"|янв|фев|март|апр|мая|май|июн|июл|авг|сен|окт|ноя|дек"
 )
+#: Letters that may follow a month's stem ("Juli", "décembre", "августа").
+_MONTH_TAIL = r"[a-zäéûа-яё]*"
 _DATE_EN = (
-    rf"(?P<em>{_MONTHS})[a-zäéû]*\.?\s+(?P<ed>\d{{1,2}})(?:st|nd|rd|th)?,?\s+"
+    rf"(?P<em>{_MONTHS}){_MONTH_TAIL}\.?\s+(?P<ed>\d{{1,2}})(?:st|nd|rd|th)?,?\s+"
     r"(?P<ey>(?:19|20)\d{2})"
-    rf"|(?P<fd>\d{{1,2}})(?:st|nd|rd|th|\.|er)?\s*(?:de\s+)?(?P<fm>{_MONTHS})[a-zäéû]*\.?,?\s+"
+    rf"|(?P<fd>\d{{1,2}})(?:st|nd|rd|th|\.|er)?\s*(?:de\s+)?(?P<fm>{_MONTHS}){_MONTH_TAIL}\.?,?\s+"
     r"(?:de\s+)?(?P<fy>(?:19|20)\d{2})"
 )
 #: Day-first numeric dates with dots or slashes, as European pages write them ("22.12.2012",
@@ -493,6 +497,19 @@ MONTH_NUMBERS = {
     "lug": 7,
     "ott": 10,
     "mei": 5,
+    "янв": 1,
+    "фев": 2,
+    "март": 3,
+    "апр": 4,
+    "мая": 5,
+    "май": 5,
+    "июн": 6,
+    "июл": 7,
+    "авг": 8,
+    "сен": 9,
+    "окт": 10,
+    "ноя": 11,
+    "дек": 12,
 }
 #: Years, months and days written out relative to the fetch: "3天前", "5小时前", "昨天 08:12",
 #: "刚刚", "2 days ago". Resolved against fetched_at in Beijing time. A day name counts only
