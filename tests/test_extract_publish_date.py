@@ -257,6 +257,74 @@ def _published(html: str, url: str = "http://demo.test/a.html") -> tuple[str | N
             "",
             ("2022-05-04T00:53:29+00:00", "2022-05-03T21:53:29-03:00", "meta"),
         ),
+        # <meta> keys in document order, as htmldate reads the header
+        (
+            '<meta name="date" content="2024-05-13T09:22:36Z">'
+            '<meta property="article:published_time" content="2024-05-10T09:48:24Z">' + H1,
+            "",
+            ("2024-05-13T09:22:36+00:00", "2024-05-13T09:22:36Z", "meta"),
+        ),
+        # a <time> showing a full date of another day than its datetime: the shown date
+        (
+            H1 + '<time datetime="2024-06-02T10:18:46Z">Publié le 29 mai 2024</time>' + PROSE,
+            "",
+            ("2024-05-28T16:00:00+00:00", "29 mai 2024", "time"),
+        ),
+        # ...a shown day without a year or the same day: the datetime
+        (
+            H1 + '<time datetime="2024-05-31T01:43:35+08:00">5月31日</time>' + PROSE,
+            "",
+            ("2024-05-30T17:43:35+00:00", "2024-05-31T01:43:35+08:00", "time"),
+        ),
+        # a <time> in a quotation (an embedded post) or in a teaser linking elsewhere is not
+        # the page's; one in a permalink to the page itself is
+        (
+            H1 + '<blockquote><time datetime="2024-03-12T19:30:12Z">12 mars</time></blockquote>'
+            '<ul><li><a href="/other.html">Autre</a><time datetime="2024-04-01">1 avr.</time>'
+            '</li></ul><a href="/a.html"><time datetime="2024-05-31T01:43:35+08:00">x</time></a>'
+            + PROSE,
+            "",
+            ("2024-05-30T17:43:35+00:00", "2024-05-31T01:43:35+08:00", "time"),
+        ),
+        # a two-digit year next to the title heading...
+        (
+            H1 + "<div>Von: Anna Muster | 31.05.24</div>" + PROSE,
+            "",
+            ("2024-05-30T16:00:00+00:00", "31.05.24", "text"),
+        ),
+        # ...never in running text
+        (
+            H1 + "<p>Die Version 1.2.12 erschien mit vielen Neuerungen. Es ist die beste.</p>",
+            "",
+            None,
+        ),
+        # the date opening the heading's own info line beats a date in the first sentence
+        (
+            (
+                "<h1>小米商城分期付款流程详解<br><small>02.05.2024 • Verein, Presse</small></h1>"
+                "<p>Laut der am 28.04.2024 in Kraft getretenen Satzung darf der Verein feiern.</p>"
+            ),
+            "",
+            ("2024-05-01T16:00:00+00:00", "02.05.2024", "text"),
+        ),
+        # "Erstellt am:" labels the date under the heading, not the teaser date before it
+        (
+            "<div><h3>Anderer Artikel</h3><span>01.06.2024 16:28</span></div>"
+            + H1
+            + "<small>Erstellt am: 30.05.2024 18:36 / sk</small>"
+            + PROSE,
+            "",
+            ("2024-05-30T10:36:00+00:00", "30.05.2024 18:36", "text"),
+        ),
+        # a short metadata line ("entry-meta") after the text holds the date
+        (
+            H1
+            + PROSE
+            + '<div class="entry-meta">Von Christian am 03.05.2024, 11:51 | 0 Kommentare</div>'
+            + "<p>Ein Satz am Ende, mit einem Komma und dem 07.05.2024 als Termin.</p>",
+            "",
+            ("2024-05-03T03:51:00+00:00", "03.05.2024, 11:51", "text"),
+        ),
         # a bare <meta> day gives way to JSON-LD's timestamp of the same publication
         (
             _ld('"datePublished": "2023-11-09T03:02:34-05:00"')
@@ -294,6 +362,12 @@ def test_publish_date(html: str, url: str, expected: tuple[str, str, str] | None
         ("2024年05月31日 01时43分", datetime(2024, 5, 30, 17, 43, tzinfo=UTC)),
         ("2024.5.31", datetime(2024, 5, 30, 16, 0, tzinfo=UTC)),
         ("31 May 2024", datetime(2024, 5, 30, 16, 0, tzinfo=UTC)),
+        # Russian month names (genitive), "март" and "мая" both opening with "ма"
+        ("15 августа 2016, 13:43", datetime(2016, 8, 14, 16, 0, tzinfo=UTC)),
+        ("3 марта 2020", datetime(2020, 3, 2, 16, 0, tzinfo=UTC)),
+        ("1 мая 2019", datetime(2019, 4, 30, 16, 0, tzinfo=UTC)),
+        # a two-digit year is read only where a date is expected, never by parse_date
+        ("31.10.23", None),
         # not dates
         ("昨天", None),
         ("2024-13-01", None),

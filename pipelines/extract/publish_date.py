@@ -542,6 +542,11 @@ def _candidates_in(
             index = bisect_right(bounds, item.start) - 1
             if _is_prose(pieces[index], item.raw):
                 continue
+            # A two-digit year ("31.05.24") only on a date line: in a sentence it is a
+            # version number ("Version 1.2.12 erschien …").
+            short_year = SHORT_YEAR_DATE_RE.fullmatch(item.raw) is not None
+            if short_year and len(pieces[index]) - len(item.raw) > _LOOSE_REST_MAX_CHARS:
+                continue
         yield PublishDate(item.at, item.raw, "text", labelled=label_re is not None)
 
 
