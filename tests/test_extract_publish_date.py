@@ -1,4 +1,4 @@
-"""Publish date: jsonld > meta > <time> > text near the heading > URL, then plausibility.
+"""Publish date: meta > jsonld > <time> > text near the heading > URL, then plausibility.
 
 Times without a zone are Beijing time (UTC+8); every result is UTC. Update dates never count.
 """

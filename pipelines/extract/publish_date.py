@@ -1,7 +1,8 @@
-"""Publish date: a cascade of candidates (JSON-LD, meta, <time>, text, URL), then a validator.
+"""Publish date: a cascade of candidates (meta, JSON-LD, <time>, text, URL), then a validator.
 
 Candidates are tried in order and the first plausible one wins: not after fetched_at plus a
-day, not before 1995; a full date in the URL overrides one more than a week away from it. A
+day, not before 1995; a full date in the URL overrides one more than a week away from it, and
+a UTC timestamp of another day than the URL's (the URL holds the publisher's day). A
 time shown without a zone is Beijing time (UTC+8; China has no DST). Update/modification
 dates are never candidates, nor is a bare "today". The last rules are htmldate's extensive
 search, narrowed: a publish-date key in inline JSON ("script"), then the most frequent date on
@@ -16,7 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
@@ -66,7 +67,6 @@ from pipelines.extract.text import (
     text_content,
     visible_text,
 )
-from pipelines.store.urls import normalize_url
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
@@ -172,8 +172,8 @@ def _jsonld_candidates(
             yield PublishDate(parse_date(raw), raw, "jsonld")
 
 
-def _meta_candidates(root: Element) -> Iterator[PublishDate]:
-    for key, raw in meta_contents(root).items():
+def _meta_candidates(meta: dict[str, str]) -> Iterator[PublishDate]:
+    for key, raw in meta.items():
         if key in _PUBLISHED_META_KEYS:
             yield PublishDate(parse_date(raw), raw, "meta")
 
@@ -232,11 +232,12 @@ def _other_page(href: str | None, url: str) -> bool:
     """A link to another page than `url` (fragments, queries and a trailing slash aside)."""
     if not href or href.startswith("#"):
         return False
-    target = normalize_url(href, url)
-    here = normalize_url(url)
-    if target is None or here is None:
+    try:
+        target = urlsplit(urljoin(url, href.strip()))
+        here = urlsplit(url)
+    except ValueError:  # a malformed href (bad IPv6 literal) links nowhere
         return False
-    return urlsplit(target).path.rstrip("/") != urlsplit(here).path.rstrip("/")
+    return (target.netloc, target.path.rstrip("/")) != (here.netloc, here.path.rstrip("/"))
 
 
 def _shown_date(element: Element, found: PublishDate) -> PublishDate:
@@ -633,11 +634,13 @@ def url_date(url: str, fetched_at: datetime) -> PublishDate:
     )
 
 
-def _title_candidates(root: Element, fetched_at: datetime) -> Iterator[PublishDate]:
+def _title_candidates(
+    root: Element, meta: dict[str, str], fetched_at: datetime
+) -> Iterator[PublishDate]:
     """A full date standing as a part of <title> or og:title of its own ("Story | DW |
     23.05.2011"): the site stamps the page with it. Source "title"."""
     titles = [collapse(text_content(el)) for el in root.iter("title")][:1]
-    titles.append(meta_contents(root).get("og:title", ""))
+    titles.append(meta.get("og:title", ""))
     for title in titles:
         for piece in TITLE_SEPARATORS_RE.split(title):
             part = piece.strip()
@@ -652,11 +655,11 @@ def _title_candidates(root: Element, fetched_at: datetime) -> Iterator[PublishDa
 _TITLE_DATE_MAX_CHARS = 40
 
 
-def _loose_meta_candidates(root: Element) -> Iterator[PublishDate]:
+def _loose_meta_candidates(meta: dict[str, str]) -> Iterator[PublishDate]:
     """<meta> keys outside PUBLISHED_META_KEYS that still name a creation date
     ("five_hundred_pixels:uploaded", "citation_online_date"), in document order; never an
     update or expiry date."""
-    for key, raw in meta_contents(root).items():
+    for key, raw in meta.items():
         if key in PUBLISHED_META_KEYS or not any(word in key for word in LOOSE_META_WORDS):
             continue
         if any(word in key for word in LOOSE_META_EXCLUDED):
@@ -744,9 +747,9 @@ def extract_publish_date(
     page_lines: Sequence[str] = (),
     all_lines: Sequence[str] = (),
 ) -> PublishDate:
-    """Return the first plausible publish date of the cascade jsonld > meta > time > text > url
-    > created dates > url > script > loose meta > loose lines > page, checked against a date
-    in the URL.
+    """Return the first plausible publish date of the cascade meta > jsonld > time > text >
+    date-marked elements > metadata lines > created dates > url > title > script > loose meta
+    > loose lines > page, checked against a date in the URL.
 
     `heading` is the title's <h1>; text dates are looked for next to it first. Dates without
     a year ("05-31") and relative ones ("3天前", "昨天 08:12") are read against `fetched_at`.
@@ -756,10 +759,11 @@ def extract_publish_date(
     `all_lines` every line, where a strongly labelled date ("发布时间:") counts anywhere.
     """
     fetched_at = _aware(fetched_at)
+    meta = meta_contents(root)
     cascade = (
-        # <meta> first, as htmldate reads the header first: a JSON-LD block is more often
-        # a template's or a syndication's date than the page's own header.
-        _meta_candidates(root),
+        # <meta> first, in document order, as htmldate reads the header: where the two
+        # disagree, the header agreed with the gold more often on the real-page corpora.
+        _meta_candidates(meta),
         _jsonld_candidates(jsonld),
         _time_candidates(root, url),
         _markup_candidates(root, classed_only=False),
@@ -771,9 +775,9 @@ def extract_publish_date(
         _jsonld_candidates(jsonld, JSONLD_CREATED_KEYS),
         _markup_candidates(root, classed_only=False, created_prop="datecreated"),
         _url_candidates(url),
-        _title_candidates(root, fetched_at),
+        _title_candidates(root, meta, fetched_at),
         _script_candidates(root),
-        _loose_meta_candidates(root),
+        _loose_meta_candidates(meta),
         _loose_candidates(lines, fetched_at),
         _page_candidates(root, page_lines, fetched_at),
     )
@@ -783,7 +787,7 @@ def extract_publish_date(
                 found = candidate
                 if found.source in _MARKUP_SOURCES:
                     found = _with_time(found, jsonld, fetched_at)
-                    found = _in_page_zone(found, root, jsonld, url)
+                    found = _in_page_zone(found, meta, jsonld, root, url)
                 return _checked_against_url(found, url, fetched_at)
     return NO_DATE
 
@@ -821,7 +825,11 @@ _UTC_SUFFIX_RE = re.compile(r"(?:Z|[+-]00:?00)$", re.IGNORECASE)
 
 
 def _in_page_zone(
-    found: PublishDate, root: Element, jsonld: list[dict[str, Any]], url: str
+    found: PublishDate,
+    meta: dict[str, str],
+    jsonld: list[dict[str, Any]],
+    root: Element,
+    url: str,
 ) -> PublishDate:
     """The same instant as the page writes it in its own zone: a UTC timestamp
     ("2022-05-04T00:53Z") gives way to another markup string of the same instant with an
@@ -829,7 +837,7 @@ def _in_page_zone(
     if not found.raw or not _UTC_SUFFIX_RE.search(found.raw.strip()) or found.at is None:
         return found
     for other in (
-        *_meta_candidates(root),
+        *_meta_candidates(meta),
         *_jsonld_candidates(jsonld),
         *_time_candidates(root, url),
     ):

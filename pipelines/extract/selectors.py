@@ -379,7 +379,8 @@ JSONLD_TYPE = "application/ld+json"
 
 # --- publish date --------------------------------------------------------------------------
 
-#: meta name/property/itemprop values (lower-case) that give the publish time, best first.
+#: meta name/property/itemprop values (lower-case) that give the publish time; the first of
+#: them in document order wins, as in htmldate.
 PUBLISHED_META_KEYS = (
     "article:published_time",
     "og:article:published_time",
