@@ -26,18 +26,22 @@ CONTENT_BLOCKS = ("related", "body")
 _EXAMPLES = 5
 
 
+def spilling(memory_limit: str = "1GB") -> dict[str, str | bool | int | float | list[str]]:
+    """DuckDB settings: two threads, `memory_limit`, and spills under the system's temporary
+    folder (DuckDB's default is `.tmp` in the working folder: the user's, not farmaudit's)."""
+    spill = Path(tempfile.gettempdir()) / f"farmaudit-duckdb-{os.getpid()}"
+    return {"memory_limit": memory_limit, "threads": 2, "temp_directory": str(spill)}
+
+
 def connect(root: Path, *, memory_limit: str = "1GB") -> duckdb.DuckDBPyConnection:
     """A DuckDB connection with views `pages`, `links`, `fetches` over the dataset's parts.
 
     DuckDB keeps to `memory_limit` by spilling large aggregations to its temporary
     directory (the system's), so a 10M-link crawl costs disk, not memory.
     """
-    spill = Path(tempfile.gettempdir()) / f"farmaudit-duckdb-{os.getpid()}"
     con = duckdb.connect(
         config={
-            "memory_limit": memory_limit,
-            "threads": 2,
-            "temp_directory": str(spill),
+            **spilling(memory_limit),
             # Row order of the aggregations is set by ORDER BY; keeping scan order costs memory.
             "preserve_insertion_order": False,
         }

@@ -13,7 +13,7 @@ import duckdb
 
 from pipelines.store.commits import _write_atomic
 from pipelines.store.schema import AUDIT_TABLES
-from reports.graph import view_parts
+from reports.graph import spilling, view_parts
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -95,7 +95,7 @@ class ReportData:
 
 def connect(audit_folder: Path) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection with one view per findings table found under `audit_folder`."""
-    con = duckdb.connect(config={"threads": 2, "memory_limit": "1GB"})
+    con = duckdb.connect(config=spilling())
     con.execute("SET TimeZone = 'UTC'")  # times are shown and written in UTC
     for table, schema in AUDIT_TABLES.items():
         view_parts(con, table, sorted((audit_folder / table).glob("part-*.parquet")), schema)

@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from pipelines.store.dataset import read_manifest
 from pipelines.store.schema import CHANGES, LINK_TARGETS
+from reports.graph import spilling
 from reports.report.data import connect
 
 if TYPE_CHECKING:
@@ -123,7 +124,7 @@ def carry_first_seen(targets: pa.Table, old_dataset: Path) -> pa.Table:
     )
     if not files:
         return targets
-    con = duckdb.connect(config={"threads": 2, "memory_limit": "1GB"})
+    con = duckdb.connect(config=spilling())
     try:
         listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
         con.execute(f"CREATE VIEW old AS SELECT * FROM read_parquet([{listed}])")  # noqa: S608 - quoted paths
