@@ -61,7 +61,7 @@ def view_parts(
     table of `schema` when there are none."""
     if parts:
         # A view cannot take parameters: quote each path as an SQL string literal.
-        listed = ", ".join("'" + str(p).replace("'", "''") + "'" for p in parts)
+        listed = ", ".join(sql_path(p) for p in parts)
         con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet([{listed}])")  # noqa: S608 - constant names, quoted paths
     else:
         empty = schema.empty_table()  # noqa: F841 - read by DuckDB by name
@@ -114,7 +114,7 @@ def link_targets(con: duckdb.DuckDBPyConnection, *, ordered: bool = True) -> pa.
     Each row depends only on its target's links (and the pages and fetches): run over the
     links of some targets (a shuffle bucket, unordered), it gives those targets' rows."""
     sql = _TARGETS_SQL + (f"ORDER BY {TARGETS_ORDER}" if ordered else "")
-    return _fetch(con, sql, LINK_TARGETS)
+    return fetch_table(con, sql, LINK_TARGETS)
 
 
 _CONTENT_SQL = """
@@ -143,18 +143,18 @@ _ANCHOR_PARAMS = {"blocks": CONTENT_BLOCKS, "n": _EXAMPLES}
 def anchor_findings(con: duckdb.DuckDBPyConnection) -> pa.Table:
     """Targets under several anchors and anchors over several targets, in content blocks."""
     sql = f"{_CONTENT_SQL}{_BY_TARGET_SQL} UNION ALL {_BY_ANCHOR_SQL} ORDER BY {ANCHORS_ORDER}"
-    return _fetch(con, sql, ANCHOR_FINDINGS, _ANCHOR_PARAMS)
+    return fetch_table(con, sql, ANCHOR_FINDINGS, _ANCHOR_PARAMS)
 
 
 def target_anchors(con: duckdb.DuckDBPyConnection) -> pa.Table:
     """The targets half of `anchor_findings`, unordered: over the links of some targets (a
     shuffle bucket by target), those targets' rows."""
-    return _fetch(con, _CONTENT_SQL + _BY_TARGET_SQL, ANCHOR_FINDINGS, _ANCHOR_PARAMS)
+    return fetch_table(con, _CONTENT_SQL + _BY_TARGET_SQL, ANCHOR_FINDINGS, _ANCHOR_PARAMS)
 
 
 def anchor_targets(con: duckdb.DuckDBPyConnection) -> pa.Table:
     """The anchors half of `anchor_findings`, unordered (a shuffle bucket by anchor text)."""
-    return _fetch(con, _CONTENT_SQL + _BY_ANCHOR_SQL, ANCHOR_FINDINGS, _ANCHOR_PARAMS)
+    return fetch_table(con, _CONTENT_SQL + _BY_ANCHOR_SQL, ANCHOR_FINDINGS, _ANCHOR_PARAMS)
 
 
 _DEGREES_SQL = """
@@ -182,7 +182,12 @@ def page_degrees(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, int, in
     return {url: (out, inn, rel) for url, out, inn, rel in rows}
 
 
-def _fetch(
+def sql_path(path: Path) -> str:
+    """`path` as an SQL string literal (a view or COPY cannot take it as a parameter)."""
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def fetch_table(
     con: duckdb.DuckDBPyConnection,
     sql: str,
     schema: pa.Schema,

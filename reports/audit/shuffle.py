@@ -93,13 +93,13 @@ def map_links(ctx: StageContext, number: int, path: Path, buckets: int) -> int:
     tmp.mkdir(parents=True)
     con = graph.connect(ctx.root)
     try:
-        source = "read_parquet(" + _literal(path) + ")"
+        source = "read_parquet(" + graph.sql_path(path) + ")"
         rows = con.execute(f"SELECT count(*) FROM {source}").fetchall()[0][0]  # noqa: S608 - quoted path
         for name, key in _KEYS.items():
             con.execute(
                 f"COPY (SELECT {', '.join(_COLUMNS)}, "  # noqa: S608 - constant names, quoted paths
                 f"(md5_number(coalesce({key}, '')) % {buckets})::INTEGER AS b FROM {source}) "
-                f"TO {_literal(tmp / name)} (FORMAT parquet, PARTITION_BY (b))"
+                f"TO {graph.sql_path(tmp / name)} (FORMAT parquet, PARTITION_BY (b))"
             )
     finally:
         con.close()
@@ -146,12 +146,6 @@ def _ordered(
     parts = sorted((folder / table).glob("*.parquet"))
     if not parts:
         return schema.empty_table()
-    listed = ", ".join(_literal(p) for p in parts)
-    result = con.sql(f"SELECT * FROM read_parquet([{listed}]) ORDER BY {order}").to_arrow_table()  # noqa: S608 - quoted paths, constant order
-    return pa.Table.from_arrays(
-        [result.column(i).cast(f.type) for i, f in enumerate(schema)], schema=schema
-    )
-
-
-def _literal(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
+    listed = ", ".join(graph.sql_path(p) for p in parts)
+    sql = f"SELECT * FROM read_parquet([{listed}]) ORDER BY {order}"  # noqa: S608 - quoted paths, constant order
+    return graph.fetch_table(con, sql, schema)
