@@ -14,6 +14,10 @@ which commit and how); its kind is recognised from the files it holds:
 - `trafilatura`: adbar/trafilatura (`tests/evaldata.json`, pages in `tests/{cache,eval}`):
   gold title and date, and with/without snippets for the body (trafilatura's own test:
   a "with" snippet found is a true positive, a "without" one found a false positive).
+- `zh`: the Chinese article pages `bench/zhpages.py build` writes (`manifest.csv`,
+  `pages/<id>.html`); gold publish dates from `--zh-gold FILE` (the reviewer's labels.csv:
+  id,published_date,note; a date, or `none` when the page shows none). Printed for the dev
+  split (pages whose site's SHA-1 hex starts 0-a), the test split (the rest) and all.
 
 For every page it runs, over the same bytes and in the same run, farmaudit's `extract`,
 trafilatura's `bare_extraction(with_metadata=True)` and (when the corpus has dates)
@@ -29,6 +33,7 @@ and UTC reading alone is printed too).
 from __future__ import annotations
 
 import argparse
+import csv
 import gzip
 import hashlib
 import json
@@ -64,6 +69,9 @@ class Page:
     gold_without: list[str] = field(default_factory=list)
     gold_title: str | None = None
     gold_date: date | None = None
+    #: zh corpus: the manifest id and the site, which decides the page's split.
+    page_id: str = ""
+    site: str = ""
 
 
 @dataclass(slots=True)
@@ -118,10 +126,48 @@ def _find(root: Path, dirs: tuple[str, ...], name: str) -> Path | None:
     return None
 
 
-def load_corpus(path: Path) -> tuple[str, list[Page]]:
+def split_of(site: str) -> str:
+    """The zh corpus's split of a site: dev when its SHA-1 hex starts 0-a, else test."""
+    return (
+        "dev"
+        if hashlib.sha1(site.encode(), usedforsecurity=False).hexdigest()[0] <= "a"
+        else "test"
+    )
+
+
+def read_zh_gold(path: Path) -> dict[str, date | None]:
+    """The reviewer's labels: id -> publish day, None for `none`; unlabelled ids left out."""
+    gold: dict[str, date | None] = {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            value = (row.get("published_date") or "").strip()
+            if value.lower() == "none":
+                gold[row["id"]] = None
+            elif value:
+                gold[row["id"]] = date.fromisoformat(value[:10])
+    return gold
+
+
+def load_zh(path: Path, gold_path: Path | None) -> list[Page]:
+    """The zh corpus's pages; a page without a URL of its own gets a neutral one on its site."""
+    gold = read_zh_gold(gold_path) if gold_path else {}
+    pages = []
+    with (path / "manifest.csv").open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            url = row["url"] or f"https://{row['site']}/article.html"
+            body = (path / "pages" / f"{row['id']}.html").read_bytes()
+            day = gold.get(row["id"])
+            pages.append(Page(url, body, gold_date=day, page_id=row["id"], site=row["site"]))
+    return pages
+
+
+def load_corpus(path: Path, zh_gold: Path | None = None) -> tuple[str, list[Page]]:
     """Recognise the corpus at path and load its pages (deduplicated by their bytes)."""
     pages: list[Page] = []
-    if (path / "ground-truth.json").is_file():
+    if (path / "manifest.csv").is_file() and (path / "pages").is_dir():
+        kind = "zh"
+        pages = load_zh(path, zh_gold)
+    elif (path / "ground-truth.json").is_file():
         kind = "aeb"
         gold = json.loads((path / "ground-truth.json").read_text(encoding="utf-8"))
         for key, item in sorted(gold.items()):
@@ -282,6 +328,8 @@ class Tally:
         self.seconds += result.seconds
         self.slowest = max(self.slowest, result.seconds)
         row: dict[str, Any] = {"url": page.url, "seconds": round(result.seconds, 4)}
+        if page.page_id:
+            row["id"] = page.page_id
         if body:
             text = norm(result.body)
             self.empty += not text
@@ -384,6 +432,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-peers", action="store_true", help="farmaudit alone (faster)")
     parser.add_argument("--json", type=Path, help="write per-page scores (JSON lines) here")
     parser.add_argument(
+        "--zh-gold", type=Path, help="gold publish dates of the zh corpus (id,published_date,note)"
+    )
+    parser.add_argument(
         "--failures",
         choices=("body", "date", "title", "kind", "steps"),
         help="list farmaudit's failing pages for this field",
@@ -395,7 +446,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.disable(logging.CRITICAL)
     out = args.json.open("w", encoding="utf-8") if args.json else None
     for path in args.corpus:
-        kind, pages = load_corpus(path)
+        kind, pages = load_corpus(path, args.zh_gold)
         if args.limit:
             pages = pages[: args.limit]
         dated = any(page.gold_date for page in pages)
@@ -404,17 +455,25 @@ def main(argv: list[str] | None = None) -> int:
             tools["trafilatura"] = run_trafilatura
             if dated:
                 tools["htmldate"] = run_htmldate
-        tallies = {name: Tally() for name in tools}
+        # The zh corpus is scored over all pages and per split (dev: tuned on; test: held out).
+        groups = ("all", "dev", "test") if kind == "zh" else ("all",)
+        tallies = {group: {name: Tally() for name in tools} for group in groups}
         failures: list[str] = []
         for page in pages:
             rows = {}
+            counted = [g for g in groups if g in ("all", split_of(page.site))]
             for name, tool in tools.items():
-                rows[name] = tallies[name].add(page, tool(page), body=name != "htmldate")
+                result = tool(page)
+                for group in counted:
+                    rows[name] = tallies[group][name].add(page, result, body=name != "htmldate")
             row = rows["farmaudit"]
             if out is not None:
                 print(json.dumps({"corpus": kind, **row}, ensure_ascii=False), file=out)
             failures.extend(_failure(args.failures, row))
-        report(kind, tallies)
+        if kind == "zh":
+            _zh_counts(pages, args.zh_gold)
+        for group in groups:
+            report(kind if group == "all" else f"{kind} {group}", tallies[group])
         if failures:
             print(f"\nfarmaudit failures ({args.failures}), {len(failures)}:")
             for line in failures:
@@ -422,6 +481,19 @@ def main(argv: list[str] | None = None) -> int:
     if out is not None:
         out.close()
     return 0
+
+
+def _zh_counts(pages: list[Page], gold_path: Path | None) -> None:
+    """How many zh pages have a gold date, 'none', or no label, per split."""
+    gold = read_zh_gold(gold_path) if gold_path else {}
+    for group in ("dev", "test"):
+        in_split = [p for p in pages if split_of(p.site) == group]
+        dated = sum(1 for p in in_split if p.gold_date is not None)
+        nones = sum(1 for p in in_split if p.page_id in gold and gold[p.page_id] is None)
+        print(
+            f"zh {group}: {len(in_split)} pages from {len({p.site for p in in_split})} sites, "
+            f"{dated} with a gold date, {nones} 'none', {len(in_split) - dated - nones} unlabelled"
+        )
 
 
 def _failure(field_name: str | None, row: dict[str, Any]) -> list[str]:
@@ -433,7 +505,8 @@ def _failure(field_name: str | None, row: dict[str, Any]) -> list[str]:
         if tp < n_with or fp:
             return [f"{url} snippets with {tp}/{n_with} without-found {fp}"]
     if field_name == "date" and row.get("date_ok") is False:
-        return [f"{url} got={row['date']} gold={row['gold_date']}"]
+        name = f"{row['id']} {url}" if "id" in row else url
+        return [f"{name} got={row['date']} gold={row['gold_date']}"]
     if field_name == "title" and row.get("title_ok") is False:
         return [f"{url} got={row['title']!r}"]
     if field_name == "kind" and row["kind"] != "article":
