@@ -179,7 +179,7 @@ def write_texts(corpus: Path, texts: Path) -> int:
         print(f"{labels} holds labels: left as it is", file=sys.stderr)
     else:
         with labels.open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle)
+            writer = csv.writer(handle, lineterminator="\n")
             writer.writerow(LABEL_FIELDS)
             writer.writerows([page_id, "", ""] for page_id in ids)
     (texts.parent / "INSTRUCTIONS.md").write_text(INSTRUCTIONS, encoding="utf-8")
