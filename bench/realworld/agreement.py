@@ -35,6 +35,10 @@ def main() -> None:
     second = _labels("labels_r4.csv")
     print("batches c1-c3: R1/R2/R3 against R4")
     report(first, second, sorted(second))
+    # Batch c4: R5 labelled it whole, R6 150 seeded rows.
+    print("batch c4: R5 against R6")
+    r6 = _labels("labels_r6.csv")
+    report(_labels("labels_c4.csv"), r6, sorted(r6))
 
 
 def report(
