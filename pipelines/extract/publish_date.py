@@ -477,6 +477,16 @@ def _short_year(match: re.Match[str], fetched_at: datetime) -> datetime | None:
     return value.replace(tzinfo=BEIJING) if value is not None else None
 
 
+def _raw(match: re.Match[str]) -> str:
+    """A date as shown; a time run into the day ("18-03-0823:16", two <span>s side by side)
+    set apart by a space."""
+    raw = match.group(0).strip()
+    hour = match.start("H") if "H" in match.re.groupindex and match["H"] else -1
+    if hour > 0 and match.string[hour - 1].isdigit():
+        return f"{match.string[match.start() : hour]} {match.string[hour : match.end()]}".strip()
+    return raw
+
+
 def find_dates(
     text: str, fetched_at: datetime, *, short_years: bool = False, labelled: bool = False
 ) -> list[_Found]:
@@ -491,9 +501,7 @@ def find_dates(
     full = DATE_RE if any(month in lowered for month in MONTH_NUMBERS) else NUMERIC_DATE_RE
     for match in full.finditer(text):
         parsed = _from_match(match)
-        found.append(
-            _Found(match.start(), match.group(0).strip(), _to_utc(parsed) if parsed else None)
-        )
+        found.append(_Found(match.start(), _raw(match), _to_utc(parsed) if parsed else None))
         taken.append(match.span())
     loose: list[tuple[re.Pattern[str], Callable[[re.Match[str], datetime], datetime | None]]]
     loose = [(MONTH_DAY_RE, _month_day)]
@@ -511,7 +519,7 @@ def find_dates(
             if any(start < t_end and t_start < end for t_start, t_end in taken):
                 continue
             value = resolve(match, fetched_at)
-            found.append(_Found(start, match.group(0).strip(), _to_utc(value) if value else None))
+            found.append(_Found(start, _raw(match), _to_utc(value) if value else None))
             taken.append((start, end))
     found.sort(key=lambda item: item.start)
     return found
