@@ -355,6 +355,17 @@ def _published(html: str, url: str = "http://demo.test/a.html") -> tuple[str | N
         ),
         # ...never without one: it could be a day-first or a month-first date as well
         (H1 + "<div>24-05-28 阅读 120</div>" + PROSE, "", None),
+        # "发布：" labels the date; an editor's line is an info line too
+        (
+            "<div>2024年6月1日</div>" + H1 + "<div>发布：2024-05-29</div>" + PROSE,
+            "",
+            ("2024-05-28T16:00:00+00:00", "2024-05-29", "text"),
+        ),
+        (
+            "<div>2024年6月1日</div>" + H1 + "<div>编辑：李明 2024-05-29 10:00</div>" + PROSE,
+            "",
+            ("2024-05-29T02:00:00+00:00", "2024-05-29 10:00", "text"),
+        ),
         # the info line naming the source beats a bare date before the heading
         (
             "<div>2024年6月1日 星期六</div>"

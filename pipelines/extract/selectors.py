@@ -571,7 +571,8 @@ RELATIVE_UNIT_DAYS = {"天": 1, "day": 1, "周": 7, "週": 7, "星期": 7, "week
 RELATIVE_DAY_NAMES = {"今天": 0, "today": 0, "昨天": 1, "yesterday": 1, "前天": 2}
 #: A label that announces the publish date; "时间"/"日期"/"date" alone need a colon.
 PUBLISHED_LABEL_RE = re.compile(
-    r"(?:[发發](?:布|佈|表)(?:时间|時間|日期|于|於)|发稿时间|上传时间|上傳時間|出版日期|刊发时间"
+    r"(?:[发發](?:布|佈|表)(?:时间|時間|日期|于|於)|[发發](?:布|佈|表)\s*[:：]|发稿时间|发稿日期"
+    r"|录入时间|錄入時間|上传时间|上傳時間|出版日期|刊发时间"
     r"|published(?:\s+on)?|posted(?:\s+on)?|(?<![新改])(?:时间|時間|日期)\s*[:：]|date\s*[:：]"
     r"|(?:mitteilung|meldung|beitrag|artikel|nachricht)\s+vom|erstellt\s+am|datum\s*[:：])"
     r"\s*[:：]?\s*",
@@ -586,7 +587,8 @@ STRONG_PUBLISHED_LABEL_RE = re.compile(
 #: Labels of a Chinese article's info line ("2015-07-04 08:44:22 来源: 网易财经", "出处：快科技
 #: 作者：…"): a date on the same short line is the article's own, as a labelled one is.
 BYLINE_LABEL_RE = re.compile(
-    r"(?:来源|來源|出处|出處|稿源|作者|责任编辑|責任編輯|字号|字號)\s*[:：]"
+    r"(?:来源|來源|出处|出處|稿源|作者|记者|記者|编辑|編輯|字号|字號|浏览|瀏覽|点击|點擊|阅读|閱讀)"
+    r"\s*(?:次数|次數|量)?\s*[:：]"
 )
 #: Words just before a date that make it an update date, not the publish date.
 UPDATED_LABEL_RE = re.compile(
