@@ -51,7 +51,7 @@ def test_importing_extraction_does_not_import_scrapy() -> None:
 
 
 def test_extractor_version_is_a_string() -> None:
-    assert EXTRACTOR_VERSION == "5"
+    assert EXTRACTOR_VERSION == "6"
 
 
 def test_records_carry_crawl_id_version_and_the_requested_url() -> None:
@@ -141,6 +141,9 @@ def test_empty_document_has_no_fields() -> None:
         ("", ""),
         # an XML declaration is dropped before parsing
         ("<?xml version='1.0' encoding='utf-8'?><p>x</p>", "x"),
+        # a mid-page </html> or </body> (an included header's) does not end the body
+        ("<p>head</p></body></html><p>article</p></html>", "headarticle"),
+        ("<p>head</p></BODY ><p>article</p>", "headarticle"),
     ],
 )
 def test_parse_always_gives_a_body(text: str, expected_body_text: str) -> None:

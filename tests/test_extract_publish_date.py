@@ -341,6 +341,40 @@ def _published(html: str, url: str = "http://demo.test/a.html") -> tuple[str | N
             "",
             ("2019-03-01T16:00:00+00:00", "2019-03-02", "page"),
         ),
+        # a date and its time in two <span>s read as one string: the day runs into the time
+        (
+            H1 + "<div>发布时间：<span>2024-05-27</span><span>19:32</span></div>" + PROSE,
+            "",
+            ("2024-05-27T11:32:00+00:00", "2024-05-27 19:32", "text"),
+        ),
+        # a two-digit year first ("24-05-28") under a publish-date label
+        (
+            H1 + "<div>发布时间：24-05-28<span>23:16</span></div>" + PROSE,
+            "",
+            ("2024-05-28T15:16:00+00:00", "24-05-28 23:16", "text"),
+        ),
+        # ...never without one: it could be a day-first or a month-first date as well
+        (H1 + "<div>24-05-28 阅读 120</div>" + PROSE, "", None),
+        # "发布：" labels the date; an editor's line is an info line too
+        (
+            "<div>2024年6月1日</div>" + H1 + "<div>发布：2024-05-29</div>" + PROSE,
+            "",
+            ("2024-05-28T16:00:00+00:00", "2024-05-29", "text"),
+        ),
+        (
+            "<div>2024年6月1日</div>" + H1 + "<div>编辑：李明 2024-05-29 10:00</div>" + PROSE,
+            "",
+            ("2024-05-29T02:00:00+00:00", "2024-05-29 10:00", "text"),
+        ),
+        # the info line naming the source beats a bare date before the heading
+        (
+            "<div>2024年6月1日 星期六</div>"
+            + H1
+            + "<div>2024-05-30 08:44:22\u3000来源: 江城在线</div>"
+            + PROSE,
+            "",
+            ("2024-05-30T00:44:22+00:00", "2024-05-30 08:44:22", "text"),
+        ),
     ],
 )
 def test_publish_date(html: str, url: str, expected: tuple[str, str, str] | None) -> None:
@@ -383,6 +417,14 @@ def test_list_pages_do_not_take_an_item_date() -> None:
         for k in range(10)
     )
     assert _published(f"<h1>最新文章</h1><ul>{items}</ul>") == (None, None, None)
+
+
+def test_list_pages_keep_the_date_of_their_source_line() -> None:
+    # A short item with links to other articles under it reads as a list; the date on the
+    # line naming its source is still its own.
+    items = "".join(f'<p><a href="/a/{k}.html">分期文章标题第{k}篇</a></p>' for k in range(6))
+    html = f"{H1}<div>2024-05-30 08:44:22 来源: 江城在线</div><p>分期付款说明。</p>{items}"
+    assert _published(html) == ("2024-05-30T00:44:22+00:00", "2024-05-30 08:44:22", "text")
 
 
 NOON_BEIJING = datetime(2024, 6, 3, 4, tzinfo=UTC)  # 2024-06-03 12:00 in Beijing

@@ -106,6 +106,16 @@ def test_title_element_is_the_h1_showing_the_title() -> None:
     assert title_element(parse_html("<p>x</p>"), None) is None
 
 
+def test_title_element_without_headings_is_the_element_showing_the_title() -> None:
+    root = parse_html(
+        '<a href="/a.html">文章标题</a><div class="bt">文章标题</div><div>2024-05-23 出处：网</div>'
+    )
+    element = title_element(root, "文章标题")
+    assert element is not None
+    assert (element.tag, element.get("class")) == ("div", "bt")
+    assert title_element(parse_html("<p>另一篇文章</p>"), "文章标题") is None
+
+
 @pytest.mark.parametrize(
     ("html", "expected"),
     [

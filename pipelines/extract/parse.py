@@ -7,7 +7,11 @@ import re
 from bs4 import BeautifulSoup
 from lxml import etree
 
-from pipelines.extract.selectors import CONTROL_CHARS_RE, XML_DECLARATION_RE
+from pipelines.extract.selectors import (
+    CONTROL_CHARS_RE,
+    DOCUMENT_END_TAGS_RE,
+    XML_DECLARATION_RE,
+)
 
 # Plain etree elements, not lxml.html's: its per-element Python class lookup costs more than
 # the rest of the walk. Comments and processing instructions carry no text; dropping them at
@@ -112,6 +116,8 @@ def parse_html(text: str) -> etree._Element:
         text = XML_DECLARATION_RE.sub("", text, count=1)
     if "\x00" in text:  # NUL bytes would end up as U+FFFD in the text
         text = text.replace("\x00", "")
+    # A mid-page </html> would cut the page there; libxml2 closes both at the end anyway.
+    text = DOCUMENT_END_TAGS_RE.sub("", text)
     root = _lxml_parse(text)
     if root is None:
         repaired = str(BeautifulSoup(CONTROL_CHARS_RE.sub("", text), "html.parser"))

@@ -26,6 +26,7 @@ from pipelines.extract.meta import meta_contents
 from pipelines.extract.selectors import (
     BARE_DATE_WINDOW_AFTER,
     BLOCK_TAGS,
+    BYLINE_LABEL_RE,
     CLASS_TOKEN_SPLIT_RE,
     DATE_RE,
     DATE_WINDOW_AFTER,
@@ -49,6 +50,7 @@ from pipelines.extract.selectors import (
     RELATIVE_UNIT_SECONDS,
     SCRIPT_DATE_RE,
     SHORT_YEAR_DATE_RE,
+    SHORT_YMD_DATE_RE,
     SKIP_TAGS,
     STRONG_LABEL_WORDS,
     STRONG_PUBLISHED_LABEL_RE,
@@ -475,10 +477,23 @@ def _short_year(match: re.Match[str], fetched_at: datetime) -> datetime | None:
     return value.replace(tzinfo=BEIJING) if value is not None else None
 
 
-def find_dates(text: str, fetched_at: datetime, *, short_years: bool = False) -> list[_Found]:
+def _raw(match: re.Match[str]) -> str:
+    """A date as shown; a time run into the day ("18-03-0823:16", two <span>s side by side)
+    set apart by a space."""
+    raw = match.group(0).strip()
+    hour = match.start("H") if "H" in match.re.groupindex and match["H"] else -1
+    if hour > 0 and match.string[hour - 1].isdigit():
+        return f"{match.string[match.start() : hour]} {match.string[hour : match.end()]}".strip()
+    return raw
+
+
+def find_dates(
+    text: str, fetched_at: datetime, *, short_years: bool = False, labelled: bool = False
+) -> list[_Found]:
     """Every date in `text` in order: full dates, then dates without a year and relative ones
     where they do not overlap a full date, and with `short_years` day-first dates with a
-    two-digit year ("31.10.23"). Values are UTC (None when impossible)."""
+    two-digit year ("31.10.23"), with `labelled` year-first ones too ("18-03-08", read where
+    a publish-date label stands before). Values are UTC (None when impossible)."""
     found: list[_Found] = []
     taken: list[tuple[int, int]] = []
     lowered = text.lower()
@@ -486,14 +501,14 @@ def find_dates(text: str, fetched_at: datetime, *, short_years: bool = False) ->
     full = DATE_RE if any(month in lowered for month in MONTH_NUMBERS) else NUMERIC_DATE_RE
     for match in full.finditer(text):
         parsed = _from_match(match)
-        found.append(
-            _Found(match.start(), match.group(0).strip(), _to_utc(parsed) if parsed else None)
-        )
+        found.append(_Found(match.start(), _raw(match), _to_utc(parsed) if parsed else None))
         taken.append(match.span())
     loose: list[tuple[re.Pattern[str], Callable[[re.Match[str], datetime], datetime | None]]]
     loose = [(MONTH_DAY_RE, _month_day)]
     if short_years:
         loose.insert(0, (SHORT_YEAR_DATE_RE, _short_year))
+    if labelled:
+        loose.insert(0, (SHORT_YMD_DATE_RE, _short_year))
     # The relative regex is slow (alternatives at every position): run it only where one of
     # its words occurs.
     if any(word in lowered for word in RELATIVE_DATE_WORDS):
@@ -504,7 +519,7 @@ def find_dates(text: str, fetched_at: datetime, *, short_years: bool = False) ->
             if any(start < t_end and t_start < end for t_start, t_end in taken):
                 continue
             value = resolve(match, fetched_at)
-            found.append(_Found(start, match.group(0).strip(), _to_utc(value) if value else None))
+            found.append(_Found(start, _raw(match), _to_utc(value) if value else None))
             taken.append((start, end))
     found.sort(key=lambda item: item.start)
     return found
@@ -532,7 +547,7 @@ def _candidates_in(
     for piece in pieces:
         bounds.append(offset)
         offset += len(piece) + 1
-    for item in find_dates(text, fetched_at, short_years=True):
+    for item in find_dates(text, fetched_at, short_years=True, labelled=label_re is not None):
         before = text[max(0, item.start - 16) : item.start]
         if UPDATED_LABEL_RE.search(before):
             continue
@@ -582,6 +597,7 @@ def _text_candidates(
     """
     after = _lines_after_heading(root, heading)
     yield from _candidates_in(after, fetched_at, label_re=PUBLISHED_LABEL_RE)
+    yield from _byline_candidates(after, fetched_at)
     before = [] if heading is None else pieces_before(heading, DATE_WINDOW_BEFORE, SKIP_TAGS)
     yield from _candidates_in(before, fetched_at, label_re=PUBLISHED_LABEL_RE)
     for line in [] if heading is None else _heading_sublines(heading):
@@ -594,6 +610,19 @@ def _text_candidates(
         lowered = line.lower()
         if any(word in lowered for word in STRONG_LABEL_WORDS):
             yield from _candidates_in([line], fetched_at, label_re=STRONG_PUBLISHED_LABEL_RE)
+
+
+def _byline_candidates(lines: Sequence[str], fetched_at: datetime) -> Iterator[PublishDate]:
+    """The first date on a short info line under the title that names the source or author
+    ("2015-07-04 08:44:22 来源: 网易财经"): the article's own date, labelled by its line."""
+    for line in lines:
+        if len(line) > _MARKED_TEXT_MAX_CHARS or not BYLINE_LABEL_RE.search(line):
+            continue
+        for item in find_dates(line, fetched_at):
+            before = line[max(0, item.start - 16) : item.start]
+            if item.at is not None and not UPDATED_LABEL_RE.search(before):
+                yield PublishDate(item.at, item.raw, "text", labelled=True)
+                break
 
 
 def _heading_sublines(heading: Element) -> list[str]:

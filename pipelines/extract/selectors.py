@@ -14,6 +14,10 @@ from lxml import etree
 
 #: An XML declaration in front of HTML; lxml refuses it in a str, so it is dropped first.
 XML_DECLARATION_RE = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+#: End tags of <body> and <html>: a browser ignores them (what follows still shows, in the
+#: body), libxml2 drops everything after a </html> and puts what follows a </body> outside
+#: the body. Pages assembled from included parts carry them mid-page; they are dropped first.
+DOCUMENT_END_TAGS_RE = re.compile(r"</(?:body|html)\s*>", re.IGNORECASE)
 #: C0 control characters other than tab/newline/CR, which lxml refuses in a str.
 CONTROL_CHARS_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -419,9 +423,13 @@ META_LINE_CLASS_WORDS = ("meta", "byline", "submitted")
 #: Class/itemprop words on a <time> that mean "updated", never the publish date.
 UPDATED_WORDS = ("updated", "modified", "datemodified", "update", "lastmod")
 
+#: A day, or two digits run into the time that follows (date and time in two adjacent
+#: <span>s read as "2019-09-0919:32").
+_DAY_THEN_TIME = r"\d{1,2}(?!\d)|\d{2}(?=\d{1,2}\s*[:：]\s*\d{2})"
 _DATE_NUMERIC = (
-    r"(?P<y>(?:19|20)\d{2})\s*(?P<s1>[-/.])\s*(?P<m>\d{1,2})\s*(?P=s1)\s*(?P<d>\d{1,2})(?!\d)"
-    r"(?:(?:T|\s+|\s*日\s*)(?P<H>\d{1,2})\s*[:：]\s*(?P<M>\d{2})(?:\s*[:：]\s*(?P<S>\d{2}))?"
+    r"(?P<y>(?:19|20)\d{2})\s*(?P<s1>[-/.])\s*(?P<m>\d{1,2})\s*(?P=s1)\s*"
+    rf"(?P<d>{_DAY_THEN_TIME})"
+    r"(?:(?:T|\s+|\s*日\s*|)(?P<H>\d{1,2})\s*[:：]\s*(?P<M>\d{2})(?:\s*[:：]\s*(?P<S>\d{2}))?"
     r"(?:\.\d+)?(?:\s*(?P<tz>Z|[+-]\d{2}:?\d{2}))?)?"
 )
 _DATE_CJK = (
@@ -458,6 +466,12 @@ _DATE_DMY = (
 SHORT_YEAR_DATE_RE = re.compile(
     r"(?<![\d.])(?P<d>[0-3]?\d)\.(?P<m>[01]?\d)\.(?P<y>\d{2})(?![\d.])"
     r"(?:,?\s+(?P<H>\d{1,2}):(?P<M>\d{2}))?"
+)
+#: Year-first dates with a two-digit year ("18-03-08 23:16", Baidu's "发布时间：18-03-08"):
+#: read only under a publish-date label, where nothing else reads that way.
+SHORT_YMD_DATE_RE = re.compile(
+    rf"(?<![\d\-/.])(?P<y>\d{{2}})-(?P<m>0?[1-9]|1[0-2])-(?P<d>{_DAY_THEN_TIME})"
+    r"(?:\s*(?P<H>[01]?\d|2[0-3])\s*[:：]\s*(?P<M>[0-5]\d))?"
 )
 #: Any date (with optional time and zone) as written on a page.
 DATE_RE = re.compile(rf"{_DATE_NUMERIC}|{_DATE_CJK}|{_DATE_DMY}|{_DATE_EN}", re.IGNORECASE)
@@ -557,7 +571,8 @@ RELATIVE_UNIT_DAYS = {"天": 1, "day": 1, "周": 7, "週": 7, "星期": 7, "week
 RELATIVE_DAY_NAMES = {"今天": 0, "today": 0, "昨天": 1, "yesterday": 1, "前天": 2}
 #: A label that announces the publish date; "时间"/"日期"/"date" alone need a colon.
 PUBLISHED_LABEL_RE = re.compile(
-    r"(?:[发發](?:布|佈|表)(?:时间|時間|日期|于|於)|发稿时间|上传时间|上傳時間|出版日期|刊发时间"
+    r"(?:[发發](?:布|佈|表)(?:时间|時間|日期|于|於)|[发發](?:布|佈|表)\s*[:：]|发稿时间|发稿日期"
+    r"|录入时间|錄入時間|上传时间|上傳時間|出版日期|刊发时间"
     r"|published(?:\s+on)?|posted(?:\s+on)?|(?<![新改])(?:时间|時間|日期)\s*[:：]|date\s*[:：]"
     r"|(?:mitteilung|meldung|beitrag|artikel|nachricht)\s+vom|erstellt\s+am|datum\s*[:：])"
     r"\s*[:：]?\s*",
@@ -568,6 +583,12 @@ STRONG_PUBLISHED_LABEL_RE = re.compile(
     r"(?:[发發](?:布|佈|表)(?:时间|時間|日期|于|於)|published(?:\s+on)?"
     r"|veröffentlicht(?:\s+am)?|publié\s+le|publicado\s+el|pubblicato\s+il)\s*[:：]?\s*",
     re.IGNORECASE,
+)
+#: Labels of a Chinese article's info line ("2015-07-04 08:44:22 来源: 网易财经", "出处：快科技
+#: 作者：…"): a date on the same short line is the article's own, as a labelled one is.
+BYLINE_LABEL_RE = re.compile(
+    r"(?:来源|來源|出处|出處|稿源|作者|记者|記者|编辑|編輯|字号|字號|浏览|瀏覽|点击|點擊|阅读|閱讀)"
+    r"\s*(?:次数|次數|量)?\s*[:：]"
 )
 #: Words just before a date that make it an update date, not the publish date.
 UPDATED_LABEL_RE = re.compile(

@@ -191,7 +191,7 @@ def extract_title(root: Element, jsonld: list[dict[str, Any]]) -> str | None:
 
 def title_element(root: Element, title: str | None) -> Element | None:
     """The heading that shows the title (an <h1>, else an <h2>/<h3> with exactly the title, else
-    the first <h1>), where the article starts."""
+    the first <h1>, else any element showing exactly the title), where the article starts."""
     h1s = [(h1, collapse(text_content(h1))) for h1 in _h1_elements(root)]
     if title:
         for h1, text in h1s:
@@ -203,4 +203,25 @@ def title_element(root: Element, title: str | None) -> Element | None:
         for h1, text in h1s:
             if text and (title.startswith(text) or text.startswith(title) or text.endswith(title)):
                 return h1
-    return h1s[0][0] if h1s else None
+    if h1s:
+        return h1s[0][0]
+    return _title_block(root, title) if title else None
+
+
+def _title_block(root: Element, title: str) -> Element | None:
+    """A page without headings shows its title in a plain element (`<div class="news_bt">`):
+    the first element outside links whose whole text is the title."""
+    body = root.find("body")
+    if body is None:
+        return None
+    for element in body.iter():
+        if len(element) or not element.text or element.tag in _NOT_TITLE_TAGS:
+            continue
+        if collapse(element.text) == title and not any(
+            ancestor.tag == "a" for ancestor in element.iterancestors()
+        ):
+            return element
+    return None
+
+
+_NOT_TITLE_TAGS = frozenset({"a", "option", "script", "style", "textarea", "title"})
