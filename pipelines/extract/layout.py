@@ -553,7 +553,8 @@ def structural_marks(body: Element) -> dict[Element, str]:
         elif tag in BLOCK_TAGS and (el.get("class") or el.get("id")) and _pagination_classed(el):
             marks.setdefault(el, PAGINATION)
         text = el.text
-        if text and len(text) <= longest:
+        # Whitespace alone never matches, and the regex backtracks over every space of it.
+        if text and len(text) <= longest and not text.isspace():
             match = announces(text)
             if match is None:
                 if text.strip() in HOME_LINK_TEXTS:

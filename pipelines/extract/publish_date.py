@@ -278,7 +278,7 @@ def _markup_candidates(
     if classed_only:
         classed = [
             el
-            for el in _elements(_DATE_NAMED, body)
+            for el in _date_named(body)
             if el.tag not in SKIP_TAGS
             and _names_publish_date(f"{el.get('class') or ''} {el.get('id') or ''}".lower())
             and not _in_list_item(el)
@@ -353,16 +353,22 @@ def _elements(xpath: etree.XPath, node: Element) -> list[Element]:
     return [el for el in found if isinstance(el, etree._Element)] if isinstance(found, list) else []
 
 
-#: Elements whose class or id may name a publish date (checked word by word after).
-_DATE_NAMED = etree.XPath(
-    ".//*["
-    + " or ".join(
-        f"contains(@{attr}, '{word}')"
-        for word in ("date", "Date", "DATE", "atum", "ublish", "time", "Time", "osted")
-        for attr in ("class", "id")
-    )
-    + "]"
-)
+#: A class or id that may name a publish date (checked word by word after).
+_DATE_NAMED_RE = re.compile("date|Date|DATE|atum|ublish|time|Time|osted")
+
+
+def _date_named(body: Element) -> list[Element]:
+    """Elements under `body` whose class or id may name a publish date, in document order (a
+    plain iteration: an XPath of sixteen contains() per element cost several times more)."""
+    search = _DATE_NAMED_RE.search
+    found = []
+    for el in body.iterdescendants():
+        named, ident = el.get("class"), el.get("id")
+        if (named and search(named)) or (ident and search(ident)):
+            found.append(el)
+    return found
+
+
 _ITEMPROP = etree.XPath(".//*[@itemprop or @property]")
 
 
