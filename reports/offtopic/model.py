@@ -325,11 +325,15 @@ class TopicModel:
         link_source: NDArray[np.int64],
         anchors: Sequence[str],
         targets: NDArray[np.int64],
+        link_anchor: NDArray[np.int64] | None = None,
     ) -> NDArray[np.float64]:
         """`score_batch` over rows of a page table: the link's page is row
         `sources[link_source[i]]`, its target row `targets[i]` (-1: not crawled). The same
-        scores, without building per-batch tables of profile objects."""
-        n = len(anchors)
+        scores, without building per-batch tables of profile objects.
+
+        With `link_anchor`, `anchors` are distinct texts and link i reads
+        `anchors[link_anchor[i]]` (a farm repeats each anchor on many pages of a batch)."""
+        n = len(anchors) if link_anchor is None else len(link_anchor)
         if len(link_source) != n or len(targets) != n:
             raise ValueError(
                 f"score_pages: {n} anchors, {len(link_source)} link sources and "
@@ -339,7 +343,13 @@ class TopicModel:
             return np.zeros(0, dtype=np.float64)
         crawled = np.flatnonzero(targets >= 0)
         return self._score_links(
-            _take(pages, sources), link_source, anchors, crawled, pages, targets[crawled]
+            _take(pages, sources),
+            link_source,
+            anchors,
+            crawled,
+            pages,
+            targets[crawled],
+            link_anchor,
         )
 
     def _score_links(
@@ -350,9 +360,10 @@ class TopicModel:
         crawled: NDArray[np.int64],
         target_table: _ProfileTable,
         target_ids: NDArray[np.int64],
+        link_anchor: NDArray[np.int64] | None = None,
     ) -> NDArray[np.float64]:
-        """Link i on page row on[i] of `pages`, reading anchors[i]; the links `crawled` lead to
-        the rows `target_ids` of `target_table`."""
+        """Link i on page row on[i] of `pages`, reading anchors[i] (anchors[link_anchor[i]]
+        when given); the links `crawled` lead to the rows `target_ids` of `target_table`."""
         cfg = self.config
         top = pages.families.max(axis=1, keepdims=True, initial=0.0)
         source_f = np.divide(pages.families, top, out=np.zeros_like(pages.families), where=top > 0)
@@ -361,6 +372,8 @@ class TopicModel:
         )
         source_z = pages.latent
         anchor_ids, anchor_table = _table(self._anchor_profiles(anchors))
+        if link_anchor is not None:
+            anchor_ids = anchor_ids[link_anchor]
         scores = self._score(source, source_z, source_f, on, anchor_table, anchor_ids)
         if len(crawled) and cfg.target_weight > 0:
             target_scores = self._score(
@@ -375,15 +388,20 @@ class TopicModel:
     def _anchor_profiles(self, anchors: Sequence[str]) -> list[_Profile]:
         """Profiles of link texts: distinct n-grams weighted by IDF; cached by text."""
         cache = self._anchors
-        missing = list(dict.fromkeys(a for a in anchors if a not in cache))
-        if missing:
-            if len(cache) + len(missing) > _ANCHOR_CACHE:
-                cache.clear()
-            text, bucket, _ = counts(self._tok.grams(missing), self.config.buckets)
-            rows = Weights(text, bucket, self.idf[bucket])
-            families = self._link_families(self._families.hits(missing), rows, len(missing))
-            cache.update(zip(missing, self._profiles(rows, families, len(missing)), strict=True))
-        return [cache[a] for a in anchors]
+        found = [cache.get(a) for a in anchors]
+        missing = list(dict.fromkeys(a for a, p in zip(anchors, found, strict=True) if p is None))
+        if not missing:
+            return found  # type: ignore[return-value]
+        text, bucket, _ = counts(self._tok.grams(missing), self.config.buckets)
+        rows = Weights(text, bucket, self.idf[bucket])
+        families = self._link_families(self._families.hits(missing), rows, len(missing))
+        fresh = dict(zip(missing, self._profiles(rows, families, len(missing)), strict=True))
+        # The model is shared by the tasks of a process: read from `fresh`, never from the
+        # cache, which another task may clear meanwhile.
+        if len(cache) + len(fresh) > _ANCHOR_CACHE:
+            cache.clear()
+        cache.update(fresh)
+        return [p if p is not None else fresh[a] for a, p in zip(anchors, found, strict=True)]
 
     def _page_profiles(self, pages: list[tuple[str, str]]) -> list[_Profile]:
         """Profiles of (title, body) pages: salience, latent and family evidence from every
