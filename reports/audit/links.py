@@ -10,10 +10,12 @@ category, comes from the profiles' SQLite files.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import functools
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipelines.store.commits import write_table_atomic
 from pipelines.store.dataset import part_files, read_part
@@ -30,19 +32,24 @@ from reports.audit.profiles import (
 )
 from reports.audit.stage import batches_progress
 from reports.audit.texts import load_model
-from reports.offtopic import OfftopicConfig, is_offtopic
-from reports.spam import NONE, SpamVerdict
+from reports.spam import NONE, Lexicon, SpamVerdict
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
+    from numpy.typing import NDArray
+
+    from reports.audit.profiles import Pages
     from reports.audit.stage import StageContext
-    from reports.offtopic import TopicModel
+    from reports.offtopic import OfftopicConfig, TopicModel
     from reports.offtopic.model import PageTable
 
 
 LINK_BATCH = 16_384  # links scored at once: their (link, n-gram) arrays are the peak
+#: (anchor, page row) verdicts kept per process: about 2 per page at farm scale, so a 1M-page
+#: crawl holds about 2M; past this the cache starts over (about 250 MB at the limit).
+VERDICT_CACHE = 1 << 20
 
 
 def run_links(ctx: StageContext) -> tuple[int, dict[str, int]]:
@@ -71,47 +78,80 @@ def links_part(ctx: StageContext, number: int, path: Path) -> int:
     """The task: classify and score the links of part `path`, written as link_findings parts
     `part-<number>-<batch>` (names fixed by the input: a retried task overwrites its own).
 
-    Column-wise: a 10M-link crawl makes any per-link object or dict the bottleneck.
+    Column-wise: a 10M-link crawl makes any per-link object or dict the bottleneck. Per batch
+    the Python work is per distinct URL, anchor and (anchor, target) pair; per link it is
+    numpy and Arrow.
     """
     lexicon = lexicon_of(ctx)
     model = load_model(ctx)
     pages = load_pages(ctx)
-    verdicts = pages.verdicts
     columns = ["source_url", "target_url", "anchor_text", "block", "position", "internal"]
     out = ctx.table_dir("link_findings")
+    crawl_ids = pa.array(pages.crawl_ids, pa.string())
+    target_row = functools.partial(_target_row, rows=pages.row)
+    source_row = functools.partial(_source_row, rows=pages.row)
     links = 0
     with open_heads(pages) as heads:
         for batch, data in enumerate(iter_part(path, columns)):
-            source, target, anchor = (
-                data.column(name).to_pylist()
-                for name in ("source_url", "target_url", "anchor_text")
-            )
-            rows = [_target_row(t, pages.row) for t in target]
-            row_verdicts = []
-            for a, t, row in zip(anchor, target, rows, strict=True):
-                pair = (a, t if row >= 0 else None)
-                verdict = verdicts.get(pair)
-                if verdict is None:
-                    text = None
-                    if row >= 0:
-                        text = TargetText(pages.titles[row], _head_of(heads, row))
-                    verdict = verdicts[pair] = link_verdict(a, text, lexicon)
-                row_verdicts.append(verdict)
-            sources = [pages.row.get(s, -1) for s in source]
-            relatedness = _relatedness(sources, anchor, rows, pages.table, model)
+            rows = _rows_of(data.column("target_url"), target_row)
+            sources = _rows_of(data.column("source_url"), source_row)
+            anchors = data.column("anchor_text").dictionary_encode()
+            anchor_texts = anchors.dictionary.to_pylist()
+            anchor_of = anchors.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+            verdict_of, verdicts = _verdicts(anchor_texts, anchor_of, rows, pages, heads, lexicon)
+            relatedness = _relatedness(sources, anchor_texts, anchor_of, rows, pages.table, model)
+            has_source = sources >= 0
             table = _findings(
                 data,
-                {
-                    "relatedness": relatedness,
-                    "target_crawled": [r >= 0 for r in rows],
-                    "crawl_id": [pages.crawl_ids[r] if r >= 0 else "" for r in sources],
-                },
-                row_verdicts,
+                relatedness,
+                rows >= 0,
+                # A link on a page without a page row has no crawl id: "" (row -1 is a null).
+                pc.fill_null(crawl_ids.take(pa.array(sources, mask=~has_source)), ""),
+                verdict_of,
+                verdicts,
                 ctx.config.offtopic,
             )
             write_table_atomic(table, out / f"part-{number:05d}-{batch:03d}.parquet")
             links += table.num_rows
     return links
+
+
+def _rows_of(urls: pa.Array, row_of: Callable[[str], int]) -> NDArray[np.int64]:
+    """Each URL's page row (-1: none, or a null URL), looked up once per distinct URL."""
+    encoded = urls.dictionary_encode()
+    found = [row_of(url) for url in encoded.dictionary.to_pylist()]
+    by_value = np.array([*found, -1], dtype=np.int64)  # the last: null URLs
+    index = pc.fill_null(encoded.indices, len(found)).to_numpy(zero_copy_only=False)
+    rows: NDArray[np.int64] = by_value[index]
+    return rows
+
+
+def _verdicts(
+    anchor_texts: list[str],
+    anchor_of: NDArray[np.int64],
+    rows: NDArray[np.int64],
+    pages: Pages,
+    heads: Heads,
+    lexicon: Lexicon,
+) -> tuple[NDArray[np.int64], list[SpamVerdict]]:
+    """Each link's verdict as an index into the batch's distinct verdicts. A verdict depends
+    on the anchor and the target page only, so it is found once per (anchor, page row) pair
+    and kept in `pages.verdicts` for the next batches and tasks."""
+    known = pages.verdicts
+    if len(known) > VERDICT_CACHE:
+        known.clear()  # bounded: a verdict found again costs one classification
+    pair = anchor_of * (len(pages.titles) + 1) + (rows + 1)
+    _, first, pair_of = np.unique(pair, return_index=True, return_inverse=True)
+    found: list[SpamVerdict] = []
+    for link in first.tolist():
+        key = (anchor_texts[anchor_of[link]], int(rows[link]))
+        verdict = known.get(key)
+        if verdict is None:
+            anchor, row = key
+            text = TargetText(pages.titles[row], _head_of(heads, row)) if row >= 0 else None
+            verdict = known[key] = link_verdict(anchor, text, lexicon)
+        found.append(verdict)
+    return pair_of.reshape(-1).astype(np.int64), found
 
 
 def iter_part(path: Path, columns: list[str]) -> list[pa.RecordBatch]:
@@ -127,7 +167,10 @@ def _head_of(heads: Heads, row: int) -> Callable[[], str]:
 
 def _findings(
     data: pa.RecordBatch,
-    scored: dict[str, list[Any]],
+    relatedness: NDArray[np.float64],
+    target_crawled: NDArray[np.bool_],
+    crawl_id: pa.Array,
+    verdict_of: NDArray[np.int64],
     verdicts: list[SpamVerdict],
     config: OfftopicConfig,
 ) -> pa.Table:
@@ -135,14 +178,14 @@ def _findings(
     columns as read, each distinct verdict converted once and taken by index."""
     number: dict[int, int] = {}
     distinct: list[SpamVerdict] = []
-    index = []
-    for verdict in verdicts:
-        i = number.get(id(verdict))
-        if i is None:
-            i = number[id(verdict)] = len(distinct)
+    index = np.empty(len(verdicts), dtype=np.int64)
+    for i, verdict in enumerate(verdicts):  # equal verdicts are often one object: once each
+        j = number.get(id(verdict))
+        if j is None:
+            j = number[id(verdict)] = len(distinct)
             distinct.append(verdict)
-        index.append(i)
-    taken = pa.array(index, pa.int64())
+        index[i] = j
+    taken = pa.array(index[verdict_of])
     fields = {f.name: f.type for f in LINK_FINDINGS}
     by_verdict = {
         "category": pa.array([v.category for v in distinct], fields["category"]).take(taken),
@@ -152,12 +195,11 @@ def _findings(
         ).take(taken),
     }
     columns = {name: data.column(name) for name in data.schema.names} | by_verdict
-    columns["relatedness"] = pa.array(scored["relatedness"], fields["relatedness"])
-    columns["offtopic"] = pa.array(
-        [is_offtopic(r, config) for r in scored["relatedness"]], fields["offtopic"]
-    )
-    columns["target_crawled"] = pa.array(scored["target_crawled"], fields["target_crawled"])
-    columns["crawl_id"] = pa.array(scored["crawl_id"], fields["crawl_id"])
+    columns["relatedness"] = pa.array(relatedness, fields["relatedness"])
+    # is_offtopic, column-wise
+    columns["offtopic"] = pa.array(relatedness < config.threshold, fields["offtopic"])
+    columns["target_crawled"] = pa.array(target_crawled, fields["target_crawled"])
+    columns["crawl_id"] = crawl_id.cast(fields["crawl_id"])
     return pa.Table.from_arrays(
         [columns[name] for name in LINK_FINDINGS.names], schema=LINK_FINDINGS
     )
@@ -174,36 +216,30 @@ def _target_row(target: str | None, rows: dict[str, int]) -> int:
     return row
 
 
+def _source_row(source: str, rows: dict[str, int]) -> int:
+    """The page holding a link, by its URL exactly; -1 when none."""
+    return rows.get(source, -1)
+
+
 def _relatedness(
-    sources: list[int],
-    anchor: list[str],
-    targets: list[int],
+    sources: NDArray[np.int64],
+    anchor_texts: list[str],
+    anchor_of: NDArray[np.int64],
+    targets: NDArray[np.int64],
     table: PageTable | None,
     model: TopicModel,
-) -> list[float]:
+) -> NDArray[np.float64]:
     """Each link's relatedness to its source page (0 when the source has no page row)."""
-    numbers: dict[int, int] = {}
-    distinct: list[int] = []
-    scored: list[int] = []
-    on: list[int] = []
-    for i, row in enumerate(sources):
-        if row < 0:
-            continue
-        number = numbers.get(row)
-        if number is None:
-            number = numbers[row] = len(distinct)
-            distinct.append(row)
-        scored.append(i)
-        on.append(number)
-    scores = [0.0] * len(sources)
-    if scored and table is not None:
-        values = model.score_pages(
+    scores = np.zeros(len(sources), dtype=np.float64)
+    scored = np.flatnonzero(sources >= 0)
+    if len(scored) and table is not None:
+        distinct, on = np.unique(sources[scored], return_inverse=True)
+        scores[scored] = model.score_pages(
             table,
-            np.array(distinct, dtype=np.int64),
-            np.array(on, dtype=np.int64),
-            [anchor[i] for i in scored],
-            np.array([targets[i] for i in scored], dtype=np.int64),
-        ).tolist()
-        for i, value in zip(scored, values, strict=True):
-            scores[i] = value
+            distinct,
+            on.reshape(-1).astype(np.int64),
+            anchor_texts,
+            targets[scored],
+            link_anchor=anchor_of[scored],
+        )
     return scores

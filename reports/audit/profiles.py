@@ -29,7 +29,7 @@ import pyarrow.parquet as pq
 
 from pipelines.store.commits import write_table_atomic
 from reports.audit.stage import batches_progress, iter_parts
-from reports.audit.texts import load_model
+from reports.audit.texts import forget_model, load_model
 from reports.offtopic.model import concat_tables, table_arrays, table_from_arrays
 from reports.spam import NONE, Lexicon, SpamVerdict, classify, classify_link, load_lexicons
 
@@ -190,8 +190,8 @@ class Pages:
     #: Where each profiles part starts, in rows, and its heads file.
     starts: np.ndarray
     head_files: list[Path]
-    #: (anchor, target URL or None) → verdict: farms repeat the same pairs on every page.
-    verdicts: dict[tuple[str, str | None], SpamVerdict] = field(default_factory=dict)
+    #: (anchor, target page row or -1) → verdict: farms repeat the same pairs on every page.
+    verdicts: dict[tuple[str, int], SpamVerdict] = field(default_factory=dict)
 
 
 _loaded: dict[str, tuple[tuple[object, ...], Pages]] = {}
@@ -215,9 +215,10 @@ def load_pages(ctx: StageContext) -> Pages:
 
 
 def forget_pages() -> None:
-    """Drop the pages `load_pages` keeps (the links stage is over)."""
+    """Drop the pages `load_pages` keeps and the topic model (the links stage is over)."""
     with _lock:
         _loaded.clear()
+    forget_model()
 
 
 def _read_pages(parts: list[Path]) -> Pages:

@@ -10,6 +10,7 @@ clusters and their representatives are the same for the same content.
 from __future__ import annotations
 
 import os
+import threading
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -126,7 +127,31 @@ def run_topics(ctx: StageContext) -> tuple[int, dict[str, int]]:
     return model.documents, {"topics": 1}
 
 
+_models: dict[str, tuple[tuple[object, ...], TopicModel]] = {}
+_models_lock = threading.Lock()
+
+
 def load_model(ctx: StageContext) -> TopicModel:
-    """The topic model the `topics` stage saved."""
-    with np.load(ctx.table_dir("topics") / MODEL_FILE) as arrays:
-        return TopicModel.from_arrays(ctx.config.offtopic, {k: arrays[k] for k in arrays.files})
+    """The topic model the `topics` stage saved, read once per process and kept for the next
+    task: its anchor-profile cache then serves every part, not one (a fresh model per part
+    rebuilt the profiles of every anchor a part holds, a cost growing with the site)."""
+    path = ctx.table_dir("topics") / MODEL_FILE
+    stat = path.stat()
+    key = (repr(ctx.config.offtopic), stat.st_size, stat.st_mtime_ns)
+    with _models_lock:
+        cached = _models.get(str(path))
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        with np.load(path) as arrays:
+            model = TopicModel.from_arrays(
+                ctx.config.offtopic, {k: arrays[k] for k in arrays.files}
+            )
+        _models.clear()  # one dataset's model at a time
+        _models[str(path)] = (key, model)
+        return model
+
+
+def forget_model() -> None:
+    """Drop the model `load_model` keeps, and its caches."""
+    with _models_lock:
+        _models.clear()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -13,7 +14,7 @@ from reports.offtopic.latent import TitleSample, chunks, fit_latent, project
 from reports.offtopic.tokens import Tokenizer, Weights, counts
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Mapping, Sequence
 
     from numpy.typing import NDArray
 
@@ -147,6 +148,77 @@ def _take(table: _ProfileTable, rows: NDArray[np.int64]) -> _ProfileTable:
     )
 
 
+class _TextProfiles:
+    """Profiles of link texts cached by text as rows of one growing table: a batch's texts are
+    looked up, the missing ones profiled at once and appended, and scoring reads the rows in
+    place (no per-text objects to stack per batch). Bounded: past `limit` texts it starts
+    over. A lock makes lookup, append and the view one step (tasks may share the model)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._lock = threading.Lock()
+        self._reset()
+
+    def _reset(self) -> None:
+        self.row: dict[str, int] = {}
+        self._rows = 0
+        self._terms = 0
+        self._arrays: dict[str, NDArray[Any] | None] = {}
+
+    def rows(
+        self, texts: Sequence[str], profile: Callable[[list[str]], _ProfileTable]
+    ) -> tuple[NDArray[np.int64], _ProfileTable]:
+        """Each text's row, and the table the rows are of."""
+        with self._lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self.row))
+            if missing:
+                if len(self.row) + len(missing) > self.limit:
+                    self._reset()
+                self._append(missing, profile(missing))
+            row = self.row
+            ids = np.fromiter((row[t] for t in texts), dtype=np.int64, count=len(texts))
+            return ids, self._view()
+
+    def _append(self, texts: list[str], table: _ProfileTable) -> None:
+        first, terms = self._rows, self._terms
+        for name in ("bucket", "weight"):
+            self._put(name, terms, getattr(table, name))
+        for name in ("length", "total", "latent", "families", "mass"):
+            self._put(name, first, getattr(table, name))
+        self._put("start", first, table.start + terms)
+        self.row.update(zip(texts, range(first, first + len(texts)), strict=True))
+        self._rows += len(texts)
+        self._terms += len(table.bucket)
+
+    def _put(self, name: str, at: int, values: NDArray[Any] | None) -> None:
+        """Write `values` at row `at` of buffer `name`, doubling it when full."""
+        if values is None:
+            self._arrays[name] = None
+            return
+        buffer = self._arrays.get(name)
+        end = at + len(values)
+        if buffer is None or len(buffer) < end:
+            grown = np.empty((max(end, 2 * at, 1024), *values.shape[1:]), dtype=values.dtype)
+            if buffer is not None:
+                grown[:at] = buffer[:at]
+            buffer = self._arrays[name] = grown
+        buffer[at:end] = values
+
+    def _view(self) -> _ProfileTable:
+        rows, terms, arrays = self._rows, self._terms, self._arrays
+        latent = arrays["latent"]
+        return _ProfileTable(
+            bucket=arrays["bucket"][:terms],  # type: ignore[index]
+            weight=arrays["weight"][:terms],  # type: ignore[index]
+            start=arrays["start"][:rows],  # type: ignore[index]
+            length=arrays["length"][:rows],  # type: ignore[index]
+            total=arrays["total"][:rows],  # type: ignore[index]
+            latent=latent[:rows] if latent is not None else None,
+            families=arrays["families"][:rows],  # type: ignore[index]
+            mass=arrays["mass"][:rows],  # type: ignore[index]
+        )
+
+
 class TopicModel:
     """Document frequencies and a latent space of one dataset; scores links against pages."""
 
@@ -181,7 +253,7 @@ class TopicModel:
         # many pages: each profile is built once. Pages are keyed by hash, so the cache does
         # not hold their bodies.
         self._pages: dict[int, _Profile] = {}
-        self._anchors: dict[str, _Profile] = {}
+        self._anchors = _TextProfiles(_ANCHOR_CACHE)
 
     @classmethod
     def fit(
@@ -325,11 +397,15 @@ class TopicModel:
         link_source: NDArray[np.int64],
         anchors: Sequence[str],
         targets: NDArray[np.int64],
+        link_anchor: NDArray[np.int64] | None = None,
     ) -> NDArray[np.float64]:
         """`score_batch` over rows of a page table: the link's page is row
         `sources[link_source[i]]`, its target row `targets[i]` (-1: not crawled). The same
-        scores, without building per-batch tables of profile objects."""
-        n = len(anchors)
+        scores, without building per-batch tables of profile objects.
+
+        With `link_anchor`, `anchors` are distinct texts and link i reads
+        `anchors[link_anchor[i]]` (a farm repeats each anchor on many pages of a batch)."""
+        n = len(anchors) if link_anchor is None else len(link_anchor)
         if len(link_source) != n or len(targets) != n:
             raise ValueError(
                 f"score_pages: {n} anchors, {len(link_source)} link sources and "
@@ -339,7 +415,13 @@ class TopicModel:
             return np.zeros(0, dtype=np.float64)
         crawled = np.flatnonzero(targets >= 0)
         return self._score_links(
-            _take(pages, sources), link_source, anchors, crawled, pages, targets[crawled]
+            _take(pages, sources),
+            link_source,
+            anchors,
+            crawled,
+            pages,
+            targets[crawled],
+            link_anchor,
         )
 
     def _score_links(
@@ -350,9 +432,10 @@ class TopicModel:
         crawled: NDArray[np.int64],
         target_table: _ProfileTable,
         target_ids: NDArray[np.int64],
+        link_anchor: NDArray[np.int64] | None = None,
     ) -> NDArray[np.float64]:
-        """Link i on page row on[i] of `pages`, reading anchors[i]; the links `crawled` lead to
-        the rows `target_ids` of `target_table`."""
+        """Link i on page row on[i] of `pages`, reading anchors[i] (anchors[link_anchor[i]]
+        when given); the links `crawled` lead to the rows `target_ids` of `target_table`."""
         cfg = self.config
         top = pages.families.max(axis=1, keepdims=True, initial=0.0)
         source_f = np.divide(pages.families, top, out=np.zeros_like(pages.families), where=top > 0)
@@ -360,7 +443,9 @@ class TopicModel:
             np.repeat(np.arange(len(pages.length)), pages.length), pages.bucket, pages.weight
         )
         source_z = pages.latent
-        anchor_ids, anchor_table = _table(self._anchor_profiles(anchors))
+        anchor_ids, anchor_table = self._anchors.rows(anchors, self._text_profiles)
+        if link_anchor is not None:
+            anchor_ids = anchor_ids[link_anchor]
         scores = self._score(source, source_z, source_f, on, anchor_table, anchor_ids)
         if len(crawled) and cfg.target_weight > 0:
             target_scores = self._score(
@@ -372,18 +457,23 @@ class TopicModel:
 
     # -- profiles --------------------------------------------------------------------------
 
-    def _anchor_profiles(self, anchors: Sequence[str]) -> list[_Profile]:
-        """Profiles of link texts: distinct n-grams weighted by IDF; cached by text."""
-        cache = self._anchors
-        missing = list(dict.fromkeys(a for a in anchors if a not in cache))
-        if missing:
-            if len(cache) + len(missing) > _ANCHOR_CACHE:
-                cache.clear()
-            text, bucket, _ = counts(self._tok.grams(missing), self.config.buckets)
-            rows = Weights(text, bucket, self.idf[bucket])
-            families = self._link_families(self._families.hits(missing), rows, len(missing))
-            cache.update(zip(missing, self._profiles(rows, families, len(missing)), strict=True))
-        return [cache[a] for a in anchors]
+    def _text_profiles(self, texts: list[str]) -> _ProfileTable:
+        """Profiles of link texts as a table: distinct n-grams weighted by IDF."""
+        n = len(texts)
+        text, bucket, _ = counts(self._tok.grams(texts), self.config.buckets)
+        rows = Weights(text, bucket, self.idf[bucket])
+        families = self._link_families(self._families.hits(texts), rows, n)
+        length = np.bincount(rows.text, minlength=n)
+        return _ProfileTable(
+            bucket=rows.bucket,
+            weight=rows.weight,
+            start=np.cumsum(length) - length,
+            length=length,
+            total=np.bincount(rows.text, weights=rows.weight, minlength=n).astype(np.float64),
+            latent=self._latent(rows, n),
+            families=families,
+            mass=families.sum(axis=1),
+        )
 
     def _page_profiles(self, pages: list[tuple[str, str]]) -> list[_Profile]:
         """Profiles of (title, body) pages: salience, latent and family evidence from every
