@@ -391,7 +391,7 @@ def snippet_f1(counts: Counter[str]) -> float:
 
 
 def url_half(url: str) -> str:
-    """"0-b" when the SHA-1 of the URL starts with 0-b (about 3/4 of the pages: the pages body
+    """ "0-b" when the SHA-1 of the URL starts with 0-b (about 3/4 of the pages: the pages body
     rules are tuned on), "c-f" otherwise (held out)."""
     first = hashlib.sha1(url.encode("utf-8"), usedforsecurity=False).hexdigest()[0]
     return "c-f" if first in "cdef" else "0-b"
