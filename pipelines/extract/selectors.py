@@ -219,7 +219,7 @@ COMMENT_TOKENS = frozenset(
 #: Class/id tokens of a cookie banner, consent dialog or pop-up: never the article's container
 #: (a GDPR dialog can hold more prose than a short post).
 OVERLAY_TOKENS = frozenset(
-    {"cookie", "cookies", "consent", "gdpr", "popup", "modal", "overlay", "lightbox"}
+    {"cookie", "cookies", "consent", "gdpr", "popup", "modal", "overlay", "lightbox", "dialog"}
 )
 #: Class/id substrings that mark a region even inside a longer token ("relatedposts").
 CLASS_SUBSTRINGS = (
