@@ -25,6 +25,11 @@ from pipelines.extract.selectors import (
     DATE_LINE_MAX_LETTERS,
     DATE_RE,
     HEADING_TAGS,
+    LEAD_BOILERPLATE_LEVELS,
+    LEAD_MAX_LINES,
+    LEAD_MAX_LINK_SHARE,
+    LEAD_MAX_SKIPPED_CHARS,
+    LEAD_MIN_PROSE,
     LINK_LINE_MAX_PROSE,
     LINK_LINE_MIN_SHARE,
     LIST_ARTICLE_PARAGRAPH_CHARS,
@@ -227,7 +232,55 @@ def extract_content(layout: Layout, title: str | None) -> Content:
     dropped = _dropped_elements(container, units)
     if dropped:
         units = [unit for unit in units if unit.block not in dropped]
-    return Content(container, units)
+    return Content(container, _lead_above(layout, inside) + units)
+
+
+def _in_boilerplate(el: Element) -> bool:
+    """`el` or one of its nearest ancestors is a caption, share bar, byline or the like."""
+    node: Element | None = el
+    for _ in range(LEAD_BOILERPLATE_LEVELS):
+        if node is None or node.tag in NEVER_COMMENTS:
+            return False
+        attrs = f"{node.get('class') or ''} {node.get('id') or ''}"
+        if node.tag in BOILERPLATE_TAGS or (attrs != " " and any(class_names(attrs))):
+            return True
+        node = node.getparent()
+    return False
+
+
+def _lead_above(layout: Layout, inside: set[Element]) -> list[Unit]:
+    """The article's lead when it stands between the title <h1> and the container, outside
+    both ("p.intro", "h2.article-deck" in the header block): the prose lines met walking up
+    from the container's first line to the <h1>, past a few short lines (byline, date,
+    caption). Nothing when the walk does not reach the <h1>: the lines belong to other blocks."""
+    first = next(
+        (i for i, unit in enumerate(layout.units) if unit.region is None and unit.block in inside),
+        None,
+    )
+    if first is None:
+        return []
+    lead: list[Unit] = []
+    skipped = 0
+    for unit in reversed(layout.units[:first]):
+        if unit.region is not None:
+            continue
+        if unit.block.tag == "h1":
+            return lead[::-1]
+        if (
+            unit.prose_chars >= LEAD_MIN_PROSE
+            and unit.link_chars <= LEAD_MAX_LINK_SHARE * len(unit.text)
+            and not is_meta_line(unit.text)
+            and not is_furniture_line(unit.text)
+            and PUBLISHED_LABEL_RE.match(unit.text) is None
+            and not _in_boilerplate(unit.block)
+            and len(lead) < LEAD_MAX_LINES
+        ):
+            lead.append(unit)
+            continue
+        skipped += len(unit.text)
+        if skipped > LEAD_MAX_SKIPPED_CHARS:
+            return []
+    return []
 
 
 def is_heading_unit(unit: Unit) -> bool:

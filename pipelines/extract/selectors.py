@@ -690,6 +690,15 @@ DATE_LINE_MAX_CHARS = 60
 ANNOUNCING_HEADING_MAX_CHARS = 80
 DATE_LINE_MAX_LETTERS = 14
 CLOCK_TIME_RE = re.compile(r"\d{1,2}[:.]\d{2}(?::\d{2})?\s*(?:uhr|h|am|pm)?", re.IGNORECASE)
+#: A lead between the title <h1> and the article's container: up to this many prose lines of
+#: at least this many characters outside links (and this share of link text at most), with at
+#: most this many characters of other lines (byline, date, caption) between them and the <h1>.
+LEAD_MAX_LINES = 3
+LEAD_MIN_PROSE = 40
+LEAD_MAX_LINK_SHARE = 0.25
+LEAD_MAX_SKIPPED_CHARS = 300
+#: ...and neither in a caption, share bar or byline block (its element or this many levels up).
+LEAD_BOILERPLATE_LEVELS = 4
 #: Shortest non-link text of a unit that counts as prose when scoring containers.
 MIN_PARAGRAPH_CHARS = 12
 #: Body text (characters) from which a titled page is an article.
