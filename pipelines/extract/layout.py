@@ -108,7 +108,8 @@ NEVER_COMMENTS = frozenset({"html", "body", "main", "article"})
 _WIDEN_MAX_LINK_SHARE = 0.25
 _WIDEN_MIN_SHARE = 0.1
 _WIDEN_MIN_PROSE = 10**9
-#: ...or, at most once in a row, adds no more than this (a header's title, byline and date).
+#: ...or adds, over the levels climbed past since the last one taken, no more than this (a
+#: header's title, byline and date; a photo's caption and a section heading).
 _WIDEN_SKIP_MAX_CHARS = 300
 #: A heading with this share of link text is a teaser's headline; a level adding this many
 #: is a list of teasers.
@@ -977,11 +978,12 @@ def _widen_container(layout: Layout, best: Element) -> Element:
             # The lead opens the article (under its title): nothing above it is the article's.
             chosen = level
             break
-        # A level adding only a few short lines (the article's header: title, byline, date)
-        # is climbed past, not taken: the text may go on one level up (lead and text split
-        # over an <article>'s header and body). Link lines or more text stop the climb.
-        skipped += 1
-        if not prose_like or added_prose + added_links > _WIDEN_SKIP_MAX_CHARS or skipped > 1:
+        # Levels adding only a few short lines (the article's header: title, byline, date; a
+        # caption, a heading) are climbed past, not taken: the text may go on further up
+        # (lead and text split over an <article>'s header and body, sections split by
+        # pictures). Link lines or more text stop the climb.
+        skipped += added_prose + added_links
+        if not prose_like or skipped > _WIDEN_SKIP_MAX_CHARS:
             break
     return ancestors[chosen]
 
