@@ -956,7 +956,8 @@ def _widen_container(layout: Layout, best: Element) -> Element:
         held_prose += added_prose
         held_links += added_links
         if not added_prose and not added_links:
-            chosen = level  # a wrapper adding nothing
+            if not skipped:
+                chosen = level  # a wrapper adding nothing (not the levels climbed past)
             continue
         # Headings that are links are teasers of other pages (headline and excerpt cards):
         # excerpts read as prose, but a level adding such cards is not the article.
