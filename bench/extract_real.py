@@ -312,6 +312,9 @@ class Tally:
     f1_sum: float = 0.0
     f1_pages: int = 0
     snippets: Counter[str] = field(default_factory=Counter)
+    #: The same counts per half of the corpus by the SHA-1 of the page's URL ("0-b": the
+    #: pages tuned on, "c-f": the held-out rest).
+    split_snippets: dict[str, Counter[str]] = field(default_factory=dict)
     titles: int = 0
     title_pages: int = 0
     dates: int = 0
@@ -343,9 +346,14 @@ class Tally:
             if page.gold_with:
                 tp = sum(1 for w in page.gold_with if norm(w) in text)
                 fp = sum(1 for w in page.gold_without if norm(w) in text)
-                self.snippets.update(
-                    tp=tp, fp=fp, fn=len(page.gold_with) - tp, tn=len(page.gold_without) - fp
-                )
+                counts = {
+                    "tp": tp,
+                    "fp": fp,
+                    "fn": len(page.gold_with) - tp,
+                    "tn": len(page.gold_without) - fp,
+                }
+                self.snippets.update(counts)
+                self.split_snippets.setdefault(url_half(page.url), Counter()).update(counts)
                 row["snippets"] = (tp, len(page.gold_with), fp, len(page.gold_without))
             if page.gold_title:
                 self.title_pages += 1
@@ -370,11 +378,23 @@ class Tally:
 
     def snippet_f1(self) -> float:
         """trafilatura's with/without F1."""
-        tp, fp, fn = self.snippets["tp"], self.snippets["fp"], self.snippets["fn"]
-        if not tp:
-            return 0.0
-        precision, recall = tp / (tp + fp), tp / (tp + fn)
-        return 2 * precision * recall / (precision + recall)
+        return snippet_f1(self.snippets)
+
+
+def snippet_f1(counts: Counter[str]) -> float:
+    """trafilatura's with/without F1 from counts of tp, fp and fn."""
+    tp, fp, fn = counts["tp"], counts["fp"], counts["fn"]
+    if not tp:
+        return 0.0
+    precision, recall = tp / (tp + fp), tp / (tp + fn)
+    return 2 * precision * recall / (precision + recall)
+
+
+def url_half(url: str) -> str:
+    """ "0-b" when the SHA-1 of the URL starts with 0-b (about 3/4 of the pages: the pages body
+    rules are tuned on), "c-f" otherwise (held out)."""
+    first = hashlib.sha1(url.encode("utf-8"), usedforsecurity=False).hexdigest()[0]
+    return "c-f" if first in "cdef" else "0-b"
 
 
 def _pct(part: int, whole: int) -> str:
@@ -412,6 +432,13 @@ def report(kind: str, tallies: dict[str, Tally]) -> None:
             f"{_pct(t.dates, t.date_pages)} | {_pct(t.no_date, t.date_pages)} | {kinds} | "
             f"{t.with_steps if tool == 'farmaudit' else '-'} |"
         )
+    for tool, t in tallies.items():
+        if t.split_snippets:
+            halves = ", ".join(
+                f"{half} {snippet_f1(t.split_snippets[half]):.3f}"
+                for half in sorted(t.split_snippets)
+            )
+            print(f"\n{tool} snippet F1 by URL SHA-1: {halves}")
     fa = tallies["farmaudit"]
     if fa.date_pages:
         print(

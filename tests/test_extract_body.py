@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from pipelines.extract import extract
-from pipelines.extract.body import content_hash, is_meta_line
+from pipelines.extract.body import content_hash, is_furniture_line, is_meta_line
 from pipelines.extract.lang import detect_lang
 from pipelines.store.records import PageRecord, RawPage
 
@@ -209,3 +209,61 @@ def test_canonical_url(head: str, canonical: str | None) -> None:
 )
 def test_meta_lines(line: str, meta: bool) -> None:
     assert is_meta_line(line) is meta
+
+
+@pytest.mark.parametrize(
+    ("line", "furniture"),
+    [
+        ("- Anzeige -", True),
+        ("Advertisement", True),
+        ("Crédits photos : Bestimage", True),
+        ("Marco Odermatt, Ski-Star aus der Schweiz. © AFP / MARCO BERTORELLO", True),
+        ("Aktualisiert: 11.04.2020, 10:27", True),
+        ("Dienstag, 4. Juni 2019, 15:54", True),
+        ("2024年5月31日", True),
+        # Prose that names a date or a source is the article's.
+        ("Am 4. Juni 2019 stimmte der Rat mit sechs zu drei Stimmen für den Radweg.", False),
+        ("The advertisement ran in three papers before the vote.", False),
+        ("Quellen in der Verwaltung bestätigten den Plan, der im Frühjahr beginnt.", False),
+    ],
+)
+def test_furniture_lines(line: str, *, furniture: bool) -> None:
+    assert is_furniture_line(line) is furniture
+
+
+def test_link_lines_and_headings_over_them_leave_the_body() -> None:
+    # Inside the article's text block: a "Lea también:" pointer, a back link, and a heading over
+    # two teaser links at its end (none of them a related heading the layout knows). A link
+    # inside a sentence stays.
+    sentences = [
+        (
+            "El concejo municipal aprobó el martes la construcción de carriles protegidos para "
+            "bicicletas a lo largo de la calle principal, tras dos años de debate."
+        ),
+        (
+            "Los comerciantes temen perder plazas de aparcamiento, mientras que los ciclistas "
+            "celebran una ruta más segura hacia el trabajo y la escuela."
+        ),
+        (
+            "Las obras comenzarán en primavera y durarán unos cinco meses, por tramos, para que "
+            "todas las tiendas sigan siendo accesibles desde la calle."
+        ),
+    ]
+    html = f"""<html><head><title>Carriles bici en la calle principal</title></head><body>
+<div class="menu"><a href="/">Inicio</a> <a href="/ciudad/">Ciudad</a></div>
+<div class="story"><h1>Carriles bici en la calle principal</h1>
+<p>{sentences[0]}</p>
+<p>Lea también: <a href="/n/2.html">Suben las tarifas del autobús en enero</a></p>
+<p>{sentences[1]} El plan completo está <a href="/plan.pdf">en la web del ayuntamiento</a>.</p>
+<p>{sentences[2]}</p>
+<p><a href="/ciudad/">Volver al listado de noticias</a></p>
+<h3>Más de la redacción</h3>
+<p><a href="/n/3.html">Nuevas normas de aparcamiento en el casco antiguo</a></p>
+<p><a href="/n/4.html">El puente de la calle del Molino, reparado antes de plazo</a></p>
+</div></body></html>"""
+    lines = _page(html).body_text.split("\n")
+    assert lines == [
+        sentences[0],
+        f"{sentences[1]} El plan completo está en la web del ayuntamiento.",
+        sentences[2],
+    ]

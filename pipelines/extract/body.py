@@ -9,14 +9,29 @@ from typing import TYPE_CHECKING
 
 from pipelines.extract.layout import NEVER_COMMENTS, class_names, main_container
 from pipelines.extract.selectors import (
+    AD_LABEL_RE,
+    AD_LABEL_STRIP,
+    ANNOUNCING_HEADING_MAX_CHARS,
     ARTICLE_MIN_CHARS,
     BOILERPLATE_MAX_SHARE,
     BOILERPLATE_TAGS,
     BYLINE_CONNECTORS,
     BYLINE_MAX_CHARS,
     BYLINE_RE,
+    CLOCK_TIME_RE,
+    CREDIT_LINE_MAX_CHARS,
+    CREDIT_LINE_RE,
+    DATE_LINE_MAX_CHARS,
+    DATE_LINE_MAX_LETTERS,
     DATE_RE,
     HEADING_TAGS,
+    LEAD_BOILERPLATE_LEVELS,
+    LEAD_MAX_LINES,
+    LEAD_MAX_LINK_SHARE,
+    LEAD_MAX_SKIPPED_CHARS,
+    LEAD_MIN_PROSE,
+    LINK_LINE_MAX_PROSE,
+    LINK_LINE_MIN_SHARE,
     LIST_ARTICLE_PARAGRAPH_CHARS,
     LIST_ARTICLE_PARAGRAPHS,
     LIST_MAX_PROSE_RATIO,
@@ -48,8 +63,9 @@ class Content:
 
     @property
     def text(self) -> str:
-        """Body text: unit texts joined by newlines."""
-        return "\n".join(unit.text for unit in self.units)
+        """Body text: unit texts joined by newlines, without the lines that read as the
+        page's furniture (`is_furniture_line`) and the headings announcing only such lines."""
+        return "\n".join(unit.text for unit in body_units(self.units))
 
     def is_link_list(self) -> bool:
         """The main content is a list of links (titles of other pages), not prose.
@@ -137,6 +153,70 @@ def _dropped_elements(container: Element, units: list[Unit]) -> set[Element]:
     return found
 
 
+def _is_link_line(unit: Unit) -> bool:
+    """A line that is a link and little else ("Lea también: <a>…</a>", "Zurück zur Übersicht",
+    a teaser's headline): a pointer to another page, not the article's text. Lines of lists
+    and table cells are left alone (the article's own link lists and tables)."""
+    return (
+        unit.link_chars >= LINK_LINE_MIN_SHARE * len(unit.text)
+        and unit.prose_chars <= LINK_LINE_MAX_PROSE
+        and unit.li is None
+        and unit.block.tag not in _CELL_TAGS
+    )
+
+
+_CELL_TAGS = frozenset({"td", "th"})
+
+
+def is_furniture_line(text: str) -> bool:
+    """A line of the page's furniture rather than the article: an ad label ("Anzeige",
+    "Advertisement"), a photo credit or source line ("© AFP", "Crédits photos : …"), or a date
+    standing alone ("Aktualisiert: 11.04.2020, 10:27")."""
+    if AD_LABEL_RE.match(text.strip(AD_LABEL_STRIP)):
+        return True
+    if len(text) <= CREDIT_LINE_MAX_CHARS and CREDIT_LINE_RE.search(text):
+        return True
+    if len(text) > DATE_LINE_MAX_CHARS or not DATE_RE.search(text):
+        return False
+    rest = CLOCK_TIME_RE.sub("", DATE_RE.sub("", text))
+    return sum(char.isalpha() for char in rest) <= DATE_LINE_MAX_LETTERS
+
+
+def body_units(units: list[Unit]) -> list[Unit]:
+    """The units that are article text: without link lines and furniture lines, and without
+    a heading left announcing nothing (the next kept line is a heading too, of the same or a
+    higher rank, or there is none): "Auch interessant:" over a list of teaser links."""
+    kept = [unit for unit in units if not _is_link_line(unit) and not is_furniture_line(unit.text)]
+    found: list[Unit] = []
+    for unit in reversed(kept):
+        if _announces(unit) and (not found or _outranks(found[-1], unit)):
+            continue
+        found.append(unit)
+    found.reverse()
+    # A container of nothing but such lines keeps them: the page has no other text.
+    return found or units
+
+
+def _announces(unit: Unit) -> bool:
+    """A heading that announces what follows: a short <h2>-<h6>, or a bold line ending in a
+    colon ("Weitere Informationen:"). Long "headings" are leads set in heading type."""
+    if unit.block.tag in HEADING_TAGS:
+        return len(unit.text) <= ANNOUNCING_HEADING_MAX_CHARS
+    return unit.li is None and is_heading_unit(unit) and unit.text.endswith((":", "："))
+
+
+def _outranks(after: Unit, heading: Unit) -> bool:
+    """`after` is a heading of the same or a higher rank than `heading` (a section heading
+    followed by the next section's: nothing of its own between them)."""
+    return _announces(after) and _rank(after) <= _rank(heading)
+
+
+def _rank(unit: Unit) -> int:
+    """1-6 for <h1>-<h6>; a bold line ranks below every heading."""
+    tag = unit.block.tag
+    return int(tag[1]) if tag in HEADING_TAGS else 7
+
+
 def extract_content(layout: Layout, title: str | None) -> Content:
     """Return the main content: its container and the units inside it that are article text."""
     container = layout.container if layout.container is not None else main_container(layout)
@@ -152,7 +232,55 @@ def extract_content(layout: Layout, title: str | None) -> Content:
     dropped = _dropped_elements(container, units)
     if dropped:
         units = [unit for unit in units if unit.block not in dropped]
-    return Content(container, units)
+    return Content(container, _lead_above(layout, inside) + units)
+
+
+def _in_boilerplate(el: Element) -> bool:
+    """`el` or one of its nearest ancestors is a caption, share bar, byline or the like."""
+    node: Element | None = el
+    for _ in range(LEAD_BOILERPLATE_LEVELS):
+        if node is None or node.tag in NEVER_COMMENTS:
+            return False
+        attrs = f"{node.get('class') or ''} {node.get('id') or ''}"
+        if node.tag in BOILERPLATE_TAGS or (attrs != " " and any(class_names(attrs))):
+            return True
+        node = node.getparent()
+    return False
+
+
+def _lead_above(layout: Layout, inside: set[Element]) -> list[Unit]:
+    """The article's lead when it stands between the title <h1> and the container, outside
+    both ("p.intro", "h2.article-deck" in the header block): the prose lines met walking up
+    from the container's first line to the <h1>, past a few short lines (byline, date,
+    caption). Nothing when the walk does not reach the <h1>: the lines belong to other blocks."""
+    first = next(
+        (i for i, unit in enumerate(layout.units) if unit.region is None and unit.block in inside),
+        None,
+    )
+    if first is None:
+        return []
+    lead: list[Unit] = []
+    skipped = 0
+    for unit in reversed(layout.units[:first]):
+        if unit.region is not None:
+            continue
+        if unit.block.tag == "h1":
+            return lead[::-1]
+        if (
+            unit.prose_chars >= LEAD_MIN_PROSE
+            and unit.link_chars <= LEAD_MAX_LINK_SHARE * len(unit.text)
+            and not is_meta_line(unit.text)
+            and not is_furniture_line(unit.text)
+            and PUBLISHED_LABEL_RE.match(unit.text) is None
+            and not _in_boilerplate(unit.block)
+            and len(lead) < LEAD_MAX_LINES
+        ):
+            lead.append(unit)
+            continue
+        skipped += len(unit.text)
+        if skipped > LEAD_MAX_SKIPPED_CHARS:
+            return []
+    return []
 
 
 def is_heading_unit(unit: Unit) -> bool:

@@ -31,6 +31,7 @@ from pipelines.extract.selectors import (
     ARTICLE_HEADER_TOKENS,
     BLOCK_HEADING_RE,
     BLOCK_TAGS,
+    BOILERPLATE_MAX_SHARE,
     BOILERPLATE_PREFIXES,
     BOILERPLATE_SUBSTRINGS,
     BOILERPLATE_TOKENS,
@@ -107,7 +108,8 @@ NEVER_COMMENTS = frozenset({"html", "body", "main", "article"})
 _WIDEN_MAX_LINK_SHARE = 0.25
 _WIDEN_MIN_SHARE = 0.1
 _WIDEN_MIN_PROSE = 10**9
-#: ...or, at most once in a row, adds no more than this (a header's title, byline and date).
+#: ...or adds, over the levels climbed past since the last one taken, no more than this (a
+#: header's title, byline and date; a photo's caption and a section heading).
 _WIDEN_SKIP_MAX_CHARS = 300
 #: A heading with this share of link text is a teaser's headline; a level adding this many
 #: is a list of teasers.
@@ -216,14 +218,18 @@ def class_names(attrs: str) -> tuple[bool, bool]:
 
 
 class _NotContent:
-    """Whether an element sits in a comment thread or an overlay (cookie consent, pop-up):
-    readers' text and site notices never make the article's container. Memoised along the
+    """Whether an element sits in a comment thread, an overlay (cookie consent, pop-up), a
+    form or a boilerplate block (author box, caption, share bar, sign-up): readers' text, site
+    notices and an author's bio never make the article's container. Memoised along the
     ancestor chains of the lines asked about, so only those elements are looked at."""
 
-    def __init__(self, *, threads: bool = True) -> None:
+    def __init__(self, *, threads: bool = True, page_chars: int = 0) -> None:
         self.memo: dict[Element, bool] = {}
-        #: False: overlays only, comment threads count as content.
+        #: False: overlays only; comment threads, forms and boilerplate count as content.
         self.threads = threads
+        #: Characters of the page's lines outside regions: a form or boilerplate-named block
+        #: holding more than half of them wraps the page ("tag-social" on a post's wrapper).
+        self.page_chars = page_chars
 
     def __contains__(self, el: Element) -> bool:
         chain: list[Element] = []
@@ -237,26 +243,34 @@ class _NotContent:
             chain.append(node)
             node = node.getparent()
         for node in reversed(chain):
-            inherited = inherited or _names_not_content(node, threads=self.threads)
+            inherited = inherited or self._names_not_content(node)
             self.memo[node] = inherited
         return inherited
 
-
-def _names_not_content(el: Element, *, threads: bool) -> bool:
-    tag = el.tag
-    if not isinstance(tag, str) or tag in NEVER_COMMENTS:
+    def _names_not_content(self, el: Element) -> bool:
+        tag = el.tag
+        if not isinstance(tag, str) or tag in NEVER_COMMENTS:
+            return False
+        attrs = f"{el.get('class') or ''} {el.get('id') or ''}"
+        comment, boilerplate = class_names(attrs) if attrs != " " else (False, False)
+        if (
+            (self.threads and comment)
+            or (attrs != " " and _is_overlay(attrs))
+            # A dialog by its markup (a consent box, a login form): <dialog>, role, aria-modal.
+            or tag == "dialog"
+            or el.get("role") in _DIALOG_ROLES
+            or el.get("aria-modal") == "true"
+        ):
+            # A wrapper holding the article's <h1> ("post has-comments") is not a thread.
+            return next(el.iter("h1"), None) is None
+        # A form (sign-up, login, search) or a boilerplate block (author box, share bar)
+        # holds labels, notices and bios, not the article: unless it wraps the page.
+        if self.threads and (boilerplate or tag == "form"):
+            return (
+                next(el.iter("h1"), None) is None
+                and len(collapse(visible_text(el))) <= BOILERPLATE_MAX_SHARE * self.page_chars
+            )
         return False
-    attrs = f"{el.get('class') or ''} {el.get('id') or ''}"
-    if not (
-        (attrs != " " and ((threads and class_names(attrs)[0]) or _is_overlay(attrs)))
-        # A dialog by its markup (a consent box, a login form): <dialog>, role, aria-modal.
-        or tag == "dialog"
-        or el.get("role") in _DIALOG_ROLES
-        or el.get("aria-modal") == "true"
-    ):
-        return False
-    # A wrapper holding the article's <h1> ("post has-comments") is not a thread.
-    return next(el.iter("h1"), None) is None
 
 
 _DIALOG_ROLES = frozenset({"dialog", "alertdialog"})
@@ -847,7 +861,9 @@ def main_container(layout: Layout, *, skip_threads: bool = False) -> Element:
     Lines of comment threads score nothing (a long thread under a short post), unless the
     page has no other prose.
     """
-    scores = _container_scores(layout, _NotContent() if skip_threads else None)
+    page_chars = sum(len(unit.text) for unit in layout.units if unit.region is None)
+    skipped = _NotContent(page_chars=page_chars) if skip_threads else None
+    scores = _container_scores(layout, skipped)
     if not scores and skip_threads:
         scores = _container_scores(layout, None)
     if not scores:
@@ -941,7 +957,8 @@ def _widen_container(layout: Layout, best: Element) -> Element:
         held_prose += added_prose
         held_links += added_links
         if not added_prose and not added_links:
-            chosen = level  # a wrapper adding nothing
+            if not skipped:
+                chosen = level  # a wrapper adding nothing (not the levels climbed past)
             continue
         # Headings that are links are teasers of other pages (headline and excerpt cards):
         # excerpts read as prose, but a level adding such cards is not the article.
@@ -963,11 +980,12 @@ def _widen_container(layout: Layout, best: Element) -> Element:
             # The lead opens the article (under its title): nothing above it is the article's.
             chosen = level
             break
-        # A level adding only a few short lines (the article's header: title, byline, date)
-        # is climbed past, not taken: the text may go on one level up (lead and text split
-        # over an <article>'s header and body). Link lines or more text stop the climb.
-        skipped += 1
-        if not prose_like or added_prose + added_links > _WIDEN_SKIP_MAX_CHARS or skipped > 1:
+        # Levels adding only a few short lines (the article's header: title, byline, date; a
+        # caption, a heading) are climbed past, not taken: the text may go on further up
+        # (lead and text split over an <article>'s header and body, sections split by
+        # pictures). Link lines or more text stop the climb.
+        skipped += added_prose + added_links
+        if not prose_like or skipped > _WIDEN_SKIP_MAX_CHARS:
             break
     return ancestors[chosen]
 

@@ -223,7 +223,7 @@ COMMENT_TOKENS = frozenset(
 #: Class/id tokens of a cookie banner, consent dialog or pop-up: never the article's container
 #: (a GDPR dialog can hold more prose than a short post).
 OVERLAY_TOKENS = frozenset(
-    {"cookie", "cookies", "consent", "gdpr", "popup", "modal", "overlay", "lightbox"}
+    {"cookie", "cookies", "consent", "gdpr", "popup", "modal", "overlay", "lightbox", "dialog"}
 )
 #: Class/id substrings that mark a region even inside a longer token ("relatedposts").
 CLASS_SUBSTRINGS = (
@@ -692,6 +692,34 @@ BOILERPLATE_MAX_SHARE = 0.5
 BYLINE_RE = re.compile(r"^(?:by|von|par|por|di|door|af)\s+(?P<names>[^·|•–—]+)", re.IGNORECASE)
 BYLINE_CONNECTORS = frozenset({"and", "und", "et", "y", "e", "en", "og", "&"})
 BYLINE_MAX_CHARS = 60
+#: A line of the article's container that is mostly link text with at most this many other
+#: characters ("Lea también: …", "Zurück zur Übersicht") points elsewhere: not body text.
+LINK_LINE_MIN_SHARE = 0.5
+LINK_LINE_MAX_PROSE = 25
+#: Furniture lines inside the article: an ad label alone (dashes around it: "- Anzeige -"),
+#: a photo credit or source line, a date standing alone (with its label and clock time, at
+#: most this many letters besides: "Aktualisiert: 11.04.2020, 10:27").
+AD_LABEL_STRIP = " -–—*|"
+CREDIT_LINE_MAX_CHARS = 100
+CREDIT_LINE_RE = re.compile(
+    r"^\(?(?:photos?|fotos?|bild(?:er)?|images?|credits?|crédits?(?:\s+photos?)?|titelbild"
+    r"|quelle|source|fuente)\s*:|©|\(c\)",
+    re.IGNORECASE,
+)
+DATE_LINE_MAX_CHARS = 60
+#: Longest heading read as announcing a section (longer ones are leads in heading type).
+ANNOUNCING_HEADING_MAX_CHARS = 80
+DATE_LINE_MAX_LETTERS = 14
+CLOCK_TIME_RE = re.compile(r"\d{1,2}[:.]\d{2}(?::\d{2})?\s*(?:uhr|h|am|pm)?", re.IGNORECASE)
+#: A lead between the title <h1> and the article's container: up to this many prose lines of
+#: at least this many characters outside links (and this share of link text at most), with at
+#: most this many characters of other lines (byline, date, caption) between them and the <h1>.
+LEAD_MAX_LINES = 3
+LEAD_MIN_PROSE = 40
+LEAD_MAX_LINK_SHARE = 0.25
+LEAD_MAX_SKIPPED_CHARS = 300
+#: ...and neither in a caption, share bar or byline block (its element or this many levels up).
+LEAD_BOILERPLATE_LEVELS = 4
 #: Shortest non-link text of a unit that counts as prose when scoring containers.
 MIN_PARAGRAPH_CHARS = 12
 #: Body text (characters) from which a titled page is an article.
