@@ -1188,6 +1188,14 @@ def _unwrap_noscript(body: Element) -> bool:
     return bool(holders)
 
 
+def _unwrap_article_noscript(body: Element) -> None:
+    """A <noscript> holding paragraphs of prose is the article served for readers without
+    scripts (a blog whose post waits in a script template): its blocks are plain blocks."""
+    for el in list(body.iter("noscript")):
+        if len(el) and _prose_paragraphs(el, _OVERSIZED_PARAGRAPHS) >= _OVERSIZED_PARAGRAPHS:
+            el.tag = "div"
+
+
 def analyze_layout(root: Element) -> Layout:
     """Walk the body once into units and anchors, each tagged with its region (None = body),
     find the article's container and settle the related block.
@@ -1198,6 +1206,7 @@ def analyze_layout(root: Element) -> Layout:
     body = root.find("body")
     if body is None:
         body = root
+    _unwrap_article_noscript(body)
     marks = structural_marks(body)
     # The schema.org articleBody and what holds it are the article, whatever their classes
     # say ("left-side" around a news story).

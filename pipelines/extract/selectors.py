@@ -244,8 +244,12 @@ POSITION_UTILITY_TOKENS = frozenset({"relative", "absolute", "fixed", "sticky", 
 #: is the article's own header ("entry-header", "article-header").
 HEADER_TOKENS = frozenset({"header", "hd", "masthead", "topbar"})
 ARTICLE_HEADER_TOKENS = frozenset({"entry", "post", "article", "content", "title", "main"})
-#: The article's text by schema.org microdata: never inside a region.
-ARTICLE_BODY_XPATH = etree.XPath("descendant::*[@itemprop='articleBody']")
+#: The article's text by schema.org microdata, and the page's main content by its tag or ARIA
+#: role: never inside a region (a menu left unclosed puts the <main> after it inside the
+#: <nav> for the parser).
+ARTICLE_BODY_XPATH = etree.XPath(
+    "descendant::*[@itemprop='articleBody'] | descendant::main | descendant::*[@role='main']"
+)
 #: aria-label / itemtype words that mark breadcrumbs.
 BREADCRUMB_WORDS = ("breadcrumb", "面包屑")
 
