@@ -40,6 +40,7 @@ from pipelines.extract.selectors import (
     META_LINE_RE,
     PROSE_PUNCTUATION,
     PUBLISHED_LABEL_RE,
+    SPELLED_ADDRESS_RE,
 )
 from pipelines.extract.text import collapse
 
@@ -156,12 +157,14 @@ def _dropped_elements(container: Element, units: list[Unit]) -> set[Element]:
 def _is_link_line(unit: Unit) -> bool:
     """A line that is a link and little else ("Lea también: <a>…</a>", "Zurück zur Übersicht",
     a teaser's headline): a pointer to another page, not the article's text. Lines of lists
-    and table cells are left alone (the article's own link lists and tables)."""
+    and table cells are left alone (the article's own link lists and tables), and so is an
+    address spelled out (a URL or e-mail address the article gives its reader)."""
     return (
         unit.link_chars >= LINK_LINE_MIN_SHARE * len(unit.text)
         and unit.prose_chars <= LINK_LINE_MAX_PROSE
         and unit.li is None
         and unit.block.tag not in _CELL_TAGS
+        and SPELLED_ADDRESS_RE.search(unit.text) is None
     )
 
 

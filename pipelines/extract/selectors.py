@@ -700,6 +700,11 @@ BYLINE_MAX_CHARS = 60
 #: characters ("Lea también: …", "Zurück zur Übersicht") points elsewhere: not body text.
 LINK_LINE_MIN_SHARE = 0.5
 LINK_LINE_MAX_PROSE = 25
+#: A URL or e-mail address written out in a line ("http://www.openpetition.de",
+#: "info@example.org"): the article's text, even when the line is its link.
+SPELLED_ADDRESS_RE = re.compile(
+    r"https?://\S|\bwww\.\w|\w@\w+(?:[.-]\w+)*\.[a-z]{2,}", re.IGNORECASE
+)
 #: Furniture lines inside the article: an ad label alone (dashes around it: "- Anzeige -"),
 #: a photo credit or source line, a date standing alone (with its label and clock time, at
 #: most this many letters besides: "Aktualisiert: 11.04.2020, 10:27").
