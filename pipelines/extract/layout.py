@@ -936,6 +936,10 @@ def _widen_container(layout: Layout, best: Element) -> Element:
     #: Per level, its lines as (index, prose, link chars): lines before all those held below
     #: a level are a lead.
     by_level: list[list[tuple[int, int, int]]] = [[] for _ in range(depth)]
+    #: Per level, whether its last line was a headline link: a teaser card when the next line
+    #: is its excerpt in prose (a card whose excerpt is a link too is all link text, which
+    #: the link lines of the body leave out).
+    headline = [False] * depth
     for node, index, unit in _level_lines(layout, chain):
         level = chain[node]
         if _is_teaser_item(unit):
@@ -946,8 +950,12 @@ def _widen_container(layout: Layout, best: Element) -> Element:
         prose[level] += unit.prose_chars
         links[level] += unit.link_chars
         paragraphs[level] += unit.prose_chars >= _PARAGRAPH_PROSE_CHARS
-        if unit.block.tag in HEADING_TAGS:
-            teasers[level] += unit.link_chars >= _TEASER_LINK_SHARE * len(unit.text)
+        if headline[level] and unit.prose_chars > unit.link_chars:
+            teasers[level] += 1
+        headline[level] = (
+            unit.block.tag in HEADING_TAGS
+            and unit.link_chars >= _TEASER_LINK_SHARE * len(unit.text)
+        )
     ancestors = list(chain)
     chosen = skipped = 0
     title_index = _title_line(layout)
