@@ -262,7 +262,10 @@ _RELATED_HEADING = (
     r"|mehr\s+zum\s+thema|lesen\s+sie\s+(?:auch|mehr)|das\s+könnte\s+(?:sie|dich)\s+auch"
     r"\s+interessieren|(?:ähnliche|verwandte|passende)\s+(?:artikel|beiträge|nachrichten)"
     r"|(?:à\s+)?lire\s+aussi|sur\s+le\s+même\s+sujet|articles?\s+(?:liés|similaires)"
-    r"|(?:noticias|artículos)\s+relacionad[oa]s|te\s+puede\s+interesar"
+    r"|(?:noticias|artículos|notas|matérias)?\s*relacionad[oa]s|te\s+puede\s+interesar"
+    r"|(?:lee|lea|leia|veja|ver)\s+(?:también|tambien|também)|vous\s+aimerez\s+aussi"
+    r"|zobacz\s+(?:też|także|również)|leggi\s+anche|see\s+also|siehe\s+auch"
+    r"|auch\s+interessant|explore\s+further"
 )
 _RECOMMEND_HEADING = (
     r"(?:精彩|为你|為你|编辑|編輯)?推[荐薦](?:阅读|閱讀|文章|内容|內容)?"
