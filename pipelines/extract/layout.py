@@ -297,6 +297,8 @@ def _own_label(el: Element, tag: str, *, in_content: bool) -> str | None:
         if token_label == _HEADER:
             if not in_content:
                 found.add(NAV)
+        elif token_label == NAV and tag in HEADING_TAGS:
+            pass  # a section heading's anchor ("nav_schredder"), not a menu
         elif token_label is not None:
             found.add(token_label)
     role = el.get("role")
