@@ -41,6 +41,7 @@ from pipelines.extract.selectors import (
     PROSE_PUNCTUATION,
     PUBLISHED_LABEL_RE,
     SPELLED_ADDRESS_RE,
+    TITLE_MATCH_MIN_CHARS,
 )
 from pipelines.extract.text import collapse
 
@@ -235,7 +236,7 @@ def extract_content(layout: Layout, title: str | None) -> Content:
     dropped = _dropped_elements(container, units)
     if dropped:
         units = [unit for unit in units if unit.block not in dropped]
-    return Content(container, _lead_above(layout, inside) + units)
+    return Content(container, _lead_above(layout, inside, title) + units)
 
 
 def _in_boilerplate(el: Element) -> bool:
@@ -251,11 +252,22 @@ def _in_boilerplate(el: Element) -> bool:
     return False
 
 
-def _lead_above(layout: Layout, inside: set[Element]) -> list[Unit]:
-    """The article's lead when it stands between the title <h1> and the container, outside
+def _is_title_heading(unit: Unit, title: str | None) -> bool:
+    """A heading below <h1> reading as the page's title (templates that set the title in an
+    <h2> and keep the <h1> for the site's name)."""
+    tag = unit.block.tag
+    if title is None or tag not in HEADING_TAGS:
+        return False
+    shorter, longer = sorted((unit.text, title), key=len)
+    return shorter == longer or (len(shorter) >= TITLE_MATCH_MIN_CHARS and shorter in longer)
+
+
+def _lead_above(layout: Layout, inside: set[Element], title: str | None) -> list[Unit]:
+    """The article's lead when it stands between the title heading and the container, outside
     both ("p.intro", "h2.article-deck" in the header block): the prose lines met walking up
-    from the container's first line to the <h1>, past a few short lines (byline, date,
-    caption). Nothing when the walk does not reach the <h1>: the lines belong to other blocks."""
+    from the container's first line to the title, past a few short lines (byline, date,
+    caption). Nothing when the walk does not reach the title: the lines belong to other
+    blocks."""
     first = next(
         (i for i, unit in enumerate(layout.units) if unit.region is None and unit.block in inside),
         None,
@@ -269,6 +281,9 @@ def _lead_above(layout: Layout, inside: set[Element]) -> list[Unit]:
             continue
         if unit.block.tag == "h1":
             return lead[::-1]
+        if _is_title_heading(unit, title):
+            # A title set in a lower heading stays body text, as it does inside a container.
+            return [unit, *lead[::-1]]
         if (
             unit.prose_chars >= LEAD_MIN_PROSE
             and unit.link_chars <= LEAD_MAX_LINK_SHARE * len(unit.text)

@@ -727,6 +727,9 @@ CLOCK_TIME_RE = re.compile(r"\d{1,2}[:.]\d{2}(?::\d{2})?\s*(?:uhr|h|am|pm)?", re
 #: at least this many characters outside links (and this share of link text at most), with at
 #: most this many characters of other lines (byline, date, caption) between them and the <h1>.
 LEAD_MAX_LINES = 3
+#: A heading other than <h1> is the article's title when it reads as the page's title: the
+#: same text, or one holding the other of at least this many characters.
+TITLE_MATCH_MIN_CHARS = 20
 LEAD_MIN_PROSE = 40
 LEAD_MAX_LINK_SHARE = 0.25
 LEAD_MAX_SKIPPED_CHARS = 300
