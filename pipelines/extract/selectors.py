@@ -271,7 +271,8 @@ _RECOMMEND_HEADING = (
     r"(?:精彩|为你|為你|编辑|編輯)?推[荐薦](?:阅读|閱讀|文章|内容|內容)?"
     r"|recommended(?:\s+(?:for\s+you|posts?|articles?|reading))?"
     r"|more\s+(?:stories|news|articles)|read\s+(?:more|also)"
-    r"|weitere\s+(?:artikel|beiträge|meldungen|nachrichten)"
+    r"|weitere\s+(?:artikel|beiträge|meldungen|nachrichten|videos)|weiterlesen"
+    r"|empfehlungen\s+(?:aus\s+)?der\s+redaktion|más\s+(?:información|noticias)"
 )
 _HOT_HEADING = (
     r"(?:热门|熱門|热点|熱點|排行|最热|最熱|人气|人氣)"
