@@ -43,7 +43,7 @@ from pipelines.extract.selectors import (
     SPELLED_ADDRESS_RE,
     TITLE_MATCH_MIN_CHARS,
 )
-from pipelines.extract.text import collapse
+from pipelines.extract.text import collapse, without_invisible
 
 if TYPE_CHECKING:
     from lxml.etree import _Element as Element
@@ -67,7 +67,7 @@ class Content:
     def text(self) -> str:
         """Body text: unit texts joined by newlines, without the lines that read as the
         page's furniture (`is_furniture_line`) and the headings announcing only such lines."""
-        return "\n".join(unit.text for unit in body_units(self.units))
+        return without_invisible("\n".join(unit.text for unit in body_units(self.units)))
 
     def is_link_list(self) -> bool:
         """The main content is a list of links (titles of other pages), not prose.
