@@ -1021,14 +1021,15 @@ def _first_line(levels: list[list[tuple[int, int, int]]]) -> int:
 
 
 def _title_line(layout: Layout) -> int:
-    """Index of the page's first <h1> line outside regions (a lead sits under it)."""
+    """Index of the page's first <h1> line outside regions (a lead sits under it); -1 on a
+    page without one (its title set in a lower heading): no line is then above the title."""
     return next(
         (
             i
             for i, unit in enumerate(layout.units)
             if unit.block.tag == "h1" and unit.region is None
         ),
-        len(layout.units),
+        -1,
     )
 
 
