@@ -282,8 +282,9 @@ def _lead_above(layout: Layout, inside: set[Element], title: str | None) -> list
         if unit.block.tag == "h1":
             return lead[::-1]
         if _is_title_heading(unit, title):
-            # A title set in a lower heading stays body text, as it does inside a container.
-            return [unit, *lead[::-1]]
+            # The title itself is not body text; a heading holding more (a kicker or a
+            # subtitle besides) is, as it is inside a container.
+            return lead[::-1] if unit.text == title else [unit, *lead[::-1]]
         if (
             unit.prose_chars >= LEAD_MIN_PROSE
             and unit.link_chars <= LEAD_MAX_LINK_SHARE * len(unit.text)
