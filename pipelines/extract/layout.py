@@ -80,6 +80,7 @@ from pipelines.extract.selectors import (
     UNTITLED_MIN_LINK_SHARE,
     UNTITLED_MIN_LINKS,
     UNTITLED_MIN_MEAN_CHARS,
+    WHOLE_WORD_TOKENS,
 )
 from pipelines.extract.text import collapse, link_text, text_content, visible_text
 
@@ -185,7 +186,13 @@ def _token_label(token: str) -> str | None:
 @lru_cache(maxsize=4096)
 def _class_label(value: str) -> str | None:
     """The region a class + id value names; cached, as a page repeats its class strings."""
-    words = {word for word in CLASS_TOKEN_SPLIT_RE.split(value.lower()) if word}
+    lowered = value.lower()
+    words = {word for word in CLASS_TOKEN_SPLIT_RE.split(lowered) if word}
+    # Abbreviations ("ft", "hd") name a region alone or ending a compound ("ft", "g-ft"); in
+    # the middle of one they are something else ("kb-ft-rob-reg": a font).
+    if not WHOLE_WORD_TOKENS.isdisjoint(words):
+        endings = {CLASS_TOKEN_SPLIT_RE.split(word.strip("-_"))[-1] for word in lowered.split()}
+        words.difference_update(WHOLE_WORD_TOKENS.difference(endings))
     found: set[str] = set()
     for word in words:
         if word in HEADER_TOKENS:

@@ -161,6 +161,9 @@ ROLE_LABELS = {
     "contentinfo": FOOTER,
     "complementary": SIDEBAR,
 }
+#: Abbreviated region tokens taken only alone or at the end of a class or id word ("ft",
+#: "g-ft"; not "kb-ft-rob-reg").
+WHOLE_WORD_TOKENS = frozenset({"ft", "hd"})
 #: Splits class and id values into lower-case tokens ("site-footer__inner" -> site, footer, inner).
 CLASS_TOKEN_SPLIT_RE = re.compile(r"[^a-z0-9]+")
 #: Whole class/id tokens and the region they mark.
