@@ -940,7 +940,7 @@ def _widen_container(layout: Layout, best: Element) -> Element:
     depth = len(chain)
     prose = [0] * depth
     links = [0] * depth
-    paragraphs = [0] * depth
+    block_prose: list[dict[Element, int]] = [defaultdict(int) for _ in range(depth)]
     teasers = [0] * depth
     #: Per level, its lines as (index, prose, link chars): lines before all those held below
     #: a level are a lead.
@@ -958,13 +958,18 @@ def _widen_container(layout: Layout, best: Element) -> Element:
         by_level[level].append((index, unit.prose_chars, unit.link_chars))
         prose[level] += unit.prose_chars
         links[level] += unit.link_chars
-        paragraphs[level] += unit.prose_chars >= _PARAGRAPH_PROSE_CHARS
+        # A paragraph split into lines by <br>s is one paragraph: its lines share a block.
+        block_prose[level][unit.block] += unit.prose_chars
         if headline[level] and unit.prose_chars > unit.link_chars:
             teasers[level] += 1
         headline[level] = (
             unit.block.tag in HEADING_TAGS
             and unit.link_chars >= _TEASER_LINK_SHARE * len(unit.text)
         )
+    paragraphs = [
+        sum(1 for chars in blocks.values() if chars >= _PARAGRAPH_PROSE_CHARS)
+        for blocks in block_prose
+    ]
     ancestors = list(chain)
     chosen = skipped = 0
     title_index = _title_line(layout)
