@@ -262,8 +262,8 @@ _RELATED_HEADING = (
     r"|猜你喜[欢歡]|你可能(?:还|還)?喜[欢歡]|延伸[阅閱][读讀]|[扩擴]展[阅閱][读讀]"
     r"|related(?:\s+(?:posts?|articles?|content|stories|reading|links|news|coverage))?"
     r"|you\s+(?:may|might)\s+also\s+like|further\s+reading"
-    r"|mehr\s+zum\s+thema|lesen\s+sie\s+(?:auch|mehr)|das\s+könnte\s+(?:sie|dich)\s+auch"
-    r"\s+interessieren|(?:ähnliche|verwandte|passende)\s+(?:artikel|beiträge|nachrichten)"
+    r"|mehr\s+zum\s+thema|lesen\s+sie\s+(?:auch|mehr)|das(?:\s+thema)?\s+könnte\s+(?:sie|dich)"
+    r"\s+auch\s+interessieren|schon\s+gelesen\s*\?|(?:ähnliche|verwandte|passende)\s+(?:artikel|beiträge|nachrichten)"
     r"|(?:à\s+)?lire\s+aussi|sur\s+le\s+même\s+sujet|articles?\s+(?:liés|similaires)"
     r"|(?:noticias|artículos|notas|matérias)?\s*relacionad[oa]s|te\s+puede\s+interesar"
     r"|(?:lee|lea|leia|veja|ver)\s+(?:también|tambien|também)|vous\s+aimerez\s+aussi"
@@ -274,7 +274,8 @@ _RECOMMEND_HEADING = (
     r"(?:精彩|为你|為你|编辑|編輯)?推[荐薦](?:阅读|閱讀|文章|内容|內容)?"
     r"|recommended(?:\s+(?:for\s+you|posts?|articles?|reading))?"
     r"|more\s+(?:stories|news|articles)|read\s+(?:more|also)"
-    r"|weitere\s+(?:artikel|beiträge|meldungen|nachrichten|videos)|weiterlesen"
+    r"|weitere\s+(?:artikel|beiträge|meldungen|nachrichten|videos|themen)"
+    r"(?:\s+aus\s+der\s+\w+)?|weiterlesen"
     r"|empfehlungen\s+(?:aus\s+)?der\s+redaktion|más\s+(?:información|noticias)"
 )
 _HOT_HEADING = (
