@@ -18,6 +18,8 @@ from pipelines.extract.selectors import (
     BYLINE_CONNECTORS,
     BYLINE_MAX_CHARS,
     BYLINE_RE,
+    CAPTION_CREDIT_MAX_CHARS,
+    CAPTION_CREDIT_RE,
     CLOCK_TIME_RE,
     CREDIT_LINE_MAX_CHARS,
     CREDIT_LINE_RE,
@@ -179,6 +181,8 @@ def is_furniture_line(text: str) -> bool:
     if AD_LABEL_RE.match(text.strip(AD_LABEL_STRIP)):
         return True
     if len(text) <= CREDIT_LINE_MAX_CHARS and CREDIT_LINE_RE.search(text):
+        return True
+    if len(text) <= CAPTION_CREDIT_MAX_CHARS and CAPTION_CREDIT_RE.search(text):
         return True
     if len(text) > DATE_LINE_MAX_CHARS or not DATE_RE.search(text):
         return False

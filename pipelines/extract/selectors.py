@@ -723,6 +723,14 @@ CREDIT_LINE_RE = re.compile(
     r"|quelle|source|fuente)\s*:|©|\(c\)",
     re.IGNORECASE,
 )
+#: A caption line ending in its picture's credit ("… | © Augusta National/Getty Images",
+#: "… (Foto: Getty)", "… (mlharing / iStock.com)"), up to this many characters.
+CAPTION_CREDIT_MAX_CHARS = 300
+CAPTION_CREDIT_RE = re.compile(
+    r"(?:©|\(c\)|\b(?:fotos?|photos?|bild|images?|credits?|quelle|source)\s*:)\s*[^.!?:©]{1,60}"
+    r"\)?\s*$|(?:getty\s*images|istock(?:photo)?(?:\.com)?|shutterstock(?:\.com)?)\s*\)?\s*$",
+    re.IGNORECASE,
+)
 DATE_LINE_MAX_CHARS = 60
 #: Longest heading read as announcing a section (longer ones are leads in heading type).
 ANNOUNCING_HEADING_MAX_CHARS = 80
