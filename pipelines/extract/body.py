@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from pipelines.extract.layout import NEVER_COMMENTS, class_names, main_container
 from pipelines.extract.selectors import (
+    ABOUT_HEADING_RE,
     AD_LABEL_RE,
     AD_LABEL_STRIP,
     ANNOUNCING_HEADING_MAX_CHARS,
@@ -195,6 +196,7 @@ def body_units(units: list[Unit]) -> list[Unit]:
     a heading left announcing nothing (the next kept line is a heading too, of the same or a
     higher rank, or there is none): "Auch interessant:" over a list of teaser links."""
     kept = [unit for unit in units if not _is_link_line(unit) and not is_furniture_line(unit.text)]
+    kept = _without_about_blocks(kept)
     found: list[Unit] = []
     for unit in reversed(kept):
         if _announces(unit) and (not found or _outranks(found[-1], unit)):
@@ -203,6 +205,22 @@ def body_units(units: list[Unit]) -> list[Unit]:
     found.reverse()
     # A container of nothing but such lines keeps them: the page has no other text.
     return found or units
+
+
+def _without_about_blocks(units: list[Unit]) -> list[Unit]:
+    """`units` without the author's bio and the press contact: a line announcing one ("Über
+    den Autor", "Pressekontakt:") and the lines under it, up to the next heading."""
+    kept: list[Unit] = []
+    inside = False
+    for unit in units:
+        if ABOUT_HEADING_RE.match(unit.text):
+            inside = True
+            continue
+        if inside and unit.block.tag in HEADING_TAGS:
+            inside = False
+        if not inside:
+            kept.append(unit)
+    return kept
 
 
 def _announces(unit: Unit) -> bool:

@@ -731,6 +731,15 @@ CAPTION_CREDIT_RE = re.compile(
     r"\)?\s*$|(?:getty\s*images|istock(?:photo)?(?:\.com)?|shutterstock(?:\.com)?)\s*\)?\s*$",
     re.IGNORECASE,
 )
+#: A line announcing the author's bio or the press contact ("Über den Autor", "Kontakt:",
+#: "Pressekontakt", "About the author"): it and the lines under it, to the next heading, are
+#: not the article's text.
+ABOUT_HEADING_RE = re.compile(
+    r"^(?:über\s+(?:den\s+autor|die\s+autorin)|zum\s+autor|zur\s+autorin|about\s+the\s+authors?"
+    r"|sobre\s+el\s+autor|à\s+propos\s+de\s+l.auteur|(?:presse)?kontakt|ansprechpartner(?:in)?"
+    r"|press\s+contacts?|media\s+contacts?)\s*[:：]?$",
+    re.IGNORECASE,
+)
 DATE_LINE_MAX_CHARS = 60
 #: Longest heading read as announcing a section (longer ones are leads in heading type).
 ANNOUNCING_HEADING_MAX_CHARS = 80
