@@ -923,6 +923,50 @@ def _container_scores(layout: Layout, skipped: _NotContent | None) -> dict[Eleme
     return scores
 
 
+#: A list of like items (a listicle's entries, a forum thread's posts): at least this many
+#: siblings of the same tag and class, each with this much prose and this share of link text at
+#: most, searched this many levels up from the best element.
+_ITEMS_MIN = 3
+_ITEM_MIN_PROSE = 300
+_ITEM_MAX_LINK_SHARE = 0.2
+_ITEMS_MAX_LEVELS = 8
+
+
+def _repeated_items(layout: Layout, best: Element) -> Element:
+    """The parent of the like items the best element is one of, or the best element.
+
+    A listicle's entries or a forum thread's posts are siblings of one tag and class, each
+    with paragraphs of its own: the best-scored one is only one of them. Teaser cards are
+    not such items: their excerpts are short and their headlines links."""
+    prose: dict[Element, int] = defaultdict(int)
+    links: dict[Element, int] = defaultdict(int)
+    for unit in layout.units:
+        if unit.region is not None:
+            continue
+        el: Element | None = unit.block
+        while el is not None:
+            prose[el] += unit.prose_chars
+            links[el] += unit.link_chars
+            el = el.getparent()
+    node = best
+    for _ in range(_ITEMS_MAX_LEVELS):
+        parent = node.getparent()
+        if parent is None or parent.tag in _PAGE_TAGS:
+            break
+        key = (node.tag, node.get("class"))
+        items = [
+            sibling
+            for sibling in parent
+            if (sibling.tag, sibling.get("class")) == key
+            and prose[sibling] >= _ITEM_MIN_PROSE
+            and links[sibling] <= _ITEM_MAX_LINK_SHARE * (prose[sibling] + links[sibling])
+        ]
+        if len(items) >= _ITEMS_MIN and node in items:
+            return parent
+        node = parent
+    return best
+
+
 def _widen_container(layout: Layout, best: Element) -> Element:
     """Climb from the best-scored element to the ancestor holding the whole article.
 
@@ -1250,5 +1294,5 @@ def analyze_layout(root: Element) -> Layout:
         layout = _walk(body, marks, vetoed)
     container = main_container(layout, skip_threads=True)
     resolve_related(layout, container)
-    layout.container = _widen_container(layout, container)
+    layout.container = _widen_container(layout, _repeated_items(layout, container))
     return layout
