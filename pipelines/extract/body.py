@@ -22,6 +22,8 @@ from pipelines.extract.selectors import (
     CAPTION_CREDIT_MAX_CHARS,
     CAPTION_CREDIT_RE,
     CLOCK_TIME_RE,
+    COPYRIGHT_LINE_MAX_CHARS,
+    COPYRIGHT_LINE_RE,
     CREDIT_LINE_MAX_CHARS,
     CREDIT_LINE_RE,
     DATE_LINE_MAX_CHARS,
@@ -203,6 +205,13 @@ def body_units(units: list[Unit]) -> list[Unit]:
             continue
         found.append(unit)
     found.reverse()
+    # The site's copyright notice under the text is not the article's.
+    while (
+        len(found) > 1
+        and len(found[-1].text) <= COPYRIGHT_LINE_MAX_CHARS
+        and COPYRIGHT_LINE_RE.search(found[-1].text)
+    ):
+        found.pop()
     # A container of nothing but such lines keeps them: the page has no other text.
     return found or units
 

@@ -740,6 +740,15 @@ ABOUT_HEADING_RE = re.compile(
     r"|press\s+contacts?|media\s+contacts?)\s*[:：]?$",
     re.IGNORECASE,
 )
+#: A copyright notice ending the article's text ("© 2022, Example News. This article is the
+#: copyrighted property of …", "Copyright 2023 … All rights reserved."), up to this many
+#: characters: the site's, not the article's.
+COPYRIGHT_LINE_MAX_CHARS = 300
+COPYRIGHT_LINE_RE = re.compile(
+    r"©|\bcopyright\b|all\s+rights\s+reserved|alle\s+rechte\s+vorbehalten"
+    r"|derechos\s+reservados|droits\s+réservés|tutti\s+i\s+diritti\s+riservati",
+    re.IGNORECASE,
+)
 DATE_LINE_MAX_CHARS = 60
 #: Longest heading read as announcing a section (longer ones are leads in heading type).
 ANNOUNCING_HEADING_MAX_CHARS = 80
