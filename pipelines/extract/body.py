@@ -283,6 +283,22 @@ def _in_boilerplate(el: Element) -> bool:
     return False
 
 
+def _in_h1(block: Element) -> bool:
+    """`block` is an <h1> or sits in one ("<h1><div>Title</div></h1>")."""
+    node: Element | None = block
+    for _ in range(_H1_LEVELS):
+        if node is None:
+            return False
+        if node.tag == "h1":
+            return True
+        node = node.getparent()
+    return False
+
+
+#: Levels from a line's block up to the <h1> it may sit in.
+_H1_LEVELS = 3
+
+
 def _is_title_heading(unit: Unit, title: str | None) -> bool:
     """A heading below <h1> reading as the page's title (templates that set the title in an
     <h2> and keep the <h1> for the site's name)."""
@@ -310,7 +326,7 @@ def _lead_above(layout: Layout, inside: set[Element], title: str | None) -> list
     for unit in reversed(layout.units[:first]):
         if unit.region is not None:
             continue
-        if unit.block.tag == "h1":
+        if _in_h1(unit.block):
             return lead[::-1]
         if _is_title_heading(unit, title):
             # The title itself is not body text; a heading holding more (a kicker or a
