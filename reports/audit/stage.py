@@ -237,6 +237,10 @@ def _release_memory() -> None:
     """Hand what the stage freed back to the system: stages share nothing in memory, so the
     next one should not start on top of this one's freed but still mapped heap."""
     gc.collect()
+    with contextlib.suppress(ImportError):
+        import pyarrow as pa
+
+        pa.default_memory_pool().release_unused()  # Arrow's own allocator keeps freed pages
     if sys.platform.startswith("linux"):
         # Another C library (musl): no malloc_trim, the memory is simply kept.
         with contextlib.suppress(OSError, AttributeError):
