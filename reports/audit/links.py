@@ -141,24 +141,32 @@ def _verdicts(
     pages: Pages,
     lexicon: Lexicon,
 ) -> tuple[NDArray[np.int64], list[SpamVerdict]]:
-    """Each link's verdict as an index into the batch's distinct verdicts. A verdict depends
-    on the anchor and the target page only, so it is found once per (anchor, page row) pair
-    and kept in `pages.verdicts` for the next batches and tasks."""
+    """Each link's verdict as an index into `pages.found`, the verdicts found so far in this
+    process (returned with it). A verdict depends on the anchor and the target page only, so
+    it is found once per (anchor, page row) pair and kept in `pages.verdicts` (by its index)
+    for the next batches and tasks; equal verdicts that are one object share an index."""
     known = pages.verdicts
     if len(known) > VERDICT_CACHE:
-        known.clear()  # bounded: a verdict found again costs one classification
+        pages.forget_verdicts()  # bounded: a verdict found again costs one classification
+    found = pages.found
+    index_of = pages.found_index
     pair = anchor_of * (len(pages.titles) + 1) + (rows + 1)
     _, first, pair_of = np.unique(pair, return_index=True, return_inverse=True)
-    found: list[SpamVerdict] = []
-    for link in first.tolist():
+    ids = np.empty(len(first), dtype=np.int64)
+    for i, link in enumerate(first.tolist()):
         key = (anchor_texts[anchor_of[link]], int(rows[link]))
-        verdict = known.get(key)
-        if verdict is None:
+        number = known.get(key)
+        if number is None:
             anchor, row = key
             text = pages.target(row, lexicon) if row >= 0 else None
-            verdict = known[key] = link_verdict(anchor, text, lexicon)
-        found.append(verdict)
-    return pair_of.reshape(-1).astype(np.int64), found
+            verdict = link_verdict(anchor, text, lexicon)
+            number = index_of.get(id(verdict))
+            if number is None:
+                number = index_of[id(verdict)] = len(found)
+                found.append(verdict)  # kept: its id() stays its own
+            known[key] = number
+        ids[i] = number
+    return ids[pair_of.reshape(-1)], found
 
 
 def iter_part(path: Path, columns: list[str]) -> list[pa.RecordBatch]:
@@ -178,17 +186,11 @@ def _findings(
     config: OfftopicConfig,
 ) -> pa.Table:
     """A batch of link findings as an Arrow table of the link_findings schema: the link's own
-    columns as read, each distinct verdict converted once and taken by index."""
-    number: dict[int, int] = {}
-    distinct: list[SpamVerdict] = []
-    index = np.empty(len(verdicts), dtype=np.int64)
-    for i, verdict in enumerate(verdicts):  # equal verdicts are often one object: once each
-        j = number.get(id(verdict))
-        if j is None:
-            j = number[id(verdict)] = len(distinct)
-            distinct.append(verdict)
-        index[i] = j
-    taken = pa.array(index[verdict_of])
+    columns as read, each distinct verdict (`verdicts[verdict_of[i]]`) converted once and
+    taken by index."""
+    used, index = np.unique(verdict_of, return_inverse=True)
+    distinct = [verdicts[i] for i in used.tolist()]
+    taken = pa.array(index.reshape(-1))
     fields = {f.name: f.type for f in LINK_FINDINGS}
     by_verdict = {
         "category": pa.array([v.category for v in distinct], fields["category"]).take(taken),

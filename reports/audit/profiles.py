@@ -233,8 +233,11 @@ class Pages:
     #: Per row, its own category (None: not classified) and that category's body evidence.
     categories: list[str | None] = field(default_factory=list)
     evidence: list[tuple[str, ...] | None] = field(default_factory=list)
-    #: (anchor, target page row or -1) → verdict: farms repeat the same pairs on every page.
-    verdicts: dict[tuple[str, int], SpamVerdict] = field(default_factory=dict)
+    #: (anchor, target page row or -1) → its verdict's index in `found`: farms repeat the same
+    #: pairs on every page. `found_index`: a verdict object's id() → its index.
+    verdicts: dict[tuple[str, int], int] = field(default_factory=dict)
+    found: list[SpamVerdict] = field(default_factory=list)
+    found_index: dict[int, int] = field(default_factory=dict)
     #: (row, category) → the body's evidence of a category other than the page's own.
     other_evidence: dict[tuple[int, str], tuple[str, ...]] = field(default_factory=dict)
     #: The heads files, opened once per process (`heads()`; closed by `forget_pages`).
@@ -249,6 +252,12 @@ class Pages:
         if self._heads is None:
             self._heads = Heads(self)
         return self._heads
+
+    def forget_verdicts(self) -> None:
+        """Drop the verdicts found so far (their cache is full)."""
+        self.verdicts.clear()
+        self.found.clear()
+        self.found_index.clear()
 
     def target(self, row: int, lexicon: Lexicon) -> TargetText:
         """Page row `row` as a link's verdict reads it; its body's evidence from the profiles
