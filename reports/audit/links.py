@@ -109,10 +109,7 @@ def links_part(ctx: StageContext, number: int, path: Path) -> int:
 
 def _source_rows(urls: pa.Array, pages: Pages) -> NDArray[np.int64]:
     """The page holding each link, by its URL exactly; -1 when none."""
-    rows: NDArray[np.int64] = (
-        pc.fill_null(pages.rows_of(urls), -1).to_numpy(zero_copy_only=False).astype(np.int64)
-    )
-    return rows
+    return pages.rows_of(urls)
 
 
 def _target_rows(urls: pa.Array, pages: Pages) -> NDArray[np.int64]:
@@ -127,8 +124,8 @@ def _target_rows(urls: pa.Array, pages: Pages) -> NDArray[np.int64]:
             [crawl_key(url) if url else None for url in encoded.dictionary.to_pylist()],
             pa.string(),
         )
-        found = pc.fill_null(pages.rows_of(keys), -1).to_numpy(zero_copy_only=False)
-        by_value = np.append(found.astype(np.int64), -1)  # the last: null URLs
+        found = pages.rows_of(keys)
+        by_value = np.append(found, -1)  # the last: null URLs
         index = pc.fill_null(encoded.indices, len(found)).to_numpy(zero_copy_only=False)
         rows[missing] = by_value[index]
     return rows

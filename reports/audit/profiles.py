@@ -46,6 +46,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
+    from numpy.typing import NDArray
+
     from reports.audit.stage import StageContext
     from reports.offtopic.model import PageTable
 
@@ -240,12 +242,23 @@ class Pages:
     found_index: dict[int, int] = field(default_factory=dict)
     #: (row, category) → the body's evidence of a category other than the page's own.
     other_evidence: dict[tuple[int, str], tuple[str, ...]] = field(default_factory=dict)
+    #: Row by key, made on first use (`rows_of`).
+    _row: dict[str, int] | None = None
     #: The heads files, opened once per process (`heads()`; closed by `forget_pages`).
     _heads: Heads | None = None
 
-    def rows_of(self, urls: pa.Array) -> pa.Array:
-        """Each URL's row (null: no page by that key), hashed in Arrow."""
-        return pc.index_in(urls, value_set=self.keys)
+    def rows_of(self, urls: pa.Array) -> NDArray[np.int64]:
+        """Each URL's row (-1: no page by that key, or a null URL), looked up once per
+        distinct URL (a hash of every key per call, `pc.index_in`, costs O(pages) a batch)."""
+        if self._row is None:
+            self._row = {k: i for i, k in enumerate(self.keys.to_pylist())}
+        row = self._row
+        encoded = urls.dictionary_encode()
+        found = [row.get(url, -1) for url in encoded.dictionary.to_pylist()]
+        by_value = np.array([*found, -1], dtype=np.int64)  # the last: null URLs
+        index = pc.fill_null(encoded.indices, len(found)).to_numpy(zero_copy_only=False)
+        rows: NDArray[np.int64] = by_value[index]
+        return rows
 
     def heads(self) -> Heads:
         """The pages' body heads, read from their SQLite files (kept open for the next task)."""
