@@ -44,6 +44,7 @@ from bench.common import (
     peak_rss_mb,
     print_machine,
     print_table,
+    process_rss_mb,
     python_module,
     run_measured,
 )
@@ -310,7 +311,7 @@ def _instrument(records: list[StageRecord], depth: list[int]) -> list[str]:
             # Every call is recorded, indented by how deep it is: a stage, then its parts.
             level = depth[0]
             depth[0] += 1
-            wall, cpu, peak = time.perf_counter(), cpu_seconds(), peak_rss_mb()
+            wall, cpu, peak = time.perf_counter(), _cpu_seconds(), peak_rss_mb()
             try:
                 result = original(*args, **kwargs)
             finally:
@@ -320,7 +321,7 @@ def _instrument(records: list[StageRecord], depth: list[int]) -> list[str]:
                     StageRecord(
                         ". " * level + label,
                         time.perf_counter() - wall,
-                        cpu_seconds() - cpu,
+                        _cpu_seconds() - cpu,
                         current_rss_mb(),
                         peak_rss_mb() - peak,
                         _describe(result),
@@ -359,10 +360,11 @@ def _instrument(records: list[StageRecord], depth: list[int]) -> list[str]:
     return wrapped
 
 
-def audit_child(root: Path, out: Path) -> None:
-    """Run the audit of `root` in this process; write progress spans and stage calls to `out`."""
+def audit_child(root: Path, out: Path, jobs: int = 1) -> None:
+    """Run the audit of `root` in this process (its per-part tasks on `jobs` worker
+    processes); write progress spans and stage calls to `out`."""
     from reports.audit import AUDIT_DIR, run_audit
-    from reports.audit.stage import WORK_DIR
+    from reports.audit.stage import WORK_DIR, ProcessRunner
 
     shutil.rmtree(root / AUDIT_DIR, ignore_errors=True)
     shutil.rmtree(root / WORK_DIR, ignore_errors=True)  # a fresh audit, not a resumed one
@@ -372,10 +374,14 @@ def audit_child(root: Path, out: Path) -> None:
     marks: list[tuple[str, float, float, float, float]] = []
 
     def progress(message: str) -> None:
-        marks.append((message, time.perf_counter(), cpu_seconds(), current_rss_mb(), peak_rss_mb()))
+        marks.append(
+            (message, time.perf_counter(), _cpu_seconds(), current_rss_mb(), peak_rss_mb())
+        )
 
     progress("start")
-    result = run_audit(root, progress=progress)
+    tree = _TreePeak()
+    result = run_audit(root, progress=progress, runner=ProcessRunner(jobs) if jobs > 1 else None)
+    tree.stop()
     progress("end")
     spans = [
         {
@@ -392,6 +398,10 @@ def audit_child(root: Path, out: Path) -> None:
         json.dumps(
             {
                 "wall_s": time.perf_counter() - started,
+                "jobs": jobs,
+                # This process and its workers together (sampled), the figure to hold to the
+                # memory goal when tasks run in worker processes.
+                "tree_peak_mb": tree.peak_mb,
                 "spans": spans,
                 "calls": [
                     {
@@ -421,6 +431,59 @@ def audit_child(root: Path, out: Path) -> None:
     )
 
 
+def _cpu_seconds() -> float:
+    """CPU seconds of this process and of its ended worker processes (reaped at the end of
+    each stage that runs them)."""
+    import resource
+
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return cpu_seconds() + children.ru_utime + children.ru_stime
+
+
+class _TreePeak:
+    """The peak of this process's RSS plus its children's, sampled every 0.2 s in a thread
+    (the kernel's peak figures are per process: worker processes would go uncounted)."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.peak_mb = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        import os
+
+        me = os.getpid()
+        while not self._stop.wait(0.2):
+            total = process_rss_mb(me)
+            for pid in _children(me):
+                total += process_rss_mb(pid)
+            self.peak_mb = max(self.peak_mb, total)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak_mb = max(self.peak_mb, peak_rss_mb())
+
+
+def _children(pid: int) -> list[int]:
+    """The child processes of `pid`, and theirs (Linux /proc; none elsewhere)."""
+    found: list[int] = []
+    todo = [pid]
+    while todo:
+        parent = todo.pop()
+        for task in Path(f"/proc/{parent}/task").glob("*/children"):
+            try:
+                kids = [int(k) for k in task.read_text().split()]
+            except (OSError, ValueError):
+                continue
+            found += kids
+            todo += kids
+    return found
+
+
 # --- the benchmark --------------------------------------------------------------------------
 
 
@@ -444,7 +507,9 @@ def measure(
     with tempfile.TemporaryDirectory(prefix="bench-audit-") as tmp:
         out = Path(tmp) / "detail.json"
         run = run_measured(
-            python_module("bench.audit", "run", str(root), "--json", str(out)),
+            python_module(
+                "bench.audit", "run", str(root), "--json", str(out), "--jobs", str(args.jobs)
+            ),
             timeout_s=args.timeout,
             rss_limit_mb=args.rss_limit_gb * 1024,
         )
@@ -576,8 +641,9 @@ def main(argv: list[str] | None = None) -> int:
         child.add_argument("command")
         child.add_argument("root", type=Path)
         child.add_argument("--json", type=Path, required=True)
+        child.add_argument("--jobs", type=int, default=1)
         ns = child.parse_args(argv)
-        audit_child(ns.root, ns.json)
+        audit_child(ns.root, ns.json, ns.jobs)
         return 0
     if argv[:1] == ["build"]:
         build = argparse.ArgumentParser(prog="python -m bench.audit build")
@@ -616,6 +682,9 @@ def main(argv: list[str] | None = None) -> int:
         type=float,
         default=12.0,
         help="kill an audit whose RSS passes this (default 12 GB: the machine is shared)",
+    )
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="worker processes for the per-part tasks"
     )
     parser.add_argument(
         "--reuse-results",

@@ -26,11 +26,15 @@ CONTENT_BLOCKS = ("related", "body")
 _EXAMPLES = 5
 
 
-def spilling(memory_limit: str = "1GB") -> dict[str, str | bool | int | float | list[str]]:
-    """DuckDB settings: two threads, `memory_limit`, and spills under the system's temporary
-    folder (DuckDB's default is `.tmp` in the working folder: the user's, not farmaudit's)."""
+def spilling(
+    memory_limit: str = "1GB", threads: int = 1
+) -> dict[str, str | bool | int | float | list[str]]:
+    """DuckDB settings: `threads` (one: each thread adds its own sort and hash buffers, and
+    on two shared cores a second one cost more CPU than it saved wall time; 10k-page report,
+    2026-12-06), `memory_limit`, and spills under the system's temporary folder (DuckDB's
+    default is `.tmp` in the working folder: the user's, not farmaudit's)."""
     spill = Path(tempfile.gettempdir()) / f"farmaudit-duckdb-{os.getpid()}"
-    return {"memory_limit": memory_limit, "threads": 2, "temp_directory": str(spill)}
+    return {"memory_limit": memory_limit, "threads": threads, "temp_directory": str(spill)}
 
 
 def connect(root: Path, *, memory_limit: str = "1GB") -> duckdb.DuckDBPyConnection:

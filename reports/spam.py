@@ -558,8 +558,10 @@ def _scan(
 
 
 # Keyed by (text, lexicon): a lexicon compares by identity, so each loaded one has its own
-# entries. Farms repeat the same anchors on every page; 65,536 texts hold a crawl's hot set.
-@functools.lru_cache(maxsize=65_536)
+# entries. Farms repeat the same anchors on every page, and every page's title is an anchor
+# elsewhere: 262,144 texts hold a 100k-page crawl's anchors and titles (a smaller cache
+# starts missing on every target once the site outgrows it). `forget_verdicts` empties it.
+@functools.lru_cache(maxsize=1 << 18)
 def _model_verdict(norm: str, lexicon: Lexicon) -> SpamVerdict:
     """The model's verdict on a normalised text, with lexicon terms and n-grams as evidence."""
     model = lexicon.model
@@ -599,6 +601,18 @@ def _model_link_verdict(
     shown = set(verdict.evidence)
     extra = [e for e in _body_evidence(target_body, lexicon, verdict.category) if e not in shown]
     return SpamVerdict(verdict.category, verdict.score, verdict.evidence + tuple(extra))
+
+
+def forget_verdicts() -> None:
+    """Empty the verdict caches (a stage classifying many texts is over)."""
+    _model_verdict.cache_clear()
+    _body_evidence.cache_clear()
+
+
+def body_evidence(body: str, lexicon: Lexicon, category: str) -> tuple[str, ...]:
+    """The terms of `category` in a target's body, as `classify_link` adds them to a model
+    verdict's evidence (uncached: callers keep what they need, by page rather than by text)."""
+    return _body_evidence.__wrapped__(body, lexicon, category)
 
 
 # Many links lead to one target: its body is scanned once per category asked for.

@@ -568,6 +568,13 @@ _lexicon_option = click.option(
     "tcp://HOST:8786 uses a running cluster (its workers must see DATASET at the same path). "
     "Needs the dask extra.",
 )
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Run the per-part tasks (profiles, links) on N local worker processes.",
+)
 @_fail_on_data_errors
 def audit(
     dataset: Path,
@@ -580,6 +587,7 @@ def audit(
     min_pages: int,
     stage: str | None,
     dask_address: str | None,
+    jobs: int,
 ) -> None:
     """Audit DATASET's links: spam categories, off-topic links, duplicates, link graph.
 
@@ -594,6 +602,7 @@ def audit(
       farmaudit audit datasets/nightly --min-pages 500 --fail-on 'risky_pages>=1'
       farmaudit audit datasets/today --since datasets/yesterday --fail-on 'new_spam_links>0'
       farmaudit audit datasets/demo --stage duplicates --dup-threshold 0.8
+      farmaudit audit datasets/big --jobs 2
       farmaudit audit datasets/big --dask local:2
       farmaudit audit /shared/crawls/farm --dask tcp://scheduler:8786
     """
@@ -613,7 +622,9 @@ def audit(
     config = _audit_config(
         lexicons, dup_threshold, offtopic_threshold, page_share, min_pages, since
     )
-    with _runner(dask_address, dataset) as runner:
+    if jobs > 1 and dask_address is not None:
+        raise click.BadParameter("--jobs or --dask, not both", param_hint="--jobs")
+    with _runner(dask_address, dataset, jobs) as runner:
         if stage is not None:
             _run_stage(dataset, stage, config, runner)
             return
@@ -648,9 +659,15 @@ def _audit_config(
 
 
 @contextlib.contextmanager
-def _runner(address: str | None, dataset: Path) -> Iterator[Runner | None]:
-    """The runner of the audit's tasks: Dask's when --dask names one, else this process."""
+def _runner(address: str | None, dataset: Path, jobs: int = 1) -> Iterator[Runner | None]:
+    """The runner of the audit's tasks: Dask's when --dask names one, local worker processes
+    with --jobs N, else this process."""
     if address is None:
+        if jobs > 1:
+            from reports.audit.stage import ProcessRunner
+
+            yield ProcessRunner(jobs)
+            return
         yield None
         return
     from reports.audit.dask_runner import dask_runner

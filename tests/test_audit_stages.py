@@ -205,3 +205,21 @@ def test_the_graph_as_a_shuffle_by_key_writes_the_same_tables(
     for table in tables:  # the same rows in the same order
         assert pq.read_table(work / table).to_pylist() == before[table], table
     assert not (work / "graph_shuffle").exists()
+
+
+def test_jobs_run_the_part_tasks_in_worker_processes_with_the_same_findings(
+    demo: Path, tmp_path: Path
+) -> None:
+    run_audit(demo)
+    before = _findings(demo)
+    other = tmp_path / "jobs"
+    shutil.copytree(demo, other, ignore=shutil.ignore_patterns(WORK_DIR, "audit"))
+    result = CliRunner().invoke(main, ["audit", str(other), "--jobs", "2"])
+    assert result.exit_code == 0, result.output
+    assert _findings(other) == before
+
+
+def test_jobs_and_dask_together_are_refused(demo: Path) -> None:
+    result = CliRunner().invoke(main, ["audit", str(demo), "--jobs", "2", "--dask", "local:2"])
+    assert result.exit_code == 2
+    assert "--jobs or --dask, not both" in result.output

@@ -10,7 +10,6 @@ category, comes from the profiles' SQLite files.
 
 from __future__ import annotations
 
-import functools
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -22,20 +21,16 @@ from pipelines.store.dataset import part_files, read_part
 from pipelines.store.schema import CRAWL_TABLES, LINK_FINDINGS
 from pipelines.store.urls import crawl_key
 from reports.audit.profiles import (
-    Heads,
-    TargetText,
     forget_pages,
     lexicon_of,
     link_verdict,
     load_pages,
-    open_heads,
 )
 from reports.audit.stage import batches_progress
 from reports.audit.texts import load_model
 from reports.spam import NONE, Lexicon, SpamVerdict
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
     from pathlib import Path
 
     from numpy.typing import NDArray
@@ -87,42 +82,52 @@ def links_part(ctx: StageContext, number: int, path: Path) -> int:
     pages = load_pages(ctx)
     columns = ["source_url", "target_url", "anchor_text", "block", "position", "internal"]
     out = ctx.table_dir("link_findings")
-    crawl_ids = pa.array(pages.crawl_ids, pa.string())
-    target_row = functools.partial(_target_row, rows=pages.row)
-    source_row = functools.partial(_source_row, rows=pages.row)
     links = 0
-    with open_heads(pages) as heads:
-        for batch, data in enumerate(iter_part(path, columns)):
-            rows = _rows_of(data.column("target_url"), target_row)
-            sources = _rows_of(data.column("source_url"), source_row)
-            anchors = data.column("anchor_text").dictionary_encode()
-            anchor_texts = anchors.dictionary.to_pylist()
-            anchor_of = anchors.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-            verdict_of, verdicts = _verdicts(anchor_texts, anchor_of, rows, pages, heads, lexicon)
-            relatedness = _relatedness(sources, anchor_texts, anchor_of, rows, pages.table, model)
-            has_source = sources >= 0
-            table = _findings(
-                data,
-                relatedness,
-                rows >= 0,
-                # A link on a page without a page row has no crawl id: "" (row -1 is a null).
-                pc.fill_null(crawl_ids.take(pa.array(sources, mask=~has_source)), ""),
-                verdict_of,
-                verdicts,
-                ctx.config.offtopic,
-            )
-            write_table_atomic(table, out / f"part-{number:05d}-{batch:03d}.parquet")
-            links += table.num_rows
+    for batch, data in enumerate(iter_part(path, columns)):
+        rows = _target_rows(data.column("target_url"), pages)
+        sources = _source_rows(data.column("source_url"), pages)
+        anchors = data.column("anchor_text").dictionary_encode()
+        anchor_texts = anchors.dictionary.to_pylist()
+        anchor_of = anchors.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        verdict_of, verdicts = _verdicts(anchor_texts, anchor_of, rows, pages, lexicon)
+        relatedness = _relatedness(sources, anchor_texts, anchor_of, rows, pages.table, model)
+        has_source = sources >= 0
+        table = _findings(
+            data,
+            relatedness,
+            rows >= 0,
+            # A link on a page without a page row has no crawl id: "" (row -1 is a null).
+            pc.fill_null(pages.crawl_ids.take(pa.array(sources, mask=~has_source)), ""),
+            verdict_of,
+            verdicts,
+            ctx.config.offtopic,
+        )
+        write_table_atomic(table, out / f"part-{number:05d}-{batch:03d}.parquet")
+        links += table.num_rows
     return links
 
 
-def _rows_of(urls: pa.Array, row_of: Callable[[str], int]) -> NDArray[np.int64]:
-    """Each URL's page row (-1: none, or a null URL), looked up once per distinct URL."""
-    encoded = urls.dictionary_encode()
-    found = [row_of(url) for url in encoded.dictionary.to_pylist()]
-    by_value = np.array([*found, -1], dtype=np.int64)  # the last: null URLs
-    index = pc.fill_null(encoded.indices, len(found)).to_numpy(zero_copy_only=False)
-    rows: NDArray[np.int64] = by_value[index]
+def _source_rows(urls: pa.Array, pages: Pages) -> NDArray[np.int64]:
+    """The page holding each link, by its URL exactly; -1 when none."""
+    return pages.rows_of(urls)
+
+
+def _target_rows(urls: pa.Array, pages: Pages) -> NDArray[np.int64]:
+    """The crawled page each link leads to: by URL, or by crawl key (tracking parameters
+    off); -1 when none (or a null or empty URL). Crawl keys are made once per distinct URL
+    not found as it is."""
+    rows = _source_rows(urls, pages)
+    missing = np.flatnonzero(rows < 0)
+    if len(missing):
+        encoded = urls.take(pa.array(missing)).dictionary_encode()
+        keys = pa.array(
+            [crawl_key(url) if url else None for url in encoded.dictionary.to_pylist()],
+            pa.string(),
+        )
+        found = pages.rows_of(keys)
+        by_value = np.append(found, -1)  # the last: null URLs
+        index = pc.fill_null(encoded.indices, len(found)).to_numpy(zero_copy_only=False)
+        rows[missing] = by_value[index]
     return rows
 
 
@@ -131,27 +136,34 @@ def _verdicts(
     anchor_of: NDArray[np.int64],
     rows: NDArray[np.int64],
     pages: Pages,
-    heads: Heads,
     lexicon: Lexicon,
 ) -> tuple[NDArray[np.int64], list[SpamVerdict]]:
-    """Each link's verdict as an index into the batch's distinct verdicts. A verdict depends
-    on the anchor and the target page only, so it is found once per (anchor, page row) pair
-    and kept in `pages.verdicts` for the next batches and tasks."""
+    """Each link's verdict as an index into `pages.found`, the verdicts found so far in this
+    process (returned with it). A verdict depends on the anchor and the target page only, so
+    it is found once per (anchor, page row) pair and kept in `pages.verdicts` (by its index)
+    for the next batches and tasks; equal verdicts that are one object share an index."""
     known = pages.verdicts
     if len(known) > VERDICT_CACHE:
-        known.clear()  # bounded: a verdict found again costs one classification
+        pages.forget_verdicts()  # bounded: a verdict found again costs one classification
+    found = pages.found
+    index_of = pages.found_index
     pair = anchor_of * (len(pages.titles) + 1) + (rows + 1)
     _, first, pair_of = np.unique(pair, return_index=True, return_inverse=True)
-    found: list[SpamVerdict] = []
-    for link in first.tolist():
+    ids = np.empty(len(first), dtype=np.int64)
+    for i, link in enumerate(first.tolist()):
         key = (anchor_texts[anchor_of[link]], int(rows[link]))
-        verdict = known.get(key)
-        if verdict is None:
+        number = known.get(key)
+        if number is None:
             anchor, row = key
-            text = TargetText(pages.titles[row], _head_of(heads, row)) if row >= 0 else None
-            verdict = known[key] = link_verdict(anchor, text, lexicon)
-        found.append(verdict)
-    return pair_of.reshape(-1).astype(np.int64), found
+            text = pages.target(row, lexicon) if row >= 0 else None
+            verdict = link_verdict(anchor, text, lexicon)
+            number = index_of.get(id(verdict))
+            if number is None:
+                number = index_of[id(verdict)] = len(found)
+                found.append(verdict)  # kept: its id() stays its own
+            known[key] = number
+        ids[i] = number
+    return ids[pair_of.reshape(-1)], found
 
 
 def iter_part(path: Path, columns: list[str]) -> list[pa.RecordBatch]:
@@ -159,10 +171,6 @@ def iter_part(path: Path, columns: list[str]) -> list[pa.RecordBatch]:
     table = read_part(path, CRAWL_TABLES["links"], columns)
     batches: list[pa.RecordBatch] = table.to_batches(max_chunksize=LINK_BATCH)
     return batches
-
-
-def _head_of(heads: Heads, row: int) -> Callable[[], str]:
-    return lambda: heads.get(row)
 
 
 def _findings(
@@ -175,17 +183,11 @@ def _findings(
     config: OfftopicConfig,
 ) -> pa.Table:
     """A batch of link findings as an Arrow table of the link_findings schema: the link's own
-    columns as read, each distinct verdict converted once and taken by index."""
-    number: dict[int, int] = {}
-    distinct: list[SpamVerdict] = []
-    index = np.empty(len(verdicts), dtype=np.int64)
-    for i, verdict in enumerate(verdicts):  # equal verdicts are often one object: once each
-        j = number.get(id(verdict))
-        if j is None:
-            j = number[id(verdict)] = len(distinct)
-            distinct.append(verdict)
-        index[i] = j
-    taken = pa.array(index[verdict_of])
+    columns as read, each distinct verdict (`verdicts[verdict_of[i]]`) converted once and
+    taken by index."""
+    used, index = np.unique(verdict_of, return_inverse=True)
+    distinct = [verdicts[i] for i in used.tolist()]
+    taken = pa.array(index.reshape(-1))
     fields = {f.name: f.type for f in LINK_FINDINGS}
     by_verdict = {
         "category": pa.array([v.category for v in distinct], fields["category"]).take(taken),
@@ -203,22 +205,6 @@ def _findings(
     return pa.Table.from_arrays(
         [columns[name] for name in LINK_FINDINGS.names], schema=LINK_FINDINGS
     )
-
-
-def _target_row(target: str | None, rows: dict[str, int]) -> int:
-    """The crawled page a link leads to: by URL, or by crawl key (tracking parameters off);
-    -1 when none."""
-    if not target:
-        return -1
-    row = rows.get(target)
-    if row is None:
-        row = rows.get(crawl_key(target), -1)
-    return row
-
-
-def _source_row(source: str, rows: dict[str, int]) -> int:
-    """The page holding a link, by its URL exactly; -1 when none."""
-    return rows.get(source, -1)
 
 
 def _relatedness(

@@ -31,11 +31,22 @@ from pipelines.store.commits import write_table_atomic
 from reports.audit.stage import batches_progress, iter_parts
 from reports.audit.texts import forget_model, load_model
 from reports.offtopic.model import concat_tables, table_arrays, table_from_arrays
-from reports.spam import NONE, Lexicon, SpamVerdict, classify, classify_link, load_lexicons
+from reports.spam import (
+    NONE,
+    Lexicon,
+    SpamVerdict,
+    body_evidence,
+    classify,
+    classify_link,
+    forget_verdicts,
+    load_lexicons,
+)
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable
     from pathlib import Path
+
+    from numpy.typing import NDArray
 
     from reports.audit.stage import StageContext
     from reports.offtopic.model import PageTable
@@ -50,6 +61,9 @@ _KEYS = pa.schema(
         pa.field("title", pa.string()),
         pa.field("crawl_id", pa.string()),
         pa.field("category", pa.string()),
+        # The own category's terms in the body head (model lexicons; null when none): what
+        # the links stage adds to a verdict of that category on a link to the page.
+        pa.field("evidence", pa.list_(pa.string())),
     ]
 )
 
@@ -60,6 +74,9 @@ class TargetText:
 
     title: str | None
     head: Callable[[], str]
+    #: With a model lexicon: the body's terms of a category (`spam.body_evidence` of the
+    #: head), when the caller keeps them; None: scanned from `head()`.
+    evidence: Callable[[str], tuple[str, ...]] | None = None
 
 
 def link_verdict(anchor: str, target: TargetText | None, lexicon: Lexicon) -> SpamVerdict:
@@ -73,6 +90,11 @@ def link_verdict(anchor: str, target: TargetText | None, lexicon: Lexicon) -> Sp
     head = classify_link(anchor, target.title, None, lexicon)
     if head.category == NONE:
         return head
+    if lexicon.model is not None and target.evidence is not None:
+        # What `classify_link` with the body does under a model: the body adds evidence only.
+        shown = set(head.evidence)
+        extra = tuple(e for e in target.evidence(head.category) if e not in shown)
+        return SpamVerdict(head.category, head.score, head.evidence + extra)
     full = classify_link(anchor, target.title, target.head(), lexicon)
     return full if full.category == head.category else head
 
@@ -113,6 +135,7 @@ def profile_part(ctx: StageContext, number: int, path: Path) -> int:
     titles: list[str | None] = []
     crawl_ids: list[str | None] = []
     categories: list[str | None] = []
+    evidence: list[list[str] | None] = []
     tables = []
     heads: list[str] = []
     for batch in iter_parts([path], ["key", "title", "body", "crawl_id", "primary"]):
@@ -123,11 +146,11 @@ def profile_part(ctx: StageContext, number: int, path: Path) -> int:
                 model.page_table([(title or "", b) for title, b in zip(t, bodies, strict=True)])
             )
             part_heads = [b[:TARGET_BODY_CHARS] for b in bodies]
-            categories += (
+            for title, head, first in zip(t, part_heads, primary, strict=True):
                 # A redirect's final URL (not primary) is the same page under another key.
-                _own_category(title, head, lexicon) if first else None
-                for title, head, first in zip(t, part_heads, primary, strict=True)
-            )
+                category, terms = _own_category(title, head, lexicon) if first else (None, None)
+                categories.append(category)
+                evidence.append(terms)
             heads += part_heads
             keys += k
             titles += t
@@ -137,14 +160,31 @@ def profile_part(ctx: StageContext, number: int, path: Path) -> int:
         _save_npz(table_arrays(concat_tables(tables)), folder / f"part-{name}.npz")
     _save_heads(heads, folder / f"heads-{name}.sqlite")
     table = pa.Table.from_pydict(
-        {"key": keys, "title": titles, "crawl_id": crawl_ids, "category": categories}, _KEYS
+        {
+            "key": keys,
+            "title": titles,
+            "crawl_id": crawl_ids,
+            "category": categories,
+            "evidence": evidence,
+        },
+        _KEYS,
     )
     write_table_atomic(table, folder / f"part-{name}.parquet")  # last: the part is complete
     return len(keys)
 
 
-def _own_category(title: str | None, head: str, lexicon: Lexicon) -> str:
-    return link_verdict("", TargetText(title, lambda: head), lexicon).category
+def _own_category(title: str | None, head: str, lexicon: Lexicon) -> tuple[str, list[str] | None]:
+    """A page's own category, and with a model lexicon that category's body evidence."""
+    kept: dict[str, tuple[str, ...]] = {}
+
+    def evidence(category: str) -> tuple[str, ...]:
+        found = kept[category] = body_evidence(head, lexicon, category)
+        return found
+
+    text = TargetText(title, lambda: head, evidence if lexicon.model is not None else None)
+    category = link_verdict("", text, lexicon).category
+    terms = kept.get(category)
+    return category, None if terms is None else list(terms)
 
 
 def page_categories(ctx: StageContext) -> dict[str, str]:
@@ -180,18 +220,82 @@ def _save_heads(heads: list[str], path: Path) -> None:
 
 @dataclass(slots=True)
 class Pages:
-    """What the links stage keeps of the target pages in memory: row by URL, title, crawl id,
-    one table of their topic profiles, never their bodies; and the verdicts found so far."""
+    """What the links stage keeps of the target pages in memory: their keys (an Arrow array:
+    a row is its index), title, crawl id, one table of their topic profiles, never their
+    bodies; and the verdicts found so far."""
 
-    row: dict[str, int]
+    keys: pa.Array
     titles: list[str | None]
-    crawl_ids: list[str]
+    #: Per row, its crawl id ("" when none), as Arrow: taken by row per batch.
+    crawl_ids: pa.Array
     table: PageTable | None
     #: Where each profiles part starts, in rows, and its heads file.
     starts: np.ndarray
     head_files: list[Path]
-    #: (anchor, target page row or -1) → verdict: farms repeat the same pairs on every page.
-    verdicts: dict[tuple[str, int], SpamVerdict] = field(default_factory=dict)
+    #: Per row, its own category (None: not classified) and that category's body evidence.
+    categories: list[str | None] = field(default_factory=list)
+    evidence: list[tuple[str, ...] | None] = field(default_factory=list)
+    #: (anchor, target page row or -1) → its verdict's index in `found`: farms repeat the same
+    #: pairs on every page. `found_index`: a verdict object's id() → its index.
+    verdicts: dict[tuple[str, int], int] = field(default_factory=dict)
+    found: list[SpamVerdict] = field(default_factory=list)
+    found_index: dict[int, int] = field(default_factory=dict)
+    #: (row, category) → the body's evidence of a category other than the page's own.
+    other_evidence: dict[tuple[int, str], tuple[str, ...]] = field(default_factory=dict)
+    #: Row by key, made on first use (`rows_of`).
+    _row: dict[str, int] | None = None
+    #: The heads files, opened once per process (`heads()`; closed by `forget_pages`).
+    _heads: Heads | None = None
+
+    def rows_of(self, urls: pa.Array) -> NDArray[np.int64]:
+        """Each URL's row (-1: no page by that key, or a null URL), looked up once per
+        distinct URL (a hash of every key per call, `pc.index_in`, costs O(pages) a batch)."""
+        if self._row is None:
+            self._row = {k: i for i, k in enumerate(self.keys.to_pylist())}
+        row = self._row
+        encoded = urls.dictionary_encode()
+        found = [row.get(url, -1) for url in encoded.dictionary.to_pylist()]
+        by_value = np.array([*found, -1], dtype=np.int64)  # the last: null URLs
+        index = pc.fill_null(encoded.indices, len(found)).to_numpy(zero_copy_only=False)
+        rows: NDArray[np.int64] = by_value[index]
+        return rows
+
+    def heads(self) -> Heads:
+        """The pages' body heads, read from their SQLite files (kept open for the next task)."""
+        if self._heads is None:
+            self._heads = Heads(self)
+        return self._heads
+
+    def forget_verdicts(self) -> None:
+        """Drop the verdicts found so far (their cache is full)."""
+        self.verdicts.clear()
+        self.found.clear()
+        self.found_index.clear()
+
+    def target(self, row: int, lexicon: Lexicon) -> TargetText:
+        """Page row `row` as a link's verdict reads it; its body's evidence from the profiles
+        (its own category) or scanned once per category and kept."""
+
+        def evidence(category: str) -> tuple[str, ...]:
+            if category == self.categories[row]:
+                own = self.evidence[row]
+                if own is not None:
+                    return own
+            key = (row, category)
+            found = self.other_evidence.get(key)
+            if found is None:
+                found = self.other_evidence[key] = body_evidence(
+                    self.heads().get(row), lexicon, category
+                )
+            return found
+
+        return TargetText(self.titles[row], lambda: self.heads().get(row), evidence)
+
+    def close(self) -> None:
+        """Close the heads files."""
+        if self._heads is not None:
+            self._heads.close()
+            self._heads = None
 
 
 _loaded: dict[str, tuple[tuple[object, ...], Pages]] = {}
@@ -208,6 +312,8 @@ def load_pages(ctx: StageContext) -> Pages:
         cached = _loaded.get(str(folder))
         if cached is not None and cached[0] == key:
             return cached[1]
+        for _, old in _loaded.values():
+            old.close()
         _loaded.clear()  # one dataset's pages at a time
         pages = _read_pages(parts)
         _loaded[str(folder)] = (key, pages)
@@ -217,63 +323,81 @@ def load_pages(ctx: StageContext) -> Pages:
 def forget_pages() -> None:
     """Drop the pages `load_pages` keeps and the topic model (the links stage is over)."""
     with _lock:
+        for _, pages in _loaded.values():
+            pages.close()
         _loaded.clear()
     forget_model()
+    forget_verdicts()
 
 
 def _read_pages(parts: list[Path]) -> Pages:
-    row: dict[str, int] = {}
+    keys: list[pa.ChunkedArray] = []
     titles: list[str | None] = []
-    crawl_ids: list[str] = []
+    crawl_ids: list[pa.ChunkedArray] = []
+    categories: list[str | None] = []
+    evidence: list[tuple[str, ...] | None] = []
     tables = []
     starts = []
     head_files = []
     for path in parts:
-        keys = pq.read_table(path, columns=["key", "title", "crawl_id"])
+        part = pq.read_table(path, schema=_KEYS)
         starts.append(len(titles))
         head_files.append(
             path.with_name(path.name.replace("part-", "heads-").replace(".parquet", ".sqlite"))
         )
-        if keys.num_rows == 0:
+        if part.num_rows == 0:
             continue
-        first = len(titles)  # keys are distinct: one row each
-        row.update((k, first + i) for i, k in enumerate(keys.column("key").to_pylist()))
-        titles += keys.column("title").to_pylist()
-        crawl_ids += (c or "" for c in keys.column("crawl_id").to_pylist())
+        keys.append(part.column("key"))  # keys are distinct: one row each
+        titles += part.column("title").to_pylist()
+        crawl_ids.append(pc.fill_null(part.column("crawl_id"), ""))
+        categories += part.column("category").to_pylist()
+        evidence += (None if e is None else tuple(e) for e in part.column("evidence").to_pylist())
         with np.load(path.with_suffix(".npz")) as arrays:
             tables.append(table_from_arrays({k: arrays[k] for k in arrays.files}))
     table = concat_tables(tables) if tables else None
-    return Pages(row, titles, crawl_ids, table, np.array(starts, dtype=np.int64), head_files)
+    return Pages(
+        _concat(keys),
+        titles,
+        _concat(crawl_ids),
+        table,
+        np.array(starts, dtype=np.int64),
+        head_files,
+        categories,
+        evidence,
+    )
+
+
+def _concat(chunks: list[pa.ChunkedArray]) -> pa.Array:
+    if not chunks:
+        return pa.array([], pa.string())
+    return pa.chunked_array(
+        [c for chunked in chunks for c in chunked.chunks], pa.string()
+    ).combine_chunks()
 
 
 class Heads:
-    """Body heads by page row, from the parts' SQLite files (opened read-only on demand)."""
+    """Body heads by page row, from the parts' SQLite files (each opened read-only once, on
+    demand, and kept open until `close`)."""
 
     def __init__(self, pages: Pages) -> None:
-        self.pages = pages
+        self.starts = pages.starts
+        self.head_files = pages.head_files
         self.open: dict[int, sqlite3.Connection] = {}
+        self._lock = threading.Lock()
 
     def get(self, row: int) -> str:
-        part = int(np.searchsorted(self.pages.starts, row, side="right")) - 1
-        db = self.open.get(part)
-        if db is None:
-            uri = f"{self.pages.head_files[part].resolve().as_uri()}?mode=ro"
-            db = self.open[part] = sqlite3.connect(uri, uri=True)
-        local = row - int(self.pages.starts[part]) + 1
-        found = db.execute("SELECT head FROM heads WHERE row = ?", (local,)).fetchone()
+        part = int(np.searchsorted(self.starts, row, side="right")) - 1
+        local = row - int(self.starts[part]) + 1
+        with self._lock:  # tasks may share the pages (threads of one worker)
+            db = self.open.get(part)
+            if db is None:
+                uri = f"{self.head_files[part].resolve().as_uri()}?mode=ro"
+                db = self.open[part] = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            found = db.execute("SELECT head FROM heads WHERE row = ?", (local,)).fetchone()
         return str(found[0]) if found else ""
 
     def close(self) -> None:
-        for db in self.open.values():
-            db.close()
-        self.open.clear()
-
-
-@contextlib.contextmanager
-def open_heads(pages: Pages) -> Iterator[Heads]:
-    """Heads of `pages` for one task; its connections closed at the end."""
-    heads = Heads(pages)
-    try:
-        yield heads
-    finally:
-        heads.close()
+        with self._lock:
+            for db in self.open.values():
+                db.close()
+            self.open.clear()

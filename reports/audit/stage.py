@@ -98,6 +98,46 @@ class Runner:
         call()
 
 
+class ProcessRunner(Runner):
+    """Runs a stage's tasks on `jobs` worker processes of this machine (`farmaudit audit
+    --jobs N`), started for the stage and ended with it: what the tasks cached per process
+    (the pages' profiles, the model) goes with them, so `everywhere` has nothing to reach
+    but this process. Workers are spawned, not forked (DuckDB and Arrow threads in this
+    process must not be copied mid-state)."""
+
+    def __init__(self, jobs: int) -> None:
+        if jobs < 1:
+            raise AuditError(f"--jobs {jobs}: expected at least 1")
+        self.jobs = jobs
+        self.name = f"{jobs} local processes"
+
+    def map(
+        self,
+        task: Callable[..., T],
+        items: Sequence[tuple[Any, ...]],
+        *,
+        label: str,
+        tick: Callable[[int], None] | None = None,
+    ) -> list[T]:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        if self.jobs == 1 or len(items) < 2:
+            return super().map(task, items, label=label, tick=tick)
+        workers = min(self.jobs, len(items))
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            futures = [pool.submit(task, *item) for item in items]
+            try:
+                for done, _future in enumerate(as_completed(futures), 1):
+                    if tick is not None:
+                        tick(done)
+                return [future.result() for future in futures]
+            finally:
+                for future in futures:
+                    future.cancel()
+
+
 def _silent(_message: str) -> None:
     pass
 
@@ -237,6 +277,10 @@ def _release_memory() -> None:
     """Hand what the stage freed back to the system: stages share nothing in memory, so the
     next one should not start on top of this one's freed but still mapped heap."""
     gc.collect()
+    with contextlib.suppress(ImportError):
+        import pyarrow as pa
+
+        pa.default_memory_pool().release_unused()  # Arrow's own allocator keeps freed pages
     if sys.platform.startswith("linux"):
         # Another C library (musl): no malloc_trim, the memory is simply kept.
         with contextlib.suppress(OSError, AttributeError):

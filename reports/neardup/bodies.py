@@ -115,15 +115,22 @@ def _signatures(
 
 
 def _text_edges(
-    n: int, sig: NDArray[np.uint64], rows: NDArray[np.int64], cfg: DedupConfig
+    n: int,
+    sig: NDArray[np.uint64],
+    rows: NDArray[np.int64],
+    cfg: DedupConfig,
+    sig_row: NDArray[np.int64] | None = None,
 ) -> Edges:
-    """Verified pairs among `n` distinct texts from their signatures (`rows`: with shingles)."""
+    """Verified pairs among `n` distinct texts from their signatures (`rows`: with shingles;
+    text i's signature is `sig[sig_row[i]]`, or `sig[i]` without `sig_row`)."""
     if n < 2:
         return NO_EDGES
+    at = np.arange(n, dtype=np.int64) if sig_row is None else sig_row
     width = cfg.text_num_perm // cfg.text_bands
     found_a, found_b = [], []
+    with_shingles = at[rows]
     for band in range(cfg.text_bands):
-        block = sig[rows, band * width : (band + 1) * width]
+        block = sig[with_shingles, band * width : (band + 1) * width]
         key = mix(block[:, 0] ^ np.uint64(band))
         for r in range(1, width):
             key = mix(key ^ block[:, r])
@@ -132,7 +139,7 @@ def _text_edges(
         found_a.append(rows[order[left]])
         found_b.append(rows[order[right]])
     pairs = unique_pairs(np.concatenate(found_a), np.concatenate(found_b), n)
-    est = (sig[pairs[:, 0]] == sig[pairs[:, 1]]).mean(axis=1)
+    est = (sig[at[pairs[:, 0]]] == sig[at[pairs[:, 1]]]).mean(axis=1)
     ok = est >= cfg.text_threshold
     return Edges(pairs[ok, 0], pairs[ok, 1], est[ok])
 
@@ -199,9 +206,13 @@ class BodySigner:
         ids = rank[slots]
         if by_first.size < 2:
             return link_clusters(ids, NO_EDGES, self._cfg)
-        sig = np.concatenate(self._sigs)[by_first]
+        # One copy of the signatures, by slot (the batches' arrays joined, then dropped);
+        # the text of rank r reads row by_first[r], never a reordered second copy.
+        sig = np.concatenate(self._sigs)
+        self._sigs = [sig]
         rows = np.sort(rank[np.concatenate(self._rows)])
-        return link_clusters(ids, _text_edges(by_first.size, sig, rows, self._cfg), self._cfg)
+        edges = _text_edges(by_first.size, sig, rows, self._cfg, sig_row=by_first)
+        return link_clusters(ids, edges, self._cfg)
 
 
 def cluster_texts(texts: Sequence[str], config: DedupConfig = DedupConfig()) -> list[Cluster]:

@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 #: Rows of one aggregated table read for report.html (the whole table is in its CSV); the
 #: page embeds as many of them as its byte budget allows (render.EMBED_BYTES).
 EMBED_ROWS = 5000
+#: DuckDB's memory for the report: its largest work, sorting every risky link for
+#: risky_links.csv, spills past this (the audit's peak is this process's RSS plus it).
+REPORT_MEMORY = "512MB"
 #: Anchor variants listed per spam target.
 ANCHOR_VARIANTS = 5
 
@@ -95,7 +98,7 @@ class ReportData:
 
 def connect(audit_folder: Path) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection with one view per findings table found under `audit_folder`."""
-    con = duckdb.connect(config=spilling())
+    con = duckdb.connect(config=spilling(REPORT_MEMORY))
     con.execute("SET TimeZone = 'UTC'")  # times are shown and written in UTC
     for table, schema in AUDIT_TABLES.items():
         view_parts(con, table, sorted((audit_folder / table).glob("part-*.parquet")), schema)
