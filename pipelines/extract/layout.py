@@ -27,7 +27,6 @@ from lxml import etree
 from pipelines.extract.selectors import (
     AD_HOST_WORDS,
     AD_LABEL_RE,
-    ARTICLE_BODY_XPATH,
     ARTICLE_HEADER_TOKENS,
     BLOCK_HEADING_RE,
     BLOCK_TAGS,
@@ -84,7 +83,7 @@ from pipelines.extract.selectors import (
 from pipelines.extract.text import collapse, link_text, text_content, visible_text
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterable, Iterator
 
     from lxml.etree import _Element as Element
 
@@ -182,10 +181,32 @@ def _token_label(token: str) -> str | None:
     return label
 
 
+def _any_word_re(words: Iterable[str]) -> re.Pattern[str]:
+    """A regex finding any of `words` as a substring (those holding a shorter one left out)."""
+    ordered = sorted(set(words), key=lambda word: (len(word), word))
+    kept = [word for i, word in enumerate(ordered) if not any(o in word for o in ordered[:i])]
+    return re.compile("|".join(re.escape(word) for word in kept))
+
+
+#: Every class/id word that names a region holds one of these: a value without any (most of
+#: them: "col-md-8", "entry-content") is decided by one search instead of a split.
+_REGION_WORD_RE = _any_word_re(
+    [
+        *CLASS_TOKENS,
+        *(sub for sub, _ in CLASS_SUBSTRINGS),
+        *(pre for pre, _ in CLASS_PREFIXES),
+        *HEADER_TOKENS,
+    ]
+)
+
+
 @lru_cache(maxsize=4096)
 def _class_label(value: str) -> str | None:
     """The region a class + id value names; cached, as a page repeats its class strings."""
-    words = {word for word in CLASS_TOKEN_SPLIT_RE.split(value.lower()) if word}
+    value = value.lower()
+    if _REGION_WORD_RE.search(value) is None:
+        return None
+    words = {word for word in CLASS_TOKEN_SPLIT_RE.split(value) if word}
     found: set[str] = set()
     for word in words:
         if word in HEADER_TOKENS:
@@ -201,12 +222,21 @@ def _class_label(value: str) -> str | None:
     return best or (_HEADER if _HEADER in found else None)
 
 
+#: Every class/id word naming a comment thread or boilerplate holds one of these.
+_NAMES_WORD_RE = _any_word_re(
+    [*COMMENT_TOKENS, *BOILERPLATE_TOKENS, *BOILERPLATE_PREFIXES, *BOILERPLATE_SUBSTRINGS]
+)
+
+
 @lru_cache(maxsize=4096)
 def class_names(attrs: str) -> tuple[bool, bool]:
     """Whether a class + id value names a comment thread ("comments", "respond"), and whether
     it names boilerplate (caption, byline, share buttons...); cached, as a page repeats its
     class strings."""
-    words = [word for word in CLASS_TOKEN_SPLIT_RE.split(attrs.lower()) if word]
+    attrs = attrs.lower()
+    if _NAMES_WORD_RE.search(attrs) is None:
+        return False, False
+    words = [word for word in CLASS_TOKEN_SPLIT_RE.split(attrs) if word]
     comment = any(word in COMMENT_TOKENS for word in words)
     boilerplate = any(
         word in BOILERPLATE_TOKENS
@@ -541,13 +571,18 @@ def _mark_pagination(anchor: Element, marks: dict[Element, str]) -> None:
     marks.setdefault(block, PAGINATION)
 
 
-def _pagination_classed(el: Element) -> bool:
-    """A "pagination"/"pager"/"fenye" element with at least two links, all page links."""
-    attrs = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
+@lru_cache(maxsize=4096)
+def _names_pagination(attrs: str) -> bool:
+    """A class + id value naming a pagination block ("pagination", "pager", "fenye")."""
+    attrs = attrs.lower()
     if "pag" not in attrs and "fenye" not in attrs:
         return False
-    words = set(CLASS_TOKEN_SPLIT_RE.split(attrs))
-    if not PAGINATION_TOKENS.intersection(words):
+    return not PAGINATION_TOKENS.isdisjoint(CLASS_TOKEN_SPLIT_RE.split(attrs))
+
+
+def _pagination_classed(el: Element, attrs: str) -> bool:
+    """A "pagination"/"pager"/"fenye" element with at least two links, all page links."""
+    if not _names_pagination(attrs):
         return False
     return sum(1 for a in el.iter("a") if a.get("href")) >= 2 and _reads_as_pagination(el)
 
@@ -555,17 +590,28 @@ def _pagination_classed(el: Element) -> bool:
 def structural_marks(body: Element) -> dict[Element, str]:
     """Regions found from content rather than markup: headings of related and popular lists,
     "首页 >" trails, "上一篇:/下一篇:" lines, pagination (上一页 1 2 3 下一页)."""
+    return scan_body(body)[0]
+
+
+def scan_body(body: Element) -> tuple[dict[Element, str], list[Element]]:
+    """`structural_marks`, and the schema.org articleBody elements below `body`: one plain
+    iteration for both (an XPath over every text node costs several times more, and the
+    articleBody XPath alone costs more than reading one attribute in this loop)."""
     marks: dict[Element, str] = {}
+    article_bodies: list[Element] = []
     longest = 3 * RELATED_HEADING_MAX_CHARS  # cheap length filter before the regex
     announces = BLOCK_HEADING_RE.match
-    # One plain iteration: an XPath over every text node costs several times more.
     for el in body.iter():
         tag = el.tag
         if tag == "a":
             if el.get("href") is not None and PAGINATION_LINK_RE.match(_page_link_text(el)):
                 _mark_pagination(el, marks)
-        elif tag in BLOCK_TAGS and (el.get("class") or el.get("id")) and _pagination_classed(el):
-            marks.setdefault(el, PAGINATION)
+        elif tag in BLOCK_TAGS:
+            classes, ident = el.get("class"), el.get("id")
+            if (classes or ident) and _pagination_classed(el, f"{classes or ''} {ident or ''}"):
+                marks.setdefault(el, PAGINATION)
+        if el.get("itemprop") == "articleBody" and el is not body:
+            article_bodies.append(el)
         text = el.text
         # Whitespace alone never matches, and the regex backtracks over every space of it.
         if text and len(text) <= longest and not text.isspace():
@@ -573,11 +619,11 @@ def structural_marks(body: Element) -> dict[Element, str]:
             if match is None:
                 if text.strip() in HOME_LINK_TEXTS:
                     # The link itself, or the link around "<a><span>首页</span></a>".
-                    home = el if el.tag == "a" else el.getparent()
+                    home = el if tag == "a" else el.getparent()
                     if home is not None and home.tag == "a":
                         _mark_breadcrumb(home, marks)
             elif match["prevnext"]:
-                if el.tag != "a":
+                if tag != "a":
                     marks.setdefault(el, NAV)
             else:
                 _mark_heading_block(el, _tier(match), marks)
@@ -587,7 +633,7 @@ def structural_marks(body: Element) -> dict[Element, str]:
             if match is not None and not match["prevnext"]:
                 # Bare "相关内容:" text, the links follow as siblings.
                 _mark_list_after(el, _tier(match), marks)
-    return marks
+    return marks, article_bodies
 
 
 def _tier(match: re.Match[str]) -> str:
@@ -789,12 +835,6 @@ def _walk(body: Element, marks: dict[Element, str], vetoed: set[Element]) -> Lay
             walker.add(el.tail)
     walker.flush()
     return Layout(body, walker.units, walker.anchors)
-
-
-def _elements(xpath: etree.XPath, node: Element) -> list[Element]:
-    """The elements an XPath selects under node (its typed result)."""
-    found = xpath(node)
-    return [el for el in found if isinstance(el, etree._Element)] if isinstance(found, list) else []
 
 
 def _prose_paragraphs(el: Element, enough: int) -> int:
@@ -1198,13 +1238,11 @@ def analyze_layout(root: Element) -> Layout:
     body = root.find("body")
     if body is None:
         body = root
-    marks = structural_marks(body)
+    marks, article_bodies = scan_body(body)
     # The schema.org articleBody and what holds it are the article, whatever their classes
     # say ("left-side" around a news story).
     vetoed: set[Element] = {
-        el
-        for found in _elements(ARTICLE_BODY_XPATH, body)
-        for el in (found, *found.iterancestors())
+        el for found in article_bodies for el in (found, *found.iterancestors())
     }
     layout = _walk(body, marks, vetoed)
     if not layout.units and _unwrap_noscript(body):
