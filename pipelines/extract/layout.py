@@ -29,6 +29,7 @@ from pipelines.extract.selectors import (
     AD_LABEL_RE,
     ARTICLE_HEADER_TOKENS,
     BLOCK_HEADING_RE,
+    BLOCK_HEADING_START_RE,
     BLOCK_TAGS,
     BOILERPLATE_MAX_SHARE,
     BOILERPLATE_PREFIXES,
@@ -312,43 +313,47 @@ def _is_overlay(attrs: str) -> bool:
     return any(word in OVERLAY_TOKENS for word in CLASS_TOKEN_SPLIT_RE.split(attrs.lower()))
 
 
+#: Tags whose own marks never make a region: <main>/<article> hold the article whatever their
+#: classes say; <body>/<html> classes are page state ("one-sidebar", "section-in-nav").
+_UNLABELLED_TAGS = CONTENT_TAGS | _PAGE_TAGS
+
+
 def _own_label(el: Element, tag: str, *, in_content: bool) -> str | None:
     """The region an element marks by its tag, role, class/id or aria-label, if any."""
-    if tag in CONTENT_TAGS or tag in _PAGE_TAGS:
-        # <main>/<article> hold the article whatever their classes say; <body>/<html> classes
-        # are page state ("one-sidebar", "section-in-nav"), never a region.
+    if tag in _UNLABELLED_TAGS:
         return None
-    if not el.attrib and tag not in TAG_LABELS and tag != "header":
-        return None  # most blocks: a bare <p>, <li>, <td>
-    found: set[str] = set()
-    attrs = f"{el.get('class') or ''} {el.get('id') or ''}"
-    if attrs != " ":
-        token_label = _class_label(attrs)
-        if token_label == _HEADER:
-            if not in_content:
-                found.add(NAV)
-        elif token_label is not None:
-            found.add(token_label)
+    tag_label = TAG_LABELS.get(tag)
+    if tag_label is None and tag == "header" and not in_content:
+        tag_label = NAV
+    if not el.attrib:
+        return tag_label  # most blocks: a bare <p>, <li>, <td>
+    classes, ident = el.get("class"), el.get("id")
+    token_label = _class_label(f"{classes or ''} {ident or ''}") if classes or ident else None
+    if token_label == _HEADER:
+        token_label = None if in_content else NAV
+    role_label = None
     role = el.get("role")
     if role:
         role = role.strip().lower()
         if role == "main":
             return None
         role_label = ROLE_LABELS.get(role)
-        if role_label is not None and not (role == "banner" and in_content):
-            found.add(role_label)
-    tag_label = TAG_LABELS.get(tag)
-    if tag_label is not None:
-        found.add(tag_label)
-    elif tag == "header" and not in_content:
-        found.add(NAV)
+        if role == "banner" and in_content:
+            role_label = None
+    crumb = False
     aria, itemtype = el.get("aria-label"), el.get("itemtype")
     if aria or itemtype:
         marks = f"{aria or ''} {itemtype or ''}".lower()
-        if any(word in marks for word in BREADCRUMB_WORDS):
-            found.add(BREADCRUMB)
-    if not found:
-        return None
+        crumb = any(word in marks for word in BREADCRUMB_WORDS)
+    if not crumb and role_label is None:
+        if token_label is None or token_label == tag_label:
+            if tag_label != BREADCRUMB:
+                return tag_label
+        elif tag_label is None and token_label != BREADCRUMB:
+            return token_label  # the common labelled case: a class alone names the region
+    found = {label for label in (token_label, role_label, tag_label) if label is not None}
+    if crumb:
+        found.add(BREADCRUMB)
     # A "position"/"location" class on a big block is a layout helper, not a breadcrumb trail.
     if BREADCRUMB in found and len(text_content(el)) > BREADCRUMB_MAX_CHARS:
         found.discard(BREADCRUMB)
@@ -600,6 +605,7 @@ def scan_body(body: Element) -> tuple[dict[Element, str], list[Element]]:
     marks: dict[Element, str] = {}
     article_bodies: list[Element] = []
     longest = 3 * RELATED_HEADING_MAX_CHARS  # cheap length filter before the regex
+    may_announce = BLOCK_HEADING_START_RE.match
     announces = BLOCK_HEADING_RE.match
     for el in body.iter():
         tag = el.tag
@@ -615,7 +621,7 @@ def scan_body(body: Element) -> tuple[dict[Element, str], list[Element]]:
         text = el.text
         # Whitespace alone never matches, and the regex backtracks over every space of it.
         if text and len(text) <= longest and not text.isspace():
-            match = announces(text)
+            match = announces(text) if may_announce(text) else None
             if match is None:
                 if text.strip() in HOME_LINK_TEXTS:
                     # The link itself, or the link around "<a><span>首页</span></a>".
@@ -628,7 +634,7 @@ def scan_body(body: Element) -> tuple[dict[Element, str], list[Element]]:
             else:
                 _mark_heading_block(el, _tier(match), marks)
         tail = el.tail
-        if tail and len(tail) <= longest and not tail.isspace():
+        if tail and len(tail) <= longest and not tail.isspace() and may_announce(tail):
             match = announces(tail)
             if match is not None and not match["prevnext"]:
                 # Bare "相关内容:" text, the links follow as siblings.
@@ -697,21 +703,25 @@ class _Walker:
 
     def flush(self) -> None:
         """End the current line: it becomes a unit of the innermost open block."""
-        if self.buffer_has_text:
-            text = collapse("".join(self.buffer))
-            region, region_element = self.buffer_region
-            self.units.append(
-                Unit(
-                    text=text,
-                    block=self.blocks[-1],
-                    region=region,
-                    region_element=region_element,
-                    link_chars=min(self.buffer_link, len(text)),
-                    bold_chars=min(self.buffer_bold, len(text)),
-                    li=self.buffer_li,
-                    leads_with_link=self.buffer_leads_with_link,
-                )
+        if not self.buffer_has_text:
+            # Only spaces so far: the rest of the line state is still as `_reset` left it.
+            if self.buffer:
+                self.buffer = []
+            return
+        text = collapse("".join(self.buffer))
+        region, region_element = self.buffer_region
+        self.units.append(
+            Unit(
+                text=text,
+                block=self.blocks[-1],
+                region=region,
+                region_element=region_element,
+                link_chars=min(self.buffer_link, len(text)),
+                bold_chars=min(self.buffer_bold, len(text)),
+                li=self.buffer_li,
+                leads_with_link=self.buffer_leads_with_link,
             )
+        )
         self._reset()
 
     def _anchor(self, a: Element, href: str) -> Anchor:
@@ -752,7 +762,8 @@ class _Walker:
         """Open an element; False when its whole subtree was taken as one region."""
         outer = self.regions[-1]
         label = self.marks.get(el)
-        if label is None and tag in BLOCK_TAGS and outer[0] in (None, NAV):
+        block = tag in BLOCK_TAGS
+        if label is None and block and outer[0] in (None, NAV):
             label = _own_label(el, tag, in_content=self.content_depth > 0)
         if label is not None and el in self.vetoed:
             label = None
@@ -775,7 +786,7 @@ class _Walker:
                     return False
             else:
                 self.regions.append(outer)
-        if tag in BLOCK_TAGS:
+        if block:
             self.flush()
             self.blocks.append(el)
             if tag in CONTENT_TAGS:
@@ -791,8 +802,9 @@ class _Walker:
                 self.link_depth += 1
         elif tag in BOLD_TAGS:
             self.bold_depth += 1
-        if el.text:
-            self.add(el.text)
+        text = el.text
+        if text:
+            self.add(text)
         return True
 
     def end(self, el: Element, tag: str) -> None:
@@ -831,8 +843,9 @@ def _walk(body: Element, marks: dict[Element, str], vetoed: set[Element]) -> Lay
             skipped = None
         else:
             walker.end(el, tag)
-        if el.tail and el is not body:
-            walker.add(el.tail)
+        tail = el.tail
+        if tail and el is not body:
+            walker.add(tail)
     walker.flush()
     return Layout(body, walker.units, walker.anchors)
 

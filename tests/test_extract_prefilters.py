@@ -1,0 +1,126 @@
+"""Cheap tests that skip a costly check must never skip a case the costly check accepts."""
+
+from __future__ import annotations
+
+import re
+from re import _constants as sre  # type: ignore[attr-defined]
+from re import _parser as sre_parse  # type: ignore[attr-defined]
+from typing import Any
+
+import pytest
+
+from pipelines.extract import layout
+from pipelines.extract.selectors import (
+    BLOCK_HEADING_RE,
+    BLOCK_HEADING_START_RE,
+    BOILERPLATE_PREFIXES,
+    BOILERPLATE_SUBSTRINGS,
+    BOILERPLATE_TOKENS,
+    CLASS_PREFIXES,
+    CLASS_SUBSTRINGS,
+    CLASS_TOKENS,
+    COMMENT_TOKENS,
+    HEADER_TOKENS,
+)
+
+
+def _first_chars(items: Any) -> tuple[set[str], bool]:
+    """The literal characters a parsed regex sequence can start with, and whether it can match
+    the empty string (enough of sre's node kinds for the heading regex; others fail)."""
+    found: set[str] = set()
+    for op, arg in items:
+        if op is sre.AT:
+            continue
+        if op is sre.LITERAL:
+            found.add(chr(arg))
+            return found, False
+        if op is sre.IN:
+            for kind, value in arg:
+                assert kind in (sre.LITERAL, sre.CATEGORY), kind
+                found.add(chr(value) if kind is sre.LITERAL else str(value))
+            return found, False
+        if op is sre.BRANCH:
+            nullable = False
+            for branch in arg[1]:
+                chars, empty = _first_chars(branch)
+                found |= chars
+                nullable |= empty
+            if not nullable:
+                return found, False
+        elif op is sre.SUBPATTERN:
+            chars, empty = _first_chars(arg[3])
+            found |= chars
+            if not empty:
+                return found, False
+        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT):
+            low, _, sub = arg
+            chars, empty = _first_chars(sub)
+            found |= chars
+            if low > 0 and not empty:
+                return found, False
+        else:
+            raise AssertionError(f"node {op} not handled")
+    return found, True
+
+
+def test_heading_start_covers_every_heading_first_letter() -> None:
+    parsed = sre_parse.parse(BLOCK_HEADING_RE.pattern, BLOCK_HEADING_RE.flags)
+    chars, nullable = _first_chars(list(parsed))
+    assert not nullable
+    assert BLOCK_HEADING_START_RE.flags == BLOCK_HEADING_RE.flags
+    letters = chars - {"CATEGORY_SPACE"}  # the leading \s*, in both regexes
+    listed = set(re.findall(r"\[([^\]]*)\]", BLOCK_HEADING_START_RE.pattern)[0])
+    assert letters <= listed
+
+
+@pytest.mark.parametrize(
+    "text", ["相关文章", " Related posts:", "ſur le même sujet", "下一篇:", "Most read", "À lire aussi"]
+)
+def test_heading_start_passes_headings(text: str) -> None:
+    assert BLOCK_HEADING_RE.match(text)
+    assert BLOCK_HEADING_START_RE.match(text)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        *CLASS_TOKENS,
+        "site-header",
+        "relatedposts",
+        "navMenu",
+        "col-md-8 entry-content",
+        "post-header",
+        "position-relative",
+        "xg-Footer__inner",
+    ],
+)
+def test_class_label_prefilter_is_exact(value: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    filtered = layout._class_label.__wrapped__(value)
+    monkeypatch.setattr(layout, "_REGION_WORD_RE", re.compile(""))  # finds a word anywhere
+    assert layout._class_label.__wrapped__(value) == filtered
+
+
+def test_prefilters_find_every_listed_word() -> None:
+    region_words = [
+        *CLASS_TOKENS,
+        *(sub for sub, _ in CLASS_SUBSTRINGS),
+        *(pre for pre, _ in CLASS_PREFIXES),
+        *HEADER_TOKENS,
+    ]
+    assert all(layout._REGION_WORD_RE.search(word) for word in region_words)
+    names_words = [
+        *COMMENT_TOKENS,
+        *BOILERPLATE_TOKENS,
+        *BOILERPLATE_PREFIXES,
+        *BOILERPLATE_SUBSTRINGS,
+    ]
+    assert all(layout._NAMES_WORD_RE.search(word) for word in names_words)
+
+
+@pytest.mark.parametrize(
+    "value", [*COMMENT_TOKENS, "sharedaddy", "imageEmbedCaption", "byline", "entry-content"]
+)
+def test_class_names_prefilter_is_exact(value: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    filtered = layout.class_names.__wrapped__(value)
+    monkeypatch.setattr(layout, "_NAMES_WORD_RE", re.compile(""))
+    assert layout.class_names.__wrapped__(value) == filtered
