@@ -11,6 +11,10 @@ import pytest
 
 from pipelines.extract import layout
 from pipelines.extract.selectors import (
+    _DATE_CJK,
+    _DATE_DMY,
+    _DATE_EN,
+    _DATE_NUMERIC,
     BLOCK_HEADING_RE,
     BLOCK_HEADING_START_RE,
     BOILERPLATE_PREFIXES,
@@ -20,7 +24,9 @@ from pipelines.extract.selectors import (
     CLASS_SUBSTRINGS,
     CLASS_TOKENS,
     COMMENT_TOKENS,
+    DATE_RE,
     HEADER_TOKENS,
+    may_hold_date,
 )
 
 
@@ -74,7 +80,8 @@ def test_heading_start_covers_every_heading_first_letter() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["相关文章", " Related posts:", "ſur le même sujet", "下一篇:", "Most read", "À lire aussi"]
+    "text",
+    ["相关文章", " Related posts:", "ſur le même sujet", "下一篇:", "Most read", "À lire aussi"],
 )
 def test_heading_start_passes_headings(text: str) -> None:
     assert BLOCK_HEADING_RE.match(text)
@@ -124,3 +131,11 @@ def test_class_names_prefilter_is_exact(value: str, monkeypatch: pytest.MonkeyPa
     filtered = layout.class_names.__wrapped__(value)
     monkeypatch.setattr(layout, "_NAMES_WORD_RE", re.compile(""))
     assert layout.class_names.__wrapped__(value) == filtered
+
+
+def test_every_date_form_spells_a_full_year() -> None:
+    # may_hold_date skips text without "19" or "20": each DATE_RE form needs its year.
+    forms = [_DATE_NUMERIC, _DATE_CJK, _DATE_DMY, *_DATE_EN.split("|(?P<fd>")]
+    assert all(re.search(r"\(\?P<\w+>\(\?:19\|20\)\\d\{2\}\)", form) for form in forms)
+    assert DATE_RE.pattern == "|".join([_DATE_NUMERIC, _DATE_CJK, _DATE_DMY, _DATE_EN])
+    assert not may_hold_date("12. Mai, 10:30") and may_hold_date("12. Mai 2019")

@@ -40,6 +40,7 @@ from pipelines.extract.selectors import (
     META_LINE_RE,
     PROSE_PUNCTUATION,
     PUBLISHED_LABEL_RE,
+    may_hold_date,
 )
 from pipelines.extract.text import collapse
 
@@ -100,7 +101,11 @@ def is_meta_line(text: str) -> bool:
         return True
     if len(text) <= BYLINE_MAX_CHARS and _is_byline(text):
         return True
-    if PUBLISHED_LABEL_RE.search(text) is None or DATE_RE.search(text) is None:
+    if (
+        not may_hold_date(text)
+        or PUBLISHED_LABEL_RE.search(text) is None
+        or DATE_RE.search(text) is None
+    ):
         return False
     return not any(char in PROSE_PUNCTUATION for char in DATE_RE.sub("", text))
 
@@ -176,7 +181,7 @@ def is_furniture_line(text: str) -> bool:
         return True
     if len(text) <= CREDIT_LINE_MAX_CHARS and CREDIT_LINE_RE.search(text):
         return True
-    if len(text) > DATE_LINE_MAX_CHARS or not DATE_RE.search(text):
+    if len(text) > DATE_LINE_MAX_CHARS or not may_hold_date(text) or not DATE_RE.search(text):
         return False
     rest = CLOCK_TIME_RE.sub("", DATE_RE.sub("", text))
     return sum(char.isalpha() for char in rest) <= DATE_LINE_MAX_LETTERS

@@ -59,6 +59,7 @@ from pipelines.extract.selectors import (
     UPDATED_WORDS,
     URL_DATE_RE,
     URL_DMY_DATE_RE,
+    may_hold_date,
 )
 from pipelines.extract.text import (
     collapse,
@@ -505,7 +506,7 @@ def find_dates(
     lowered = text.lower()
     # English month names cost most of the full regex; most windows have none.
     full = DATE_RE if any(month in lowered for month in MONTH_NUMBERS) else NUMERIC_DATE_RE
-    for match in full.finditer(text):
+    for match in full.finditer(text) if may_hold_date(text) else ():
         parsed = _from_match(match)
         found.append(_Found(match.start(), _raw(match), _to_utc(parsed) if parsed else None))
         taken.append(match.span())
@@ -737,6 +738,8 @@ def _page_candidates(
         first.setdefault(day, PublishDate(at, raw, "page"))
 
     for line in page_lines:
+        if not may_hold_date(line):
+            continue
         lowered = line.lower()
         full = DATE_RE if any(m in lowered for m in MONTH_NUMBERS) else NUMERIC_DATE_RE
         for match in full.finditer(line):
