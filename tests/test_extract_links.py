@@ -576,6 +576,7 @@ def test_resolver_agrees_with_normalize_url(href: str, base: str) -> None:
         " javascript:" + href,
         "Tel:" + href,
         base.split("?", maxsplit=1)[0] + href,
+        "/".join(base.split("/")[:3]) + href,  # the base's origin, then no "/"
         *(other + href for other in others),
     ):
         target, _ = Resolver(base).resolve(candidate)

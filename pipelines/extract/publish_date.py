@@ -784,6 +784,7 @@ def extract_publish_date(
     lines: Sequence[str] = (),
     page_lines: Sequence[str] = (),
     all_lines: Sequence[str] = (),
+    meta: dict[str, str] | None = None,
 ) -> PublishDate:
     """Return the first plausible publish date of the cascade meta > jsonld > time > text >
     date-marked elements > metadata lines > created dates > url > title > script > loose meta
@@ -795,9 +796,11 @@ def extract_publish_date(
     resort: a full date on a short line of its own. `page_lines` are its text lines outside
     lists (footer and body), for the weakest rule, a frequency count over the whole page;
     `all_lines` every line, where a strongly labelled date ("发布时间:") counts anywhere.
+    `meta` is the page's `meta_contents`, when the caller has it already.
     """
     fetched_at = _aware(fetched_at)
-    meta = meta_contents(root)
+    if meta is None:
+        meta = meta_contents(root)
     cascade = (
         # <meta> first, in document order, as htmldate reads the header: where the two
         # disagree, the header agreed with the gold more often on the real-page corpora.

@@ -110,10 +110,10 @@ class Resolver:
     def _resolve(self, href: str) -> tuple[str | None, str]:
         if self.origin is not None:
             path = href.partition("#")[0]
-            if path.startswith(self.origin):
-                path = path[len(self.origin) :]
-            if PLAIN_PATH_RE.fullmatch(path) and "/." not in path:
-                return _escapes_normalised(self.origin + path), self.host
+            local = path[len(self.origin) :] if path.startswith(self.origin) else path
+            if PLAIN_PATH_RE.fullmatch(local) and "/." not in local:
+                return _escapes_normalised(self.origin + local), self.host
+            # A relative path: `path` as written ("https://host.de2019/" is no path of host.de).
             if self.directory is not None and path and path[0] not in "/.?":
                 joined = self.directory + path
                 if PLAIN_PATH_RE.fullmatch(joined) and "/." not in joined and "//" not in joined:
