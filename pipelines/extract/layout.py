@@ -865,18 +865,20 @@ def _prose_paragraphs(el: Element, enough: int) -> int:
 def _oversized_regions(layout: Layout) -> set[Element]:
     prose: dict[Element, int] = defaultdict(int)
     links: dict[Element, int] = defaultdict(int)
-    total = 0
+    for unit in layout.units:
+        if unit.region_element is not None:
+            prose[unit.region_element] += unit.prose_chars
+            links[unit.region_element] += unit.link_chars
+    if all(chars < _OVERSIZED_PROSE for chars in prose.values()):
+        return set()  # no region is big enough, whatever the rest of the page holds
+    total = sum(prose.values())
     # A cookie box's or a dialog's prose outside the regions is not the article's: it does not
     # make an article-sized "region" a region (a comment thread's still does: a short post's
     # author box is no article).
     overlays = _NotContent(threads=False)
     for unit in layout.units:
-        if unit.region_element is not None:
-            prose[unit.region_element] += unit.prose_chars
-            links[unit.region_element] += unit.link_chars
-        elif unit.prose_chars and unit.block in overlays:
-            continue
-        total += unit.prose_chars
+        if unit.region_element is None and not (unit.prose_chars and unit.block in overlays):
+            total += unit.prose_chars
     outside = total - sum(prose.values())
     prose_like = {
         el: chars
