@@ -808,6 +808,12 @@ IMAGE_TAGS = ("img", "amp-img", "svg")
 CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 KANA_HANGUL_RE = re.compile(r"[\u3040-\u30ff\uac00-\ud7af]")
 LATIN_RE = re.compile(r"[A-Za-z\u00c0-\u024f]")
+#: `LATIN_RE` beyond ASCII, and every byte but the ASCII letters: the two halves of a count
+#: of Latin letters that costs a fifth of `LATIN_RE.findall`.
+LATIN_EXTENDED_RE = re.compile(r"[\u00c0-\u024f]")
+NOT_ASCII_LETTER_BYTES = bytes(
+    b for b in range(256) if not chr(b).isascii() or not chr(b).isalpha()
+)
 #: Fewest letters needed to guess a language.
 LANG_MIN_LETTERS = 10
 ZH_MIN_SHARE = 0.5
