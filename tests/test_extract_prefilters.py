@@ -15,6 +15,7 @@ from pipelines.extract.selectors import (
     _DATE_DMY,
     _DATE_EN,
     _DATE_NUMERIC,
+    BLOCK_HEADING_FIRST_CHARS,
     BLOCK_HEADING_RE,
     BLOCK_HEADING_START_RE,
     BOILERPLATE_PREFIXES,
@@ -79,6 +80,17 @@ def test_heading_start_covers_every_heading_first_letter() -> None:
     assert letters <= listed
 
 
+def test_heading_first_chars_are_every_character_the_start_regex_accepts() -> None:
+    accepted = {
+        char for char in map(chr, range(0x110000)) if BLOCK_HEADING_START_RE.fullmatch(char)
+    }
+    assert accepted == BLOCK_HEADING_FIRST_CHARS
+    assert {"ſ", "S", "À"} <= accepted
+    # `\s` and str.lstrip() agree on what a space is.
+    spaces = [chr(c) for c in range(0x110000) if re.fullmatch(r"\s", chr(c))]
+    assert spaces == [chr(c) for c in range(0x110000) if chr(c).isspace()]
+
+
 @pytest.mark.parametrize(
     "text",
     ["相关文章", " Related posts:", "ſur le même sujet", "下一篇:", "Most read", "À lire aussi"],
@@ -86,6 +98,7 @@ def test_heading_start_covers_every_heading_first_letter() -> None:
 def test_heading_start_passes_headings(text: str) -> None:
     assert BLOCK_HEADING_RE.match(text)
     assert BLOCK_HEADING_START_RE.match(text)
+    assert text.lstrip()[:1] in BLOCK_HEADING_FIRST_CHARS
 
 
 @pytest.mark.parametrize(

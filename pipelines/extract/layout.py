@@ -28,8 +28,8 @@ from pipelines.extract.selectors import (
     AD_HOST_WORDS,
     AD_LABEL_RE,
     ARTICLE_HEADER_TOKENS,
+    BLOCK_HEADING_FIRST_CHARS,
     BLOCK_HEADING_RE,
-    BLOCK_HEADING_START_RE,
     BLOCK_TAGS,
     BOILERPLATE_MAX_SHARE,
     BOILERPLATE_PREFIXES,
@@ -130,11 +130,11 @@ class Unit:
     li: Element | None
     #: The line opens with a link (a list item's title link), not a link inside prose.
     leads_with_link: bool = False
+    #: Characters outside links: set once, read many times by the container scoring.
+    prose_chars: int = field(init=False)
 
-    @property
-    def prose_chars(self) -> int:
-        """Characters outside links."""
-        return max(0, len(self.text) - self.link_chars)
+    def __post_init__(self) -> None:
+        self.prose_chars = max(0, len(self.text) - self.link_chars)
 
 
 @dataclass(slots=True)
@@ -605,7 +605,6 @@ def scan_body(body: Element) -> tuple[dict[Element, str], list[Element]]:
     marks: dict[Element, str] = {}
     article_bodies: list[Element] = []
     longest = 3 * RELATED_HEADING_MAX_CHARS  # cheap length filter before the regex
-    may_announce = BLOCK_HEADING_START_RE.match
     announces = BLOCK_HEADING_RE.match
     for el in body.iter():
         tag = el.tag
@@ -621,7 +620,9 @@ def scan_body(body: Element) -> tuple[dict[Element, str], list[Element]]:
         text = el.text
         # Whitespace alone never matches, and the regex backtracks over every space of it.
         if text and len(text) <= longest and not text.isspace():
-            match = announces(text) if may_announce(text) else None
+            # The regex tries its many alternatives; one set lookup rules most texts out.
+            may = text.lstrip()[:1] in BLOCK_HEADING_FIRST_CHARS
+            match = announces(text) if may else None
             if match is None:
                 if text.strip() in HOME_LINK_TEXTS:
                     # The link itself, or the link around "<a><span>首页</span></a>".
@@ -634,7 +635,12 @@ def scan_body(body: Element) -> tuple[dict[Element, str], list[Element]]:
             else:
                 _mark_heading_block(el, _tier(match), marks)
         tail = el.tail
-        if tail and len(tail) <= longest and not tail.isspace() and may_announce(tail):
+        if (
+            tail
+            and len(tail) <= longest
+            and not tail.isspace()
+            and tail.lstrip()[:1] in BLOCK_HEADING_FIRST_CHARS
+        ):
             match = announces(tail)
             if match is not None and not match["prevnext"]:
                 # Bare "相关内容:" text, the links follow as siblings.

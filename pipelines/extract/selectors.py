@@ -280,10 +280,20 @@ BLOCK_HEADING_RE = re.compile(
     re.IGNORECASE,
 )
 #: The letters `BLOCK_HEADING_RE` can match first after its leading spaces (same flags, so the
-#: same case folding): most short texts fail this one-character test, far cheaper than the
-#: heading regex's alternatives. tests/test_extract_body.py checks it against the regex.
+#: same case folding). tests/test_extract_prefilters.py checks it against the regex.
 BLOCK_HEADING_START_RE = re.compile(
     r"\s*[相猜你延扩擴精为為编編推热熱排最人上下adflmnprstvwyàä]", re.IGNORECASE
+)
+#: The same as a set of characters (every case form the regex accepts: "ſ" is an "s"), for a
+#: one-lookup test of a text's first non-space character; most short texts fail it.
+BLOCK_HEADING_FIRST_CHARS = frozenset(
+    char
+    for char in {
+        *map(chr, range(0x250)),  # Latin, with every case form of the listed letters
+        "\u212a",  # KELVIN SIGN, a "k" to re.IGNORECASE
+        *"相猜你延扩擴精为為编編推热熱排最人上下",
+    }
+    if BLOCK_HEADING_START_RE.fullmatch(char)
 )
 #: A link text that can only be pagination: it starts the search for the pagination block.
 PAGINATION_LINK_RE = re.compile(
