@@ -21,10 +21,15 @@ _PLAIN_QUERY = r"(?:\?(?:[A-Za-z0-9\-._~=&]|%[0-9A-Fa-f]{2})+)?"
 PLAIN_PATH_RE = re.compile(rf"/(?!/){_PLAIN_PATH}{_PLAIN_QUERY}")
 #: An absolute http(s) URL that normalisation leaves unchanged but for a "/" path and the
 #: escapes as above: lower-case host labels, no port, no user info, a plain path.
+#: Its path and query may hold the sub-delimiters normalisation keeps as they are too
+#: ("web.archive.org/web/2018/https://…", "sharer.php?u=https://…"); not ";" (urljoin drops
+#: an empty ";params") nor "'" (escaped in a query).
+_ABSOLUTE_PATH = r"(?:[A-Za-z0-9\-._~/!$&()*+,:=@]|%[0-9A-Fa-f]{2})*"
+_ABSOLUTE_QUERY = r"(?:\?(?:[A-Za-z0-9\-._~=&!$()*+,/:@]|%[0-9A-Fa-f]{2})+)?"
 PLAIN_ABSOLUTE_RE = re.compile(
     r"(?P<origin>https?://(?P<host>[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
     r"(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*))"
-    rf"(?P<path>(?:/{_PLAIN_PATH})?{_PLAIN_QUERY})"
+    rf"(?P<path>(?:/{_ABSOLUTE_PATH})?{_ABSOLUTE_QUERY})"
 )
 _ESCAPE_RE = re.compile(r"%([0-9A-Fa-f]{2})")
 _UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
