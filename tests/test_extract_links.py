@@ -573,6 +573,7 @@ def test_resolver_agrees_with_normalize_url(href: str, base: str) -> None:
         href,
         "/" + href,
         "#" + href,
+        "//other.test/" + href,
         " javascript:" + href,
         "Tel:" + href,
         base.split("?", maxsplit=1)[0] + href,

@@ -26,6 +26,8 @@ PLAIN_PATH_RE = re.compile(rf"/(?!/){_PLAIN_PATH}{_PLAIN_QUERY}")
 #: an empty ";params") nor "'" (escaped in a query).
 _ABSOLUTE_PATH = r"(?:[A-Za-z0-9\-._~/!$&()*+,:=@]|%[0-9A-Fa-f]{2})*"
 _ABSOLUTE_QUERY = r"(?:\?(?:[A-Za-z0-9\-._~=&!$()*+,/:@]|%[0-9A-Fa-f]{2})+)?"
+#: A path-absolute href (or one of the page's own absolute URLs) as plain as that.
+ABSOLUTE_PATH_RE = re.compile(rf"/(?!/){_ABSOLUTE_PATH}{_ABSOLUTE_QUERY}")
 PLAIN_ABSOLUTE_RE = re.compile(
     r"(?P<origin>https?://(?P<host>[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
     r"(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*))"
@@ -116,7 +118,7 @@ class Resolver:
         if self.origin is not None:
             path = href.partition("#")[0]
             local = path[len(self.origin) :] if path.startswith(self.origin) else path
-            if PLAIN_PATH_RE.fullmatch(local) and "/." not in local:
+            if ABSOLUTE_PATH_RE.fullmatch(local) and "/." not in local:
                 return _escapes_normalised(self.origin + local), self.host
             # A relative path: `path` as written ("https://host.de2019/" is no path of host.de).
             if self.directory is not None and path and path[0] not in "/.?":
@@ -131,6 +133,9 @@ class Resolver:
             return self.same_page
         if stripped[:11].lower().startswith(_NEVER_HTTP):
             return None, ""  # their own scheme: never an http(s) URL
+        if href.startswith("//") and self.origin is not None:
+            # Scheme-relative ("//cdn.example.org/x"): urljoin gives it the base's scheme.
+            href = self.origin.partition(":")[0] + ":" + href
         absolute = PLAIN_ABSOLUTE_RE.fullmatch(href.partition("#")[0])
         if absolute is not None and "/." not in absolute["path"]:
             # Another site's plain URL ("https://www.example.com/a/b.html"): already normal.
