@@ -931,15 +931,13 @@ def main_container(layout: Layout, *, skip_threads: bool = False) -> Element:
         return layout.body
     totals: dict[Element, int] = defaultdict(int)
     linked: dict[Element, int] = defaultdict(int)
+    chains: dict[Element, tuple[Element, ...]] = {}
     for unit in layout.units:
         if unit.region is not None:
             continue
-        el: Element | None = unit.block
-        while el is not None:
-            if el in scores:
-                totals[el] += len(unit.text)
-                linked[el] += unit.link_chars
-            el = el.getparent()
+        for el in _scored_chain(unit.block, scores, chains):
+            totals[el] += len(unit.text)
+            linked[el] += unit.link_chars
 
     def final(el: Element) -> float:
         """Score discounted by the share of the element's text inside links."""
@@ -947,6 +945,28 @@ def main_container(layout: Layout, *, skip_threads: bool = False) -> Element:
         return scores[el] * (1.0 - density)
 
     return max(scores, key=final)
+
+
+def _scored_chain(
+    el: Element, scores: dict[Element, float], memo: dict[Element, tuple[Element, ...]]
+) -> tuple[Element, ...]:
+    """`el` and those of its ancestors that `scores` holds; memoised per element, so lines of
+    one article climb their shared ancestors once."""
+    chain: tuple[Element, ...] = ()
+    path: list[Element] = []
+    node: Element | None = el
+    while node is not None:
+        known = memo.get(node)
+        if known is not None:
+            chain = known
+            break
+        path.append(node)
+        node = node.getparent()
+    for node in reversed(path):
+        if node in scores:
+            chain = (node, *chain)
+        memo[node] = chain
+    return chain
 
 
 def _is_teaser_item(unit: Unit) -> bool:
