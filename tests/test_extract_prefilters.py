@@ -8,8 +8,10 @@ from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
 
 import pytest
+from lxml import etree
 
 from pipelines.extract import layout
+from pipelines.extract.parse import parse_html
 from pipelines.extract.selectors import (
     _DATE_CJK,
     _DATE_DMY,
@@ -29,6 +31,7 @@ from pipelines.extract.selectors import (
     HEADER_TOKENS,
     may_hold_date,
 )
+from pipelines.extract.text import visible_text
 
 
 def _first_chars(items: Any) -> tuple[set[str], bool]:
@@ -152,3 +155,25 @@ def test_every_date_form_spells_a_full_year() -> None:
     assert all(re.search(r"\(\?P<\w+>\(\?:19\|20\)\\d\{2\}\)", form) for form in forms)
     assert DATE_RE.pattern == "|".join([_DATE_NUMERIC, _DATE_CJK, _DATE_DMY, _DATE_EN])
     assert not may_hold_date("12. Mai, 10:30") and may_hold_date("12. Mai 2019")
+
+
+_VISIBLE_XPATH = etree.XPath(
+    "descendant-or-self::text()[not(ancestor::script or ancestor::style or ancestor::noscript"
+    " or ancestor::template)]"
+)
+
+
+def test_visible_text_walk_agrees_with_the_xpath() -> None:
+    root = parse_html(
+        "<html><body><div id=a>one <b>two<script>var x;</script> three</b> four"
+        "<style>p{}</style><p>five<noscript><i>six</i> seven</noscript> eight</p></div>"
+        "<noscript><div id=b>hidden <span>too<script>s</script></span></div></noscript>"
+        "<template><p id=c>t</p></template><script id=d>s</script></body></html>"
+    )
+    for el in root.iter():
+        # The XPath as visible_text used it: only with a hidden element inside.
+        if next(el.iter("script", "style", "noscript", "template"), None) is None:
+            expected = "".join(el.itertext())
+        else:
+            expected = "".join(str(text) for text in _VISIBLE_XPATH(el))
+        assert visible_text(el) == expected, el.get("id") or el.tag
