@@ -31,7 +31,7 @@ from pipelines.extract.selectors import (
     HEADER_TOKENS,
     may_hold_date,
 )
-from pipelines.extract.text import visible_text
+from pipelines.extract.text import link_text, visible_text
 
 
 def _first_chars(items: Any) -> tuple[set[str], bool]:
@@ -177,3 +177,17 @@ def test_visible_text_walk_agrees_with_the_xpath() -> None:
         else:
             expected = "".join(str(text) for text in _VISIBLE_XPATH(el))
         assert visible_text(el) == expected, el.get("id") or el.tag
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        '<a href="/x"><i class="icon"></i> Next <img src="a.png"> page</a>',
+        '<a href="/x"><span>Title</span> more</a>',
+        '<a href="/x">A<script>var s;</script> B<br>C</a>',
+        '<a href="/x"><img src="a.png"></a>',
+    ],
+)
+def test_link_text_of_icon_links_is_the_visible_text(html: str) -> None:
+    anchor = next(parse_html(f"<html><body><p>{html}</p></body></html>").iter("a"))
+    assert link_text(anchor) == visible_text(anchor)

@@ -42,9 +42,16 @@ def link_text(anchor: Element) -> str:
 
     A <script> inside a link (a lazy-loaded <picture> whose <source srcset=…> markup waits in
     a script template) is not text: counted, it made a whole article read as link text."""
-    if len(anchor):
-        return visible_text(anchor)
-    return anchor.text or ""
+    if not len(anchor):
+        return anchor.text or ""
+    # Icons and images only ("<a><i class=icon></i> Next</a>"): the text is the link's own and
+    # the children's tails, no XPath needed.
+    parts = [anchor.text or ""]
+    for child in anchor:
+        if len(child) or child.text:
+            return visible_text(anchor)
+        parts.append(child.tail or "")
+    return "".join(parts)
 
 
 def strings(path: etree.XPath, node: Element) -> list[str]:
