@@ -307,5 +307,6 @@ def page_kind(*, title: str | None, body_chars: int, dated: bool, link_list: boo
 
 def content_hash(text: str) -> str:
     """SHA-1 hex of the text after NFKC normalisation and whitespace collapsing."""
-    normalised = collapse(unicodedata.normalize("NFKC", text))
+    # NFKC leaves ASCII as it is; the check costs far less than the normalisation's scan.
+    normalised = collapse(text if text.isascii() else unicodedata.normalize("NFKC", text))
     return hashlib.sha1(normalised.encode("utf-8"), usedforsecurity=False).hexdigest()

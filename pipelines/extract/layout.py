@@ -325,9 +325,9 @@ def _own_label(el: Element, tag: str, *, in_content: bool) -> str | None:
     tag_label = TAG_LABELS.get(tag)
     if tag_label is None and tag == "header" and not in_content:
         tag_label = NAV
-    if not el.attrib:
-        return tag_label  # most blocks: a bare <p>, <li>, <td>
     classes, ident = el.get("class"), el.get("id")
+    if classes is None and ident is None and not el.attrib:
+        return tag_label  # a bare <p>, <li>, <td>
     token_label = _class_label(f"{classes or ''} {ident or ''}") if classes or ident else None
     if token_label == _HEADER:
         token_label = None if in_content else NAV
@@ -541,7 +541,11 @@ def _mark_breadcrumb(home: Element, marks: dict[Element, str]) -> None:
 
 
 def _page_link_text(anchor: Element) -> str:
-    text = link_text(anchor)
+    return _page_words(link_text(anchor))
+
+
+def _page_words(text: str) -> str:
+    """A link's text as page links are matched: collapsed, arrows and brackets stripped."""
     if len(text) > _PAGE_LINK_MAX_CHARS:
         return text  # no page link is this long: skip the collapsing
     return collapse(text).strip(PAGE_LINK_STRIP)
@@ -608,16 +612,19 @@ def scan_body(body: Element) -> tuple[dict[Element, str], list[Element]]:
     announces = BLOCK_HEADING_RE.match
     for el in body.iter():
         tag = el.tag
+        text = el.text
         if tag == "a":
-            if el.get("href") is not None and PAGINATION_LINK_RE.match(_page_link_text(el)):
-                _mark_pagination(el, marks)
+            if el.get("href") is not None:
+                # A childless link's text is its own (most links): no call to compute it.
+                words = _page_link_text(el) if len(el) else _page_words(text or "")
+                if PAGINATION_LINK_RE.match(words):
+                    _mark_pagination(el, marks)
         elif tag in BLOCK_TAGS:
             classes, ident = el.get("class"), el.get("id")
             if (classes or ident) and _pagination_classed(el, f"{classes or ''} {ident or ''}"):
                 marks.setdefault(el, PAGINATION)
         if el.get("itemprop") == "articleBody" and el is not body:
             article_bodies.append(el)
-        text = el.text
         # Whitespace alone never matches, and the regex backtracks over every space of it.
         if text and len(text) <= longest and not text.isspace():
             # The regex tries its many alternatives; one set lookup rules most texts out.
