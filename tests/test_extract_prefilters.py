@@ -29,6 +29,7 @@ from pipelines.extract.selectors import (
     COMMENT_TOKENS,
     DATE_RE,
     HEADER_TOKENS,
+    PAGINATION_TOKENS,
     may_hold_date,
 )
 from pipelines.extract.text import link_text, visible_text
@@ -191,3 +192,10 @@ def test_visible_text_walk_agrees_with_the_xpath() -> None:
 def test_link_text_of_icon_links_is_the_visible_text(html: str) -> None:
     anchor = next(parse_html(f"<html><body><p>{html}</p></body></html>").iter("a"))
     assert link_text(anchor) == visible_text(anchor)
+
+
+def test_pagination_words_hold_pag_or_fenye() -> None:
+    # _names_pagination reads class and id apart and skips values without either substring.
+    assert all("pag" in word or "fenye" in word for word in PAGINATION_TOKENS)
+    assert layout._pagination_classed.__doc__
+    assert not layout._names_pagination("page-header") and layout._names_pagination("Pager")

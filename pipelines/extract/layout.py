@@ -581,17 +581,18 @@ def _mark_pagination(anchor: Element, marks: dict[Element, str]) -> None:
 
 
 @lru_cache(maxsize=4096)
-def _names_pagination(attrs: str) -> bool:
-    """A class + id value naming a pagination block ("pagination", "pager", "fenye")."""
-    attrs = attrs.lower()
-    if "pag" not in attrs and "fenye" not in attrs:
+def _names_pagination(value: str) -> bool:
+    """A class or id value naming a pagination block ("pagination", "pager", "fenye"); each
+    of those words holds "pag" or "fenye". Cached per value, as a page repeats them."""
+    value = value.lower()
+    if "pag" not in value and "fenye" not in value:
         return False
-    return not PAGINATION_TOKENS.isdisjoint(CLASS_TOKEN_SPLIT_RE.split(attrs))
+    return not PAGINATION_TOKENS.isdisjoint(CLASS_TOKEN_SPLIT_RE.split(value))
 
 
-def _pagination_classed(el: Element, attrs: str) -> bool:
+def _pagination_classed(el: Element, classes: str | None, ident: str | None) -> bool:
     """A "pagination"/"pager"/"fenye" element with at least two links, all page links."""
-    if not _names_pagination(attrs):
+    if not ((classes and _names_pagination(classes)) or (ident and _names_pagination(ident))):
         return False
     return sum(1 for a in el.iter("a") if a.get("href")) >= 2 and _reads_as_pagination(el)
 
@@ -619,10 +620,8 @@ def scan_body(body: Element) -> tuple[dict[Element, str], list[Element]]:
                 words = _page_link_text(el) if len(el) else _page_words(text or "")
                 if PAGINATION_LINK_RE.match(words):
                     _mark_pagination(el, marks)
-        elif tag in BLOCK_TAGS:
-            classes, ident = el.get("class"), el.get("id")
-            if (classes or ident) and _pagination_classed(el, f"{classes or ''} {ident or ''}"):
-                marks.setdefault(el, PAGINATION)
+        elif tag in BLOCK_TAGS and _pagination_classed(el, el.get("class"), el.get("id")):
+            marks.setdefault(el, PAGINATION)
         if el.get("itemprop") == "articleBody" and el is not body:
             article_bodies.append(el)
         # Whitespace alone never matches, and the regex backtracks over every space of it.
