@@ -20,9 +20,11 @@ from pipelines.extract.selectors import (
     BLOCK_HEADING_FIRST_CHARS,
     BLOCK_HEADING_RE,
     BLOCK_HEADING_START_RE,
+    BLOCK_TAGS,
     BOILERPLATE_PREFIXES,
     BOILERPLATE_SUBSTRINGS,
     BOILERPLATE_TOKENS,
+    BREADCRUMB,
     CLASS_PREFIXES,
     CLASS_SUBSTRINGS,
     CLASS_TOKENS,
@@ -199,3 +201,18 @@ def test_pagination_words_hold_pag_or_fenye() -> None:
     assert all("pag" in word or "fenye" in word for word in PAGINATION_TOKENS)
     assert layout._pagination_classed.__doc__
     assert not layout._names_pagination("page-header") and layout._names_pagination("Pager")
+
+
+def test_nav_breadcrumb_is_own_label_reduced_to_breadcrumbs() -> None:
+    root = parse_html(
+        "<html><body><nav><div class='breadcrumb'>Home &gt; News</div>"
+        "<ol aria-label='Breadcrumb'><li>Home</li></ol><div class='crumbs' role='main'>x</div>"
+        f"<div class='position'>{'long text ' * 40}</div><aside class='breadcrumb'>a</aside>"
+        "<div class='sidebar'>s</div><header>h</header><div>plain</div></nav></body></html>"
+    )
+    for el in root.iter():
+        if el.tag in BLOCK_TAGS:
+            for in_content in (False, True):
+                full = layout._own_label(el, el.tag, in_content=in_content)
+                expected = BREADCRUMB if full == BREADCRUMB else None
+                assert layout._nav_breadcrumb(el, el.tag) == expected, el.get("class") or el.tag

@@ -360,6 +360,25 @@ def _own_label(el: Element, tag: str, *, in_content: bool) -> str | None:
     return next((label for label in LABEL_PRIORITY if label in found), None)
 
 
+def _nav_breadcrumb(el: Element, tag: str) -> str | None:
+    """`_own_label` where only a breadcrumb counts (inside a nav, see `_combine`): BREADCRUMB
+    or None, without the tag, role and priority work of the full label."""
+    if tag in _UNLABELLED_TAGS:
+        return None
+    classes, ident = el.get("class"), el.get("id")
+    if not (classes or ident) or _class_label(f"{classes or ''} {ident or ''}") != BREADCRUMB:
+        aria, itemtype = el.get("aria-label"), el.get("itemtype")
+        if not (aria or itemtype):
+            return None
+        marks = f"{aria or ''} {itemtype or ''}".lower()
+        if not any(word in marks for word in BREADCRUMB_WORDS):
+            return None
+    role = el.get("role")
+    if role and role.strip().lower() == "main":
+        return None
+    return BREADCRUMB if len(text_content(el)) <= BREADCRUMB_MAX_CHARS else None
+
+
 def _combine(outer: str | None, inner: str | None) -> bool:
     """Whether an element's own label replaces the label it sits in."""
     if inner is None or inner == outer:
@@ -775,8 +794,11 @@ class _Walker:
         outer = self.regions[-1]
         label = self.marks.get(el)
         block = tag in BLOCK_TAGS
-        if label is None and block and outer[0] in (None, NAV):
-            label = _own_label(el, tag, in_content=self.content_depth > 0)
+        if label is None and block:
+            if outer[0] is None:
+                label = _own_label(el, tag, in_content=self.content_depth > 0)
+            elif outer[0] == NAV:
+                label = _nav_breadcrumb(el, tag)  # the only label that splits a nav
         if label is not None and el in self.vetoed:
             label = None
         if label is None:  # most elements: the region goes on
