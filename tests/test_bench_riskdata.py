@@ -40,3 +40,17 @@ def test_split_is_by_site_and_about_70_30() -> None:
     assert {r.id for r in riskdata.load_rows("dev")} | {
         r.id for r in riskdata.load_rows("test")
     } == {r.id for r in rows}
+
+
+def test_class_weights_are_balanced_with_none_scaled() -> None:
+    from bench.train_risk import TrainConfig, class_weights
+
+    labels = ["none"] * 6 + ["lending"] * 3 + ["adult"]
+    # n / (classes x count), as scikit-learn's class_weight="balanced".
+    assert class_weights(labels, TrainConfig()) == pytest.approx(
+        {"none": 10 / 18, "lending": 10 / 9, "adult": 10 / 3}
+    )
+    assert class_weights(labels, TrainConfig(none_weight=2.0)) == pytest.approx(
+        {"none": 20 / 18, "lending": 10 / 9, "adult": 10 / 3}
+    )
+    assert class_weights(labels, TrainConfig(balanced=False)) is None

@@ -51,7 +51,7 @@ def test_importing_extraction_does_not_import_scrapy() -> None:
 
 
 def test_extractor_version_is_a_string() -> None:
-    assert EXTRACTOR_VERSION == "6"
+    assert EXTRACTOR_VERSION == "7"
 
 
 def test_records_carry_crawl_id_version_and_the_requested_url() -> None:

@@ -29,7 +29,7 @@ _LISTING_REGIONS = frozenset(
 )
 
 #: Written to every record; bump when extraction output changes for the same input.
-EXTRACTOR_VERSION = "6"
+EXTRACTOR_VERSION = "7"
 
 
 @dataclass(frozen=True, slots=True)

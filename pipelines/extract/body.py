@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from pipelines.extract.layout import NEVER_COMMENTS, class_names, main_container
 from pipelines.extract.selectors import (
+    ABOUT_HEADING_RE,
     AD_LABEL_RE,
     AD_LABEL_STRIP,
     ANNOUNCING_HEADING_MAX_CHARS,
@@ -18,7 +19,11 @@ from pipelines.extract.selectors import (
     BYLINE_CONNECTORS,
     BYLINE_MAX_CHARS,
     BYLINE_RE,
+    CAPTION_CREDIT_MAX_CHARS,
+    CAPTION_CREDIT_RE,
     CLOCK_TIME_RE,
+    COPYRIGHT_LINE_MAX_CHARS,
+    COPYRIGHT_LINE_RE,
     CREDIT_LINE_MAX_CHARS,
     CREDIT_LINE_RE,
     DATE_LINE_MAX_CHARS,
@@ -40,9 +45,11 @@ from pipelines.extract.selectors import (
     META_LINE_RE,
     PROSE_PUNCTUATION,
     PUBLISHED_LABEL_RE,
+    SPELLED_ADDRESS_RE,
+    TITLE_MATCH_MIN_CHARS,
     may_hold_date,
 )
-from pipelines.extract.text import collapse
+from pipelines.extract.text import collapse, without_invisible
 
 if TYPE_CHECKING:
     from lxml.etree import _Element as Element
@@ -66,7 +73,7 @@ class Content:
     def text(self) -> str:
         """Body text: unit texts joined by newlines, without the lines that read as the
         page's furniture (`is_furniture_line`) and the headings announcing only such lines."""
-        return "\n".join(unit.text for unit in body_units(self.units))
+        return without_invisible("\n".join(unit.text for unit in body_units(self.units)))
 
     def is_link_list(self) -> bool:
         """The main content is a list of links (titles of other pages), not prose.
@@ -161,12 +168,14 @@ def _dropped_elements(container: Element, units: list[Unit]) -> set[Element]:
 def _is_link_line(unit: Unit) -> bool:
     """A line that is a link and little else ("Lea también: <a>…</a>", "Zurück zur Übersicht",
     a teaser's headline): a pointer to another page, not the article's text. Lines of lists
-    and table cells are left alone (the article's own link lists and tables)."""
+    and table cells are left alone (the article's own link lists and tables), and so is an
+    address spelled out (a URL or e-mail address the article gives its reader)."""
     return (
         unit.link_chars >= LINK_LINE_MIN_SHARE * len(unit.text)
         and unit.prose_chars <= LINK_LINE_MAX_PROSE
         and unit.li is None
         and unit.block.tag not in _CELL_TAGS
+        and SPELLED_ADDRESS_RE.search(unit.text) is None
     )
 
 
@@ -181,6 +190,8 @@ def is_furniture_line(text: str) -> bool:
         return True
     if len(text) <= CREDIT_LINE_MAX_CHARS and CREDIT_LINE_RE.search(text):
         return True
+    if len(text) <= CAPTION_CREDIT_MAX_CHARS and CAPTION_CREDIT_RE.search(text):
+        return True
     if len(text) > DATE_LINE_MAX_CHARS or not may_hold_date(text) or not DATE_RE.search(text):
         return False
     rest = CLOCK_TIME_RE.sub("", DATE_RE.sub("", text))
@@ -192,14 +203,38 @@ def body_units(units: list[Unit]) -> list[Unit]:
     a heading left announcing nothing (the next kept line is a heading too, of the same or a
     higher rank, or there is none): "Auch interessant:" over a list of teaser links."""
     kept = [unit for unit in units if not _is_link_line(unit) and not is_furniture_line(unit.text)]
+    kept = _without_about_blocks(kept)
     found: list[Unit] = []
     for unit in reversed(kept):
         if _announces(unit) and (not found or _outranks(found[-1], unit)):
             continue
         found.append(unit)
     found.reverse()
+    # The site's copyright notice under the text is not the article's.
+    while (
+        len(found) > 1
+        and len(found[-1].text) <= COPYRIGHT_LINE_MAX_CHARS
+        and COPYRIGHT_LINE_RE.search(found[-1].text)
+    ):
+        found.pop()
     # A container of nothing but such lines keeps them: the page has no other text.
     return found or units
+
+
+def _without_about_blocks(units: list[Unit]) -> list[Unit]:
+    """`units` without the author's bio and the press contact: a line announcing one ("Über
+    den Autor", "Pressekontakt:") and the lines under it, up to the next heading."""
+    kept: list[Unit] = []
+    inside = False
+    for unit in units:
+        if ABOUT_HEADING_RE.match(unit.text):
+            inside = True
+            continue
+        if inside and unit.block.tag in HEADING_TAGS:
+            inside = False
+        if not inside:
+            kept.append(unit)
+    return kept
 
 
 def _announces(unit: Unit) -> bool:
@@ -237,7 +272,7 @@ def extract_content(layout: Layout, title: str | None) -> Content:
     dropped = _dropped_elements(container, units)
     if dropped:
         units = [unit for unit in units if unit.block not in dropped]
-    return Content(container, _lead_above(layout, inside) + units)
+    return Content(container, _lead_above(layout, inside, title) + units)
 
 
 def _in_boilerplate(el: Element) -> bool:
@@ -253,11 +288,38 @@ def _in_boilerplate(el: Element) -> bool:
     return False
 
 
-def _lead_above(layout: Layout, inside: set[Element]) -> list[Unit]:
-    """The article's lead when it stands between the title <h1> and the container, outside
+def _in_h1(block: Element) -> bool:
+    """`block` is an <h1> or sits in one ("<h1><div>Title</div></h1>")."""
+    node: Element | None = block
+    for _ in range(_H1_LEVELS):
+        if node is None:
+            return False
+        if node.tag == "h1":
+            return True
+        node = node.getparent()
+    return False
+
+
+#: Levels from a line's block up to the <h1> it may sit in.
+_H1_LEVELS = 3
+
+
+def _is_title_heading(unit: Unit, title: str | None) -> bool:
+    """A heading below <h1> reading as the page's title (templates that set the title in an
+    <h2> and keep the <h1> for the site's name)."""
+    tag = unit.block.tag
+    if title is None or tag not in HEADING_TAGS:
+        return False
+    shorter, longer = sorted((unit.text, title), key=len)
+    return shorter == longer or (len(shorter) >= TITLE_MATCH_MIN_CHARS and shorter in longer)
+
+
+def _lead_above(layout: Layout, inside: set[Element], title: str | None) -> list[Unit]:
+    """The article's lead when it stands between the title heading and the container, outside
     both ("p.intro", "h2.article-deck" in the header block): the prose lines met walking up
-    from the container's first line to the <h1>, past a few short lines (byline, date,
-    caption). Nothing when the walk does not reach the <h1>: the lines belong to other blocks."""
+    from the container's first line to the title, past a few short lines (byline, date,
+    caption). Nothing when the walk does not reach the title: the lines belong to other
+    blocks."""
     first = next(
         (i for i, unit in enumerate(layout.units) if unit.region is None and unit.block in inside),
         None,
@@ -269,8 +331,12 @@ def _lead_above(layout: Layout, inside: set[Element]) -> list[Unit]:
     for unit in reversed(layout.units[:first]):
         if unit.region is not None:
             continue
-        if unit.block.tag == "h1":
+        if _in_h1(unit.block):
             return lead[::-1]
+        if _is_title_heading(unit, title):
+            # The title itself is not body text; a heading holding more (a kicker or a
+            # subtitle besides) is, as it is inside a container.
+            return lead[::-1] if unit.text == title else [unit, *lead[::-1]]
         if (
             unit.prose_chars >= LEAD_MIN_PROSE
             and unit.link_chars <= LEAD_MAX_LINK_SHARE * len(unit.text)

@@ -80,6 +80,7 @@ from pipelines.extract.selectors import (
     UNTITLED_MIN_LINK_SHARE,
     UNTITLED_MIN_LINKS,
     UNTITLED_MIN_MEAN_CHARS,
+    WHOLE_WORD_TOKENS,
 )
 from pipelines.extract.text import collapse, link_text, text_content, visible_text
 
@@ -204,10 +205,15 @@ _REGION_WORD_RE = _any_word_re(
 @lru_cache(maxsize=4096)
 def _class_label(value: str) -> str | None:
     """The region a class + id value names; cached, as a page repeats its class strings."""
-    value = value.lower()
-    if _REGION_WORD_RE.search(value) is None:
+    lowered = value.lower()
+    if _REGION_WORD_RE.search(lowered) is None:
         return None
-    words = {word for word in CLASS_TOKEN_SPLIT_RE.split(value) if word}
+    words = {word for word in CLASS_TOKEN_SPLIT_RE.split(lowered) if word}
+    # Abbreviations ("ft", "hd") name a region alone or ending a compound ("ft", "g-ft"); in
+    # the middle of one they are something else ("kb-ft-rob-reg": a font).
+    if not WHOLE_WORD_TOKENS.isdisjoint(words):
+        endings = {CLASS_TOKEN_SPLIT_RE.split(word.strip("-_"))[-1] for word in lowered.split()}
+        words.difference_update(WHOLE_WORD_TOKENS.difference(endings))
     found: set[str] = set()
     for word in words:
         if word in HEADER_TOKENS:
@@ -331,6 +337,8 @@ def _own_label(el: Element, tag: str, *, in_content: bool) -> str | None:
     token_label = _class_label(f"{classes or ''} {ident or ''}") if classes or ident else None
     if token_label == _HEADER:
         token_label = None if in_content else NAV
+    elif token_label == NAV and tag in HEADING_TAGS:
+        token_label = None  # a section heading's anchor ("nav_schredder"), not a menu
     role_label = None
     role = el.get("role")
     if role:
@@ -623,9 +631,10 @@ def structural_marks(body: Element) -> dict[Element, str]:
 
 
 def scan_body(body: Element) -> tuple[dict[Element, str], list[Element]]:
-    """`structural_marks`, and the schema.org articleBody elements below `body`: one plain
-    iteration for both (an XPath over every text node costs several times more, and the
-    articleBody XPath alone costs more than reading one attribute in this loop)."""
+    """`structural_marks`, and the elements below `body` that hold the article by their markup
+    (schema.org articleBody, <main>, role "main"): one plain iteration for both (an XPath
+    over every text node costs several times more, and one for those elements alone costs
+    more than reading two attributes in this loop)."""
     marks: dict[Element, str] = {}
     article_bodies: list[Element] = []
     longest = 3 * RELATED_HEADING_MAX_CHARS  # cheap length filter before the regex
@@ -641,7 +650,9 @@ def scan_body(body: Element) -> tuple[dict[Element, str], list[Element]]:
                     _mark_pagination(el, marks)
         elif tag in BLOCK_TAGS and _pagination_classed(el, el.get("class"), el.get("id")):
             marks.setdefault(el, PAGINATION)
-        if el.get("itemprop") == "articleBody" and el is not body:
+        if (
+            tag == "main" or el.get("itemprop") == "articleBody" or el.get("role") == "main"
+        ) and el is not body:
             article_bodies.append(el)
         # Whitespace alone never matches, and the regex backtracks over every space of it.
         if text and len(text) <= longest and not text.isspace():
@@ -1023,6 +1034,50 @@ def _container_scores(layout: Layout, skipped: _NotContent | None) -> dict[Eleme
     return scores
 
 
+#: A list of like items (a listicle's entries, a forum thread's posts): at least this many
+#: siblings of the same tag and class, each with this much prose and this share of link text at
+#: most, searched this many levels up from the best element.
+_ITEMS_MIN = 3
+_ITEM_MIN_PROSE = 300
+_ITEM_MAX_LINK_SHARE = 0.2
+_ITEMS_MAX_LEVELS = 8
+
+
+def _repeated_items(layout: Layout, best: Element) -> Element:
+    """The parent of the like items the best element is one of, or the best element.
+
+    A listicle's entries or a forum thread's posts are siblings of one tag and class, each
+    with paragraphs of its own: the best-scored one is only one of them. Teaser cards are
+    not such items: their excerpts are short and their headlines links."""
+    prose: dict[Element, int] = defaultdict(int)
+    links: dict[Element, int] = defaultdict(int)
+    for unit in layout.units:
+        if unit.region is not None:
+            continue
+        el: Element | None = unit.block
+        while el is not None:
+            prose[el] += unit.prose_chars
+            links[el] += unit.link_chars
+            el = el.getparent()
+    node = best
+    for _ in range(_ITEMS_MAX_LEVELS):
+        parent = node.getparent()
+        if parent is None or parent.tag in _PAGE_TAGS:
+            break
+        key = (node.tag, node.get("class"))
+        items = [
+            sibling
+            for sibling in parent
+            if (sibling.tag, sibling.get("class")) == key
+            and prose[sibling] >= _ITEM_MIN_PROSE
+            and links[sibling] <= _ITEM_MAX_LINK_SHARE * (prose[sibling] + links[sibling])
+        ]
+        if len(items) >= _ITEMS_MIN and node in items:
+            return parent
+        node = parent
+    return best
+
+
 def _widen_container(layout: Layout, best: Element) -> Element:
     """Climb from the best-scored element to the ancestor holding the whole article.
 
@@ -1040,11 +1095,15 @@ def _widen_container(layout: Layout, best: Element) -> Element:
     depth = len(chain)
     prose = [0] * depth
     links = [0] * depth
-    paragraphs = [0] * depth
+    block_prose: list[dict[Element, int]] = [defaultdict(int) for _ in range(depth)]
     teasers = [0] * depth
     #: Per level, its lines as (index, prose, link chars): lines before all those held below
     #: a level are a lead.
     by_level: list[list[tuple[int, int, int]]] = [[] for _ in range(depth)]
+    #: Per level, whether its last line was a headline link: a teaser card when the next line
+    #: is its excerpt in prose (a card whose excerpt is a link too is all link text, which
+    #: the link lines of the body leave out).
+    headline = [False] * depth
     for node, index, unit in _level_lines(layout, chain):
         level = chain[node]
         if _is_teaser_item(unit):
@@ -1054,9 +1113,18 @@ def _widen_container(layout: Layout, best: Element) -> Element:
         by_level[level].append((index, unit.prose_chars, unit.link_chars))
         prose[level] += unit.prose_chars
         links[level] += unit.link_chars
-        paragraphs[level] += unit.prose_chars >= _PARAGRAPH_PROSE_CHARS
-        if unit.block.tag in HEADING_TAGS:
-            teasers[level] += unit.link_chars >= _TEASER_LINK_SHARE * len(unit.text)
+        # A paragraph split into lines by <br>s is one paragraph: its lines share a block.
+        block_prose[level][unit.block] += unit.prose_chars
+        if headline[level] and unit.prose_chars > unit.link_chars:
+            teasers[level] += 1
+        headline[level] = (
+            unit.block.tag in HEADING_TAGS
+            and unit.link_chars >= _TEASER_LINK_SHARE * len(unit.text)
+        )
+    paragraphs = [
+        sum(1 for chars in blocks.values() if chars >= _PARAGRAPH_PROSE_CHARS)
+        for blocks in block_prose
+    ]
     ancestors = list(chain)
     chosen = skipped = 0
     title_index = _title_line(layout)
@@ -1120,14 +1188,15 @@ def _first_line(levels: list[list[tuple[int, int, int]]]) -> int:
 
 
 def _title_line(layout: Layout) -> int:
-    """Index of the page's first <h1> line outside regions (a lead sits under it)."""
+    """Index of the page's first <h1> line outside regions (a lead sits under it); -1 on a
+    page without one (its title set in a lower heading): no line is then above the title."""
     return next(
         (
             i
             for i, unit in enumerate(layout.units)
             if unit.block.tag == "h1" and unit.region is None
         ),
-        len(layout.units),
+        -1,
     )
 
 
@@ -1297,6 +1366,14 @@ def _unwrap_noscript(body: Element) -> bool:
     return bool(holders)
 
 
+def _unwrap_article_noscript(body: Element) -> None:
+    """A <noscript> holding paragraphs of prose is the article served for readers without
+    scripts (a blog whose post waits in a script template): its blocks are plain blocks."""
+    for el in list(body.iter("noscript")):
+        if len(el) and _prose_paragraphs(el, _OVERSIZED_PARAGRAPHS) >= _OVERSIZED_PARAGRAPHS:
+            el.tag = "div"
+
+
 def analyze_layout(root: Element) -> Layout:
     """Walk the body once into units and anchors, each tagged with its region (None = body),
     find the article's container and settle the related block.
@@ -1307,9 +1384,11 @@ def analyze_layout(root: Element) -> Layout:
     body = root.find("body")
     if body is None:
         body = root
+    _unwrap_article_noscript(body)
     marks, article_bodies = scan_body(body)
-    # The schema.org articleBody and what holds it are the article, whatever their classes
-    # say ("left-side" around a news story).
+    # The schema.org articleBody, the page's main content and what holds them are the
+    # article, whatever their classes say ("left-side" around a news story; a menu left
+    # unclosed puts the <main> after it inside the <nav> for the parser).
     vetoed: set[Element] = {
         el for found in article_bodies for el in (found, *found.iterancestors())
     }
@@ -1325,5 +1404,5 @@ def analyze_layout(root: Element) -> Layout:
         layout = _walk(body, marks, vetoed)
     container = main_container(layout, skip_threads=True)
     resolve_related(layout, container)
-    layout.container = _widen_container(layout, container)
+    layout.container = _widen_container(layout, _repeated_items(layout, container))
     return layout

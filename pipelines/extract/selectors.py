@@ -162,6 +162,9 @@ ROLE_LABELS = {
     "contentinfo": FOOTER,
     "complementary": SIDEBAR,
 }
+#: Abbreviated region tokens taken only alone or at the end of a class or id word ("ft",
+#: "g-ft"; not "kb-ft-rob-reg").
+WHOLE_WORD_TOKENS = frozenset({"ft", "hd"})
 #: Splits class and id values into lower-case tokens ("site-footer__inner" -> site, footer, inner).
 CLASS_TOKEN_SPLIT_RE = re.compile(r"[^a-z0-9]+")
 #: Whole class/id tokens and the region they mark.
@@ -254,16 +257,21 @@ _RELATED_HEADING = (
     r"|猜你喜[欢歡]|你可能(?:还|還)?喜[欢歡]|延伸[阅閱][读讀]|[扩擴]展[阅閱][读讀]"
     r"|related(?:\s+(?:posts?|articles?|content|stories|reading|links|news|coverage))?"
     r"|you\s+(?:may|might)\s+also\s+like|further\s+reading"
-    r"|mehr\s+zum\s+thema|lesen\s+sie\s+(?:auch|mehr)|das\s+könnte\s+(?:sie|dich)\s+auch"
-    r"\s+interessieren|(?:ähnliche|verwandte|passende)\s+(?:artikel|beiträge|nachrichten)"
+    r"|mehr\s+zum\s+thema|lesen\s+sie\s+(?:auch|mehr)|das(?:\s+thema)?\s+könnte\s+(?:sie|dich)"
+    r"\s+auch\s+interessieren|schon\s+gelesen\s*\?|(?:ähnliche|verwandte|passende)\s+(?:artikel|beiträge|nachrichten)"
     r"|(?:à\s+)?lire\s+aussi|sur\s+le\s+même\s+sujet|articles?\s+(?:liés|similaires)"
-    r"|(?:noticias|artículos)\s+relacionad[oa]s|te\s+puede\s+interesar"
+    r"|(?:noticias|artículos|notas|matérias)?\s*relacionad[oa]s|te\s+puede\s+interesar"
+    r"|(?:lee|lea|leia|veja|ver)\s+(?:también|tambien|também)|vous\s+aimerez\s+aussi"
+    r"|zobacz\s+(?:też|także|również)|leggi\s+anche|see\s+also|siehe\s+auch"
+    r"|auch\s+interessant|explore\s+further"
 )
 _RECOMMEND_HEADING = (
     r"(?:精彩|为你|為你|编辑|編輯)?推[荐薦](?:阅读|閱讀|文章|内容|內容)?"
     r"|recommended(?:\s+(?:for\s+you|posts?|articles?|reading))?"
     r"|more\s+(?:stories|news|articles)|read\s+(?:more|also)"
-    r"|weitere\s+(?:artikel|beiträge|meldungen|nachrichten)"
+    r"|weitere\s+(?:artikel|beiträge|meldungen|nachrichten|videos|themen)"
+    r"(?:\s+aus\s+der\s+\w+)?|weiterlesen"
+    r"|empfehlungen\s+(?:aus\s+)?der\s+redaktion|más\s+(?:información|noticias)"
 )
 _HOT_HEADING = (
     r"(?:热门|熱門|热点|熱點|排行|最热|最熱|人气|人氣)"
@@ -282,7 +290,7 @@ BLOCK_HEADING_RE = re.compile(
 #: The letters `BLOCK_HEADING_RE` can match first after its leading spaces (same flags, so the
 #: same case folding). tests/test_extract_prefilters.py checks it against the regex.
 BLOCK_HEADING_START_RE = re.compile(
-    r"\s*[相猜你延扩擴精为為编編推热熱排最人上下adflmnprstvwyàä]", re.IGNORECASE
+    r"\s*[相猜你延扩擴精为為编編推热熱排最人上下adeflmnprstvwyzàä]", re.IGNORECASE
 )
 #: The same as a set of characters (every case form the regex accepts: "ſ" is an "s"), for a
 #: one-lookup test of a text's first non-space character; most short texts fail it.
@@ -719,6 +727,11 @@ BYLINE_MAX_CHARS = 60
 #: characters ("Lea también: …", "Zurück zur Übersicht") points elsewhere: not body text.
 LINK_LINE_MIN_SHARE = 0.5
 LINK_LINE_MAX_PROSE = 25
+#: A URL or e-mail address written out in a line ("http://www.openpetition.de",
+#: "info@example.org"): the article's text, even when the line is its link.
+SPELLED_ADDRESS_RE = re.compile(
+    r"https?://\S|\bwww\.\w|\w@\w+(?:[.-]\w+)*\.[a-z]{2,}", re.IGNORECASE
+)
 #: Furniture lines inside the article: an ad label alone (dashes around it: "- Anzeige -"),
 #: a photo credit or source line, a date standing alone (with its label and clock time, at
 #: most this many letters besides: "Aktualisiert: 11.04.2020, 10:27").
@@ -727,6 +740,32 @@ CREDIT_LINE_MAX_CHARS = 100
 CREDIT_LINE_RE = re.compile(
     r"^\(?(?:photos?|fotos?|bild(?:er)?|images?|credits?|crédits?(?:\s+photos?)?|titelbild"
     r"|quelle|source|fuente)\s*:|©|\(c\)",
+    re.IGNORECASE,
+)
+#: A caption line ending in its picture's credit ("… | © Augusta National/Getty Images",
+#: "… (Foto: Getty)", "… (mlharing / iStock.com)"), up to this many characters.
+CAPTION_CREDIT_MAX_CHARS = 300
+CAPTION_CREDIT_RE = re.compile(
+    r"(?:©|\(c\)|\b(?:fotos?|photos?|bild|images?|credits?|quelle|source)\s*:)\s*[^.!?:©]{1,60}"
+    r"\)?\s*$|(?:getty\s*images|istock(?:photo)?(?:\.com)?|shutterstock(?:\.com)?)\s*\)?\s*$",
+    re.IGNORECASE,
+)
+#: A line announcing the author's bio or the press contact ("Über den Autor", "Kontakt:",
+#: "Pressekontakt", "About the author"): it and the lines under it, to the next heading, are
+#: not the article's text.
+ABOUT_HEADING_RE = re.compile(
+    r"^(?:über\s+(?:den\s+autor|die\s+autorin)|zum\s+autor|zur\s+autorin|about\s+the\s+authors?"
+    r"|sobre\s+el\s+autor|à\s+propos\s+de\s+l.auteur|(?:presse)?kontakt|ansprechpartner(?:in)?"
+    r"|press\s+contacts?|media\s+contacts?)\s*[:：]?$",
+    re.IGNORECASE,
+)
+#: A copyright notice ending the article's text ("© 2022, Example News. This article is the
+#: copyrighted property of …", "Copyright 2023 … All rights reserved."), up to this many
+#: characters: the site's, not the article's.
+COPYRIGHT_LINE_MAX_CHARS = 300
+COPYRIGHT_LINE_RE = re.compile(
+    r"©|\bcopyright\b|all\s+rights\s+reserved|alle\s+rechte\s+vorbehalten"
+    r"|derechos\s+reservados|droits\s+réservés|tutti\s+i\s+diritti\s+riservati",
     re.IGNORECASE,
 )
 DATE_LINE_MAX_CHARS = 60
@@ -738,6 +777,9 @@ CLOCK_TIME_RE = re.compile(r"\d{1,2}[:.]\d{2}(?::\d{2})?\s*(?:uhr|h|am|pm)?", re
 #: at least this many characters outside links (and this share of link text at most), with at
 #: most this many characters of other lines (byline, date, caption) between them and the <h1>.
 LEAD_MAX_LINES = 3
+#: A heading other than <h1> is the article's title when it reads as the page's title: the
+#: same text, or one holding the other of at least this many characters.
+TITLE_MATCH_MIN_CHARS = 20
 LEAD_MIN_PROSE = 40
 LEAD_MAX_LINK_SHARE = 0.25
 LEAD_MAX_SKIPPED_CHARS = 300

@@ -21,6 +21,17 @@ def collapse(text: str) -> str:
     return " ".join(text.split())
 
 
+#: Invisible format characters (soft hyphen, zero-width space, word joiner, BOM): hyphenation
+#: hints and joins a reader never sees, which split the words they sit in.
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u2060\ufeff"))
+
+
+def without_invisible(text: str) -> str:
+    """`text` without soft hyphens and zero-width spaces ("Mit\u00adtel\u00adal\u00adter" reads
+    "Mittelalter")."""
+    return text.translate(_INVISIBLE)
+
+
 def text_content(element: Element) -> str:
     """All text inside an element (like lxml.html's text_content, for plain etree elements)."""
     return str(_STRING(element))

@@ -32,13 +32,15 @@ Method (`TopicModel`, fitted once per dataset on its pages' "title\nbody" docume
    借款, 下款 and 催收) takes its family from the titles it appears in. The source page's
    profile comes from its title terms and its salience-weighted n-grams (not the body's
    lexicon hits: farm filler such as 贷款、分期等金融业务 names every family), its strongest
-   family at 1; a link's family agreement is the share of its evidence in the page's
-   families (evidence under 1 counts as 1, so weak hints score low). It is mixed in with
-   `family_weight`, which also puts scores of different pages on one scale.
+   family at 1 when that family's evidence is 1 or more (a trace of a family on a news
+   page stays a trace, instead of agreeing fully with every link of that family); a link's
+   family agreement is the share of its evidence in the page's families (evidence under 1
+   counts as 1, so weak hints score low). It is mixed in with `family_weight`, which also
+   puts scores of different pages on one scale.
 6. When the target was crawled, its title and body are scored the same way and averaged with
    the anchor's score using `target_weight`.
 
-The default threshold 0.1 sits between the scores of related and off-topic links on the dev
+The default threshold 0.2 sits between the scores of related and off-topic links on the dev
 pairs (docs/benchmarks.md).
 `is_offtopic` compares a score with `OfftopicConfig.threshold`; `block_verdict` turns a
 related-links block into the page-level finding (mostly off-topic, mostly risky).

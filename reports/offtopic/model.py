@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 _PAGE_CACHE = 200_000  # page profiles kept between calls (each ~1.5 KB)
 _ANCHOR_CACHE = 500_000  # link-text profiles kept between calls (each ~0.5 KB)
 _PAGE_SLICE = 500  # pages whose bodies are tokenised at once
+#: Family evidence a page needs before its strongest family counts fully (a title hit is 1).
+FAMILY_FLOOR = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -438,7 +440,9 @@ class TopicModel:
         when given); the links `crawled` lead to the rows `target_ids` of `target_table`."""
         cfg = self.config
         top = pages.families.max(axis=1, keepdims=True, initial=0.0)
-        source_f = np.divide(pages.families, top, out=np.zeros_like(pages.families), where=top > 0)
+        # Weak evidence stays weak: scaling the strongest family up to 1 would let a news page
+        # with a trace of a family agree fully with every link of that family.
+        source_f = pages.families / np.maximum(top, FAMILY_FLOOR)
         source = Weights(
             np.repeat(np.arange(len(pages.length)), pages.length), pages.bucket, pages.weight
         )
