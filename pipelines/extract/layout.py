@@ -1043,22 +1043,46 @@ _ITEM_MAX_LINK_SHARE = 0.2
 _ITEMS_MAX_LEVELS = 8
 
 
+def _subtree_sums(layout: Layout) -> tuple[dict[Element, int], dict[Element, int]]:
+    """Prose and link characters of the body lines (outside regions) inside each element.
+
+    Each line counts for its block, then every element's sum is added to its parent's,
+    deepest first: each ancestor is climbed to once, not once per line."""
+    prose: dict[Element, int] = defaultdict(int)
+    links: dict[Element, int] = defaultdict(int)
+    depth: dict[Element, int] = {}
+    parents: dict[Element, Element | None] = {}
+    for unit in layout.units:
+        if unit.region is not None:
+            continue
+        prose[unit.block] += unit.prose_chars
+        links[unit.block] += unit.link_chars
+        path: list[Element] = []
+        node: Element | None = unit.block
+        while node is not None and node not in depth:
+            path.append(node)
+            parent = node.getparent()
+            parents[node] = parent
+            node = parent
+        level = depth[node] if node is not None else -1
+        for el in reversed(path):
+            level += 1
+            depth[el] = level
+    for el in sorted(depth, key=depth.__getitem__, reverse=True):
+        parent = parents[el]
+        if parent is not None:
+            prose[parent] += prose[el]
+            links[parent] += links[el]
+    return prose, links
+
+
 def _repeated_items(layout: Layout, best: Element) -> Element:
     """The parent of the like items the best element is one of, or the best element.
 
     A listicle's entries or a forum thread's posts are siblings of one tag and class, each
     with paragraphs of its own: the best-scored one is only one of them. Teaser cards are
     not such items: their excerpts are short and their headlines links."""
-    prose: dict[Element, int] = defaultdict(int)
-    links: dict[Element, int] = defaultdict(int)
-    for unit in layout.units:
-        if unit.region is not None:
-            continue
-        el: Element | None = unit.block
-        while el is not None:
-            prose[el] += unit.prose_chars
-            links[el] += unit.link_chars
-            el = el.getparent()
+    prose, links = _subtree_sums(layout)
     node = best
     for _ in range(_ITEMS_MAX_LEVELS):
         parent = node.getparent()

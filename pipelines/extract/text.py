@@ -23,12 +23,16 @@ def collapse(text: str) -> str:
 
 #: Invisible format characters (soft hyphen, zero-width space, word joiner, BOM): hyphenation
 #: hints and joins a reader never sees, which split the words they sit in.
-_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u2060\ufeff"))
+_INVISIBLE_CHARS = "\u00ad\u200b\u2060\ufeff"
+_INVISIBLE = dict.fromkeys(map(ord, _INVISIBLE_CHARS))
 
 
 def without_invisible(text: str) -> str:
     """`text` without soft hyphens and zero-width spaces ("Mit\u00adtel\u00adal\u00adter" reads
     "Mittelalter")."""
+    # translate() looks every character up; four substring scans are far cheaper.
+    if text.isascii() or not any(char in text for char in _INVISIBLE_CHARS):
+        return text
     return text.translate(_INVISIBLE)
 
 
