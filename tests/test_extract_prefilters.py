@@ -25,6 +25,7 @@ from pipelines.extract.selectors import (
     BOILERPLATE_SUBSTRINGS,
     BOILERPLATE_TOKENS,
     BREADCRUMB,
+    CAPTION_CREDIT_RE,
     CLASS_PREFIXES,
     CLASS_SUBSTRINGS,
     CLASS_TOKENS,
@@ -32,6 +33,7 @@ from pipelines.extract.selectors import (
     DATE_RE,
     HEADER_TOKENS,
     PAGINATION_TOKENS,
+    may_be_caption_credit,
     may_hold_date,
 )
 from pipelines.extract.text import link_text, visible_text
@@ -216,3 +218,19 @@ def test_nav_breadcrumb_is_own_label_reduced_to_breadcrumbs() -> None:
                 full = layout._own_label(el, el.tag, in_content=in_content)
                 expected = BREADCRUMB if full == BREADCRUMB else None
                 assert layout._nav_breadcrumb(el, el.tag) == expected, el.get("class") or el.tag
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Ein Bild (Foto: dpa)",
+        "Die Halle | © X/Getty Images",
+        "Sonnenaufgang / iStock.com",
+        "Sonnenaufgang / istoc\u212a.com",  # KELVIN SIGN: a "k" to re.IGNORECASE
+        "Crowd at the stadium Shutterstock",
+        "Source: AFP",
+    ],
+)
+def test_caption_credit_prefilter_passes_credits(line: str) -> None:
+    assert CAPTION_CREDIT_RE.search(line)
+    assert may_be_caption_credit(line)

@@ -47,6 +47,7 @@ from pipelines.extract.selectors import (
     PUBLISHED_LABEL_RE,
     SPELLED_ADDRESS_RE,
     TITLE_MATCH_MIN_CHARS,
+    may_be_caption_credit,
     may_hold_date,
 )
 from pipelines.extract.text import collapse, without_invisible
@@ -190,7 +191,11 @@ def is_furniture_line(text: str) -> bool:
         return True
     if len(text) <= CREDIT_LINE_MAX_CHARS and CREDIT_LINE_RE.search(text):
         return True
-    if len(text) <= CAPTION_CREDIT_MAX_CHARS and CAPTION_CREDIT_RE.search(text):
+    if (
+        len(text) <= CAPTION_CREDIT_MAX_CHARS
+        and may_be_caption_credit(text)
+        and CAPTION_CREDIT_RE.search(text)
+    ):
         return True
     if len(text) > DATE_LINE_MAX_CHARS or not may_hold_date(text) or not DATE_RE.search(text):
         return False

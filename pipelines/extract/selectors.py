@@ -750,6 +750,16 @@ CAPTION_CREDIT_RE = re.compile(
     r"\)?\s*$|(?:getty\s*images|istock(?:photo)?(?:\.com)?|shutterstock(?:\.com)?)\s*\)?\s*$",
     re.IGNORECASE,
 )
+#: Every `CAPTION_CREDIT_RE` match holds "©", "(c)", a colon or a stock agency's name (same
+#: flags, so the same case folding): a line with none of them is no credit, tested far cheaper.
+_STOCK_AGENCY_RE = re.compile("getty|istock|shutterstock", re.IGNORECASE)
+
+
+def may_be_caption_credit(text: str) -> bool:
+    """False when `CAPTION_CREDIT_RE` cannot match `text`."""
+    return "©" in text or "(" in text or ":" in text or _STOCK_AGENCY_RE.search(text) is not None
+
+
 #: A line announcing the author's bio or the press contact ("Über den Autor", "Kontakt:",
 #: "Pressekontakt", "About the author"): it and the lines under it, to the next heading, are
 #: not the article's text.
