@@ -555,17 +555,29 @@ _PATH_CHARS = st.sampled_from(
             "https://demo.test:8443/x?y=1",
             "http://[::1]:8000/p",
             "http://127.0.0.1:8000/article/1.html",
+            "http://demo.test",
+            "http://demo.test/a//b/c.html",
+            "http://demo.test/a/./b/../c/",
+            "http://demo.test/a;p/b;q",
+            "http://demo.test/%e5/x%2F/",
+            "http://demo.test/文/",
+            "http://demo.test/a/b#frag",
         ]
     ),
 )
 def test_resolver_agrees_with_normalize_url(href: str, base: str) -> None:
-    # The fast paths for plain paths and plain absolute URLs must give exactly what
-    # normalize_url gives.
+    # The fast paths (plain paths, plain relative paths, plain absolute URLs, fragments,
+    # javascript: and the like) must give exactly what normalize_url gives.
     others = ("https://www.other.test", "http://other.test/", "https://a-b.c9.test:443/")
     for candidate in (
         href,
         "/" + href,
+        "#" + href,
+        "//other.test/" + href,
+        " javascript:" + href,
+        "Tel:" + href,
         base.split("?", maxsplit=1)[0] + href,
+        "/".join(base.split("/")[:3]) + href,  # the base's origin, then no "/"
         *(other + href for other in others),
     ):
         target, _ = Resolver(base).resolve(candidate)

@@ -15,6 +15,7 @@ from pipelines.extract.jsonld import jsonld_objects
 from pipelines.extract.lang import detect_lang
 from pipelines.extract.layout import analyze_layout
 from pipelines.extract.links import base_url, canonical_url, extract_links
+from pipelines.extract.meta import meta_contents
 from pipelines.extract.parse import parse_html
 from pipelines.extract.publish_date import extract_publish_date, url_date
 from pipelines.extract.steps import extract_steps, howto_steps, reads_as_procedure
@@ -46,8 +47,8 @@ def extract(raw: RawPage) -> Extraction:
     root = parse_html(decoded.text)
     base = base_url(root, raw.final_url)
     jsonld = jsonld_objects(root)
-
-    title = extract_title(root, jsonld)
+    meta = meta_contents(root)  # read by the title and the date cascades alike
+    title = extract_title(root, jsonld, meta=meta)
     heading = title_element(root, title)
     layout = analyze_layout(root)
     published = extract_publish_date(
@@ -65,6 +66,7 @@ def extract(raw: RawPage) -> Extraction:
             if u.region not in _LISTING_REGIONS and u.li is None and not u.leads_with_link
         ],
         all_lines=[u.text for u in layout.units],
+        meta=meta,
     )
     content = extract_content(layout, title)
     body_text = content.text

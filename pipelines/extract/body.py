@@ -47,6 +47,8 @@ from pipelines.extract.selectors import (
     PUBLISHED_LABEL_RE,
     SPELLED_ADDRESS_RE,
     TITLE_MATCH_MIN_CHARS,
+    may_be_caption_credit,
+    may_hold_date,
 )
 from pipelines.extract.text import collapse, without_invisible
 
@@ -107,7 +109,11 @@ def is_meta_line(text: str) -> bool:
         return True
     if len(text) <= BYLINE_MAX_CHARS and _is_byline(text):
         return True
-    if PUBLISHED_LABEL_RE.search(text) is None or DATE_RE.search(text) is None:
+    if (
+        not may_hold_date(text)
+        or PUBLISHED_LABEL_RE.search(text) is None
+        or DATE_RE.search(text) is None
+    ):
         return False
     return not any(char in PROSE_PUNCTUATION for char in DATE_RE.sub("", text))
 
@@ -185,9 +191,13 @@ def is_furniture_line(text: str) -> bool:
         return True
     if len(text) <= CREDIT_LINE_MAX_CHARS and CREDIT_LINE_RE.search(text):
         return True
-    if len(text) <= CAPTION_CREDIT_MAX_CHARS and CAPTION_CREDIT_RE.search(text):
+    if (
+        len(text) <= CAPTION_CREDIT_MAX_CHARS
+        and may_be_caption_credit(text)
+        and CAPTION_CREDIT_RE.search(text)
+    ):
         return True
-    if len(text) > DATE_LINE_MAX_CHARS or not DATE_RE.search(text):
+    if len(text) > DATE_LINE_MAX_CHARS or not may_hold_date(text) or not DATE_RE.search(text):
         return False
     rest = CLOCK_TIME_RE.sub("", DATE_RE.sub("", text))
     return sum(char.isalpha() for char in rest) <= DATE_LINE_MAX_LETTERS
@@ -368,5 +378,6 @@ def page_kind(*, title: str | None, body_chars: int, dated: bool, link_list: boo
 
 def content_hash(text: str) -> str:
     """SHA-1 hex of the text after NFKC normalisation and whitespace collapsing."""
-    normalised = collapse(unicodedata.normalize("NFKC", text))
+    # NFKC leaves ASCII as it is; the check costs far less than the normalisation's scan.
+    normalised = collapse(text if text.isascii() else unicodedata.normalize("NFKC", text))
     return hashlib.sha1(normalised.encode("utf-8"), usedforsecurity=False).hexdigest()

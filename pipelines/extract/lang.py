@@ -7,7 +7,8 @@ from pipelines.extract.selectors import (
     EN_MIN_SHARE,
     KANA_HANGUL_RE,
     LANG_MIN_LETTERS,
-    LATIN_RE,
+    LATIN_EXTENDED_RE,
+    NOT_ASCII_LETTER_BYTES,
     ZH_MIN_SHARE,
 )
 
@@ -23,7 +24,7 @@ def detect_lang(text: str) -> str | None:
     sample = text[:_SAMPLE_CHARS]
     han = len(CJK_RE.findall(sample))
     other = len(KANA_HANGUL_RE.findall(sample))
-    latin = len(LATIN_RE.findall(sample))
+    latin = _latin_letters(sample)
     letters = han + other + latin
     if letters < LANG_MIN_LETTERS:
         return None
@@ -32,3 +33,9 @@ def detect_lang(text: str) -> str | None:
     if latin / letters >= EN_MIN_SHARE:
         return "en"
     return None
+
+
+def _latin_letters(text: str) -> int:
+    """`len(LATIN_RE.findall(text))`: the ASCII letters counted as bytes, the rest by regex."""
+    ascii_letters = text.encode("ascii", "ignore").translate(None, NOT_ASCII_LETTER_BYTES)
+    return len(ascii_letters) + len(LATIN_EXTENDED_RE.findall(text))

@@ -27,8 +27,8 @@ from lxml import etree
 from pipelines.extract.selectors import (
     AD_HOST_WORDS,
     AD_LABEL_RE,
-    ARTICLE_BODY_XPATH,
     ARTICLE_HEADER_TOKENS,
+    BLOCK_HEADING_FIRST_CHARS,
     BLOCK_HEADING_RE,
     BLOCK_TAGS,
     BOILERPLATE_MAX_SHARE,
@@ -85,7 +85,7 @@ from pipelines.extract.selectors import (
 from pipelines.extract.text import collapse, link_text, text_content, visible_text
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterable, Iterator
 
     from lxml.etree import _Element as Element
 
@@ -131,11 +131,11 @@ class Unit:
     li: Element | None
     #: The line opens with a link (a list item's title link), not a link inside prose.
     leads_with_link: bool = False
+    #: Characters outside links: set once, read many times by the container scoring.
+    prose_chars: int = field(init=False)
 
-    @property
-    def prose_chars(self) -> int:
-        """Characters outside links."""
-        return max(0, len(self.text) - self.link_chars)
+    def __post_init__(self) -> None:
+        self.prose_chars = max(0, len(self.text) - self.link_chars)
 
 
 @dataclass(slots=True)
@@ -183,10 +183,31 @@ def _token_label(token: str) -> str | None:
     return label
 
 
+def _any_word_re(words: Iterable[str]) -> re.Pattern[str]:
+    """A regex finding any of `words` as a substring (those holding a shorter one left out)."""
+    ordered = sorted(set(words), key=lambda word: (len(word), word))
+    kept = [word for i, word in enumerate(ordered) if not any(o in word for o in ordered[:i])]
+    return re.compile("|".join(re.escape(word) for word in kept))
+
+
+#: Every class/id word that names a region holds one of these: a value without any (most of
+#: them: "col-md-8", "entry-content") is decided by one search instead of a split.
+_REGION_WORD_RE = _any_word_re(
+    [
+        *CLASS_TOKENS,
+        *(sub for sub, _ in CLASS_SUBSTRINGS),
+        *(pre for pre, _ in CLASS_PREFIXES),
+        *HEADER_TOKENS,
+    ]
+)
+
+
 @lru_cache(maxsize=4096)
 def _class_label(value: str) -> str | None:
     """The region a class + id value names; cached, as a page repeats its class strings."""
     lowered = value.lower()
+    if _REGION_WORD_RE.search(lowered) is None:
+        return None
     words = {word for word in CLASS_TOKEN_SPLIT_RE.split(lowered) if word}
     # Abbreviations ("ft", "hd") name a region alone or ending a compound ("ft", "g-ft"); in
     # the middle of one they are something else ("kb-ft-rob-reg": a font).
@@ -208,12 +229,21 @@ def _class_label(value: str) -> str | None:
     return best or (_HEADER if _HEADER in found else None)
 
 
+#: Every class/id word naming a comment thread or boilerplate holds one of these.
+_NAMES_WORD_RE = _any_word_re(
+    [*COMMENT_TOKENS, *BOILERPLATE_TOKENS, *BOILERPLATE_PREFIXES, *BOILERPLATE_SUBSTRINGS]
+)
+
+
 @lru_cache(maxsize=4096)
 def class_names(attrs: str) -> tuple[bool, bool]:
     """Whether a class + id value names a comment thread ("comments", "respond"), and whether
     it names boilerplate (caption, byline, share buttons...); cached, as a page repeats its
     class strings."""
-    words = [word for word in CLASS_TOKEN_SPLIT_RE.split(attrs.lower()) if word]
+    attrs = attrs.lower()
+    if _NAMES_WORD_RE.search(attrs) is None:
+        return False, False
+    words = [word for word in CLASS_TOKEN_SPLIT_RE.split(attrs) if word]
     comment = any(word in COMMENT_TOKENS for word in words)
     boilerplate = any(
         word in BOILERPLATE_TOKENS
@@ -289,49 +319,72 @@ def _is_overlay(attrs: str) -> bool:
     return any(word in OVERLAY_TOKENS for word in CLASS_TOKEN_SPLIT_RE.split(attrs.lower()))
 
 
+#: Tags whose own marks never make a region: <main>/<article> hold the article whatever their
+#: classes say; <body>/<html> classes are page state ("one-sidebar", "section-in-nav").
+_UNLABELLED_TAGS = CONTENT_TAGS | _PAGE_TAGS
+
+
 def _own_label(el: Element, tag: str, *, in_content: bool) -> str | None:
     """The region an element marks by its tag, role, class/id or aria-label, if any."""
-    if tag in CONTENT_TAGS or tag in _PAGE_TAGS:
-        # <main>/<article> hold the article whatever their classes say; <body>/<html> classes
-        # are page state ("one-sidebar", "section-in-nav"), never a region.
+    if tag in _UNLABELLED_TAGS:
         return None
-    if not el.attrib and tag not in TAG_LABELS and tag != "header":
-        return None  # most blocks: a bare <p>, <li>, <td>
-    found: set[str] = set()
-    attrs = f"{el.get('class') or ''} {el.get('id') or ''}"
-    if attrs != " ":
-        token_label = _class_label(attrs)
-        if token_label == _HEADER:
-            if not in_content:
-                found.add(NAV)
-        elif token_label == NAV and tag in HEADING_TAGS:
-            pass  # a section heading's anchor ("nav_schredder"), not a menu
-        elif token_label is not None:
-            found.add(token_label)
+    tag_label = TAG_LABELS.get(tag)
+    if tag_label is None and tag == "header" and not in_content:
+        tag_label = NAV
+    classes, ident = el.get("class"), el.get("id")
+    if classes is None and ident is None and not el.attrib:
+        return tag_label  # a bare <p>, <li>, <td>
+    token_label = _class_label(f"{classes or ''} {ident or ''}") if classes or ident else None
+    if token_label == _HEADER:
+        token_label = None if in_content else NAV
+    elif token_label == NAV and tag in HEADING_TAGS:
+        token_label = None  # a section heading's anchor ("nav_schredder"), not a menu
+    role_label = None
     role = el.get("role")
     if role:
         role = role.strip().lower()
         if role == "main":
             return None
         role_label = ROLE_LABELS.get(role)
-        if role_label is not None and not (role == "banner" and in_content):
-            found.add(role_label)
-    tag_label = TAG_LABELS.get(tag)
-    if tag_label is not None:
-        found.add(tag_label)
-    elif tag == "header" and not in_content:
-        found.add(NAV)
+        if role == "banner" and in_content:
+            role_label = None
+    crumb = False
     aria, itemtype = el.get("aria-label"), el.get("itemtype")
     if aria or itemtype:
         marks = f"{aria or ''} {itemtype or ''}".lower()
-        if any(word in marks for word in BREADCRUMB_WORDS):
-            found.add(BREADCRUMB)
-    if not found:
-        return None
+        crumb = any(word in marks for word in BREADCRUMB_WORDS)
+    if not crumb and role_label is None:
+        if token_label is None or token_label == tag_label:
+            if tag_label != BREADCRUMB:
+                return tag_label
+        elif tag_label is None and token_label != BREADCRUMB:
+            return token_label  # the common labelled case: a class alone names the region
+    found = {label for label in (token_label, role_label, tag_label) if label is not None}
+    if crumb:
+        found.add(BREADCRUMB)
     # A "position"/"location" class on a big block is a layout helper, not a breadcrumb trail.
     if BREADCRUMB in found and len(text_content(el)) > BREADCRUMB_MAX_CHARS:
         found.discard(BREADCRUMB)
     return next((label for label in LABEL_PRIORITY if label in found), None)
+
+
+def _nav_breadcrumb(el: Element, tag: str) -> str | None:
+    """`_own_label` where only a breadcrumb counts (inside a nav, see `_combine`): BREADCRUMB
+    or None, without the tag, role and priority work of the full label."""
+    if tag in _UNLABELLED_TAGS:
+        return None
+    classes, ident = el.get("class"), el.get("id")
+    if not (classes or ident) or _class_label(f"{classes or ''} {ident or ''}") != BREADCRUMB:
+        aria, itemtype = el.get("aria-label"), el.get("itemtype")
+        if not (aria or itemtype):
+            return None
+        marks = f"{aria or ''} {itemtype or ''}".lower()
+        if not any(word in marks for word in BREADCRUMB_WORDS):
+            return None
+    role = el.get("role")
+    if role and role.strip().lower() == "main":
+        return None
+    return BREADCRUMB if len(text_content(el)) <= BREADCRUMB_MAX_CHARS else None
 
 
 def _combine(outer: str | None, inner: str | None) -> bool:
@@ -515,7 +568,11 @@ def _mark_breadcrumb(home: Element, marks: dict[Element, str]) -> None:
 
 
 def _page_link_text(anchor: Element) -> str:
-    text = link_text(anchor)
+    return _page_words(link_text(anchor))
+
+
+def _page_words(text: str) -> str:
+    """A link's text as page links are matched: collapsed, arrows and brackets stripped."""
     if len(text) > _PAGE_LINK_MAX_CHARS:
         return text  # no page link is this long: skip the collapsing
     return collapse(text).strip(PAGE_LINK_STRIP)
@@ -550,13 +607,19 @@ def _mark_pagination(anchor: Element, marks: dict[Element, str]) -> None:
     marks.setdefault(block, PAGINATION)
 
 
-def _pagination_classed(el: Element) -> bool:
-    """A "pagination"/"pager"/"fenye" element with at least two links, all page links."""
-    attrs = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
-    if "pag" not in attrs and "fenye" not in attrs:
+@lru_cache(maxsize=4096)
+def _names_pagination(value: str) -> bool:
+    """A class or id value naming a pagination block ("pagination", "pager", "fenye"); each
+    of those words holds "pag" or "fenye". Cached per value, as a page repeats them."""
+    value = value.lower()
+    if "pag" not in value and "fenye" not in value:
         return False
-    words = set(CLASS_TOKEN_SPLIT_RE.split(attrs))
-    if not PAGINATION_TOKENS.intersection(words):
+    return not PAGINATION_TOKENS.isdisjoint(CLASS_TOKEN_SPLIT_RE.split(value))
+
+
+def _pagination_classed(el: Element, classes: str | None, ident: str | None) -> bool:
+    """A "pagination"/"pager"/"fenye" element with at least two links, all page links."""
+    if not ((classes and _names_pagination(classes)) or (ident and _names_pagination(ident))):
         return False
     return sum(1 for a in el.iter("a") if a.get("href")) >= 2 and _reads_as_pagination(el)
 
@@ -564,39 +627,61 @@ def _pagination_classed(el: Element) -> bool:
 def structural_marks(body: Element) -> dict[Element, str]:
     """Regions found from content rather than markup: headings of related and popular lists,
     "首页 >" trails, "上一篇:/下一篇:" lines, pagination (上一页 1 2 3 下一页)."""
+    return scan_body(body)[0]
+
+
+def scan_body(body: Element) -> tuple[dict[Element, str], list[Element]]:
+    """`structural_marks`, and the elements below `body` that hold the article by their markup
+    (schema.org articleBody, <main>, role "main"): one plain iteration for both (an XPath
+    over every text node costs several times more, and one for those elements alone costs
+    more than reading two attributes in this loop)."""
     marks: dict[Element, str] = {}
+    article_bodies: list[Element] = []
     longest = 3 * RELATED_HEADING_MAX_CHARS  # cheap length filter before the regex
     announces = BLOCK_HEADING_RE.match
-    # One plain iteration: an XPath over every text node costs several times more.
     for el in body.iter():
         tag = el.tag
-        if tag == "a":
-            if el.get("href") is not None and PAGINATION_LINK_RE.match(_page_link_text(el)):
-                _mark_pagination(el, marks)
-        elif tag in BLOCK_TAGS and (el.get("class") or el.get("id")) and _pagination_classed(el):
-            marks.setdefault(el, PAGINATION)
         text = el.text
+        if tag == "a":
+            if el.get("href") is not None:
+                # A childless link's text is its own (most links): no call to compute it.
+                words = _page_link_text(el) if len(el) else _page_words(text or "")
+                if PAGINATION_LINK_RE.match(words):
+                    _mark_pagination(el, marks)
+        elif tag in BLOCK_TAGS and _pagination_classed(el, el.get("class"), el.get("id")):
+            marks.setdefault(el, PAGINATION)
+        if (
+            tag == "main" or el.get("itemprop") == "articleBody" or el.get("role") == "main"
+        ) and el is not body:
+            article_bodies.append(el)
         # Whitespace alone never matches, and the regex backtracks over every space of it.
         if text and len(text) <= longest and not text.isspace():
-            match = announces(text)
+            # The regex tries its many alternatives; one set lookup rules most texts out.
+            may = text.lstrip()[:1] in BLOCK_HEADING_FIRST_CHARS
+            match = announces(text) if may else None
             if match is None:
                 if text.strip() in HOME_LINK_TEXTS:
                     # The link itself, or the link around "<a><span>首页</span></a>".
-                    home = el if el.tag == "a" else el.getparent()
+                    home = el if tag == "a" else el.getparent()
                     if home is not None and home.tag == "a":
                         _mark_breadcrumb(home, marks)
             elif match["prevnext"]:
-                if el.tag != "a":
+                if tag != "a":
                     marks.setdefault(el, NAV)
             else:
                 _mark_heading_block(el, _tier(match), marks)
         tail = el.tail
-        if tail and len(tail) <= longest and not tail.isspace():
+        if (
+            tail
+            and len(tail) <= longest
+            and not tail.isspace()
+            and tail.lstrip()[:1] in BLOCK_HEADING_FIRST_CHARS
+        ):
             match = announces(tail)
             if match is not None and not match["prevnext"]:
                 # Bare "相关内容:" text, the links follow as siblings.
                 _mark_list_after(el, _tier(match), marks)
-    return marks
+    return marks, article_bodies
 
 
 def _tier(match: re.Match[str]) -> str:
@@ -660,21 +745,25 @@ class _Walker:
 
     def flush(self) -> None:
         """End the current line: it becomes a unit of the innermost open block."""
-        if self.buffer_has_text:
-            text = collapse("".join(self.buffer))
-            region, region_element = self.buffer_region
-            self.units.append(
-                Unit(
-                    text=text,
-                    block=self.blocks[-1],
-                    region=region,
-                    region_element=region_element,
-                    link_chars=min(self.buffer_link, len(text)),
-                    bold_chars=min(self.buffer_bold, len(text)),
-                    li=self.buffer_li,
-                    leads_with_link=self.buffer_leads_with_link,
-                )
+        if not self.buffer_has_text:
+            # Only spaces so far: the rest of the line state is still as `_reset` left it.
+            if self.buffer:
+                self.buffer = []
+            return
+        text = collapse("".join(self.buffer))
+        region, region_element = self.buffer_region
+        self.units.append(
+            Unit(
+                text=text,
+                block=self.blocks[-1],
+                region=region,
+                region_element=region_element,
+                link_chars=min(self.buffer_link, len(text)),
+                bold_chars=min(self.buffer_bold, len(text)),
+                li=self.buffer_li,
+                leads_with_link=self.buffer_leads_with_link,
             )
+        )
         self._reset()
 
     def _anchor(self, a: Element, href: str) -> Anchor:
@@ -715,8 +804,12 @@ class _Walker:
         """Open an element; False when its whole subtree was taken as one region."""
         outer = self.regions[-1]
         label = self.marks.get(el)
-        if label is None and tag in BLOCK_TAGS and outer[0] in (None, NAV):
-            label = _own_label(el, tag, in_content=self.content_depth > 0)
+        block = tag in BLOCK_TAGS
+        if label is None and block:
+            if outer[0] is None:
+                label = _own_label(el, tag, in_content=self.content_depth > 0)
+            elif outer[0] == NAV:
+                label = _nav_breadcrumb(el, tag)  # the only label that splits a nav
         if label is not None and el in self.vetoed:
             label = None
         if label is None:  # most elements: the region goes on
@@ -738,7 +831,7 @@ class _Walker:
                     return False
             else:
                 self.regions.append(outer)
-        if tag in BLOCK_TAGS:
+        if block:
             self.flush()
             self.blocks.append(el)
             if tag in CONTENT_TAGS:
@@ -754,8 +847,9 @@ class _Walker:
                 self.link_depth += 1
         elif tag in BOLD_TAGS:
             self.bold_depth += 1
-        if el.text:
-            self.add(el.text)
+        text = el.text
+        if text:
+            self.add(text)
         return True
 
     def end(self, el: Element, tag: str) -> None:
@@ -794,16 +888,11 @@ def _walk(body: Element, marks: dict[Element, str], vetoed: set[Element]) -> Lay
             skipped = None
         else:
             walker.end(el, tag)
-        if el.tail and el is not body:
-            walker.add(el.tail)
+        tail = el.tail
+        if tail and el is not body:
+            walker.add(tail)
     walker.flush()
     return Layout(body, walker.units, walker.anchors)
-
-
-def _elements(xpath: etree.XPath, node: Element) -> list[Element]:
-    """The elements an XPath selects under node (its typed result)."""
-    found = xpath(node)
-    return [el for el in found if isinstance(el, etree._Element)] if isinstance(found, list) else []
 
 
 def _prose_paragraphs(el: Element, enough: int) -> int:
@@ -821,18 +910,20 @@ def _prose_paragraphs(el: Element, enough: int) -> int:
 def _oversized_regions(layout: Layout) -> set[Element]:
     prose: dict[Element, int] = defaultdict(int)
     links: dict[Element, int] = defaultdict(int)
-    total = 0
+    for unit in layout.units:
+        if unit.region_element is not None:
+            prose[unit.region_element] += unit.prose_chars
+            links[unit.region_element] += unit.link_chars
+    if all(chars < _OVERSIZED_PROSE for chars in prose.values()):
+        return set()  # no region is big enough, whatever the rest of the page holds
+    total = sum(prose.values())
     # A cookie box's or a dialog's prose outside the regions is not the article's: it does not
     # make an article-sized "region" a region (a comment thread's still does: a short post's
     # author box is no article).
     overlays = _NotContent(threads=False)
     for unit in layout.units:
-        if unit.region_element is not None:
-            prose[unit.region_element] += unit.prose_chars
-            links[unit.region_element] += unit.link_chars
-        elif unit.prose_chars and unit.block in overlays:
-            continue
-        total += unit.prose_chars
+        if unit.region_element is None and not (unit.prose_chars and unit.block in overlays):
+            total += unit.prose_chars
     outside = total - sum(prose.values())
     prose_like = {
         el: chars
@@ -879,15 +970,13 @@ def main_container(layout: Layout, *, skip_threads: bool = False) -> Element:
         return layout.body
     totals: dict[Element, int] = defaultdict(int)
     linked: dict[Element, int] = defaultdict(int)
+    chains: dict[Element, tuple[Element, ...]] = {}
     for unit in layout.units:
         if unit.region is not None:
             continue
-        el: Element | None = unit.block
-        while el is not None:
-            if el in scores:
-                totals[el] += len(unit.text)
-                linked[el] += unit.link_chars
-            el = el.getparent()
+        for el in _scored_chain(unit.block, scores, chains):
+            totals[el] += len(unit.text)
+            linked[el] += unit.link_chars
 
     def final(el: Element) -> float:
         """Score discounted by the share of the element's text inside links."""
@@ -895,6 +984,28 @@ def main_container(layout: Layout, *, skip_threads: bool = False) -> Element:
         return scores[el] * (1.0 - density)
 
     return max(scores, key=final)
+
+
+def _scored_chain(
+    el: Element, scores: dict[Element, float], memo: dict[Element, tuple[Element, ...]]
+) -> tuple[Element, ...]:
+    """`el` and those of its ancestors that `scores` holds; memoised per element, so lines of
+    one article climb their shared ancestors once."""
+    chain: tuple[Element, ...] = ()
+    path: list[Element] = []
+    node: Element | None = el
+    while node is not None:
+        known = memo.get(node)
+        if known is not None:
+            chain = known
+            break
+        path.append(node)
+        node = node.getparent()
+    for node in reversed(path):
+        if node in scores:
+            chain = (node, *chain)
+        memo[node] = chain
+    return chain
 
 
 def _is_teaser_item(unit: Unit) -> bool:
@@ -932,22 +1043,46 @@ _ITEM_MAX_LINK_SHARE = 0.2
 _ITEMS_MAX_LEVELS = 8
 
 
+def _subtree_sums(layout: Layout) -> tuple[dict[Element, int], dict[Element, int]]:
+    """Prose and link characters of the body lines (outside regions) inside each element.
+
+    Each line counts for its block, then every element's sum is added to its parent's,
+    deepest first: each ancestor is climbed to once, not once per line."""
+    prose: dict[Element, int] = defaultdict(int)
+    links: dict[Element, int] = defaultdict(int)
+    depth: dict[Element, int] = {}
+    parents: dict[Element, Element | None] = {}
+    for unit in layout.units:
+        if unit.region is not None:
+            continue
+        prose[unit.block] += unit.prose_chars
+        links[unit.block] += unit.link_chars
+        path: list[Element] = []
+        node: Element | None = unit.block
+        while node is not None and node not in depth:
+            path.append(node)
+            parent = node.getparent()
+            parents[node] = parent
+            node = parent
+        level = depth[node] if node is not None else -1
+        for el in reversed(path):
+            level += 1
+            depth[el] = level
+    for el in sorted(depth, key=depth.__getitem__, reverse=True):
+        parent = parents[el]
+        if parent is not None:
+            prose[parent] += prose[el]
+            links[parent] += links[el]
+    return prose, links
+
+
 def _repeated_items(layout: Layout, best: Element) -> Element:
     """The parent of the like items the best element is one of, or the best element.
 
     A listicle's entries or a forum thread's posts are siblings of one tag and class, each
     with paragraphs of its own: the best-scored one is only one of them. Teaser cards are
     not such items: their excerpts are short and their headlines links."""
-    prose: dict[Element, int] = defaultdict(int)
-    links: dict[Element, int] = defaultdict(int)
-    for unit in layout.units:
-        if unit.region is not None:
-            continue
-        el: Element | None = unit.block
-        while el is not None:
-            prose[el] += unit.prose_chars
-            links[el] += unit.link_chars
-            el = el.getparent()
+    prose, links = _subtree_sums(layout)
     node = best
     for _ in range(_ITEMS_MAX_LEVELS):
         parent = node.getparent()
@@ -1274,13 +1409,12 @@ def analyze_layout(root: Element) -> Layout:
     if body is None:
         body = root
     _unwrap_article_noscript(body)
-    marks = structural_marks(body)
-    # The schema.org articleBody and what holds it are the article, whatever their classes
-    # say ("left-side" around a news story).
+    marks, article_bodies = scan_body(body)
+    # The schema.org articleBody, the page's main content and what holds them are the
+    # article, whatever their classes say ("left-side" around a news story; a menu left
+    # unclosed puts the <main> after it inside the <nav> for the parser).
     vetoed: set[Element] = {
-        el
-        for found in _elements(ARTICLE_BODY_XPATH, body)
-        for el in (found, *found.iterancestors())
+        el for found in article_bodies for el in (found, *found.iterancestors())
     }
     layout = _walk(body, marks, vetoed)
     if not layout.units and _unwrap_noscript(body):

@@ -59,6 +59,7 @@ from pipelines.extract.selectors import (
     UPDATED_WORDS,
     URL_DATE_RE,
     URL_DMY_DATE_RE,
+    may_hold_date,
 )
 from pipelines.extract.text import (
     collapse,
@@ -505,7 +506,7 @@ def find_dates(
     lowered = text.lower()
     # English month names cost most of the full regex; most windows have none.
     full = DATE_RE if any(month in lowered for month in MONTH_NUMBERS) else NUMERIC_DATE_RE
-    for match in full.finditer(text):
+    for match in full.finditer(text) if may_hold_date(text) else ():
         parsed = _from_match(match)
         found.append(_Found(match.start(), _raw(match), _to_utc(parsed) if parsed else None))
         taken.append(match.span())
@@ -737,6 +738,8 @@ def _page_candidates(
         first.setdefault(day, PublishDate(at, raw, "page"))
 
     for line in page_lines:
+        if not may_hold_date(line):
+            continue
         lowered = line.lower()
         full = DATE_RE if any(m in lowered for m in MONTH_NUMBERS) else NUMERIC_DATE_RE
         for match in full.finditer(line):
@@ -781,6 +784,7 @@ def extract_publish_date(
     lines: Sequence[str] = (),
     page_lines: Sequence[str] = (),
     all_lines: Sequence[str] = (),
+    meta: dict[str, str] | None = None,
 ) -> PublishDate:
     """Return the first plausible publish date of the cascade meta > jsonld > time > text >
     date-marked elements > metadata lines > created dates > url > title > script > loose meta
@@ -792,9 +796,11 @@ def extract_publish_date(
     resort: a full date on a short line of its own. `page_lines` are its text lines outside
     lists (footer and body), for the weakest rule, a frequency count over the whole page;
     `all_lines` every line, where a strongly labelled date ("发布时间:") counts anywhere.
+    `meta` is the page's `meta_contents`, when the caller has it already.
     """
     fetched_at = _aware(fetched_at)
-    meta = meta_contents(root)
+    if meta is None:
+        meta = meta_contents(root)
     cascade = (
         # <meta> first, in document order, as htmldate reads the header: where the two
         # disagree, the header agreed with the gold more often on the real-page corpora.

@@ -170,8 +170,12 @@ def _is_logo_heading(root: Element, text: str) -> bool:
 _LOGO_MAX_CHARS = 8
 
 
-def extract_title(root: Element, jsonld: list[dict[str, Any]]) -> str | None:
-    """Return the article title (og:title > JSON-LD headline > h1 > <title>), or None."""
+def extract_title(
+    root: Element, jsonld: list[dict[str, Any]], *, meta: dict[str, str] | None = None
+) -> str | None:
+    """Return the article title (og:title > JSON-LD headline > h1 > <title>), or None.
+
+    `meta` is the page's `meta_contents`, when the caller has it already."""
     head_title = _head_title(root)
     h1 = title_heading(h1_texts(root), head_title)
     if head_title and (h1 is None or not head_title.startswith(h1)):
@@ -180,7 +184,8 @@ def extract_title(root: Element, jsonld: list[dict[str, Any]]) -> str | None:
         h1 = _logo_heading_title(root, h1, head_title) or h1
     elif head_title and h1 is None:
         h1 = _shown_part_title(root, head_title)
-    meta = meta_contents(root)
+    if meta is None:
+        meta = meta_contents(root)
     og = next((text for key in OG_TITLE_KEYS if (text := collapse(meta.get(key, "")))), None)
     headline = first_string(jsonld, "headline")
     for candidate in (og, headline and collapse(headline), h1, head_title):

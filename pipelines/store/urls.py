@@ -21,10 +21,17 @@ _PLAIN_QUERY = r"(?:\?(?:[A-Za-z0-9\-._~=&]|%[0-9A-Fa-f]{2})+)?"
 PLAIN_PATH_RE = re.compile(rf"/(?!/){_PLAIN_PATH}{_PLAIN_QUERY}")
 #: An absolute http(s) URL that normalisation leaves unchanged but for a "/" path and the
 #: escapes as above: lower-case host labels, no port, no user info, a plain path.
+#: Its path and query may hold the sub-delimiters normalisation keeps as they are too
+#: ("web.archive.org/web/2018/https://…", "sharer.php?u=https://…"); not ";" (urljoin drops
+#: an empty ";params") nor "'" (escaped in a query).
+_ABSOLUTE_PATH = r"(?:[A-Za-z0-9\-._~/!$&()*+,:=@]|%[0-9A-Fa-f]{2})*"
+_ABSOLUTE_QUERY = r"(?:\?(?:[A-Za-z0-9\-._~=&!$()*+,/:@]|%[0-9A-Fa-f]{2})+)?"
+#: A path-absolute href (or one of the page's own absolute URLs) as plain as that.
+ABSOLUTE_PATH_RE = re.compile(rf"/(?!/){_ABSOLUTE_PATH}{_ABSOLUTE_QUERY}")
 PLAIN_ABSOLUTE_RE = re.compile(
     r"(?P<origin>https?://(?P<host>[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
     r"(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*))"
-    rf"(?P<path>(?:/{_PLAIN_PATH})?{_PLAIN_QUERY})"
+    rf"(?P<path>(?:/{_ABSOLUTE_PATH})?{_ABSOLUTE_QUERY})"
 )
 _ESCAPE_RE = re.compile(r"%([0-9A-Fa-f]{2})")
 _UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
@@ -85,6 +92,10 @@ class Resolver:
         #: Results by href: a page repeats its hrefs (menus, "#" and "javascript:" links).
         self.memo: dict[str, tuple[str | None, str]] = {}
         normalized = normalize_url(base)
+        #: The base's directory ("/a/b/" of "/a/b/c.html") when its path is plain, without
+        #: dot segments or empty ones (which urljoin would resolve or drop): a plain relative
+        #: href ("c/d.html") resolves to it plus the href.
+        self.directory: str | None = None
         if normalized is None:
             self.origin: str | None = None
             self.host = ""
@@ -92,6 +103,9 @@ class Resolver:
             scheme, _, rest = normalized.partition("://")
             self.origin = f"{scheme}://{rest.split('/', 1)[0]}"
             self.host = host_of(normalized)
+            self.directory = _plain_directory(base)
+        #: What every "#…" href resolves to: the base itself (the fragment goes).
+        self.same_page: tuple[str | None, str] | None = None
 
     def resolve(self, href: str) -> tuple[str | None, str]:
         """Return (normalised absolute URL or None, its host)."""
@@ -103,18 +117,52 @@ class Resolver:
     def _resolve(self, href: str) -> tuple[str | None, str]:
         if self.origin is not None:
             path = href.partition("#")[0]
-            if path.startswith(self.origin):
-                path = path[len(self.origin) :]
-            if PLAIN_PATH_RE.fullmatch(path) and "/." not in path:
-                return _escapes_normalised(self.origin + path), self.host
+            local = path[len(self.origin) :] if path.startswith(self.origin) else path
+            if ABSOLUTE_PATH_RE.fullmatch(local) and "/." not in local:
+                return _escapes_normalised(self.origin + local), self.host
+            # A relative path: `path` as written ("https://host.de2019/" is no path of host.de).
+            if self.directory is not None and path and path[0] not in "/.?":
+                joined = self.directory + path
+                if PLAIN_PATH_RE.fullmatch(joined) and "/." not in joined and "//" not in joined:
+                    return _escapes_normalised(self.origin + joined), self.host
+        stripped = href.strip()
+        if stripped.startswith("#"):
+            # urljoin keeps the base up to its fragment, whatever the fragment says.
+            if self.same_page is None:
+                self.same_page = self._slow(href)
+            return self.same_page
+        if stripped[:11].lower().startswith(_NEVER_HTTP):
+            return None, ""  # their own scheme: never an http(s) URL
+        if href.startswith("//") and self.origin is not None:
+            # Scheme-relative ("//cdn.example.org/x"): urljoin gives it the base's scheme.
+            href = self.origin.partition(":")[0] + ":" + href
         absolute = PLAIN_ABSOLUTE_RE.fullmatch(href.partition("#")[0])
         if absolute is not None and "/." not in absolute["path"]:
             # Another site's plain URL ("https://www.example.com/a/b.html"): already normal.
             path = absolute["path"]
             url = f"{absolute['origin']}{'' if path.startswith('/') else '/'}{path}"
             return _escapes_normalised(url), absolute["host"]
+        return self._slow(href)
+
+    def _slow(self, href: str) -> tuple[str | None, str]:
         target = normalize_url(href, self.base)
         return target, (host_of(target) if target is not None else "")
+
+
+#: Hrefs opening with these schemes resolve to None (no http(s) URL); the commonest only.
+_NEVER_HTTP = ("javascript:", "mailto:", "tel:")
+
+
+def _plain_directory(base: str) -> str | None:
+    """The directory of `base`'s path ("/a/b/" of "/a/b/c.html") when that path is plain: no
+    characters to escape, no dot segments, no empty segments; else None."""
+    try:
+        path = urlsplit(base).path
+    except ValueError:
+        return None
+    if not PLAIN_PATH_RE.fullmatch(path) or "/." in path or "//" in path:
+        return None
+    return path[: path.rfind("/") + 1]
 
 
 def host_of(url: str) -> str:

@@ -1,0 +1,236 @@
+"""Cheap tests that skip a costly check must never skip a case the costly check accepts."""
+
+from __future__ import annotations
+
+import re
+from re import _constants as sre  # type: ignore[attr-defined]
+from re import _parser as sre_parse  # type: ignore[attr-defined]
+from typing import Any
+
+import pytest
+from lxml import etree
+
+from pipelines.extract import layout
+from pipelines.extract.parse import parse_html
+from pipelines.extract.selectors import (
+    _DATE_CJK,
+    _DATE_DMY,
+    _DATE_EN,
+    _DATE_NUMERIC,
+    BLOCK_HEADING_FIRST_CHARS,
+    BLOCK_HEADING_RE,
+    BLOCK_HEADING_START_RE,
+    BLOCK_TAGS,
+    BOILERPLATE_PREFIXES,
+    BOILERPLATE_SUBSTRINGS,
+    BOILERPLATE_TOKENS,
+    BREADCRUMB,
+    CAPTION_CREDIT_RE,
+    CLASS_PREFIXES,
+    CLASS_SUBSTRINGS,
+    CLASS_TOKENS,
+    COMMENT_TOKENS,
+    DATE_RE,
+    HEADER_TOKENS,
+    PAGINATION_TOKENS,
+    may_be_caption_credit,
+    may_hold_date,
+)
+from pipelines.extract.text import link_text, visible_text
+
+
+def _first_chars(items: Any) -> tuple[set[str], bool]:
+    """The literal characters a parsed regex sequence can start with, and whether it can match
+    the empty string (enough of sre's node kinds for the heading regex; others fail)."""
+    found: set[str] = set()
+    for op, arg in items:
+        if op is sre.AT:
+            continue
+        if op is sre.LITERAL:
+            found.add(chr(arg))
+            return found, False
+        if op is sre.IN:
+            for kind, value in arg:
+                assert kind in (sre.LITERAL, sre.CATEGORY), kind
+                found.add(chr(value) if kind is sre.LITERAL else str(value))
+            return found, False
+        if op is sre.BRANCH:
+            nullable = False
+            for branch in arg[1]:
+                chars, empty = _first_chars(branch)
+                found |= chars
+                nullable |= empty
+            if not nullable:
+                return found, False
+        elif op is sre.SUBPATTERN:
+            chars, empty = _first_chars(arg[3])
+            found |= chars
+            if not empty:
+                return found, False
+        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT):
+            low, _, sub = arg
+            chars, empty = _first_chars(sub)
+            found |= chars
+            if low > 0 and not empty:
+                return found, False
+        else:
+            raise AssertionError(f"node {op} not handled")
+    return found, True
+
+
+def test_heading_start_covers_every_heading_first_letter() -> None:
+    parsed = sre_parse.parse(BLOCK_HEADING_RE.pattern, BLOCK_HEADING_RE.flags)
+    chars, nullable = _first_chars(list(parsed))
+    assert not nullable
+    assert BLOCK_HEADING_START_RE.flags == BLOCK_HEADING_RE.flags
+    letters = chars - {"CATEGORY_SPACE"}  # the leading \s*, in both regexes
+    listed = set(re.findall(r"\[([^\]]*)\]", BLOCK_HEADING_START_RE.pattern)[0])
+    assert letters <= listed
+
+
+def test_heading_first_chars_are_every_character_the_start_regex_accepts() -> None:
+    accepted = {
+        char for char in map(chr, range(0x110000)) if BLOCK_HEADING_START_RE.fullmatch(char)
+    }
+    assert accepted == BLOCK_HEADING_FIRST_CHARS
+    assert {"ſ", "S", "À"} <= accepted
+    # `\s` and str.lstrip() agree on what a space is.
+    spaces = [chr(c) for c in range(0x110000) if re.fullmatch(r"\s", chr(c))]
+    assert spaces == [chr(c) for c in range(0x110000) if chr(c).isspace()]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["相关文章", " Related posts:", "ſur le même sujet", "下一篇:", "Most read", "À lire aussi"],
+)
+def test_heading_start_passes_headings(text: str) -> None:
+    assert BLOCK_HEADING_RE.match(text)
+    assert BLOCK_HEADING_START_RE.match(text)
+    assert text.lstrip()[:1] in BLOCK_HEADING_FIRST_CHARS
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        *CLASS_TOKENS,
+        "site-header",
+        "relatedposts",
+        "navMenu",
+        "col-md-8 entry-content",
+        "post-header",
+        "position-relative",
+        "xg-Footer__inner",
+    ],
+)
+def test_class_label_prefilter_is_exact(value: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    filtered = layout._class_label.__wrapped__(value)
+    monkeypatch.setattr(layout, "_REGION_WORD_RE", re.compile(""))  # finds a word anywhere
+    assert layout._class_label.__wrapped__(value) == filtered
+
+
+def test_prefilters_find_every_listed_word() -> None:
+    region_words = [
+        *CLASS_TOKENS,
+        *(sub for sub, _ in CLASS_SUBSTRINGS),
+        *(pre for pre, _ in CLASS_PREFIXES),
+        *HEADER_TOKENS,
+    ]
+    assert all(layout._REGION_WORD_RE.search(word) for word in region_words)
+    names_words = [
+        *COMMENT_TOKENS,
+        *BOILERPLATE_TOKENS,
+        *BOILERPLATE_PREFIXES,
+        *BOILERPLATE_SUBSTRINGS,
+    ]
+    assert all(layout._NAMES_WORD_RE.search(word) for word in names_words)
+
+
+@pytest.mark.parametrize(
+    "value", [*COMMENT_TOKENS, "sharedaddy", "imageEmbedCaption", "byline", "entry-content"]
+)
+def test_class_names_prefilter_is_exact(value: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    filtered = layout.class_names.__wrapped__(value)
+    monkeypatch.setattr(layout, "_NAMES_WORD_RE", re.compile(""))
+    assert layout.class_names.__wrapped__(value) == filtered
+
+
+def test_every_date_form_spells_a_full_year() -> None:
+    # may_hold_date skips text without "19" or "20": each DATE_RE form needs its year.
+    forms = [_DATE_NUMERIC, _DATE_CJK, _DATE_DMY, *_DATE_EN.split("|(?P<fd>")]
+    assert all(re.search(r"\(\?P<\w+>\(\?:19\|20\)\\d\{2\}\)", form) for form in forms)
+    assert DATE_RE.pattern == "|".join([_DATE_NUMERIC, _DATE_CJK, _DATE_DMY, _DATE_EN])
+    assert not may_hold_date("12. Mai, 10:30") and may_hold_date("12. Mai 2019")
+
+
+_VISIBLE_XPATH = etree.XPath(
+    "descendant-or-self::text()[not(ancestor::script or ancestor::style or ancestor::noscript"
+    " or ancestor::template)]"
+)
+
+
+def test_visible_text_walk_agrees_with_the_xpath() -> None:
+    root = parse_html(
+        "<html><body><div id=a>one <b>two<script>var x;</script> three</b> four"
+        "<style>p{}</style><p>five<noscript><i>six</i> seven</noscript> eight</p></div>"
+        "<noscript><div id=b>hidden <span>too<script>s</script></span></div></noscript>"
+        "<template><p id=c>t</p></template><script id=d>s</script></body></html>"
+    )
+    for el in root.iter():
+        # The XPath as visible_text used it: only with a hidden element inside.
+        if next(el.iter("script", "style", "noscript", "template"), None) is None:
+            expected = "".join(el.itertext())
+        else:
+            expected = "".join(str(text) for text in _VISIBLE_XPATH(el))
+        assert visible_text(el) == expected, el.get("id") or el.tag
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        '<a href="/x"><i class="icon"></i> Next <img src="a.png"> page</a>',
+        '<a href="/x"><span>Title</span> more</a>',
+        '<a href="/x">A<script>var s;</script> B<br>C</a>',
+        '<a href="/x"><img src="a.png"></a>',
+    ],
+)
+def test_link_text_of_icon_links_is_the_visible_text(html: str) -> None:
+    anchor = next(parse_html(f"<html><body><p>{html}</p></body></html>").iter("a"))
+    assert link_text(anchor) == visible_text(anchor)
+
+
+def test_pagination_words_hold_pag_or_fenye() -> None:
+    # _names_pagination reads class and id apart and skips values without either substring.
+    assert all("pag" in word or "fenye" in word for word in PAGINATION_TOKENS)
+    assert layout._pagination_classed.__doc__
+    assert not layout._names_pagination("page-header") and layout._names_pagination("Pager")
+
+
+def test_nav_breadcrumb_is_own_label_reduced_to_breadcrumbs() -> None:
+    root = parse_html(
+        "<html><body><nav><div class='breadcrumb'>Home &gt; News</div>"
+        "<ol aria-label='Breadcrumb'><li>Home</li></ol><div class='crumbs' role='main'>x</div>"
+        f"<div class='position'>{'long text ' * 40}</div><aside class='breadcrumb'>a</aside>"
+        "<div class='sidebar'>s</div><header>h</header><div>plain</div></nav></body></html>"
+    )
+    for el in root.iter():
+        if el.tag in BLOCK_TAGS:
+            for in_content in (False, True):
+                full = layout._own_label(el, el.tag, in_content=in_content)
+                expected = BREADCRUMB if full == BREADCRUMB else None
+                assert layout._nav_breadcrumb(el, el.tag) == expected, el.get("class") or el.tag
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Ein Bild (Foto: dpa)",
+        "Die Halle | © X/Getty Images",
+        "Sonnenaufgang / iStock.com",
+        "Sonnenaufgang / istoc\u212a.com",  # KELVIN SIGN: a "k" to re.IGNORECASE
+        "Crowd at the stadium Shutterstock",
+        "Source: AFP",
+    ],
+)
+def test_caption_credit_prefilter_passes_credits(line: str) -> None:
+    assert CAPTION_CREDIT_RE.search(line)
+    assert may_be_caption_credit(line)
