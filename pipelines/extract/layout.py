@@ -1398,6 +1398,20 @@ def _unwrap_article_noscript(body: Element) -> None:
             el.tag = "div"
 
 
+#: Form controls whose content is never text (SKIP_TAGS) but which a parser can wrap around
+#: the article when the page leaves one unclosed.
+_CONTROL_TAGS = frozenset({"button", "select", "option", "textarea"})
+
+
+def _open_controls_around(article_bodies: list[Element]) -> None:
+    """A <div> left unclosed in a menu <button> makes the parser nest the rest of the page,
+    <main> too, in the button: a control holding the article is a plain block."""
+    for found in article_bodies:
+        for el in found.iterancestors():
+            if el.tag in _CONTROL_TAGS:
+                el.tag = "div"
+
+
 def analyze_layout(root: Element) -> Layout:
     """Walk the body once into units and anchors, each tagged with its region (None = body),
     find the article's container and settle the related block.
@@ -1410,6 +1424,7 @@ def analyze_layout(root: Element) -> Layout:
         body = root
     _unwrap_article_noscript(body)
     marks, article_bodies = scan_body(body)
+    _open_controls_around(article_bodies)
     # The schema.org articleBody, the page's main content and what holds them are the
     # article, whatever their classes say ("left-side" around a news story; a menu left
     # unclosed puts the <main> after it inside the <nav> for the parser).
