@@ -752,16 +752,17 @@ class _Walker:
             return
         text = collapse("".join(self.buffer))
         region, region_element = self.buffer_region
+        # Positional, in field order: keywords cost more, and a page has thousands of lines.
         self.units.append(
             Unit(
-                text=text,
-                block=self.blocks[-1],
-                region=region,
-                region_element=region_element,
-                link_chars=min(self.buffer_link, len(text)),
-                bold_chars=min(self.buffer_bold, len(text)),
-                li=self.buffer_li,
-                leads_with_link=self.buffer_leads_with_link,
+                text,
+                self.blocks[-1],
+                region,
+                region_element,
+                min(self.buffer_link, len(text)),  # link_chars
+                min(self.buffer_bold, len(text)),  # bold_chars
+                self.buffer_li,
+                self.buffer_leads_with_link,
             )
         )
         self._reset()
@@ -872,6 +873,7 @@ class _Walker:
 
 def _walk(body: Element, marks: dict[Element, str], vetoed: set[Element]) -> Layout:
     walker = _Walker(marks, vetoed)
+    start, end, add = walker.start, walker.end, walker.add  # called per element
     events = etree.iterwalk(body, events=("start", "end"))
     skipped: Element | None = None  # after skip_subtree() the next event is this element's end
     for event, el in events:
@@ -879,7 +881,7 @@ def _walk(body: Element, marks: dict[Element, str], vetoed: set[Element]) -> Lay
         if event == "start":
             if not isinstance(tag, str) or tag in SKIP_TAGS:
                 walker.hidden(el)
-            elif walker.start(el, tag):
+            elif start(el, tag):
                 continue
             events.skip_subtree()
             skipped = el
@@ -887,10 +889,10 @@ def _walk(body: Element, marks: dict[Element, str], vetoed: set[Element]) -> Lay
         if el is skipped:
             skipped = None
         else:
-            walker.end(el, tag)
+            end(el, tag)
         tail = el.tail
         if tail and el is not body:
-            walker.add(tail)
+            add(tail)
     walker.flush()
     return Layout(body, walker.units, walker.anchors)
 
