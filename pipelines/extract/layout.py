@@ -655,12 +655,13 @@ def scan_body(body: Element) -> tuple[dict[Element, str], list[Element]]:
         ) and el is not body:
             article_bodies.append(el)
         # Whitespace alone never matches, and the regex backtracks over every space of it.
-        if text and len(text) <= longest and not text.isspace():
+        stripped = text.strip() if text and len(text) <= longest else ""
+        if stripped:
             # The regex tries its many alternatives; one set lookup rules most texts out.
-            may = text.lstrip()[:1] in BLOCK_HEADING_FIRST_CHARS
+            may = stripped[0] in BLOCK_HEADING_FIRST_CHARS
             match = announces(text) if may else None
             if match is None:
-                if text.strip() in HOME_LINK_TEXTS:
+                if stripped in HOME_LINK_TEXTS:
                     # The link itself, or the link around "<a><span>首页</span></a>".
                     home = el if tag == "a" else el.getparent()
                     if home is not None and home.tag == "a":
