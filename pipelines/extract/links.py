@@ -131,21 +131,27 @@ def extract_links(
     sites = {site_key(host_of(url)) for url in page_urls} - {""}
     resolver = Resolver(base)
     positions: dict[str, int] = {}
+    # Target and "internal" by href: a page repeats its hrefs (menus, "#", javascript:).
+    targets: dict[str, tuple[str | None, bool]] = {}
     links: list[LinkRecord] = []
     for anchor in anchors:
         block = anchor.region or DEFAULT_BLOCK
         position = positions.get(block, 0) + 1
         positions[block] = position
-        target, host = resolver.resolve(anchor.href)
+        href = anchor.href
+        found = targets.get(href)
+        if found is None:
+            target, host = resolver.resolve(href)
+            found = targets[href] = (target, target is not None and site_key(host) in sites)
         links.append(
             new_link_record(
                 page_urls[0],  # source_url
-                target,  # target_url
-                anchor.href,  # href
+                found[0],  # target_url
+                href,
                 anchor_text(anchor),  # anchor_text
                 block,
                 position,
-                target is not None and site_key(host) in sites,  # internal
+                found[1],  # internal
                 (anchor.element.get("rel") or "").lower().split(),  # rel
                 crawl_id,
                 extractor_version,
