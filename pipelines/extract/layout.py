@@ -910,7 +910,9 @@ def _prose_paragraphs(el: Element, enough: int) -> int:
     return found
 
 
-def _oversized_regions(layout: Layout) -> set[Element]:
+def _oversized_regions(layout: Layout, overlays: _NotContent) -> set[Element]:
+    """Regions holding the article's prose. `overlays` (`_NotContent(threads=False)`) is the
+    page's, kept across walks: it depends on the tree alone."""
     prose: dict[Element, int] = defaultdict(int)
     links: dict[Element, int] = defaultdict(int)
     for unit in layout.units:
@@ -923,7 +925,6 @@ def _oversized_regions(layout: Layout) -> set[Element]:
     # A cookie box's or a dialog's prose outside the regions is not the article's: it does not
     # make an article-sized "region" a region (a comment thread's still does: a short post's
     # author box is no article).
-    overlays = _NotContent(threads=False)
     for unit in layout.units:
         if unit.region_element is None and not (unit.prose_chars and unit.block in overlays):
             total += unit.prose_chars
@@ -1423,8 +1424,9 @@ def analyze_layout(root: Element) -> Layout:
     if not layout.units and _unwrap_noscript(body):
         marks = structural_marks(body)
         layout = _walk(body, marks, vetoed)
+    overlays = _NotContent(threads=False)
     for _ in range(6):
-        oversized = _oversized_regions(layout)
+        oversized = _oversized_regions(layout, overlays)
         if not oversized:
             break
         vetoed |= oversized
