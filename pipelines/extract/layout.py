@@ -655,8 +655,7 @@ def scan_body(body: Element) -> tuple[dict[Element, str], list[Element]]:
         ) and el is not body:
             article_bodies.append(el)
         # Whitespace alone never matches, and the regex backtracks over every space of it.
-        stripped = text.strip() if text and len(text) <= longest else ""
-        if stripped:
+        if text and len(text) <= longest and (stripped := text.strip()):
             # The regex tries its many alternatives; one set lookup rules most texts out.
             may = stripped[0] in BLOCK_HEADING_FIRST_CHARS
             match = announces(text) if may else None
