@@ -234,3 +234,25 @@ def test_nav_breadcrumb_is_own_label_reduced_to_breadcrumbs() -> None:
 def test_caption_credit_prefilter_passes_credits(line: str) -> None:
     assert CAPTION_CREDIT_RE.search(line)
     assert may_be_caption_credit(line)
+
+
+def test_new_link_record_is_the_dataclass_init() -> None:
+    """The slot-setting constructor takes the record's fields, in order, and builds an equal
+    record (repr and frozenness included)."""
+    import dataclasses
+    import inspect
+
+    from pipelines.extract.links import new_link_record
+    from pipelines.store.records import LinkRecord
+
+    names = [field.name for field in dataclasses.fields(LinkRecord)]
+    assert list(inspect.signature(new_link_record).parameters) == names
+    values = dict(
+        zip(names, ["s", None, "h", "t", "body", 3, False, ["nofollow"], "c", "7"], strict=True)
+    )
+    fast, slow = new_link_record(**values), LinkRecord(**values)  # type: ignore[arg-type]
+    assert fast == slow
+    assert repr(fast) == repr(slow)
+    assert dataclasses.asdict(fast) == dataclasses.asdict(slow)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fast.href = "x"  # type: ignore[misc]

@@ -655,12 +655,12 @@ def scan_body(body: Element) -> tuple[dict[Element, str], list[Element]]:
         ) and el is not body:
             article_bodies.append(el)
         # Whitespace alone never matches, and the regex backtracks over every space of it.
-        if text and len(text) <= longest and not text.isspace():
+        if text and len(text) <= longest and (stripped := text.strip()):
             # The regex tries its many alternatives; one set lookup rules most texts out.
-            may = text.lstrip()[:1] in BLOCK_HEADING_FIRST_CHARS
+            may = stripped[0] in BLOCK_HEADING_FIRST_CHARS
             match = announces(text) if may else None
             if match is None:
-                if text.strip() in HOME_LINK_TEXTS:
+                if stripped in HOME_LINK_TEXTS:
                     # The link itself, or the link around "<a><span>首页</span></a>".
                     home = el if tag == "a" else el.getparent()
                     if home is not None and home.tag == "a":
@@ -752,16 +752,17 @@ class _Walker:
             return
         text = collapse("".join(self.buffer))
         region, region_element = self.buffer_region
+        # Positional, in field order: keywords cost more, and a page has thousands of lines.
         self.units.append(
             Unit(
-                text=text,
-                block=self.blocks[-1],
-                region=region,
-                region_element=region_element,
-                link_chars=min(self.buffer_link, len(text)),
-                bold_chars=min(self.buffer_bold, len(text)),
-                li=self.buffer_li,
-                leads_with_link=self.buffer_leads_with_link,
+                text,
+                self.blocks[-1],
+                region,
+                region_element,
+                min(self.buffer_link, len(text)),  # link_chars
+                min(self.buffer_bold, len(text)),  # bold_chars
+                self.buffer_li,
+                self.buffer_leads_with_link,
             )
         )
         self._reset()
@@ -872,6 +873,7 @@ class _Walker:
 
 def _walk(body: Element, marks: dict[Element, str], vetoed: set[Element]) -> Layout:
     walker = _Walker(marks, vetoed)
+    start, end, add = walker.start, walker.end, walker.add  # called per element
     events = etree.iterwalk(body, events=("start", "end"))
     skipped: Element | None = None  # after skip_subtree() the next event is this element's end
     for event, el in events:
@@ -879,7 +881,7 @@ def _walk(body: Element, marks: dict[Element, str], vetoed: set[Element]) -> Lay
         if event == "start":
             if not isinstance(tag, str) or tag in SKIP_TAGS:
                 walker.hidden(el)
-            elif walker.start(el, tag):
+            elif start(el, tag):
                 continue
             events.skip_subtree()
             skipped = el
@@ -887,10 +889,10 @@ def _walk(body: Element, marks: dict[Element, str], vetoed: set[Element]) -> Lay
         if el is skipped:
             skipped = None
         else:
-            walker.end(el, tag)
+            end(el, tag)
         tail = el.tail
         if tail and el is not body:
-            walker.add(tail)
+            add(tail)
     walker.flush()
     return Layout(body, walker.units, walker.anchors)
 
@@ -907,7 +909,9 @@ def _prose_paragraphs(el: Element, enough: int) -> int:
     return found
 
 
-def _oversized_regions(layout: Layout) -> set[Element]:
+def _oversized_regions(layout: Layout, overlays: _NotContent) -> set[Element]:
+    """Regions holding the article's prose. `overlays` (`_NotContent(threads=False)`) is the
+    page's, kept across walks: it depends on the tree alone."""
     prose: dict[Element, int] = defaultdict(int)
     links: dict[Element, int] = defaultdict(int)
     for unit in layout.units:
@@ -920,7 +924,6 @@ def _oversized_regions(layout: Layout) -> set[Element]:
     # A cookie box's or a dialog's prose outside the regions is not the article's: it does not
     # make an article-sized "region" a region (a comment thread's still does: a short post's
     # author box is no article).
-    overlays = _NotContent(threads=False)
     for unit in layout.units:
         if unit.region_element is None and not (unit.prose_chars and unit.block in overlays):
             total += unit.prose_chars
@@ -1435,8 +1438,9 @@ def analyze_layout(root: Element) -> Layout:
     if not layout.units and _unwrap_noscript(body):
         marks = structural_marks(body)
         layout = _walk(body, marks, vetoed)
+    overlays = _NotContent(threads=False)
     for _ in range(6):
-        oversized = _oversized_regions(layout)
+        oversized = _oversized_regions(layout, overlays)
         if not oversized:
             break
         vetoed |= oversized

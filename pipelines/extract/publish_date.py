@@ -262,17 +262,28 @@ def _shown_date(element: Element, found: PublishDate) -> PublishDate:
     return PublishDate(_to_utc(parsed), match.group(0).strip(), "time")
 
 
+def _itemprops(body: Element) -> list[tuple[Element, str]]:
+    """Elements with a microdata itemprop or RDFa property ("schema:datePublished"), and its
+    name lower-cased without a prefix."""
+    return [
+        (el, (el.get("itemprop") or el.get("property") or "").lower().rpartition(":")[2])
+        for el in _elements(_ITEMPROP, body)
+    ]
+
+
 def _markup_candidates(
     root: Element,
     *,
     classed_only: bool,
     created_prop: str = "datepublished",
     fetched_at: datetime | None = None,
+    props: dict[Element, list[tuple[Element, str]]] | None = None,
 ) -> Iterator[PublishDate]:
     """Dates marked up as the publish date on other elements than <time>: itemprop
     "datePublished" (content/datetime/title or text); or (`classed_only`) elements whose class
     or id names it ("published", "entry-date", "post-date", "datum") outside lists, their
-    title attribute or short text."""
+    title attribute or short text. `props` keeps `_itemprops` by body between the steps that
+    read it (the published and the created date)."""
     body = root.find("body")
     if body is None:
         return
@@ -286,12 +297,11 @@ def _markup_candidates(
         ]
         marked: list[Element] = []
     else:
-        # Microdata itemprop or RDFa property ("schema:datePublished")
-        props = [
-            (el, (el.get("itemprop") or el.get("property") or "").lower().rpartition(":")[2])
-            for el in _elements(_ITEMPROP, body)
-        ]
-        marked = [el for el, prop in props if prop == created_prop]
+        if props is None:
+            props = {}
+        if body not in props:
+            props[body] = _itemprops(body)
+        marked = [el for el, prop in props[body] if prop == created_prop]
         classed = []
     for el in classed if classed_only else marked:
         if _is_updated_time(el):
@@ -801,20 +811,21 @@ def extract_publish_date(
     fetched_at = _aware(fetched_at)
     if meta is None:
         meta = meta_contents(root)
+    props: dict[Element, list[tuple[Element, str]]] = {}
     cascade = (
         # <meta> first, in document order, as htmldate reads the header: where the two
         # disagree, the header agreed with the gold more often on the real-page corpora.
         _meta_candidates(meta),
         _jsonld_candidates(jsonld),
         _time_candidates(root, url),
-        _markup_candidates(root, classed_only=False),
+        _markup_candidates(root, classed_only=False, props=props),
         _text_candidates(root, heading, fetched_at, all_lines),
         _markup_candidates(root, classed_only=True, fetched_at=fetched_at),
         _meta_line_candidates(root, fetched_at),
         # A creation or upload date (JSON-LD, microdata, RDFa) is the publish date of a page
         # that states none, after what its text says.
         _jsonld_candidates(jsonld, JSONLD_CREATED_KEYS),
-        _markup_candidates(root, classed_only=False, created_prop="datecreated"),
+        _markup_candidates(root, classed_only=False, created_prop="datecreated", props=props),
         _url_candidates(url),
         _title_candidates(root, meta, fetched_at),
         _script_candidates(root),
