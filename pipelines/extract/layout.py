@@ -348,11 +348,7 @@ def _own_label(el: Element, tag: str, *, in_content: bool) -> str | None:
         role_label = ROLE_LABELS.get(role)
         if role == "banner" and in_content:
             role_label = None
-    crumb = False
-    aria, itemtype = el.get("aria-label"), el.get("itemtype")
-    if aria or itemtype:
-        marks = f"{aria or ''} {itemtype or ''}".lower()
-        crumb = any(word in marks for word in BREADCRUMB_WORDS)
+    crumb = _names_breadcrumb(el)
     if not crumb and role_label is None:
         if token_label is None or token_label == tag_label:
             if tag_label != BREADCRUMB:
@@ -368,19 +364,26 @@ def _own_label(el: Element, tag: str, *, in_content: bool) -> str | None:
     return next((label for label in LABEL_PRIORITY if label in found), None)
 
 
+def _names_breadcrumb(el: Element) -> bool:
+    """Whether an element's aria-label or schema.org itemtype names a breadcrumb trail."""
+    aria, itemtype = el.get("aria-label"), el.get("itemtype")
+    if not (aria or itemtype):
+        return False
+    marks = f"{aria or ''} {itemtype or ''}".lower()
+    return any(word in marks for word in BREADCRUMB_WORDS)
+
+
 def _nav_breadcrumb(el: Element, tag: str) -> str | None:
     """`_own_label` where only a breadcrumb counts (inside a nav, see `_combine`): BREADCRUMB
     or None, without the tag, role and priority work of the full label."""
     if tag in _UNLABELLED_TAGS:
         return None
     classes, ident = el.get("class"), el.get("id")
-    if not (classes or ident) or _class_label(f"{classes or ''} {ident or ''}") != BREADCRUMB:
-        aria, itemtype = el.get("aria-label"), el.get("itemtype")
-        if not (aria or itemtype):
-            return None
-        marks = f"{aria or ''} {itemtype or ''}".lower()
-        if not any(word in marks for word in BREADCRUMB_WORDS):
-            return None
+    classed = bool(classes or ident) and (
+        _class_label(f"{classes or ''} {ident or ''}") == BREADCRUMB
+    )
+    if not (classed or _names_breadcrumb(el)):
+        return None
     role = el.get("role")
     if role and role.strip().lower() == "main":
         return None
