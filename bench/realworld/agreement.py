@@ -39,6 +39,10 @@ def main() -> None:
     print("batch c4: R5 against R6")
     r6 = _labels("labels_r6.csv")
     report(_labels("labels_c4.csv"), r6, sorted(r6))
+    # Batch c5: R7 labelled it whole, R8 150 seeded rows.
+    print("batch c5: R7 against R8")
+    r8 = _labels("labels_r8.csv")
+    report(_labels("labels_c5.csv"), r8, sorted(r8))
 
 
 def report(
