@@ -27,10 +27,12 @@ from reports.neardup import (
     cluster_texts,
     cluster_titles,
     find_pairs,
+    fold_variants,
     linkage,
     load_aspects,
     load_fillers,
     load_places,
+    load_variants,
     tokens,
     verify,
 )
@@ -817,3 +819,40 @@ def test_subject_fields_are_checked() -> None:
         DedupConfig(subject_units=-1)
     with pytest.raises(DedupError, match="subject_threshold"):
         DedupConfig(subject_threshold=0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Issue 12 part 4, third session: variant wordings folded to one
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        # Seeds' pair both reviewers grouped: an unopened phone named two ways.
+        ("全新未拆封苹果手机回收报价指南", "回收全新未激活苹果手机的价格指南"),
+        # Prepayment recycling named two ways, with a filler swap.
+        ("回收宝预付款到账流程详解", "回收宝信用预付到账流程解析"),
+    ],
+)
+def test_variant_wordings_pair(a: str, b: str) -> None:
+    assert [(i, j) for i, j, _ in find_pairs([a, b])] == [(0, 1)]
+
+
+def test_variant_folding_keeps_other_things_apart() -> None:
+    # 激活后 against 未激活: folding 未激活 to 未拆封 keeps its negation (激活 is no variant).
+    assert find_pairs(["全新苹果13激活后回收价格解析", "苹果13全新未激活手机回收价格解析"]) == []
+    # A prepaid card (预付卡) is not prepayment (预付款): not folded.
+    folded = fold_variants(["回收手机先付款平台", "全新未开封iphone", "物业服务热线", "预付卡回收"])
+    assert folded == ["回收手机预付款平台", "全新未拆封iphone", "物业客服电话", "预付卡回收"]
+
+
+def test_variant_lexicon_can_be_replaced_and_is_validated(tmp_path: Path) -> None:
+    a, b = "回收宝预付款到账流程详解", "回收宝信用预付到账流程解析"
+    empty = tmp_path / "none.toml"
+    empty.write_text("[classes]\n", encoding="utf-8")
+    assert find_pairs([a, b], DedupConfig(variant_lexicon=empty)) == []
+    assert load_variants().words["先付款"] == load_variants().words["预付款"]
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[classes]\nx = ["e卡"]\n', encoding="utf-8")
+    with pytest.raises(DedupError, match="variant 'e卡'"):
+        load_variants(bad)

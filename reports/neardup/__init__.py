@@ -114,7 +114,14 @@ from reports.neardup.config import DedupConfig, DedupError
 from reports.neardup.families import TemplateFamily, template_families, title_findings
 from reports.neardup.linkage import Cluster
 from reports.neardup.titles import cluster_titles, find_pairs
-from reports.neardup.tokens import FillerLexicon, load_aspects, load_fillers, load_places
+from reports.neardup.tokens import (
+    FillerLexicon,
+    load_aspects,
+    load_fillers,
+    load_places,
+    load_variants,
+)
+from reports.neardup.variants import fold_variants
 
 __all__ = [
     "BodySigner",
@@ -126,9 +133,11 @@ __all__ = [
     "cluster_texts",
     "cluster_titles",
     "find_pairs",
+    "fold_variants",
     "load_aspects",
     "load_fillers",
     "load_places",
+    "load_variants",
     "template_families",
     "title_findings",
 ]

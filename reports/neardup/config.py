@@ -65,6 +65,9 @@ class DedupConfig:
     aspect_lexicon: Path | None = None
     #: Titles: place lexicon file; None means the bundled one.
     place_lexicon: Path | None = None
+    #: Titles: variant lexicon file (wordings folded to one before the units); None means
+    #: the bundled one.
+    variant_lexicon: Path | None = None
     #: Bodies: characters per shingle.
     text_shingle: int = 5
     #: Bodies: MinHash permutations and LSH bands (`text_num_perm` a multiple of the bands).

@@ -12,6 +12,7 @@ from reports.neardup.candidates import candidate_pairs, subject_pairs, typo_pair
 from reports.neardup.config import DedupConfig
 from reports.neardup.linkage import NO_EDGES, Cluster, Edges, exact_groups, link_clusters
 from reports.neardup.tokens import filler_tables, title_units
+from reports.neardup.variants import fold_variants
 from reports.neardup.verify import verify
 
 if TYPE_CHECKING:
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
 def _title_edges(distinct: list[str], cfg: DedupConfig) -> Edges:
     if len(distinct) < 2:
         return NO_EDGES
+    # One wording per thing (预付款 / 先付款): every later step reads the folded text.
+    distinct = fold_variants(distinct, cfg.variant_lexicon)
     # Typo pairs first: their arrays are freed before the units are built.
     typos = typo_pairs(distinct, cfg)
     units = title_units(distinct, filler_tables(cfg.filler_lexicon, cfg.aspect_lexicon), cfg)

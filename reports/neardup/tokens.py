@@ -29,6 +29,8 @@ BUNDLED_FILLERS = Path(__file__).parents[1] / "dedup" / "title_fillers.toml"
 BUNDLED_ASPECTS = Path(__file__).parents[1] / "dedup" / "title_aspects.toml"
 #: The place lexicon shipped with the package.
 BUNDLED_PLACES = Path(__file__).parents[1] / "dedup" / "title_places.toml"
+#: The variant lexicon shipped with the package.
+BUNDLED_VARIANTS = Path(__file__).parents[1] / "dedup" / "title_variants.toml"
 
 _Int = TypeVar("_Int", bound=np.integer[Any])
 
@@ -50,6 +52,12 @@ def load_fillers(path: Path | None = None) -> FillerLexicon:
 def load_aspects(path: Path | None = None) -> FillerLexicon:
     """Read an aspect lexicon TOML (same format as fillers); None reads the bundled file."""
     return _load_lexicon(BUNDLED_ASPECTS if path is None else path, "aspect")
+
+
+def load_variants(path: Path | None = None) -> FillerLexicon:
+    """Read a variant lexicon TOML (same format; a class's first word is its canonical one);
+    None reads the bundled file."""
+    return _load_lexicon(BUNDLED_VARIANTS if path is None else path, "variant")
 
 
 def load_places(path: Path | None = None) -> FillerLexicon:
