@@ -33,6 +33,7 @@ from reports.neardup import (
     load_fillers,
     load_places,
     load_variants,
+    prefixes,
     tokens,
     verify,
 )
@@ -856,3 +857,59 @@ def test_variant_lexicon_can_be_replaced_and_is_validated(tmp_path: Path) -> Non
     bad.write_text('[classes]\nx = ["e卡"]\n', encoding="utf-8")
     with pytest.raises(DedupError, match="variant 'e卡'"):
         load_variants(bad)
+
+
+def test_plain_how_to_wording_is_filler() -> None:
+    # 最简单 and 处理方法 say "a guide" like 全攻略 (the seeds' reviewers group the two).
+    assert is_pair("e卡回收的最简单处理方法详解", "e卡回收全攻略:轻松几步变现金")
+
+
+# ---------------------------------------------------------------------------------------------
+# Implied prefixes: 京东 before e卡
+
+
+E_CARD_CRAWL = [
+    "京东e卡回收全攻略:轻松几步变现金",
+    "京东e卡面额回收到账时间详解",
+    "成都京东e卡回收全攻略",
+    "京东先享后付还款指南",
+    "e卡回收的最简单处理方法详解",
+    "京东年卡费用详解",
+]
+
+
+def test_a_prefix_the_crawl_implies_is_read_away() -> None:
+    # In this crawl e卡 follows 京东 in three titles of four, 京东 also stands alone, and one
+    # title starts at e卡: 京东e卡… is also read as e卡…. 成都 before 京东 is no such prefix.
+    readings = prefixes.implied_prefixes(E_CARD_CRAWL, DedupConfig())
+    assert readings.owner.tolist() == [0, 1]
+    assert readings.texts == ["e卡回收全攻略:轻松几步变现金", "e卡面额回收到账时间详解"]
+    found = [(i, j) for i, j, _ in find_pairs(E_CARD_CRAWL)]
+    assert (0, 4) in found
+    assert (2, 4) not in found
+    assert (0, 4) not in [
+        (i, j) for i, j, _ in find_pairs(E_CARD_CRAWL, DedupConfig(implied_share=1))
+    ]
+
+
+def test_a_prefix_is_not_implied_without_the_crawl_saying_so() -> None:
+    # Two titles alone: 京东 never stands without e卡, so nothing says it is a name of its own.
+    assert (
+        prefixes.implied_prefixes(E_CARD_CRAWL[:1] + E_CARD_CRAWL[4:5], DedupConfig()).texts == []
+    )
+    # 京东e卡 once against e卡 in four titles: the card is mostly named without 京东.
+    crawl = [*E_CARD_CRAWL[1:], "e卡回收平台推荐", "e卡转让指南", "e卡余额查询"]
+    assert prefixes.implied_prefixes(crawl, DedupConfig()).owner.tolist() == []
+
+
+def test_a_reading_pairs_only_beside_titles_that_start_where_it_does() -> None:
+    readings = prefixes.implied_prefixes(E_CARD_CRAWL, DedupConfig())
+    n = len(E_CARD_CRAWL)
+    # Rows: the six titles, then the readings of titles 0 and 1 (rows 6 and 7).
+    pairs = np.array([[4, 6], [3, 6], [2, 7], [0, 4], [6, 7]])
+    out, sims = readings.as_titles(pairs, np.array([0.9, 0.8, 0.7, 0.6, 0.5]))
+    # e卡… (row 6) beside e卡回收的最简单… is title 0's pair; beside 京东先享… (3) or 成都京东…
+    # (2) it is not, and two readings never pair.
+    assert out.tolist() == [[0, 4], [0, 4]]
+    assert sims.tolist() == [0.9, 0.6]
+    assert readings.title_lead.size == n

@@ -49,6 +49,10 @@ class DedupConfig:
     #: another question about the subject (docs/benchmarks.md).
     subject_units: int = 0
     subject_threshold: float = 0.6
+    #: Titles: a main title's first two characters are implied (京东 before e卡) when more than
+    #: this share of the crawl's titles holding the next two hold them right before (module
+    #: `prefixes`); such a title is also read without them. 1: never.
+    implied_share: float = 0.5
     #: Titles: a deletion key is made only when this many main-title units remain.
     min_remaining: int = 3
     #: How verified pairs become clusters: "star" (each member verified against the
@@ -92,6 +96,7 @@ class DedupConfig:
             ("min_remaining", self.min_remaining >= 1, ">= 1"),
             ("subject_units", self.subject_units >= 0, ">= 0"),
             ("subject_threshold", 0 < self.subject_threshold <= 1, "in (0, 1]"),
+            ("implied_share", 0 <= self.implied_share <= 1, "in [0, 1]"),
             ("max_bucket", self.max_bucket >= 2, ">= 2"),
             ("max_units", self.max_units >= 1, ">= 1"),
             ("linkage", self.linkage in ("star", "single"), "'star' or 'single'"),
