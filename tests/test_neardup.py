@@ -799,20 +799,47 @@ def test_hyphen_is_a_separator_unless_between_letters_or_digits() -> None:
     assert [i for i, c in enumerate(classes.tolist()) if c == tokens.SEP] == [7, 11, 16]
 
 
-def test_same_subject_candidates_pair_a_reworded_question_only_when_enabled() -> None:
+def test_same_subject_candidates_pair_a_reworded_question() -> None:
     titles = [
         "小花钱包退费指南",
         "小花钱包服务费退款政策解析",
         "小花钱包客服电话",
         "小花钱包还款流程",
     ]
-    assert find_pairs(titles) == []
-    # Same subject (小花钱) and a common aspect (退费 / 退款): a re-spin. The other two ask
-    # other questions about the subject and stay apart.
-    config = DedupConfig(subject_units=3)
-    assert [(i, j) for i, j, _ in find_pairs(titles, config)] == [(0, 1)]
+    # Same subject (小花钱), the same question (退费 / 退款), and all 小花钱包退费指南 says is in
+    # the other: a re-spin. The other two ask other questions about the subject.
+    assert [(i, j) for i, j, _ in find_pairs(titles)] == [(0, 1)]
+    assert find_pairs(titles, DedupConfig(subject_units=0)) == []
     # Another subject asking the same question is a sibling, not a candidate.
-    assert find_pairs(["小花钱包退费指南", "小米钱包服务费退款政策解析"], config) == []
+    assert find_pairs(["小花钱包退费指南", "小米钱包服务费退款政策解析"]) == []
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        # A question asked on top of the common one (优势 besides 利率): another article.
+        ("分期购买手机:零利率优势全解析", "分期购买手机的月利息计算概览"),
+        # Each says something the other does not: two lines (招聘 / 客服), two things (手机 / 电脑).
+        ("成都智荟生活物业招聘电话查询指南", "成都智荟生活物业服务热线"),
+        ("分期购买手机的利弊分析", "分期购买电脑的利弊分析"),
+    ],
+)
+def test_same_subject_candidates_keep_other_questions_apart(a: str, b: str) -> None:
+    # Explicit, so that the test still means this channel if its default changes.
+    assert find_pairs([a, b], DedupConfig(subject_units=3, subject_threshold=0.6)) == []
+
+
+def test_same_subject_reword_within_the_other_title_pairs() -> None:
+    # Seeds' pairs both reviewers grouped; neither is within the deletion neighbourhood.
+    assert is_pair("回收手机信用预付平台全解析", "回收手机先付款平台的运作模式与用户指南")
+    # With an implied prefix: in this crawl 智荟 mostly follows 成都, which also stands alone.
+    crawl = [
+        "成都智荟生活物业服务热线",
+        "智荟生活服务电话客服查询指南",
+        "成都智荟生活物业招聘电话查询指南",
+        "成都京东e卡回收全攻略",
+    ]
+    assert [(i, j) for i, j, _ in find_pairs(crawl)] == [(0, 1)]
 
 
 def test_subject_fields_are_checked() -> None:

@@ -183,11 +183,13 @@ def candidate_pairs(units: Units, n_texts: int, cfg: DedupConfig) -> NDArray[np.
 
 
 def subject_pairs(units: Units, n_texts: int, cfg: DedupConfig) -> NDArray[np.int64]:
-    """Text pairs (a < b) whose main titles open with the same `subject_units` content units.
+    """Text pairs (a < b) whose main titles open with the same `subject_units` content units
+    and ask the same set of aspects (at least one).
 
     A re-spin keeps its subject and rewords the question after it (小花钱包退费指南 /
     小花钱包服务费退款政策解析), often by more than the deletion neighbourhood reaches; a
-    template sibling swaps the subject. These pairs are verified at `subject_threshold`.
+    template sibling swaps the subject. These pairs are verified at `subject_threshold`, with
+    `verify(..., same_question=True)`.
     """
     k = cfg.subject_units
     t, h = units.main_tid, units.main_hash
@@ -198,16 +200,30 @@ def subject_pairs(units: Units, n_texts: int, cfg: DedupConfig) -> NDArray[np.in
     first = np.flatnonzero(new)
     length = np.diff(np.append(first, t.size))
     first, owner = first[length >= k], t[first[length >= k]]
+    # The verifier asks for the same set of questions: titles asking none, or another set,
+    # need not meet.
+    asked = units.question_count[owner] > 0
+    first, owner = first[asked], owner[asked]
     key = np.zeros(first.size, dtype=np.uint64)
     with np.errstate(over="ignore"):
         for j in range(k):
             key = key * np.uint64(MUL) + h[first + j]
-        key = mix(key)
+        key = mix(key) + _question_sets(units)[owner]
     order = np.argsort(key, kind="stable")
     left, right = group_pairs(key[order], cfg.max_bucket)
     return unique_pairs(
         owner[order][left].astype(np.int64), owner[order][right].astype(np.int64), n_texts
     )
+
+
+def _question_sets(units: Units) -> NDArray[np.uint64]:
+    """Per text, a hash of the set of aspect classes it asks (`Units.question`)."""
+    at = np.flatnonzero(units.question)
+    row = np.searchsorted(units.offsets, at, side="right") - 1
+    out = np.zeros(units.offsets.size - 1, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        np.add.at(out, row, mix(units.codes[at] ^ np.uint64(0x5BD1E995)))
+    return out
 
 
 # ---------------------------------------------------------------------------------------------

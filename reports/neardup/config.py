@@ -43,11 +43,11 @@ class DedupConfig:
     #: question (手机/电脑, 南宁/昆明), unless they are synonyms, which aspect classes unify.
     swap_bucket: int = 0
     #: Titles: main titles opening with the same this many content units (the subject) and
-    #: naming a common aspect are candidates too (0: never), verified at `subject_threshold`
-    #: instead of `threshold`: the same subject asked the same question in other words. Off
-    #: by default: on independent labels the verifier cannot yet tell such re-spins from
-    #: another question about the subject (docs/benchmarks.md).
-    subject_units: int = 0
+    #: asking the same set of aspects are candidates too (0: never), verified at
+    #: `subject_threshold` instead of `threshold` and kept only when one main title says
+    #: nothing the other title does not: the same subject asked the same question in other
+    #: words (小花钱包退费指南 / 小花钱包服务费退款政策解析). Measured in docs/benchmarks.md.
+    subject_units: int = 3
     subject_threshold: float = 0.6
     #: Titles: a main title's first two characters are implied (京东 before e卡) when more than
     #: this share of the crawl's titles holding the next two hold them right before (module

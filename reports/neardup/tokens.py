@@ -548,6 +548,9 @@ class Units:
     tail: NDArray[np.bool_]
     marker: NDArray[np.bool_]
     tail_count: NDArray[np.int64]
+    # Per unit: main-title content (head or tail); per row: how many.
+    main: NDArray[np.bool_]
+    main_count: NDArray[np.int64]
     # Per row: negation characters (`NEGATIONS`) and numbers in the main title.
     negation_count: NDArray[np.int64]
     number_count: NDArray[np.int64]
@@ -857,6 +860,11 @@ def title_units(texts: Sequence[str], tables: _FillerTables, cfg: DedupConfig) -
         marker=marker,
         tail_count=np.bincount(
             np.searchsorted(offsets, np.flatnonzero(tail), side="right") - 1, minlength=n_texts
+        ),
+        main=in_main_title,
+        main_count=np.bincount(
+            np.searchsorted(offsets, np.flatnonzero(in_main_title), side="right") - 1,
+            minlength=n_texts,
         ),
         negation_count=negation_count,
         number_count=number_count,

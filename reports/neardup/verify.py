@@ -23,7 +23,8 @@ def verify(
 ) -> NDArray[np.float64]:
     """Weighted Jaccard of each pair's unit sets; 0 where their main titles conflict.
 
-    With `same_question`, also 0 unless the two titles name a common aspect (`Units.question`).
+    With `same_question`, also 0 unless the two titles ask the same aspects (`Units.question`),
+    at least one, and the main-title content of one is all in the other title.
     With `numbers` (default), also 0 when one main title names a number and the other none;
     typo pairs are checked without it, since a typo can break a number (一天 → 一).
     """
@@ -89,7 +90,16 @@ def verify(
             conflict |= (units.number_count[a] > 0) & (units.any_number_count[b] == 0)
             conflict |= (units.number_count[b] > 0) & (units.any_number_count[a] == 0)
         if same_question:
-            conflict |= shared == 0
+            # The same questions, all of them: one asked on top (零利率优势 / 月利息) is another
+            # article about the subject.
+            qa, qb = units.question_count[a], units.question_count[b]
+            conflict |= (shared == 0) | (qa != shared) | (qb != shared)
+            # And one main title says nothing the other title does not: 小花钱包退费 within
+            # 小花钱包服务费退款政策, but not 物业招聘电话 / 物业客服电话 (two lines) or 分期购买
+            # 手机 / 电脑 (two things); the other may add spin.
+            a_in = np.bincount(row_a, weights=hit & units.main[ia], minlength=a.size)
+            b_in = np.bincount(row_a, weights=hit & units.main[at], minlength=a.size)
+            conflict |= (a_in != units.main_count[a]) & (b_in != units.main_count[b])
         sims[lo : lo + chunk] = np.where(conflict, 0.0, sim)
     return sims
 
