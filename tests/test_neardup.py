@@ -940,3 +940,26 @@ def test_a_reading_pairs_only_beside_titles_that_start_where_it_does() -> None:
     assert out.tolist() == [[0, 4], [0, 4]]
     assert sims.tolist() == [0.9, 0.6]
     assert readings.title_lead.size == n
+
+
+# ---------------------------------------------------------------------------------------------
+# Keyword-stuffed titles: each unit counted once in the candidate keys
+
+
+def test_keyword_stuffed_title_meets_a_plain_respin() -> None:
+    # Seeds' pair both reviewers grouped: 京东卡e卡回收电子卡 says 卡 three times.
+    assert is_pair("京东卡e卡回收电子卡全面指南", "京东e卡回收全攻略:轻松几步变现金")
+    # A doubled name (转转) is no stuffing: a one-character variant still pairs.
+    assert is_pair("转转回收预付款即时到账服务详解", "转转回收预付款即时到帐服务详解")
+
+
+def test_keyword_stuffed_pair_must_be_one_within_the_other() -> None:
+    # Counted once, 话与借条…打电话… holds 话 twice; its subject (话与借条) is not the other's
+    # (卡文借条) although 话 occurs there: two lenders (bench/dedup.py siblings).
+    a, b = "话与借条还款日是否会打电话给联系人?", "卡文借条还款日是否会打电话给联系人?"
+    assert find_pairs([a, b]) == []
+    # Within the other title, but its subject is not the other's subject: rejected too.
+    units = tokens.title_units(
+        [normalize_text(a), normalize_text(b)], tokens.filler_tables(None), DedupConfig()
+    )
+    assert verify.verify(units, np.array([[0, 1]]), contained=True).tolist() == [0.0]

@@ -140,11 +140,32 @@ def unique_pairs(a: NDArray[np.int64], b: NDArray[np.int64], n: int) -> NDArray[
     return np.stack((code // n, code % n), axis=1)
 
 
-def candidate_pairs(units: Units, n_texts: int, cfg: DedupConfig) -> NDArray[np.int64]:
-    """Distinct text pairs (a < b) whose main titles are within the deletion budget."""
+def candidate_pairs(
+    units: Units, n_texts: int, cfg: DedupConfig
+) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
+    """Distinct text pairs (a < b) whose main titles are within the deletion budget, each unit
+    counted once; and per text, whether its main title repeats a unit.
+
+    A keyword-stuffed title says its subject twice (京东卡e卡回收电子卡全面指南 repeats 卡), so
+    counted with repeats it is too far from a plain re-spin (京东e卡回收全攻略) for the keys.
+    """
     t, h = units.main_tid, units.main_hash
+    repeats = np.zeros(n_texts, dtype=bool)
     if t.size == 0:
-        return np.zeros((0, 2), dtype=np.int64)
+        return np.zeros((0, 2), dtype=np.int64), repeats
+    # Later copies of a unit are dropped, unless right after a copy (转转, 的的: a doubled
+    # name or a typo, which the other channels read).
+    order = np.lexsort((h, t))
+    later = np.zeros(order.size, dtype=bool)
+    later[1:] = (t[order[1:]] == t[order[:-1]]) & (h[order[1:]] == h[order[:-1]])
+    drop = np.zeros(t.size, dtype=bool)
+    drop[order[later]] = True
+    doubled = np.zeros(t.size, dtype=bool)
+    doubled[1:] = (t[1:] == t[:-1]) & (h[1:] == h[:-1])
+    drop &= ~doubled
+    if drop.any():
+        repeats[t[drop]] = True
+        t, h = t[~drop], h[~drop]
     new = np.ones(t.size, dtype=bool)
     new[1:] = t[1:] != t[:-1]
     texts, first = t[new], np.flatnonzero(new)
@@ -179,7 +200,7 @@ def candidate_pairs(units: Units, n_texts: int, cfg: DedupConfig) -> NDArray[np.
     k = np.arange(which.size) - np.repeat(np.cumsum(count) - count, count)
     a = np.concatenate((members[left], members[start[p[which]] + k // width[which]]))
     b = np.concatenate((members[right], members[start[q[which]] + k % width[which]]))
-    return np.stack((np.minimum(a, b), np.maximum(a, b)), axis=1)
+    return np.stack((np.minimum(a, b), np.maximum(a, b)), axis=1), repeats
 
 
 def subject_pairs(units: Units, n_texts: int, cfg: DedupConfig) -> NDArray[np.int64]:

@@ -32,8 +32,13 @@ def _title_edges(distinct: list[str], cfg: DedupConfig) -> Edges:
     # Typo pairs first: their arrays are freed before the units are built.
     typos = typo_pairs(rows, cfg)
     units = title_units(rows, filler_tables(cfg.filler_lexicon, cfg.aspect_lexicon), cfg)
-    pairs = candidate_pairs(units, len(rows), cfg)
-    sims = verify(units, pairs)
+    # Candidates with each unit counted once, so that a keyword-stuffed title (京东卡e卡回收电子卡
+    # repeats 卡) meets a plain re-spin; a pair with such a title must be one within the other.
+    pairs, repeats = candidate_pairs(units, len(rows), cfg)
+    stuffed = repeats[pairs[:, 0]] | repeats[pairs[:, 1]]
+    sims = np.zeros(len(pairs))
+    sims[~stuffed] = verify(units, pairs[~stuffed])
+    sims[stuffed] = verify(units, pairs[stuffed], contained=True)
     ok = sims >= cfg.threshold
     pairs, sims = pairs[ok], sims[ok]
     # Same subject and a common question: the rest may be reworded further.

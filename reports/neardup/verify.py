@@ -19,6 +19,7 @@ def verify(
     chunk: int = 1 << 14,
     *,
     same_question: bool = False,
+    contained: bool = False,
     numbers: bool = True,
 ) -> NDArray[np.float64]:
     """Weighted Jaccard of each pair's unit sets; 0 where their main titles conflict.
@@ -94,12 +95,20 @@ def verify(
             # article about the subject.
             qa, qb = units.question_count[a], units.question_count[b]
             conflict |= (shared == 0) | (qa != shared) | (qb != shared)
-            # And one main title says nothing the other title does not: 小花钱包退费 within
+        if same_question or contained:
+            # One main title says nothing the other title does not: 小花钱包退费 within
             # 小花钱包服务费退款政策, but not 物业招聘电话 / 物业客服电话 (two lines) or 分期购买
             # 手机 / 电脑 (two things); the other may add spin.
+            # Its subject too is the other's, but for one unit (零首付分期 / 零首付24期分期): 话与
+            # 借条… is not within 卡文借条…打电话… although 话 occurs there.
             a_in = np.bincount(row_a, weights=hit & units.main[ia], minlength=a.size)
             b_in = np.bincount(row_a, weights=hit & units.main[at], minlength=a.size)
-            conflict |= (a_in != units.main_count[a]) & (b_in != units.main_count[b])
+            head_a, head_b = units.main[ia] & ~units.tail[ia], units.main[at] & ~units.tail[at]
+            heads = np.bincount(row_a, weights=hit & head_a & head_b, minlength=a.size)
+            head_count = units.main_count - units.tail_count
+            a_within = (a_in == units.main_count[a]) & (heads >= head_count[a] - 1)
+            b_within = (b_in == units.main_count[b]) & (heads >= head_count[b] - 1)
+            conflict |= ~(a_within | b_within)
         sims[lo : lo + chunk] = np.where(conflict, 0.0, sim)
     return sims
 
