@@ -99,16 +99,18 @@ def verify(
             # One main title says nothing the other title does not: 小花钱包退费 within
             # 小花钱包服务费退款政策, but not 物业招聘电话 / 物业客服电话 (two lines) or 分期购买
             # 手机 / 电脑 (two things); the other may add spin.
-            # Its subject too is the other's, but for one unit (零首付分期 / 零首付24期分期): 话与
-            # 借条… is not within 卡文借条…打电话… although 话 occurs there.
+            # And each title's subject (its head) occurs in the other title: 话与借条… is not
+            # within 卡文借条…打电话… although 话 occurs there; 回收手机预付款平台 is within
+            # 预付款手机回收平台 (a reorder), and 零首付分期购机:24期 within 零首付24期分期购机.
             a_in = np.bincount(row_a, weights=hit & units.main[ia], minlength=a.size)
             b_in = np.bincount(row_a, weights=hit & units.main[at], minlength=a.size)
             head_a, head_b = units.main[ia] & ~units.tail[ia], units.main[at] & ~units.tail[at]
-            heads = np.bincount(row_a, weights=hit & head_a & head_b, minlength=a.size)
+            a_heads = np.bincount(row_a, weights=hit & head_a, minlength=a.size)
+            b_heads = np.bincount(row_a, weights=hit & head_b, minlength=a.size)
             head_count = units.main_count - units.tail_count
-            a_within = (a_in == units.main_count[a]) & (heads >= head_count[a] - 1)
-            b_within = (b_in == units.main_count[b]) & (heads >= head_count[b] - 1)
-            conflict |= ~(a_within | b_within)
+            a_within = (a_in == units.main_count[a]) | (b_in == units.main_count[b])
+            b_within = (a_heads == head_count[a]) & (b_heads == head_count[b])
+            conflict |= ~(a_within & b_within)
         sims[lo : lo + chunk] = np.where(conflict, 0.0, sim)
     return sims
 
