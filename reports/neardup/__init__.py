@@ -37,6 +37,11 @@ Titles, in five steps (`cluster_titles`, `find_pairs`; modules `tokens`, `varian
    (off by default: synonyms are aspect classes, and a replaced word is rejected below).
    Identical main titles (subtitle or filler swaps, reordering, reworded aspects) share the
    undeleted hash. Texts without main-title content (all filler) only get exact duplicates.
+   In these keys a unit counts once, unless right after a copy of itself (转转, 的的), so that
+   a keyword-stuffed title (京东卡e卡回收电子卡全面指南 says 卡 three times) meets a plain
+   re-spin; a pair with a title that repeats a unit is kept only when the main-title content of
+   one title is all in the other and each title's subject occurs in the other (not 话与借条… /
+   卡文借条…打电话…: 话 is there, but not as a subject).
    Main titles opening with the same `subject_units` content units (the subject) and asking
    the same set of aspects are candidates too (小花钱包退费指南 / 小花钱包服务费退款政策解析: a
    question reworded beyond the deletion neighbourhood); they are kept at `subject_threshold`

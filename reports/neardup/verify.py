@@ -25,7 +25,8 @@ def verify(
     """Weighted Jaccard of each pair's unit sets; 0 where their main titles conflict.
 
     With `same_question`, also 0 unless the two titles ask the same aspects (`Units.question`),
-    at least one, and the main-title content of one is all in the other title.
+    at least one. With `same_question` or `contained`, also 0 unless the main-title content of
+    one title is all in the other title and each title's subject (head) occurs in the other.
     With `numbers` (default), also 0 when one main title names a number and the other none;
     typo pairs are checked without it, since a typo can break a number (一天 → 一).
     """
@@ -108,9 +109,9 @@ def verify(
             a_heads = np.bincount(row_a, weights=hit & head_a, minlength=a.size)
             b_heads = np.bincount(row_a, weights=hit & head_b, minlength=a.size)
             head_count = units.main_count - units.tail_count
-            a_within = (a_in == units.main_count[a]) | (b_in == units.main_count[b])
-            b_within = (a_heads == head_count[a]) & (b_heads == head_count[b])
-            conflict |= ~(a_within & b_within)
+            one_within = (a_in == units.main_count[a]) | (b_in == units.main_count[b])
+            subjects_met = (a_heads == head_count[a]) & (b_heads == head_count[b])
+            conflict |= ~(one_within & subjects_met)
         sims[lo : lo + chunk] = np.where(conflict, 0.0, sim)
     return sims
 
