@@ -27,10 +27,13 @@ from reports.neardup import (
     cluster_texts,
     cluster_titles,
     find_pairs,
+    fold_variants,
     linkage,
     load_aspects,
     load_fillers,
     load_places,
+    load_variants,
+    prefixes,
     tokens,
     verify,
 )
@@ -796,20 +799,47 @@ def test_hyphen_is_a_separator_unless_between_letters_or_digits() -> None:
     assert [i for i, c in enumerate(classes.tolist()) if c == tokens.SEP] == [7, 11, 16]
 
 
-def test_same_subject_candidates_pair_a_reworded_question_only_when_enabled() -> None:
+def test_same_subject_candidates_pair_a_reworded_question() -> None:
     titles = [
         "小花钱包退费指南",
         "小花钱包服务费退款政策解析",
         "小花钱包客服电话",
         "小花钱包还款流程",
     ]
-    assert find_pairs(titles) == []
-    # Same subject (小花钱) and a common aspect (退费 / 退款): a re-spin. The other two ask
-    # other questions about the subject and stay apart.
-    config = DedupConfig(subject_units=3)
-    assert [(i, j) for i, j, _ in find_pairs(titles, config)] == [(0, 1)]
+    # Same subject (小花钱), the same question (退费 / 退款), and all 小花钱包退费指南 says is in
+    # the other: a re-spin. The other two ask other questions about the subject.
+    assert [(i, j) for i, j, _ in find_pairs(titles)] == [(0, 1)]
+    assert find_pairs(titles, DedupConfig(subject_units=0)) == []
     # Another subject asking the same question is a sibling, not a candidate.
-    assert find_pairs(["小花钱包退费指南", "小米钱包服务费退款政策解析"], config) == []
+    assert find_pairs(["小花钱包退费指南", "小米钱包服务费退款政策解析"]) == []
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        # A question asked on top of the common one (优势 besides 利率): another article.
+        ("分期购买手机:零利率优势全解析", "分期购买手机的月利息计算概览"),
+        # Each says something the other does not: two lines (招聘 / 客服), two things (手机 / 电脑).
+        ("成都智荟生活物业招聘电话查询指南", "成都智荟生活物业服务热线"),
+        ("分期购买手机的利弊分析", "分期购买电脑的利弊分析"),
+    ],
+)
+def test_same_subject_candidates_keep_other_questions_apart(a: str, b: str) -> None:
+    # Explicit, so that the test still means this channel if its default changes.
+    assert find_pairs([a, b], DedupConfig(subject_units=3, subject_threshold=0.6)) == []
+
+
+def test_same_subject_reword_within_the_other_title_pairs() -> None:
+    # Seeds' pairs both reviewers grouped; neither is within the deletion neighbourhood.
+    assert is_pair("回收手机信用预付平台全解析", "回收手机先付款平台的运作模式与用户指南")
+    # With an implied prefix: in this crawl 智荟 mostly follows 成都, which also stands alone.
+    crawl = [
+        "成都智荟生活物业服务热线",
+        "智荟生活服务电话客服查询指南",
+        "成都智荟生活物业招聘电话查询指南",
+        "成都京东e卡回收全攻略",
+    ]
+    assert [(i, j) for i, j, _ in find_pairs(crawl)] == [(0, 1)]
 
 
 def test_subject_fields_are_checked() -> None:
@@ -817,3 +847,119 @@ def test_subject_fields_are_checked() -> None:
         DedupConfig(subject_units=-1)
     with pytest.raises(DedupError, match="subject_threshold"):
         DedupConfig(subject_threshold=0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Issue 12 part 4, third session: variant wordings folded to one
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        # Seeds' pair both reviewers grouped: an unopened phone named two ways.
+        ("全新未拆封苹果手机回收报价指南", "回收全新未激活苹果手机的价格指南"),
+        # Prepayment recycling named two ways, with a filler swap.
+        ("回收宝预付款到账流程详解", "回收宝信用预付到账流程解析"),
+    ],
+)
+def test_variant_wordings_pair(a: str, b: str) -> None:
+    assert [(i, j) for i, j, _ in find_pairs([a, b])] == [(0, 1)]
+
+
+def test_variant_folding_keeps_other_things_apart() -> None:
+    # 激活后 against 未激活: folding 未激活 to 未拆封 keeps its negation (激活 is no variant).
+    assert find_pairs(["全新苹果13激活后回收价格解析", "苹果13全新未激活手机回收价格解析"]) == []
+    # A prepaid card (预付卡) is not prepayment (预付款): not folded.
+    folded = fold_variants(["回收手机先付款平台", "全新未开封iphone", "物业服务热线", "预付卡回收"])
+    assert folded == ["回收手机预付款平台", "全新未拆封iphone", "物业客服电话", "预付卡回收"]
+
+
+def test_variant_lexicon_can_be_replaced_and_is_validated(tmp_path: Path) -> None:
+    a, b = "回收宝预付款到账流程详解", "回收宝信用预付到账流程解析"
+    empty = tmp_path / "none.toml"
+    empty.write_text("[classes]\n", encoding="utf-8")
+    assert find_pairs([a, b], DedupConfig(variant_lexicon=empty)) == []
+    assert load_variants().words["先付款"] == load_variants().words["预付款"]
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[classes]\nx = ["e卡"]\n', encoding="utf-8")
+    with pytest.raises(DedupError, match="variant 'e卡'"):
+        load_variants(bad)
+
+
+def test_plain_how_to_wording_is_filler() -> None:
+    # 最简单 and 处理方法 say "a guide" like 全攻略 (the seeds' reviewers group the two).
+    assert is_pair("e卡回收的最简单处理方法详解", "e卡回收全攻略:轻松几步变现金")
+
+
+# ---------------------------------------------------------------------------------------------
+# Implied prefixes: 京东 before e卡
+
+
+E_CARD_CRAWL = [
+    "京东e卡回收全攻略:轻松几步变现金",
+    "京东e卡面额回收到账时间详解",
+    "成都京东e卡回收全攻略",
+    "京东先享后付还款指南",
+    "e卡回收的最简单处理方法详解",
+    "京东年卡费用详解",
+]
+
+
+def test_a_prefix_the_crawl_implies_is_read_away() -> None:
+    # In this crawl e卡 follows 京东 in three titles of four, 京东 also stands alone, and one
+    # title starts at e卡: 京东e卡… is also read as e卡…. 成都 before 京东 is no such prefix.
+    readings = prefixes.implied_prefixes(E_CARD_CRAWL, DedupConfig())
+    assert readings.owner.tolist() == [0, 1]
+    assert readings.texts == ["e卡回收全攻略:轻松几步变现金", "e卡面额回收到账时间详解"]
+    found = [(i, j) for i, j, _ in find_pairs(E_CARD_CRAWL)]
+    assert (0, 4) in found
+    assert (2, 4) not in found
+    assert (0, 4) not in [
+        (i, j) for i, j, _ in find_pairs(E_CARD_CRAWL, DedupConfig(implied_share=1))
+    ]
+
+
+def test_a_prefix_is_not_implied_without_the_crawl_saying_so() -> None:
+    # Two titles alone: 京东 never stands without e卡, so nothing says it is a name of its own.
+    assert (
+        prefixes.implied_prefixes(E_CARD_CRAWL[:1] + E_CARD_CRAWL[4:5], DedupConfig()).texts == []
+    )
+    # 京东e卡 once against e卡 in four titles: the card is mostly named without 京东.
+    crawl = [*E_CARD_CRAWL[1:], "e卡回收平台推荐", "e卡转让指南", "e卡余额查询"]
+    assert prefixes.implied_prefixes(crawl, DedupConfig()).owner.tolist() == []
+
+
+def test_a_reading_pairs_only_beside_titles_that_start_where_it_does() -> None:
+    readings = prefixes.implied_prefixes(E_CARD_CRAWL, DedupConfig())
+    n = len(E_CARD_CRAWL)
+    # Rows: the six titles, then the readings of titles 0 and 1 (rows 6 and 7).
+    pairs = np.array([[4, 6], [3, 6], [2, 7], [0, 4], [6, 7]])
+    out, sims = readings.as_titles(pairs, np.array([0.9, 0.8, 0.7, 0.6, 0.5]))
+    # e卡… (row 6) beside e卡回收的最简单… is title 0's pair; beside 京东先享… (3) or 成都京东…
+    # (2) it is not, and two readings never pair.
+    assert out.tolist() == [[0, 4], [0, 4]]
+    assert sims.tolist() == [0.9, 0.6]
+    assert readings.title_lead.size == n
+
+
+# ---------------------------------------------------------------------------------------------
+# Keyword-stuffed titles: each unit counted once in the candidate keys
+
+
+def test_keyword_stuffed_title_meets_a_plain_respin() -> None:
+    # Seeds' pair both reviewers grouped: 京东卡e卡回收电子卡 says 卡 three times.
+    assert is_pair("京东卡e卡回收电子卡全面指南", "京东e卡回收全攻略:轻松几步变现金")
+    # A doubled name (转转) is no stuffing: a one-character variant still pairs.
+    assert is_pair("转转回收预付款即时到账服务详解", "转转回收预付款即时到帐服务详解")
+
+
+def test_keyword_stuffed_pair_must_be_one_within_the_other() -> None:
+    # Counted once, 话与借条…打电话… holds 话 twice; its subject (话与借条) is not the other's
+    # (卡文借条) although 话 occurs there: two lenders (bench/dedup.py siblings).
+    a, b = "话与借条还款日是否会打电话给联系人?", "卡文借条还款日是否会打电话给联系人?"
+    assert find_pairs([a, b]) == []
+    # Within the other title, but its subject is not the other's subject: rejected too.
+    units = tokens.title_units(
+        [normalize_text(a), normalize_text(b)], tokens.filler_tables(None), DedupConfig()
+    )
+    assert verify.verify(units, np.array([[0, 1]]), contained=True).tolist() == [0.0]

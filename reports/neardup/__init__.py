@@ -7,10 +7,14 @@ width, case or script, or a character or two. It also fills one template with ma
 tell them apart on ten-character titles: the re-spin above has a 3-gram Jaccard of 0.64, while
 siblings sharing a long template often score higher.
 
-Titles, in five steps (`cluster_titles`, `find_pairs`; modules `tokens`, `candidates`, `verify`,
-`linkage`, `titles`):
+Titles, in five steps (`cluster_titles`, `find_pairs`; modules `tokens`, `variants`,
+`prefixes`, `candidates`, `verify`, `linkage`, `titles`):
 
 1. Exact: texts equal after `normalize_text` are one item; later steps see distinct texts only.
+   Variant wordings of one thing (`dedup/title_variants.toml`: 预付款 / 先付款 / 信用预付) are
+   then folded to the class's first word. A title whose first two characters the crawl implies
+   (京东 before e卡: module `prefixes`) is also read without them, beside titles that start
+   where that reading does (京东e卡回收全攻略 / e卡回收的最简单处理方法详解).
 2. Units: a text becomes a sequence of units: a Chinese character, a run of other letters or
    digits ("iphone", "13"), a Chinese number before a counter (十六岁, 两年: the token "16",
    "2", like digits), a filler class from `dedup/title_fillers.toml` (解析, 详解 and 分析 are
@@ -33,10 +37,16 @@ Titles, in five steps (`cluster_titles`, `find_pairs`; modules `tokens`, `candid
    (off by default: synonyms are aspect classes, and a replaced word is rejected below).
    Identical main titles (subtitle or filler swaps, reordering, reworded aspects) share the
    undeleted hash. Texts without main-title content (all filler) only get exact duplicates.
-   Optionally (`subject_units`, off by default), main titles opening with the same content
-   units (the subject) are candidates too, kept when they name a common aspect and score
-   `subject_threshold`: measured on independent labels it found a few reworded questions
-   and more pairs reviewers keep apart, so it stays off (docs/benchmarks.md).
+   In these keys a unit counts once, unless right after a copy of itself (转转, 的的), so that
+   a keyword-stuffed title (京东卡e卡回收电子卡全面指南 says 卡 three times) meets a plain
+   re-spin; a pair with a title that repeats a unit is kept only when the main-title content of
+   one title is all in the other and each title's subject occurs in the other (not 话与借条… /
+   卡文借条…打电话…: 话 is there, but not as a subject).
+   Main titles opening with the same `subject_units` content units (the subject) and asking
+   the same set of aspects are candidates too (小花钱包退费指南 / 小花钱包服务费退款政策解析: a
+   question reworded beyond the deletion neighbourhood); they are kept at `subject_threshold`
+   when no conflict rule rejects them, they ask the same questions, and the main-title content
+   of one is all in the other title (not 物业招聘电话 / 物业客服电话, 分期购买手机 / 电脑).
 4. Verifier: weighted Jaccard of the two unit sets. A content unit weighs 1, a filler
    `filler_weight`; units after the separator are multiplied by `subtitle_weight`, the first
    `head_units` content units of the main title by `head_weight` (a Chinese title opens with its
@@ -80,9 +90,9 @@ the common traditional characters but not those that are also simplified ones (�
 stay one character off.
 
 On the seeds' related links, labelled by two independent reviewers (bench/eval_neardup_real.py),
-this finds about a third of the pairs both reviewers grouped: their re-spins are mostly
-rewordings that share few characters (先拿钱再回收 / 预付款回收平台), which no lexical rule here
-reaches; see docs/benchmarks.md.
+this finds a little under half of the pairs both reviewers grouped on the dev seeds: their
+re-spins are mostly rewordings that share few characters (先拿钱再回收 / 预付款回收平台), which
+no lexical rule here reaches; see docs/benchmarks.md.
 
 Template families (`template_families`, module `families`): titles that fill one template with
 different names (城市 + 上门服务联系方式, lender + 平台的安全性分析) are siblings, not re-spins;
@@ -114,7 +124,14 @@ from reports.neardup.config import DedupConfig, DedupError
 from reports.neardup.families import TemplateFamily, template_families, title_findings
 from reports.neardup.linkage import Cluster
 from reports.neardup.titles import cluster_titles, find_pairs
-from reports.neardup.tokens import FillerLexicon, load_aspects, load_fillers, load_places
+from reports.neardup.tokens import (
+    FillerLexicon,
+    load_aspects,
+    load_fillers,
+    load_places,
+    load_variants,
+)
+from reports.neardup.variants import fold_variants
 
 __all__ = [
     "BodySigner",
@@ -126,9 +143,11 @@ __all__ = [
     "cluster_texts",
     "cluster_titles",
     "find_pairs",
+    "fold_variants",
     "load_aspects",
     "load_fillers",
     "load_places",
+    "load_variants",
     "template_families",
     "title_findings",
 ]

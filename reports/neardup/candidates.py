@@ -140,11 +140,32 @@ def unique_pairs(a: NDArray[np.int64], b: NDArray[np.int64], n: int) -> NDArray[
     return np.stack((code // n, code % n), axis=1)
 
 
-def candidate_pairs(units: Units, n_texts: int, cfg: DedupConfig) -> NDArray[np.int64]:
-    """Distinct text pairs (a < b) whose main titles are within the deletion budget."""
+def candidate_pairs(
+    units: Units, n_texts: int, cfg: DedupConfig
+) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
+    """Distinct text pairs (a < b) whose main titles are within the deletion budget, each unit
+    counted once; and per text, whether its main title repeats a unit.
+
+    A keyword-stuffed title says its subject twice (京东卡e卡回收电子卡全面指南 repeats 卡), so
+    counted with repeats it is too far from a plain re-spin (京东e卡回收全攻略) for the keys.
+    """
     t, h = units.main_tid, units.main_hash
+    repeats = np.zeros(n_texts, dtype=bool)
     if t.size == 0:
-        return np.zeros((0, 2), dtype=np.int64)
+        return np.zeros((0, 2), dtype=np.int64), repeats
+    # Later copies of a unit are dropped, unless right after a copy (转转, 的的: a doubled
+    # name or a typo, which the other channels read).
+    order = np.lexsort((h, t))
+    later = np.zeros(order.size, dtype=bool)
+    later[1:] = (t[order[1:]] == t[order[:-1]]) & (h[order[1:]] == h[order[:-1]])
+    drop = np.zeros(t.size, dtype=bool)
+    drop[order[later]] = True
+    doubled = np.zeros(t.size, dtype=bool)
+    doubled[1:] = (t[1:] == t[:-1]) & (h[1:] == h[:-1])
+    drop &= ~doubled
+    if drop.any():
+        repeats[t[drop]] = True
+        t, h = t[~drop], h[~drop]
     new = np.ones(t.size, dtype=bool)
     new[1:] = t[1:] != t[:-1]
     texts, first = t[new], np.flatnonzero(new)
@@ -179,15 +200,17 @@ def candidate_pairs(units: Units, n_texts: int, cfg: DedupConfig) -> NDArray[np.
     k = np.arange(which.size) - np.repeat(np.cumsum(count) - count, count)
     a = np.concatenate((members[left], members[start[p[which]] + k // width[which]]))
     b = np.concatenate((members[right], members[start[q[which]] + k % width[which]]))
-    return np.stack((np.minimum(a, b), np.maximum(a, b)), axis=1)
+    return np.stack((np.minimum(a, b), np.maximum(a, b)), axis=1), repeats
 
 
 def subject_pairs(units: Units, n_texts: int, cfg: DedupConfig) -> NDArray[np.int64]:
-    """Text pairs (a < b) whose main titles open with the same `subject_units` content units.
+    """Text pairs (a < b) whose main titles open with the same `subject_units` content units
+    and ask the same set of aspects (at least one).
 
     A re-spin keeps its subject and rewords the question after it (小花钱包退费指南 /
     小花钱包服务费退款政策解析), often by more than the deletion neighbourhood reaches; a
-    template sibling swaps the subject. These pairs are verified at `subject_threshold`.
+    template sibling swaps the subject. These pairs are verified at `subject_threshold`, with
+    `verify(..., same_question=True)`.
     """
     k = cfg.subject_units
     t, h = units.main_tid, units.main_hash
@@ -198,16 +221,30 @@ def subject_pairs(units: Units, n_texts: int, cfg: DedupConfig) -> NDArray[np.in
     first = np.flatnonzero(new)
     length = np.diff(np.append(first, t.size))
     first, owner = first[length >= k], t[first[length >= k]]
+    # The verifier asks for the same set of questions: titles asking none, or another set,
+    # need not meet.
+    asked = units.question_count[owner] > 0
+    first, owner = first[asked], owner[asked]
     key = np.zeros(first.size, dtype=np.uint64)
     with np.errstate(over="ignore"):
         for j in range(k):
             key = key * np.uint64(MUL) + h[first + j]
-        key = mix(key)
+        key = mix(key) + _question_sets(units)[owner]
     order = np.argsort(key, kind="stable")
     left, right = group_pairs(key[order], cfg.max_bucket)
     return unique_pairs(
         owner[order][left].astype(np.int64), owner[order][right].astype(np.int64), n_texts
     )
+
+
+def _question_sets(units: Units) -> NDArray[np.uint64]:
+    """Per text, a hash of the set of aspect classes it asks (`Units.question`)."""
+    at = np.flatnonzero(units.question)
+    row = np.searchsorted(units.offsets, at, side="right") - 1
+    out = np.zeros(units.offsets.size - 1, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        np.add.at(out, row, mix(units.codes[at] ^ np.uint64(0x5BD1E995)))
+    return out
 
 
 # ---------------------------------------------------------------------------------------------

@@ -43,12 +43,16 @@ class DedupConfig:
     #: question (手机/电脑, 南宁/昆明), unless they are synonyms, which aspect classes unify.
     swap_bucket: int = 0
     #: Titles: main titles opening with the same this many content units (the subject) and
-    #: naming a common aspect are candidates too (0: never), verified at `subject_threshold`
-    #: instead of `threshold`: the same subject asked the same question in other words. Off
-    #: by default: on independent labels the verifier cannot yet tell such re-spins from
-    #: another question about the subject (docs/benchmarks.md).
-    subject_units: int = 0
+    #: asking the same set of aspects are candidates too (0: never), verified at
+    #: `subject_threshold` instead of `threshold` and kept only when one main title says
+    #: nothing the other title does not: the same subject asked the same question in other
+    #: words (小花钱包退费指南 / 小花钱包服务费退款政策解析). Measured in docs/benchmarks.md.
+    subject_units: int = 3
     subject_threshold: float = 0.6
+    #: Titles: a main title's first two characters are implied (京东 before e卡) when more than
+    #: this share of the crawl's titles holding the next two hold them right before (module
+    #: `prefixes`); such a title is also read without them. 1: never.
+    implied_share: float = 0.5
     #: Titles: a deletion key is made only when this many main-title units remain.
     min_remaining: int = 3
     #: How verified pairs become clusters: "star" (each member verified against the
@@ -65,6 +69,9 @@ class DedupConfig:
     aspect_lexicon: Path | None = None
     #: Titles: place lexicon file; None means the bundled one.
     place_lexicon: Path | None = None
+    #: Titles: variant lexicon file (wordings folded to one before the units); None means
+    #: the bundled one.
+    variant_lexicon: Path | None = None
     #: Bodies: characters per shingle.
     text_shingle: int = 5
     #: Bodies: MinHash permutations and LSH bands (`text_num_perm` a multiple of the bands).
@@ -89,6 +96,7 @@ class DedupConfig:
             ("min_remaining", self.min_remaining >= 1, ">= 1"),
             ("subject_units", self.subject_units >= 0, ">= 0"),
             ("subject_threshold", 0 < self.subject_threshold <= 1, "in (0, 1]"),
+            ("implied_share", 0 <= self.implied_share <= 1, "in [0, 1]"),
             ("max_bucket", self.max_bucket >= 2, ">= 2"),
             ("max_units", self.max_units >= 1, ">= 1"),
             ("linkage", self.linkage in ("star", "single"), "'star' or 'single'"),

@@ -11,7 +11,9 @@ import numpy as np
 from reports.neardup.candidates import candidate_pairs, subject_pairs, typo_pairs
 from reports.neardup.config import DedupConfig
 from reports.neardup.linkage import NO_EDGES, Cluster, Edges, exact_groups, link_clusters
+from reports.neardup.prefixes import implied_prefixes
 from reports.neardup.tokens import filler_tables, title_units
+from reports.neardup.variants import fold_variants
 from reports.neardup.verify import verify
 
 if TYPE_CHECKING:
@@ -21,15 +23,26 @@ if TYPE_CHECKING:
 def _title_edges(distinct: list[str], cfg: DedupConfig) -> Edges:
     if len(distinct) < 2:
         return NO_EDGES
+    # One wording per thing (预付款 / 先付款): every later step reads the folded text.
+    distinct = fold_variants(distinct, cfg.variant_lexicon)
+    # Rows past the titles read a title without a prefix the crawl implies (京东e卡… as e卡…).
+    readings = implied_prefixes(distinct, cfg)
+    n = len(distinct)
+    rows = distinct + readings.texts
     # Typo pairs first: their arrays are freed before the units are built.
-    typos = typo_pairs(distinct, cfg)
-    units = title_units(distinct, filler_tables(cfg.filler_lexicon, cfg.aspect_lexicon), cfg)
-    pairs = candidate_pairs(units, len(distinct), cfg)
-    sims = verify(units, pairs)
+    typos = typo_pairs(rows, cfg)
+    units = title_units(rows, filler_tables(cfg.filler_lexicon, cfg.aspect_lexicon), cfg)
+    # Candidates with each unit counted once, so that a keyword-stuffed title (京东卡e卡回收电子卡
+    # repeats 卡) meets a plain re-spin; a pair with such a title must be one within the other.
+    pairs, repeats = candidate_pairs(units, len(rows), cfg)
+    stuffed = repeats[pairs[:, 0]] | repeats[pairs[:, 1]]
+    sims = np.zeros(len(pairs))
+    sims[~stuffed] = verify(units, pairs[~stuffed])
+    sims[stuffed] = verify(units, pairs[stuffed], contained=True)
     ok = sims >= cfg.threshold
     pairs, sims = pairs[ok], sims[ok]
     # Same subject and a common question: the rest may be reworded further.
-    subject = subject_pairs(units, len(distinct), cfg)
+    subject = subject_pairs(units, len(rows), cfg)
     subject_sims = verify(units, subject, same_question=True)
     ok = subject_sims >= cfg.subject_threshold
     pairs = np.concatenate((pairs, subject[ok]))
@@ -40,8 +53,10 @@ def _title_edges(distinct: list[str], cfg: DedupConfig) -> Edges:
     hit = typo_sims > 0
     pairs = np.concatenate((pairs, typos[hit]))
     sims = np.concatenate((sims, np.maximum(typo_sims[hit], cfg.threshold)))
+    # A reading pairs, as its title, with titles that also start where it does (e卡… / e卡…).
+    pairs, sims = readings.as_titles(pairs, sims)
     # One edge per pair, the highest similarity.
-    code = pairs[:, 0] * len(distinct) + pairs[:, 1]
+    code = pairs[:, 0] * n + pairs[:, 1]
     order = np.lexsort((-sims, code))
     first = np.ones(order.size, dtype=bool)
     first[1:] = code[order[1:]] != code[order[:-1]]

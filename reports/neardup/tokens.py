@@ -29,6 +29,8 @@ BUNDLED_FILLERS = Path(__file__).parents[1] / "dedup" / "title_fillers.toml"
 BUNDLED_ASPECTS = Path(__file__).parents[1] / "dedup" / "title_aspects.toml"
 #: The place lexicon shipped with the package.
 BUNDLED_PLACES = Path(__file__).parents[1] / "dedup" / "title_places.toml"
+#: The variant lexicon shipped with the package.
+BUNDLED_VARIANTS = Path(__file__).parents[1] / "dedup" / "title_variants.toml"
 
 _Int = TypeVar("_Int", bound=np.integer[Any])
 
@@ -50,6 +52,12 @@ def load_fillers(path: Path | None = None) -> FillerLexicon:
 def load_aspects(path: Path | None = None) -> FillerLexicon:
     """Read an aspect lexicon TOML (same format as fillers); None reads the bundled file."""
     return _load_lexicon(BUNDLED_ASPECTS if path is None else path, "aspect")
+
+
+def load_variants(path: Path | None = None) -> FillerLexicon:
+    """Read a variant lexicon TOML (same format; a class's first word is its canonical one);
+    None reads the bundled file."""
+    return _load_lexicon(BUNDLED_VARIANTS if path is None else path, "variant")
 
 
 def load_places(path: Path | None = None) -> FillerLexicon:
@@ -540,6 +548,9 @@ class Units:
     tail: NDArray[np.bool_]
     marker: NDArray[np.bool_]
     tail_count: NDArray[np.int64]
+    # Per unit: main-title content (head or tail); per row: how many.
+    main: NDArray[np.bool_]
+    main_count: NDArray[np.int64]
     # Per row: negation characters (`NEGATIONS`) and numbers in the main title.
     negation_count: NDArray[np.int64]
     number_count: NDArray[np.int64]
@@ -849,6 +860,11 @@ def title_units(texts: Sequence[str], tables: _FillerTables, cfg: DedupConfig) -
         marker=marker,
         tail_count=np.bincount(
             np.searchsorted(offsets, np.flatnonzero(tail), side="right") - 1, minlength=n_texts
+        ),
+        main=in_main_title,
+        main_count=np.bincount(
+            np.searchsorted(offsets, np.flatnonzero(in_main_title), side="right") - 1,
+            minlength=n_texts,
         ),
         negation_count=negation_count,
         number_count=number_count,

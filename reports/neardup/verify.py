@@ -19,11 +19,14 @@ def verify(
     chunk: int = 1 << 14,
     *,
     same_question: bool = False,
+    contained: bool = False,
     numbers: bool = True,
 ) -> NDArray[np.float64]:
     """Weighted Jaccard of each pair's unit sets; 0 where their main titles conflict.
 
-    With `same_question`, also 0 unless the two titles name a common aspect (`Units.question`).
+    With `same_question`, also 0 unless the two titles ask the same aspects (`Units.question`),
+    at least one. With `same_question` or `contained`, also 0 unless the main-title content of
+    one title is all in the other title and each title's subject (head) occurs in the other.
     With `numbers` (default), also 0 when one main title names a number and the other none;
     typo pairs are checked without it, since a typo can break a number (一天 → 一).
     """
@@ -89,7 +92,26 @@ def verify(
             conflict |= (units.number_count[a] > 0) & (units.any_number_count[b] == 0)
             conflict |= (units.number_count[b] > 0) & (units.any_number_count[a] == 0)
         if same_question:
-            conflict |= shared == 0
+            # The same questions, all of them: one asked on top (零利率优势 / 月利息) is another
+            # article about the subject.
+            qa, qb = units.question_count[a], units.question_count[b]
+            conflict |= (shared == 0) | (qa != shared) | (qb != shared)
+        if same_question or contained:
+            # One main title says nothing the other title does not: 小花钱包退费 within
+            # 小花钱包服务费退款政策, but not 物业招聘电话 / 物业客服电话 (two lines) or 分期购买
+            # 手机 / 电脑 (two things); the other may add spin.
+            # And each title's subject (its head) occurs in the other title: 话与借条… is not
+            # within 卡文借条…打电话… although 话 occurs there; 回收手机预付款平台 is within
+            # 预付款手机回收平台 (a reorder), and 零首付分期购机:24期 within 零首付24期分期购机.
+            a_in = np.bincount(row_a, weights=hit & units.main[ia], minlength=a.size)
+            b_in = np.bincount(row_a, weights=hit & units.main[at], minlength=a.size)
+            head_a, head_b = units.main[ia] & ~units.tail[ia], units.main[at] & ~units.tail[at]
+            a_heads = np.bincount(row_a, weights=hit & head_a, minlength=a.size)
+            b_heads = np.bincount(row_a, weights=hit & head_b, minlength=a.size)
+            head_count = units.main_count - units.tail_count
+            one_within = (a_in == units.main_count[a]) | (b_in == units.main_count[b])
+            subjects_met = (a_heads == head_count[a]) & (b_heads == head_count[b])
+            conflict |= ~(one_within & subjects_met)
         sims[lo : lo + chunk] = np.where(conflict, 0.0, sim)
     return sims
 
