@@ -1,0 +1,155 @@
+"""Title near-duplicates on real web titles from many sites, grouped by blind reviewers (#12).
+
+    .venv/bin/python -m bench.neardup_web blocks        # writes the reviewers' blocks (once)
+    .venv/bin/python -m bench.neardup_web score [--split dev|test|all] [--errors]
+
+The seed set (`bench/eval_neardup_real.py`) is 500 related titles of five pages of one farm.
+This set is every labelled title of `bench/realworld/` (`bench.riskdata.load_rows`, 1,395
+sites): page titles and anchors the collectors took from stored public pages.
+
+`blocks` orders the titles so that similar ones sit together (the leaf order of an average-
+linkage tree over character-bigram TF-IDF cosines, a peer's measure, not farmaudit's) and cuts
+the order into blocks of `BLOCK_SIZE`. Two reviewers (helpers who never saw the project's code,
+lexicons or clusters) group the near-duplicates inside each block from `../shared/LABELS.md`
+alone; `blocks.csv` holds what they saw (block, item, text), `sources.csv` each item's row id
+and host. A pair counts only inside one block: re-spins the ordering put in different blocks
+are not judged (the recall measured is over pairs a lexical ordering brings together).
+
+`score` runs `reports.neardup.title_findings` (default `DedupConfig`) over all titles at once,
+as an audit would, and scores recall on the pairs both reviewers grouped and precision on the
+predicted pairs among those and the pairs of one block neither grouped (a pair one grouped
+and the other did not is unknown, left out). Splits are by site (`bench.riskdata.split_of`):
+a pair is dev or test when both titles are; pairs across the split are scored in "all" only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import itertools
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import riskdata
+from bench.eval_neardup_real import tfidf_cosine
+from reports.neardup import DedupConfig, title_findings
+
+HERE = Path(__file__).resolve().parent / "realworld" / "neardup_web"
+REVIEWERS = ("W1", "W2")
+BLOCK_SIZE = 100
+
+Pair = tuple[int, int]
+
+
+def write_blocks() -> None:
+    """Order the titles by similarity and write blocks.csv and sources.csv."""
+    # scipy comes with the train extra (scikit-learn needs it).
+    from scipy.cluster.hierarchy import leaves_list, linkage  # type: ignore[import-untyped,unused-ignore]
+    from scipy.spatial.distance import squareform  # type: ignore[import-untyped,unused-ignore]
+
+    rows = riskdata.load_rows()
+    sims = tfidf_cosine([row.text for row in rows])
+    distances = np.clip(1.0 - sims, 0.0, None)
+    np.fill_diagonal(distances, 0.0)
+    order = leaves_list(linkage(squareform(distances, checks=False), method="average"))
+    HERE.mkdir(parents=True, exist_ok=True)
+    with (
+        (HERE / "blocks.csv").open("w", encoding="utf-8", newline="") as fh,
+        (HERE / "sources.csv").open("w", encoding="utf-8", newline="") as src,
+    ):
+        out, ids = csv.writer(fh), csv.writer(src)
+        out.writerow(["block", "item", "text"])
+        ids.writerow(["block", "item", "row_id", "host"])
+        for position, index in enumerate(order.tolist()):
+            block, item = divmod(position, BLOCK_SIZE)
+            out.writerow([block + 1, item + 1, rows[index].text])
+            ids.writerow([block + 1, item + 1, rows[index].id, rows[index].host])
+    print(f"{len(rows)} titles in {-(-len(rows) // BLOCK_SIZE)} blocks -> {HERE}")
+
+
+def load_items() -> tuple[list[tuple[int, int]], list[str], list[str]]:
+    """(block, item) keys, texts and splits, in blocks.csv order."""
+    with (HERE / "blocks.csv").open(encoding="utf-8", newline="") as fh:
+        blocks = list(csv.DictReader(fh))
+    with (HERE / "sources.csv").open(encoding="utf-8", newline="") as fh:
+        hosts = {(int(r["block"]), int(r["item"])): r["host"] for r in csv.DictReader(fh)}
+    keys = [(int(r["block"]), int(r["item"])) for r in blocks]
+    return keys, [r["text"] for r in blocks], [riskdata.split_of(hosts[k]) for k in keys]
+
+
+def reviewer_pairs(reviewer: str, index: dict[tuple[int, int], int]) -> set[Pair]:
+    """Index pairs a reviewer put in one group (groups are per block)."""
+    groups: dict[tuple[int, str], list[int]] = {}
+    with (HERE / reviewer / "groups.csv").open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            group = row["group"].strip()
+            if group:
+                key = (int(row["block"]), int(row["item"]))
+                groups.setdefault((key[0], group), []).append(index[key])
+    return {
+        (min(a, b), max(a, b))
+        for members in groups.values()
+        for a, b in itertools.combinations(members, 2)
+    }
+
+
+def score(split: str, errors: bool) -> None:
+    keys, texts, splits = load_items()
+    index = {key: i for i, key in enumerate(keys)}
+    first, second = (reviewer_pairs(r, index) for r in REVIEWERS)
+    both, either = first & second, first | second
+    clusters, _ = title_findings(texts, DedupConfig())
+    predicted = {
+        (min(a, b), max(a, b))
+        for cluster in clusters
+        for a, b in itertools.combinations(cluster.members, 2)
+        if keys[a][0] == keys[b][0]  # judged only inside a block
+    }
+
+    def in_split(pair: Pair) -> bool:
+        a, b = pair
+        return split == "all" or splits[a] == splits[b] == split
+
+    positives = {p for p in both if in_split(p)}
+    unknown = {p for p in either - both if in_split(p)}
+    found = {p for p in predicted if in_split(p)}
+    tp = len(found & positives)
+    fp = len(found - positives - unknown)
+    recall = tp / len(positives) if positives else float("nan")
+    precision = tp / (tp + fp) if tp + fp else float("nan")
+    print(
+        f"split={split}: reviewers grouped {len(first)} / {len(second)} pairs, both "
+        f"{len(both)}; in split: {len(positives)} both, {len(unknown)} one"
+    )
+    print(
+        f"  farmaudit title_findings  recall {recall:.3f}  precision {precision:.3f}  "
+        f"(tp {tp}, fp {fp}, fn {len(positives) - tp})"
+    )
+    if errors:
+        for a, b in sorted(positives - found):
+            print(f"  FN {texts[a]} | {texts[b]}")
+        for a, b in sorted(found - positives - unknown):
+            print(f"  FP {texts[a]} | {texts[b]}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("blocks", help="write the reviewers' blocks (run once)")
+    scoring = sub.add_parser("score", help="score farmaudit on the reviewers' groups")
+    scoring.add_argument("--split", choices=("dev", "test", "all"), default="dev")
+    scoring.add_argument("--errors", action="store_true", help="list misses and false pairs")
+    args = parser.parse_args(argv)
+    if args.command == "blocks":
+        write_blocks()
+    else:
+        score(args.split, args.errors)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
