@@ -35,7 +35,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import riskdata
-from bench.eval_neardup_real import tfidf_cosine
+from bench.eval_neardup_real import direct_pairs, minhash_pairs, tfidf_cosine, use_cosine
 from reports.neardup import DedupConfig, title_findings
 
 HERE = Path(__file__).resolve().parent / "realworld" / "neardup_web"
@@ -98,38 +98,74 @@ def reviewer_pairs(reviewer: str, index: dict[tuple[int, int], int]) -> set[Pair
 
 
 def score(split: str, errors: bool) -> None:
+    """Print recall and precision of farmaudit and the peers on the pairs of `split`."""
     keys, texts, splits = load_items()
     index = {key: i for i, key in enumerate(keys)}
     first, second = (reviewer_pairs(r, index) for r in REVIEWERS)
     both, either = first & second, first | second
-    clusters, _ = title_findings(texts, DedupConfig())
-    predicted = {
-        (min(a, b), max(a, b))
-        for cluster in clusters
-        for a, b in itertools.combinations(cluster.members, 2)
-        if keys[a][0] == keys[b][0]  # judged only inside a block
-    }
 
     def in_split(pair: Pair) -> bool:
         a, b = pair
         return split == "all" or splits[a] == splits[b] == split
 
-    positives = {p for p in both if in_split(p)}
-    unknown = {p for p in either - both if in_split(p)}
-    found = {p for p in predicted if in_split(p)}
-    tp = len(found & positives)
-    fp = len(found - positives - unknown)
-    recall = tp / len(positives) if positives else float("nan")
-    precision = tp / (tp + fp) if tp + fp else float("nan")
+    def judged(pairs: set[Pair], only: str | None = None) -> set[Pair]:
+        """Pairs inside one block (the only ones judged) of `only` or the split scored."""
+        inside = {(min(a, b), max(a, b)) for a, b in pairs if keys[a][0] == keys[b][0]}
+        if only is None:
+            return {p for p in inside if in_split(p)}
+        return {p for p in inside if splits[p[0]] == splits[p[1]] == only}
+
+    clusters, _ = title_findings(texts, DedupConfig())
+    clustered = {pair for c in clusters for pair in itertools.combinations(c.members, 2)}
+    dev_both = judged(both, "dev")
+    dev_unknown = judged(either - both, "dev")
+
+    def tuned(sims: np.ndarray, floor: int) -> tuple[float, set[Pair]]:
+        """The pairs at or above the cosine threshold of best F1 on dev (floor..0.95): the
+        peer's ceiling when tuned."""
+        rows, cols = np.nonzero(np.triu(sims >= floor / 100, k=1))
+        scored = {(int(a), int(b)): float(sims[a, b]) for a, b in zip(rows, cols, strict=True)}
+
+        def dev_f1(threshold: float) -> float:
+            found = judged({p for p, sim in scored.items() if sim >= threshold}, "dev")
+            tp = len(found & dev_both)
+            fp = len(found - dev_both - dev_unknown)
+            return 2 * tp / (2 * tp + fp + len(dev_both) - tp) if dev_both else 0.0
+
+        best = max((t / 100 for t in range(floor, 100, 5)), key=dev_f1)
+        return best, {p for p, sim in scored.items() if sim >= best}
+
+    tfidf = tfidf_cosine(texts)
+    best, tfidf_pairs = tuned(tfidf, 30)
+    rows, cols = np.nonzero(np.triu(tfidf >= 0.5, k=1))
+    methods: dict[str, set[Pair]] = {
+        "farmaudit title_findings": clustered,
+        "farmaudit find_pairs (no clusters)": direct_pairs(texts, DedupConfig()),
+        "datasketch MinHashLSH 3-gram, 0.7": minhash_pairs(texts),
+        "char-bigram TF-IDF cosine >= 0.5": set(zip(rows.tolist(), cols.tolist(), strict=True)),
+        f"char-bigram TF-IDF cosine >= {best:.2f} (best on dev)": tfidf_pairs,
+    }
+    embedded = use_cosine(texts)
+    if embedded is not None:  # a semantic-neighbour peer, zero-shot
+        best, use_pairs = tuned(embedded, 50)
+        methods[f"USE-m3 embedding cosine >= {best:.2f} (best on dev)"] = use_pairs
+    positives, unknown = judged(both), judged(either - both)
     print(
         f"split={split}: reviewers grouped {len(first)} / {len(second)} pairs, both "
         f"{len(both)}; in split: {len(positives)} both, {len(unknown)} one"
     )
-    print(
-        f"  farmaudit title_findings  recall {recall:.3f}  precision {precision:.3f}  "
-        f"(tp {tp}, fp {fp}, fn {len(positives) - tp})"
-    )
+    for name, predicted in methods.items():
+        found = judged(predicted)
+        tp = len(found & positives)
+        fp = len(found - positives - unknown)
+        recall = tp / len(positives) if positives else float("nan")
+        precision = tp / (tp + fp) if tp + fp else float("nan")
+        print(
+            f"  {name:<46} recall {recall:.3f}  precision {precision:.3f}  "
+            f"(tp {tp}, fp {fp}, fn {len(positives) - tp})"
+        )
     if errors:
+        found = judged(clustered)
         for a, b in sorted(positives - found):
             print(f"  FN {texts[a]} | {texts[b]}")
         for a, b in sorted(found - positives - unknown):
