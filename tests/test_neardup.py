@@ -963,3 +963,32 @@ def test_keyword_stuffed_pair_must_be_one_within_the_other() -> None:
         [normalize_text(a), normalize_text(b)], tokens.filler_tables(None), DedupConfig()
     )
     assert verify.verify(units, np.array([[0, 1]]), contained=True).tolist() == [0.0]
+
+
+# Three articles of one news column (web titles of the realworld set).
+_COLUMN = [
+    "電子消費券|唔係所有網購都用到? 合資格本地網購平台一覽 淘寶/Gmarket/Amazon都唔用得!",
+    "電子消費券|領展加碼送總值1,700萬元優惠 消費換家電香米兼可抽大獎",
+    "電子消費券|7月4日接受電子登記 登記程序身分認證一文睇清",
+]
+
+
+def test_articles_of_one_column_are_not_duplicates() -> None:
+    assert find_pairs(_COLUMN) == []
+    # The column stays the articles' subtitle: an article copied without it is still one.
+    copied = [*_COLUMN, "7月4日接受電子登記 登記程序身分認證一文睇清"]
+    assert [(i, j) for i, j, _ in find_pairs(copied)] == [(2, 3)]
+
+
+def test_a_head_before_slogans_is_no_column() -> None:
+    # Slogans that also follow other titles, or are short, leave the head the main title.
+    titles = [
+        "京东e卡回收全攻略:轻松三步实现价值回归",
+        "京东e卡回收全攻略:轻松三步实现卡券变现",
+        "京东e卡回收全攻略:安全高效变现已不是难题",
+        "小花钱包退费指南:安全高效变现已不是难题",
+    ]
+    assert (0, 1) in {(i, j) for i, j, _ in find_pairs(titles)}
+    assert DedupConfig(column_titles=0).column_titles == 0
+    with pytest.raises(DedupError, match="column_ratio"):
+        DedupConfig(column_ratio=0)

@@ -53,6 +53,12 @@ class DedupConfig:
     #: this share of the crawl's titles holding the next two hold them right before (module
     #: `prefixes`); such a title is also read without them. 1: never.
     implied_share: float = 0.5
+    #: Titles: a head the crawl writes before this many different, longer remainders that
+    #: follow no other head is a column name (电子消费券|…), read as the subtitle of the text
+    #: after it (module `columns`); 0: never. The remainders are at least `column_ratio`
+    #: times as long as the head.
+    column_titles: int = 3
+    column_ratio: float = 1.5
     #: Titles: a deletion key is made only when this many main-title units remain.
     min_remaining: int = 3
     #: How verified pairs become clusters: "star" (each member verified against the
@@ -96,6 +102,8 @@ class DedupConfig:
             ("min_remaining", self.min_remaining >= 1, ">= 1"),
             ("subject_units", self.subject_units >= 0, ">= 0"),
             ("subject_threshold", 0 < self.subject_threshold <= 1, "in (0, 1]"),
+            ("column_titles", self.column_titles >= 0, ">= 0"),
+            ("column_ratio", self.column_ratio > 0, "> 0"),
             ("implied_share", 0 <= self.implied_share <= 1, "in [0, 1]"),
             ("max_bucket", self.max_bucket >= 2, ">= 2"),
             ("max_units", self.max_units >= 1, ">= 1"),

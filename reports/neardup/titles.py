@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from reports.neardup.candidates import candidate_pairs, subject_pairs, typo_pairs
+from reports.neardup.columns import read_columns
 from reports.neardup.config import DedupConfig
 from reports.neardup.linkage import NO_EDGES, Cluster, Edges, exact_groups, link_clusters
 from reports.neardup.prefixes import implied_prefixes
@@ -25,6 +26,8 @@ def _title_edges(distinct: list[str], cfg: DedupConfig) -> Edges:
         return NO_EDGES
     # One wording per thing (预付款 / 先付款): every later step reads the folded text.
     distinct = fold_variants(distinct, cfg.variant_lexicon)
+    # A column name (电子消费券|…) is the subtitle of the article title after it.
+    distinct = read_columns(distinct, cfg)
     # Rows past the titles read a title without a prefix the crawl implies (京东e卡… as e卡…).
     readings = implied_prefixes(distinct, cfg)
     n = len(distinct)
