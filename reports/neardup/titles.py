@@ -13,6 +13,7 @@ from reports.neardup.columns import read_columns
 from reports.neardup.config import DedupConfig
 from reports.neardup.linkage import NO_EDGES, Cluster, Edges, exact_groups, link_clusters
 from reports.neardup.prefixes import implied_prefixes
+from reports.neardup.stamps import drop_year_stamps
 from reports.neardup.tokens import filler_tables, title_units
 from reports.neardup.variants import fold_variants
 from reports.neardup.verify import verify
@@ -28,6 +29,8 @@ def _title_edges(distinct: list[str], cfg: DedupConfig) -> Edges:
     distinct = fold_variants(distinct, cfg.variant_lexicon)
     # A column name (电子消费券|…) is the subtitle of the article title after it.
     distinct = read_columns(distinct, cfg)
+    # A year stamp (2025年…, 【2025 最新】) says nothing of the article.
+    distinct = drop_year_stamps(distinct)
     # Rows past the titles read a title without a prefix the crawl implies (京东e卡… as e卡…).
     readings = implied_prefixes(distinct, cfg)
     n = len(distinct)
