@@ -24,9 +24,9 @@ if TYPE_CHECKING:
     from reports.neardup.config import DedupConfig
 
 # A column name is short and ends at a bar, colon, dash or underscore (a hyphen between two
-# letters or digits is part of a word: iphone-13). Not ? or !: a question before its answer is
-# the title itself (老虎机怎么玩?全面解析…).
-_HEAD = re.compile(r"^(.{2,16}?)\s*(?:[|丨:—]|(?<![a-z0-9])[-_]|[-_](?![a-z0-9]))\s*(.+)$")
+# letters or digits is part of a word: iphone-13, and such a head is left alone). Not ? or !:
+# a question before its answer is the title itself (老虎机怎么玩?全面解析…).
+_HEAD = re.compile(r"([^|丨:—_\-]{2,16}?)\s*(?:[|丨:—]|(?<![a-z0-9])[-_]|[-_](?![a-z0-9]))\s*(.+)$")
 
 
 def read_columns(texts: list[str], cfg: DedupConfig) -> list[str]:
