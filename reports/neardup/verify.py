@@ -33,6 +33,8 @@ def verify(
     sims = np.zeros(len(pairs), dtype=np.float64)
     shift = np.uint64(CODE_BITS)
     sizes = np.diff(units.offsets)
+    # Nothing past the subject: no tail, no filler, no question, no subtitle.
+    bare = (units.tail_count == 0) & (sizes == units.main_count)
     for lo in range(0, len(pairs), chunk):
         a, b = pairs[lo : lo + chunk, 0], pairs[lo : lo + chunk, 1]
         local = np.arange(a.size, dtype=np.int64)
@@ -82,6 +84,10 @@ def verify(
         )
         conflict |= (units.tail_count[a] + units.tail_count[b] >= 2) & (tail_shared == 0)
         conflict |= _place_conflict(units.places[a], units.places[b])
+        # A bare name (its subject alone: 百家乐, 行业资讯, 债权债务) is a tag or topic page, no
+        # re-spin of an article about it (百家乐 / 百家乐:以智慧和运气为基础的经典博彩游戏) nor of
+        # another name; only a copy reading the same (a stamp or a variant away) is one.
+        conflict |= (bare[a] | bare[b]) & (sim < 1.0)
         # One main title negates and the other does not: 激活 / 未激活, 看征信 / 不看征信 say
         # the opposite (未通过 / 不通过 say the same).
         conflict |= (units.negation_count[a] > 0) != (units.negation_count[b] > 0)
