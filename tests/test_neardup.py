@@ -1021,3 +1021,16 @@ def test_a_bare_name_is_no_respin_of_an_article_about_it() -> None:
     assert not pairs & {(0, 1), (0, 2), (3, 4)}
     # A copy that reads the same once its year stamp is away is still one.
     assert [(i, j) for i, j, _ in find_pairs(["百家乐", "【2025】百家乐"])] == [(0, 1)]
+
+
+@pytest.mark.parametrize(
+    "titles",
+    [
+        # Cash taken out of a credit line, worded 取现 and 提现 (withdraw variants).
+        ["分付额度取现步骤详解:让你轻松掌握方法", "分付额度提现操作步骤及注意事项"],
+        # Ways of doing it, worded 渠道, 方式, 操作方式 (fillers, like 方法).
+        ["了解京东e卡回收渠道与操作方式", "了解京东e卡回收的具体方式和流程"],
+    ],
+)
+def test_web_rewordings_the_reviewers_grouped(titles: list[str]) -> None:
+    assert [(i, j) for i, j, _ in find_pairs(titles)] == [(0, 1)]
