@@ -1034,3 +1034,15 @@ def test_a_bare_name_is_no_respin_of_an_article_about_it() -> None:
 )
 def test_web_rewordings_the_reviewers_grouped(titles: list[str]) -> None:
     assert [(i, j) for i, j, _ in find_pairs(titles)] == [(0, 1)]
+
+
+def test_two_draw_dates_are_two_articles() -> None:
+    # Web titles neither blind reviewer grouped: the date sits in the subtitle.
+    draws = [
+        "威力彩開獎了！12/1中獎號碼出爐、威力彩直播、中獎怎麼看、分配方式、如何領一次看？",
+        "威力彩開獎了！11/3中獎號碼出爐、威力彩直播、中獎怎麼看、分配方式、如何領一次看？",
+    ]
+    assert find_pairs(draws) == []
+    # The same day written twice, and a title naming no day, are left to the verifier.
+    same_day = [draws[0], draws[0].replace("12/1", "12月1日") + " "]
+    assert [(i, j) for i, j, _ in find_pairs(same_day)] == [(0, 1)]

@@ -11,6 +11,7 @@ import numpy as np
 from reports.neardup.candidates import candidate_pairs, subject_pairs, typo_pairs
 from reports.neardup.columns import read_columns
 from reports.neardup.config import DedupConfig
+from reports.neardup.dates import date_conflicts
 from reports.neardup.linkage import NO_EDGES, Cluster, Edges, exact_groups, link_clusters
 from reports.neardup.prefixes import implied_prefixes
 from reports.neardup.stamps import drop_year_stamps
@@ -59,6 +60,9 @@ def _title_edges(distinct: list[str], cfg: DedupConfig) -> Edges:
     hit = typo_sims > 0
     pairs = np.concatenate((pairs, typos[hit]))
     sims = np.concatenate((sims, np.maximum(typo_sims[hit], cfg.threshold)))
+    # Two days named, two articles (a draw, a match), wherever the date stands.
+    keep = ~date_conflicts(rows, pairs)
+    pairs, sims = pairs[keep], sims[keep]
     # A reading pairs, as its title, with titles that also start where it does (e卡… / e卡…).
     pairs, sims = readings.as_titles(pairs, sims)
     # One edge per pair, the highest similarity.
