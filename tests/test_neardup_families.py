@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bench import dedup
-from reports.neardup import TemplateFamily, cluster_titles, template_families
+from reports.neardup import TemplateFamily, cluster_titles, template_families, title_findings
 from reports.textnorm import normalize_text
 
 ESCORT = [
@@ -75,3 +75,11 @@ def test_names_one_character_apart_are_siblings_kept_apart_from_duplicates() -> 
     apart = [0 if i in family.members else -1 for i in range(len(titles))]
     # As a family, the siblings are no duplicates; the exact copy still is.
     assert [c.members for c in cluster_titles(titles, apart=apart)] == [(0, 3)]
+
+
+def test_family_members_asking_one_question_in_other_words_stay_duplicates() -> None:
+    # Web titles: the blind reviewers grouped 是什么 / 有哪些 (one question), not 数量.
+    titles = ["php计算可用的优惠券数量", "php计算可用的优惠券是什么", "php计算可用的优惠券有哪些"]
+    clusters, families = title_findings(titles)
+    assert [f.members for f in families] == [(0, 1, 2)]
+    assert [c.members for c in clusters] == [(1, 2)]

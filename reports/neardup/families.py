@@ -18,6 +18,7 @@ their slot values read the same once filler and aspect words stand for their cla
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
@@ -98,10 +99,14 @@ def title_findings(
     the siblings of a family are no duplicates of one another (exact copies still are)."""
     families = template_families(titles)
     family_of = [-1] * len(titles)
+    unnamed = [False] * len(titles)
     for family_id, family in enumerate(families):
-        for member in family.members:
+        for member, slot in zip(family.members, family.slots, strict=True):
             family_of[member] = family_id
-    return cluster_titles(titles, config, apart=family_of), families
+            # A slot of question wording alone (是什么 / 有哪些, 该怎么办 / 怎么应对) names
+            # nothing: two such members may be re-spins of one another, as the verifier decides.
+            unnamed[member] = not _names_something(slot)
+    return cluster_titles(titles, config, apart=family_of, unnamed=unnamed), families
 
 
 @cache
@@ -111,6 +116,12 @@ def _class_words() -> dict[str, str]:
     for prefix, lexicon in (("f", load_fillers()), ("a", load_aspects())):
         words.update({w: f"\0{prefix}{k}\0" for w, k in lexicon.words.items()})
     return words
+
+
+def _names_something(slot: str) -> bool:
+    """Whether the slot holds a letter, digit or Chinese character outside filler and aspect
+    words."""
+    return any(c.isalnum() for c in re.sub(r"\0[fa]\d+\0", "", _slot_reading(slot)))
 
 
 def _slot_reading(slot: str) -> str:

@@ -98,12 +98,15 @@ def cluster_titles(
     config: DedupConfig = DedupConfig(),
     *,
     apart: Sequence[int] | None = None,
+    unnamed: Sequence[bool] | None = None,
 ) -> list[Cluster]:
     """Clusters of exact and near-duplicate titles (re-spins); singletons are left out.
 
     `apart`, one label per title: two different texts with the same label >= 0 are never
     linked (template siblings of one family, reported as a family instead); -1 is no label.
-    Exact copies of a title are still one cluster.
+    `unnamed`, one flag per title: two texts both flagged may still be linked under one label
+    (family members whose slot is question wording, 是什么 / 有哪些, not a name). Exact copies
+    of a title are still one cluster.
     """
     distinct, ids = exact_groups(titles)
     edges = _title_edges(distinct, config)
@@ -111,5 +114,9 @@ def cluster_titles(
         label = np.full(len(distinct), -1, dtype=np.int64)
         np.maximum.at(label, ids, np.asarray(apart, dtype=np.int64))
         keep = (label[edges.a] < 0) | (label[edges.a] != label[edges.b])
+        if unnamed is not None:
+            flag = np.zeros(len(distinct), dtype=bool)
+            flag[ids] = np.asarray(unnamed, dtype=bool)
+            keep |= flag[edges.a] & flag[edges.b]
         edges = Edges(edges.a[keep], edges.b[keep], edges.sim[keep])
     return link_clusters(ids, edges, config)
