@@ -12,9 +12,12 @@ Titles, in five steps (`cluster_titles`, `find_pairs`; modules `tokens`, `varian
 
 1. Exact: texts equal after `normalize_text` are one item; later steps see distinct texts only.
    Variant wordings of one thing (`dedup/title_variants.toml`: 预付款 / 先付款 / 信用预付) are
-   then folded to the class's first word. A title whose first two characters the crawl implies
-   (京东 before e卡: module `prefixes`) is also read without them, beside titles that start
-   where that reading does (京东e卡回收全攻略 / e卡回收的最简单处理方法详解).
+   then folded to the class's first word. A column name the crawl writes before several
+   longer article titles (电子消费券|…, module `columns`) is moved behind its article, as its
+   subtitle, and a year stamp (2025年…, 【2025 最新】, module `stamps`) is read away. A title
+   whose first two characters the crawl implies (京东 before e卡: module `prefixes`) is also
+   read without them, beside titles that start where that reading does (京东e卡回收全攻略 /
+   e卡回收的最简单处理方法详解).
 2. Units: a text becomes a sequence of units: a Chinese character, a run of other letters or
    digits ("iphone", "13"), a Chinese number before a counter (十六岁, 两年: the token "16",
    "2", like digits), a filler class from `dedup/title_fillers.toml` (解析, 详解 and 分析 are
@@ -65,7 +68,9 @@ Titles, in five steps (`cluster_titles`, `find_pairs`; modules `tokens`, `varian
    没 between two equal characters, 高不高 and 有没有 ask) and the other does not (激活 /
    未激活); and when one main title names a number (24期, 十二期, iPhone 13) and the other
    title none, not even in its subtitle: a term, an amount or a model against the general
-   question. A pair
+   question. A bare name (a title that is its subject alone: 百家乐, 行业资讯) pairs only with a
+   title reading the same: it is a topic page, not an article. Two titles naming different
+   days anywhere (12/1 / 11/3, module `dates`) are two articles. A pair
    is a near-duplicate at `threshold` or above.
 5. Typos (`candidates.typo_pairs`): a character deleted, doubled or swapped inside a lexicon
    word breaks the word (时间解析 → 时解间析 leaves neither 时间 nor 解析), so such a re-spin is
@@ -99,7 +104,8 @@ different names (城市 + 上门服务联系方式, lender + 平台的安全性�
 together they are one spam finding: the template, its members and each member's slot value.
 `title_findings` gives both as the audit reports them (`spam_families`, `duplicate_clusters`):
 the families go to `cluster_titles(..., apart=...)`, so siblings the verifier cannot tell apart
-are not also reported as duplicates.
+are not also reported as duplicates; members whose slot is question wording alone (是什么 /
+有哪些) name nothing, and may still be re-spins of one another (`unnamed=...`).
 
 Bodies (`cluster_texts`, module `bodies`): character shingles of `text_shingle` characters
 (punctuation and spaces dropped), MinHash with `text_num_perm` permutations, LSH with
