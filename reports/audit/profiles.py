@@ -240,6 +240,9 @@ class Pages:
     verdicts: dict[tuple[str, int], int] = field(default_factory=dict)
     found: list[SpamVerdict] = field(default_factory=list)
     found_index: dict[int, int] = field(default_factory=dict)
+    #: `found` as Arrow columns (category, score, evidence), made by the links stage as
+    #: verdicts are found (`links._verdict_columns`); None: none yet.
+    verdict_table: pa.Table | None = None
     #: (row, category) → the body's evidence of a category other than the page's own.
     other_evidence: dict[tuple[int, str], tuple[str, ...]] = field(default_factory=dict)
     #: Row by key, made on first use (`rows_of`).
@@ -271,6 +274,7 @@ class Pages:
         self.verdicts.clear()
         self.found.clear()
         self.found_index.clear()
+        self.verdict_table = None
 
     def target(self, row: int, lexicon: Lexicon) -> TargetText:
         """Page row `row` as a link's verdict reads it; its body's evidence from the profiles

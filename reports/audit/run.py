@@ -130,7 +130,9 @@ def run_audit(
     try:
         for stage in STAGES:
             if journal.done(stage.name):
-                say(f"stage {stage.name}: finished earlier, {journal.counts(stage.name).describe()}")
+                say(
+                    f"stage {stage.name}: finished earlier, {journal.counts(stage.name).describe()}"
+                )
                 continue
             if beside is not None and stage.name in beside.names:
                 continue  # running beside
