@@ -317,13 +317,13 @@ def run_stage(stage: Stage, ctx: StageContext, journal: Journal) -> StageCounts:
     started = time.perf_counter()
     rows_in, rows_out = stage.run(ctx)
     counts = StageCounts(rows_in, rows_out, time.perf_counter() - started)
-    _release_memory()
+    release_memory()
     journal.record(stage.name, counts)
     ctx.say(f"stage {stage.name}: done, {counts.describe()}")
     return counts
 
 
-def _release_memory() -> None:
+def release_memory() -> None:
     """Hand what the stage freed back to the system: stages share nothing in memory, so the
     next one should not start on top of this one's freed but still mapped heap."""
     gc.collect()
