@@ -231,18 +231,18 @@ def test_jobs_run_graph_and_duplicates_beside_links_with_the_same_findings(
     run_audit(other, progress=said.append, runner=ProcessRunner(2))
     assert _findings(other) == before
     started = [m.removeprefix("stage ") for m in said if ": started" in m]
-    # graph and duplicates start with links, in another process, and are done before the
-    # stages reading them (changes reads duplicate_clusters); pages runs after links here.
+    # duplicates and graph start with links, in another process (duplicates first), and are
+    # done before the stages reading them (changes reads duplicate_clusters).
     at = started.index("links: started")
     assert started[at - 2 : at] == [
-        "graph: started beside links",
         "duplicates: started beside links",
+        "graph: started beside links",
     ]
     done = [m.split(":")[0].removeprefix("stage ") for m in said if ": done" in m]
     assert done.index("duplicates") < done.index("changes")
     assert done.index("links") < done.index("pages")
     beside = [m for m in said if ": done beside," in m]
-    assert [m.split(":")[0] for m in beside] == ["stage graph", "stage duplicates"]
+    assert [m.split(":")[0] for m in beside] == ["stage duplicates", "stage graph"]
     # Its journal is the one-process audit's: resumed, nothing runs again.
     said.clear()
     run_audit_stage(other, "links")
