@@ -142,9 +142,9 @@ def test_a_stage_names_the_earlier_stages_it_needs(tmp_path: Path) -> None:
     root = _dataset(tmp_path / "planted")
     with pytest.raises(AuditError, match=r"--stage links .* stages topics, profiles"):
         run_audit_stage(root, "links")
-    result = CliRunner().invoke(main, ["audit", str(root), "--stage", "duplicates"])
+    result = CliRunner().invoke(main, ["audit", str(root), "--stage", "pages"])
     assert result.exit_code == 1
-    assert "targets, links" in result.output
+    assert "stages targets, profiles, links, not finished" in result.output
     assert len(result.output.strip().splitlines()) == 1
 
 
