@@ -44,6 +44,7 @@ from bench.common import (
     peak_rss_mb,
     print_machine,
     print_table,
+    process_pss_mb,
     process_rss_mb,
     python_module,
     run_measured,
@@ -402,6 +403,9 @@ def audit_child(root: Path, out: Path, jobs: int = 1) -> None:
                 # This process and its workers together (sampled), the figure to hold to the
                 # memory goal when tasks run in worker processes.
                 "tree_peak_mb": tree.peak_mb,
+                "tree_peak_pss_mb": tree.peak_pss_mb,
+                # Stages run in another process beside `links` (`--jobs N`): their own figures.
+                "beside": [m[0] for m in marks if " done beside," in m[0]],
                 "spans": spans,
                 "calls": [
                     {
@@ -448,6 +452,8 @@ class _TreePeak:
         import threading
 
         self.peak_mb = 0.0
+        #: The peak of the processes' PSS summed (shared pages counted once).
+        self.peak_pss_mb = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -457,10 +463,9 @@ class _TreePeak:
 
         me = os.getpid()
         while not self._stop.wait(0.2):
-            total = process_rss_mb(me)
-            for pid in _children(me):
-                total += process_rss_mb(pid)
-            self.peak_mb = max(self.peak_mb, total)
+            tree = [me, *_children(me)]
+            self.peak_mb = max(self.peak_mb, sum(process_rss_mb(pid) for pid in tree))
+            self.peak_pss_mb = max(self.peak_pss_mb, sum(process_pss_mb(pid) for pid in tree))
 
     def stop(self) -> None:
         self._stop.set()

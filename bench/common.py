@@ -140,6 +140,19 @@ def process_rss_mb(pid: int) -> float:
     return 0.0
 
 
+def process_pss_mb(pid: int) -> float:
+    """Proportional set size of process `pid` now, in MB: its resident pages, each shared one
+    divided among the processes sharing it (summed over a process tree: its memory, with no
+    shared library counted twice); 0 when /proc cannot tell."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0.0
+
+
 def python_module(module: str, *args: str) -> list[str]:
     """argv that runs `python -m module args` with this interpreter."""
     return [sys.executable, "-m", module, *args]

@@ -23,7 +23,7 @@ from reports.audit import (
     run_audit_stage,
     shuffle,
 )
-from reports.audit.stage import WORK_DIR, WORK_MARKER, Runner
+from reports.audit.stage import WORK_DIR, WORK_MARKER, ProcessRunner, Runner
 from scraper.cli import main
 from tests.test_audit import _dataset, _demo_rows, _write_parts
 
@@ -74,8 +74,9 @@ def test_rerunning_a_stage_marks_the_later_ones_unfinished(demo: Path) -> None:
     said: list[str] = []
     run_audit(demo, progress=said.append)
     started = [m.split(":")[0].removeprefix("stage ") for m in said if m.endswith(": started")]
-    # The stages reading link findings, directly or not; graph reads the links table only.
-    assert started == ["pages", "duplicates", "changes", "report"]
+    # The stages reading link findings, directly or not; graph reads the links table only,
+    # and duplicates the pages' texts and the crawl's anchors (not link_findings).
+    assert started == ["pages", "changes", "report"]
 
 
 def test_a_killed_audit_resumes_after_its_last_finished_stage(demo: Path, tmp_path: Path) -> None:
@@ -141,9 +142,9 @@ def test_a_stage_names_the_earlier_stages_it_needs(tmp_path: Path) -> None:
     root = _dataset(tmp_path / "planted")
     with pytest.raises(AuditError, match=r"--stage links .* stages topics, profiles"):
         run_audit_stage(root, "links")
-    result = CliRunner().invoke(main, ["audit", str(root), "--stage", "duplicates"])
+    result = CliRunner().invoke(main, ["audit", str(root), "--stage", "pages"])
     assert result.exit_code == 1
-    assert "targets, links" in result.output
+    assert "stages targets, profiles, links, not finished" in result.output
     assert len(result.output.strip().splitlines()) == 1
 
 
@@ -216,6 +217,41 @@ def test_jobs_run_the_part_tasks_in_worker_processes_with_the_same_findings(
     shutil.copytree(demo, other, ignore=shutil.ignore_patterns(WORK_DIR, "audit"))
     result = CliRunner().invoke(main, ["audit", str(other), "--jobs", "2"])
     assert result.exit_code == 0, result.output
+    assert _findings(other) == before
+
+
+def test_jobs_run_graph_and_duplicates_beside_links_with_the_same_findings(
+    demo: Path, tmp_path: Path
+) -> None:
+    run_audit(demo)
+    before = _findings(demo)
+    other = tmp_path / "beside"
+    shutil.copytree(demo, other, ignore=shutil.ignore_patterns(WORK_DIR, "audit"))
+    said: list[str] = []
+    run_audit(other, progress=said.append, runner=ProcessRunner(2))
+    assert _findings(other) == before
+    started = [m.removeprefix("stage ") for m in said if ": started" in m]
+    # duplicates and graph start with links, in another process (duplicates first), and are
+    # done before the stages reading them (changes reads duplicate_clusters).
+    at = started.index("links: started")
+    assert started[at - 2 : at] == [
+        "duplicates: started beside links",
+        "graph: started beside links",
+    ]
+    done = [m.split(":")[0].removeprefix("stage ") for m in said if ": done" in m]
+    assert done.index("duplicates") < done.index("changes")
+    assert done.index("links") < done.index("pages")
+    beside = [m for m in said if ": done beside," in m]
+    assert [m.split(":")[0] for m in beside] == ["stage duplicates", "stage graph"]
+    # Its journal is the one-process audit's: resumed, nothing runs again.
+    said.clear()
+    run_audit_stage(other, "links")
+    run_audit(other, progress=said.append, runner=ProcessRunner(2))
+    assert [m for m in said if ": started" in m] == [
+        "stage pages: started",
+        "stage changes: started",
+        "stage report: started",
+    ]
     assert _findings(other) == before
 
 

@@ -63,6 +63,31 @@ def test_csv_beside_the_report_holds_every_risky_link_formula_safe(tmp_path: Pat
     assert "'=HYPERLINK(1)京东e卡回收" in {r["anchor_text"] for r in rows}
 
 
+@pytest.mark.parametrize("limit", [1, 3, 4])
+def test_risky_links_csv_past_a_spreadsheets_row_limit_holds_the_first_rows(
+    tmp_path: Path, limit: int
+) -> None:
+    # Page 1 has 3 risky links, page 2 two: the limit falls inside page 1's links (1), on its
+    # last (3) and inside page 2's (4); the rows written are the first of the whole list.
+    _planted_dataset(
+        tmp_path,
+        extra_anchor=("=HYPERLINK(1)京东e卡回收", "http://c.cn/x"),
+        extra_links=(("http://a.cn/2.html", "京东e卡回收高价平台", "http://c.cn/y", "related"),),
+    )
+    run_audit(tmp_path)
+    audit = tmp_path / "audit"
+    every = _read_csv(audit / "risky_links.csv")
+    assert len(every) == 5
+    assert [r["source_url"] for r in every].count("http://a.cn/1.html") == 3
+    summary = write_reports(audit, tmp_path, risky_csv_rows=limit)
+    assert _read_csv(audit / "risky_links.csv") == every[:limit]
+    assert summary.risky_links == 5
+    md = (audit / "report.md").read_text("utf-8")
+    assert f"- risky_links.csv (the first {limit:,} of 5 risky links, by source page" in md
+    html = (audit / "report.html").read_text("utf-8")
+    assert f"risky_links.csv holds the first {limit:,} of them" in html
+
+
 def test_a_bounded_table_says_n_of_m_and_links_its_csv(tmp_path: Path) -> None:
     _planted_dataset(tmp_path)
     run_audit(tmp_path)

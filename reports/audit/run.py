@@ -23,12 +23,15 @@ from reports.audit.config import AUDIT_DIR, AuditConfig, AuditError
 from reports.audit.stage import (
     Journal,
     Runner,
+    Side,
     Stage,
     StageContext,
     StageCounts,
     audit_key,
+    clear_tables,
     later_stages,
     open_work,
+    release_memory,
     run_stage,
 )
 from reports.audit.stages import findings_connection, stages
@@ -124,12 +127,96 @@ def run_audit(
     ctx, journal = _open(root, config, say, runner)
     if all(journal.done(name) for name in STAGE_NAMES):
         journal.forget(list(STAGE_NAMES))  # an audit run to its end: this is a new one
-    for stage in STAGES:
-        if journal.done(stage.name):
-            say(f"stage {stage.name}: finished earlier, {journal.counts(stage.name).describe()}")
-            continue
-        run_stage(stage, ctx, journal)
+    beside: _Beside | None = None
+    try:
+        for stage in STAGES:
+            if journal.done(stage.name):
+                say(
+                    f"stage {stage.name}: finished earlier, {journal.counts(stage.name).describe()}"
+                )
+                continue
+            if beside is not None and stage.name in beside.names:
+                continue  # running beside
+            if beside is not None and set(stage.needs) & set(beside.names):
+                beside.finish(journal)
+                beside = None
+            if stage.name in ctx.runner.beside:
+                beside = _start_beside(ctx, journal, stage.name)
+            run_stage(stage, ctx, journal)
+        if beside is not None:
+            beside.finish(journal)
+            beside = None
+    finally:
+        if beside is not None:
+            beside.side.close()
     return _result(ctx, journal)
+
+
+_BESIDE_FIRST = ("duplicates",)
+
+
+@dataclass(slots=True)
+class _Beside:
+    """The stages running in another process beside one of this process (`Runner.beside`)."""
+
+    names: list[str]
+    side: Side[list[tuple[str, int, dict[str, int], float, float, float]]]
+    ctx: StageContext
+
+    def finish(self, journal: Journal) -> None:
+        """Wait for them; record each in the journal (this process alone writes it)."""
+        for name, rows_in, rows_out, seconds, cpu_s, peak_mb in self.side.result():
+            counts = StageCounts(rows_in, rows_out, seconds)
+            journal.record(name, counts)
+            self.ctx.say(
+                f"stage {name}: done beside, {counts.describe()}; {cpu_s:.1f} CPU s, "
+                f"process peak {peak_mb:,.0f} MB"
+            )
+
+
+def _start_beside(ctx: StageContext, journal: Journal, name: str) -> _Beside | None:
+    """Start, in another process, the unfinished stages after `name` that read none of its
+    tables (directly or not) and whose own inputs are ready: on two cores, `graph` and
+    `duplicates` run while `links` does."""
+    stale = set(later_stages(STAGES, name))
+    after = STAGE_NAMES[STAGE_NAMES.index(name) + 1 :]
+    names = []
+    for stage in STAGES:
+        if stage.name not in after or journal.done(stage.name) or stage.name in stale:
+            continue
+        if not all(journal.done(n) or n in names for n in stage.needs):
+            continue
+        names.append(stage.name)
+    if not names:
+        return None
+    # Duplicates first: its title clustering's peak (0.8 GB at 100k pages) then comes while
+    # `links` is still loading, before that process has grown to its own.
+    names.sort(key=lambda n: n not in _BESIDE_FIRST)
+    for stage_name in names:
+        ctx.say(f"stage {stage_name}: started beside {name}")
+        clear_tables(ctx.work, next(s for s in STAGES if s.name == stage_name).writes)
+    return _Beside(names, ctx.runner.side(run_beside, ctx.for_task(), names), ctx)
+
+
+def run_beside(
+    ctx: StageContext, names: list[str]
+) -> list[tuple[str, int, dict[str, int], float, float, float]]:
+    """The task: run stages `names` in order here; per stage its counts, wall and CPU
+    seconds and this process's peak RSS after it (MB)."""
+    import resource
+    import time
+
+    done = []
+    for name in names:
+        stage = next(s for s in STAGES if s.name == name)
+        wall, cpu = time.perf_counter(), time.process_time()
+        rows_in, rows_out = stage.run(ctx)
+        release_memory()  # the next stage here starts from this one's freed memory
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        done.append(
+            (name, rows_in, rows_out, time.perf_counter() - wall, time.process_time() - cpu, peak)
+        )
+    return done
 
 
 def run_audit_stage(

@@ -23,7 +23,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import duckdb
 
@@ -73,6 +73,9 @@ class Runner:
     """
 
     name = "this process"
+    #: Stages during which the later stages that do not read their tables run beside them,
+    #: in another process (`side`); none here: one stage after the other.
+    beside: tuple[str, ...] = ()
     #: Whether global steps should split into tasks by key (`reports.audit.shuffle`): worth
     #: it only when the tasks run on many workers.
     shuffles = False
@@ -97,6 +100,37 @@ class Runner:
         """`call()` in every process that runs tasks (here: this one)."""
         call()
 
+    def side(self, call: Callable[..., T], *args: Any) -> Side[T]:
+        """`call(*args)` beside this process's own work: here, at once (it is done when
+        this returns); `ProcessRunner` runs it in another process meanwhile."""
+        return Side(value=call(*args))
+
+
+@dataclass(slots=True)
+class Side(Generic[T]):
+    """Work started by `Runner.side`: its result, waited for by `result()`."""
+
+    future: Any = None  # a concurrent.futures.Future, or None when the value is here
+    value: Any = None
+    #: Shut down once the result is in (the one-process pool the work ran in).
+    pool: Any = None
+
+    def result(self) -> T:
+        """The work's result (waiting for it; its exception raised here)."""
+        if self.future is not None:
+            try:
+                self.value = self.future.result()
+            finally:
+                self.future = None
+                self.close()
+        return self.value  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        """End the process the work runs in (after it: running work is not interrupted)."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
 
 class ProcessRunner(Runner):
     """Runs a stage's tasks on `jobs` worker processes of this machine (`farmaudit audit
@@ -105,11 +139,27 @@ class ProcessRunner(Runner):
     but this process. Workers are spawned, not forked (DuckDB and Arrow threads in this
     process must not be copied mid-state)."""
 
+    #: Stages whose tasks run in this process, not on the workers: each `links` task needs
+    #: every page's profile and the verdicts found so far (0.8 GB a process at 100k pages),
+    #: so N workers would hold N copies; the stages that do not read `link_findings` run
+    #: beside it instead (`side`, see `reports.audit.run`).
+    at_home = ("links",)
+
     def __init__(self, jobs: int) -> None:
         if jobs < 1:
             raise AuditError(f"--jobs {jobs}: expected at least 1")
         self.jobs = jobs
         self.name = f"{jobs} local processes"
+        self.beside = ("links",) if jobs > 1 else ()
+
+    def side(self, call: Callable[..., T], *args: Any) -> Side[T]:
+        if self.jobs == 1:
+            return super().side(call, *args)
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        return Side(future=pool.submit(call, *args), pool=pool)
 
     def map(
         self,
@@ -122,7 +172,7 @@ class ProcessRunner(Runner):
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
-        if self.jobs == 1 or len(items) < 2:
+        if self.jobs == 1 or len(items) < 2 or label in self.at_home:
             return super().map(task, items, label=label, tick=tick)
         workers = min(self.jobs, len(items))
         context = multiprocessing.get_context("spawn")
@@ -267,13 +317,13 @@ def run_stage(stage: Stage, ctx: StageContext, journal: Journal) -> StageCounts:
     started = time.perf_counter()
     rows_in, rows_out = stage.run(ctx)
     counts = StageCounts(rows_in, rows_out, time.perf_counter() - started)
-    _release_memory()
+    release_memory()
     journal.record(stage.name, counts)
     ctx.say(f"stage {stage.name}: done, {counts.describe()}")
     return counts
 
 
-def _release_memory() -> None:
+def release_memory() -> None:
     """Hand what the stage freed back to the system: stages share nothing in memory, so the
     next one should not start on top of this one's freed but still mapped heap."""
     gc.collect()

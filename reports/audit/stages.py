@@ -182,8 +182,10 @@ class _DupRow:
     threshold: float
 
 
+# The crawl's own links (link_findings holds the same anchors, one row per link): so the
+# stage needs only `targets`, and runs beside `links` (`Runner.beside`).
 _ANCHORS_SQL = """
-SELECT DISTINCT anchor_text FROM link_findings WHERE block = 'related' AND anchor_text <> ''
+SELECT DISTINCT anchor_text FROM links WHERE block = 'related' AND anchor_text <> ''
 """
 
 
@@ -191,7 +193,8 @@ def run_duplicates(ctx: StageContext) -> tuple[int, dict[str, int]]:
     """duplicate_clusters: exact and near-duplicate titles (pages' and related anchors') and
     bodies (`reports.neardup`); spam_families: the titles' template families."""
     config = ctx.config.dedup
-    con = findings_connection(ctx)
+    con = graph.connect(ctx.root)
+    ctx.view(con, "targets", TARGETS)
     try:
         anchors = sorted(str(row[0]) for row in con.execute(_ANCHORS_SQL).fetchall())
         # Pages in reading order (`pos`), primary only; list pages share titles by design
@@ -346,8 +349,8 @@ def stages(run_report: object) -> tuple[Stage, ...]:
         ),
         Stage(
             "duplicates",
-            (),
-            ("targets", "links"),
+            ("links",),
+            ("targets",),
             ("duplicate_clusters", "spam_families"),
             run_duplicates,
         ),

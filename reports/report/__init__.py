@@ -10,7 +10,9 @@ crawl.json, never a page's text, and writes into `audit_folder`:
   "N of M" and links its CSV. Every scraped string reaches the DOM as text (textContent),
   never as markup.
 - report.md: a summary to paste into a ticket (under 200 lines).
-- *.csv: every row of every table, risky links included, formula-safe for spreadsheets.
+- *.csv: every row of every table, formula-safe for spreadsheets; risky_links.csv up to a
+  spreadsheet's row limit (`RISKY_CSV_ROWS`; past it the first rows, and the report says so:
+  every risky link is in the link_findings table).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from pipelines.store.commits import write_text_atomic
 from pipelines.store.dataset import read_manifest
-from reports.report.data import EMBED_ROWS, connect, read_report_data
+from reports.report.data import EMBED_ROWS, RISKY_CSV_ROWS, connect, read_report_data
 from reports.report.render import ReportContext, render_report_html, render_report_markdown
 from reports.spam import category_descriptions, load_lexicons
 
@@ -52,13 +54,16 @@ def write_reports(
     generated_at: str = "",
     no_verdict: str | None = None,
     embed_rows: int = EMBED_ROWS,
+    risky_csv_rows: int = RISKY_CSV_ROWS,
 ) -> ReportSummary:
     """Write report.html, report.md and the CSVs into `audit_folder` from its findings."""
     manifest = read_manifest(dataset_root)
     lexicon = load_lexicons(list(config.lexicon_paths) if config else None)
     con = connect(audit_folder)
     try:
-        data = read_report_data(con, audit_folder, embed_rows=embed_rows)
+        data = read_report_data(
+            con, audit_folder, embed_rows=embed_rows, risky_csv_rows=risky_csv_rows
+        )
     finally:
         con.close()
     legend = category_descriptions(lexicon)

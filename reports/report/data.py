@@ -26,6 +26,11 @@ EMBED_ROWS = 5000
 REPORT_MEMORY = "512MB"
 #: Anchor variants listed per spam target.
 ANCHOR_VARIANTS = 5
+#: Rows of risky_links.csv: a spreadsheet's limit (Excel and LibreOffice Calc open 1,048,576
+#: rows, the header one of them). A crawl with more risky links (8.6M at 100k bench pages, a
+#: 2.8 GB CSV no analyst can open) gets the first ones in the file's order, and the report
+#: says so; every risky link stays in `audit/link_findings/` (Parquet, `category <> 'none'`).
+RISKY_CSV_ROWS = 1_048_575
 
 # A scraped cell opening with = + - @ (or a tab/CR) is a formula to a spreadsheet: quote it.
 _CSV_SAFE = "CASE WHEN regexp_matches({0}, '^[=+\\-@\\t\\r]') THEN '''' || {0} ELSE {0} END"
@@ -78,6 +83,8 @@ class ReportData:
     links: int = 0
     related_links: int = 0
     risky_links: int = 0
+    #: Rows written to risky_links.csv (`risky_links`, or RISKY_CSV_ROWS when there are more).
+    risky_csv_rows: int = 0
     blocks: dict[str, int] = field(default_factory=dict)
     categories: dict[str, int] = field(default_factory=dict)
     related_categories: dict[str, int] = field(default_factory=dict)
@@ -249,12 +256,27 @@ _QUERIES: dict[str, tuple[str, str]] = {
 _RISKY_CSV = """
 SELECT source_url, target_url, domain, anchor_text, block, category, score,
        array_to_string(evidence, ' ') AS evidence
-FROM risky ORDER BY source_url, target_url, anchor_text
+FROM risky {where} ORDER BY source_url, target_url, anchor_text LIMIT $rows
+"""
+
+# The source page whose links bring risky_links.csv to its row limit: the rows sorted are
+# those of the pages up to it (a few more than the limit), not every risky link.
+_RISKY_LAST_SOURCE = """
+WITH pages AS (SELECT source_url, count(*) AS n FROM risky GROUP BY source_url),
+upto AS (
+    SELECT source_url, sum(n) OVER (ORDER BY source_url ROWS UNBOUNDED PRECEDING) AS rows
+    FROM pages
+)
+SELECT min(source_url) FROM upto WHERE rows >= $rows
 """
 
 
 def read_report_data(
-    con: duckdb.DuckDBPyConnection, out: Path, *, embed_rows: int = EMBED_ROWS
+    con: duckdb.DuckDBPyConnection,
+    out: Path,
+    *,
+    embed_rows: int = EMBED_ROWS,
+    risky_csv_rows: int = RISKY_CSV_ROWS,
 ) -> ReportData:
     """Aggregate the findings, write every full table as CSV under `out`, return the data."""
     data = ReportData()
@@ -330,7 +352,14 @@ def read_report_data(
         total = _count(con, f"t_{name}")
         data.tables[name] = Rows(columns, rows, total, csv_name)
         _write_csv(con, f"SELECT * FROM t_{name}", out / csv_name)  # noqa: S608 - constant names
-    _write_csv(con, _RISKY_CSV, out / "risky_links.csv")
+    data.risky_csv_rows = min(data.risky_links, risky_csv_rows)
+    params: dict[str, object] = {"rows": data.risky_csv_rows}
+    where = ""
+    if data.risky_csv_rows < data.risky_links:
+        row = con.execute(_RISKY_LAST_SOURCE, params).fetchone()
+        if row and row[0] is not None:
+            where, params["last"] = "WHERE source_url <= $last", str(row[0])
+    _write_csv(con, _RISKY_CSV.format(where=where), out / "risky_links.csv", params)
     return data
 
 
@@ -377,9 +406,11 @@ def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
     return int(row[0]) if row else 0
 
 
-def _write_csv(con: duckdb.DuckDBPyConnection, sql: str, path: Path) -> None:
+def _write_csv(
+    con: duckdb.DuckDBPyConnection, sql: str, path: Path, params: dict[str, object] | None = None
+) -> None:
     """The query's every row as CSV at `path` (atomically), scraped text formula-safe."""
-    rel = con.sql(sql)
+    rel = con.sql(sql, params=params)
     safe = []
     for name, type_ in zip(rel.columns, rel.types, strict=True):
         quoted = '"' + name + '"'
@@ -394,6 +425,6 @@ def _write_csv(con: duckdb.DuckDBPyConnection, sql: str, path: Path) -> None:
 
     def write(tmp: Path) -> None:
         target = str(tmp).replace("'", "''")
-        con.execute(f"COPY ({query}) TO '{target}' (FORMAT csv, HEADER)")
+        con.execute(f"COPY ({query}) TO '{target}' (FORMAT csv, HEADER)", params)
 
     _write_atomic(path, write)
