@@ -131,22 +131,21 @@ def run_measured(
 
 def process_rss_mb(pid: int) -> float:
     """Resident set size of process `pid` now, in MB (0 when /proc cannot tell)."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0.0
+    return _proc_mb(Path(f"/proc/{pid}/status"), "VmRSS:")
 
 
 def process_pss_mb(pid: int) -> float:
     """Proportional set size of process `pid` now, in MB: its resident pages, each shared one
     divided among the processes sharing it (summed over a process tree: its memory, with no
     shared library counted twice); 0 when /proc cannot tell."""
+    return _proc_mb(Path(f"/proc/{pid}/smaps_rollup"), "Pss:")
+
+
+def _proc_mb(path: Path, key: str) -> float:
+    """The kB figure on a /proc file's `key` line, in MB (0 when it cannot be read)."""
     try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
+        for line in path.read_text().splitlines():
+            if line.startswith(key):
                 return int(line.split()[1]) / 1024
     except (OSError, ValueError, IndexError):
         pass
