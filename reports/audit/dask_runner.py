@@ -21,7 +21,7 @@ import os
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from reports.audit.config import AuditError
-from reports.audit.stage import Runner
+from reports.audit.stage import Runner, results_in_order
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
@@ -54,10 +54,7 @@ class DaskRunner(Runner):
         # pure=False: a re-run stage submits new tasks, never reuses an earlier run's results.
         futures = [self.client.submit(task, *item, pure=False) for item in items]
         try:
-            for done, _future in enumerate(as_completed(futures), 1):
-                if tick is not None:
-                    tick(done)
-            return [future.result() for future in futures]
+            return results_in_order(futures, as_completed, tick)
         finally:
             self.client.cancel(futures)
 

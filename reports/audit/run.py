@@ -102,6 +102,7 @@ def run_report(ctx: StageContext) -> tuple[int, dict[str, int]]:
 
 STAGES: tuple[Stage, ...] = stages(run_report)
 STAGE_NAMES = tuple(s.name for s in STAGES)
+STAGE_BY_NAME = {s.name: s for s in STAGES}
 
 
 def run_audit(
@@ -194,7 +195,7 @@ def _start_beside(ctx: StageContext, journal: Journal, name: str) -> _Beside | N
     names.sort(key=lambda n: n not in _BESIDE_FIRST)
     for stage_name in names:
         ctx.say(f"stage {stage_name}: started beside {name}")
-        clear_tables(ctx.work, next(s for s in STAGES if s.name == stage_name).writes)
+        clear_tables(ctx.work, STAGE_BY_NAME[stage_name].writes)
     return _Beside(names, ctx.runner.side(run_beside, ctx.for_task(), names), ctx)
 
 
@@ -208,7 +209,7 @@ def run_beside(
 
     done = []
     for name in names:
-        stage = next(s for s in STAGES if s.name == name)
+        stage = STAGE_BY_NAME[name]
         wall, cpu = time.perf_counter(), time.process_time()
         rows_in, rows_out = stage.run(ctx)
         release_memory()  # the next stage here starts from this one's freed memory
@@ -229,8 +230,7 @@ def run_audit_stage(
 ) -> StageCounts:
     """Re-run stage `name` alone on the tables of the earlier stages it needs; the later
     stages that read its tables are marked unfinished (`run_audit` then redoes only those)."""
-    by_name = {s.name: s for s in STAGES}
-    stage = by_name.get(name)
+    stage = STAGE_BY_NAME.get(name)
     if stage is None:
         raise AuditError(f"--stage {name}: no such stage; the stages are {', '.join(STAGE_NAMES)}")
     config = config or AuditConfig()

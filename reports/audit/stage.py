@@ -34,7 +34,8 @@ from reports.audit.config import AuditError
 from reports.graph import view_parts
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Sequence
+    from collections.abc import Callable, Iterable, Iterator, Sequence
+    from concurrent.futures import ProcessPoolExecutor
 
     import pyarrow as pa
 
@@ -155,10 +156,7 @@ class ProcessRunner(Runner):
     def side(self, call: Callable[..., T], *args: Any) -> Side[T]:
         if self.jobs == 1:
             return super().side(call, *args)
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        pool = _spawned_pool(1)
         return Side(future=pool.submit(call, *args), pool=pool)
 
     def map(
@@ -169,23 +167,38 @@ class ProcessRunner(Runner):
         label: str,
         tick: Callable[[int], None] | None = None,
     ) -> list[T]:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor, as_completed
+        from concurrent.futures import as_completed
 
         if self.jobs == 1 or len(items) < 2 or label in self.at_home:
             return super().map(task, items, label=label, tick=tick)
-        workers = min(self.jobs, len(items))
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        with _spawned_pool(min(self.jobs, len(items))) as pool:
             futures = [pool.submit(task, *item) for item in items]
             try:
-                for done, _future in enumerate(as_completed(futures), 1):
-                    if tick is not None:
-                        tick(done)
-                return [future.result() for future in futures]
+                return results_in_order(futures, as_completed, tick)
             finally:
                 for future in futures:
                     future.cancel()
+
+
+def _spawned_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of `workers` spawned processes (see `ProcessRunner`: never forked)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+
+
+def results_in_order(
+    futures: list[Any],
+    completed: Callable[[list[Any]], Iterable[Any]],
+    tick: Callable[[int], None] | None,
+) -> list[Any]:
+    """The futures' results in submission order, `tick(done)` as each completes (in the
+    order `completed` yields them); a task's exception is raised here."""
+    for done, _future in enumerate(completed(futures), 1):
+        if tick is not None:
+            tick(done)
+    return [future.result() for future in futures]
 
 
 def _silent(_message: str) -> None:
