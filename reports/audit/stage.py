@@ -336,10 +336,14 @@ def run_stage(stage: Stage, ctx: StageContext, journal: Journal) -> StageCounts:
     return counts
 
 
-def release_memory() -> None:
+def release_memory(*, collect: bool = True) -> None:
     """Hand what the stage freed back to the system: stages share nothing in memory, so the
-    next one should not start on top of this one's freed but still mapped heap."""
-    gc.collect()
+    next one should not start on top of this one's freed but still mapped heap.
+
+    `collect=False` skips the full garbage collection, for callers whose garbage reference
+    counting frees (Arrow tables, arrays): a full collection walks every live object."""
+    if collect:
+        gc.collect()
     with contextlib.suppress(ImportError):
         import pyarrow as pa
 
