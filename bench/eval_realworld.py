@@ -35,7 +35,7 @@ from pathlib import Path
 
 from bench import riskdata
 from bench.riskdata import CATEGORIES, NONE, Row
-from bench.train_risk import TrainConfig, train
+from bench.train_risk import TrainConfig, origin_of, train
 from reports.spam import _model_verdict, classify, load_lexicons
 
 FOLDS = 5
@@ -183,25 +183,19 @@ def report(name: str, rows: Sequence[Row], predicted: Sequence[str]) -> list[str
     return lines
 
 
-def origin_of(row: Row) -> str:
-    """The batch a row came from: `c1`...`c5` for `batches/cN.csv`, `titles` for `titles.csv`."""
-    head, sep, _ = row.id.partition("-")
-    return head if sep else "titles"
-
-
 def origin_report(name: str, rows: Sequence[Row], predicted: Sequence[str]) -> list[str]:
     """Macro-F1 and spam-vs-none F1 per origin (`origin_of`), all rows / unambiguous rows.
 
     The macro-F1 averages the categories present in the slice (`score`'s `present_only`): an
     origin holds few rows of some categories and none of others."""
     lines = []
-    for origin in sorted({origin_of(r) for r in rows}):
+    for origin in sorted({origin_of(r.id) for r in rows}):
         figures = []
         for keep_ambiguous in (True, False):
             idx = [
                 i
                 for i, r in enumerate(rows)
-                if origin_of(r) == origin and (keep_ambiguous or not r.ambiguous)
+                if origin_of(r.id) == origin and (keep_ambiguous or not r.ambiguous)
             ]
             gold = [rows[i].category for i in idx]
             figures.append(score(gold, [predicted[i] for i in idx], present_only=True))

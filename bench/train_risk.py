@@ -54,6 +54,9 @@ class TrainConfig:
     #: Factor on the `none` class's balanced weight: above 1 a risk category needs more
     #: evidence to win over `none` (precision of the risk categories against their recall).
     none_weight: float = 1.0
+    #: Sample weight per origin of a row (`c5` for `batches/c5.csv`, `titles` for
+    #: `titles.csv`); an origin not named weighs 1.
+    origin_weights: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass
@@ -90,8 +93,20 @@ def class_weights(labels: Sequence[str], config: TrainConfig) -> dict[str, float
     }
 
 
-def fit(texts: Sequence[str], labels: Sequence[str], config: TrainConfig = TrainConfig()) -> Fitted:
-    """Fit the model on `texts` and their `labels` (scikit-learn, imported here only)."""
+def origin_of(row_id: str) -> str:
+    """The batch a row came from: `c1`...`c5` for `batches/cN.csv`, `titles` for `titles.csv`."""
+    head, sep, _ = row_id.partition("-")
+    return head if sep else "titles"
+
+
+def fit(
+    texts: Sequence[str],
+    labels: Sequence[str],
+    config: TrainConfig = TrainConfig(),
+    weights: Sequence[float] | None = None,
+) -> Fitted:
+    """Fit the model on `texts` and their `labels`, each row at its weight in `weights` (all 1
+    by default; scikit-learn, imported here only)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from threadpoolctl import threadpool_limits
@@ -107,7 +122,7 @@ def fit(texts: Sequence[str], labels: Sequence[str], config: TrainConfig = Train
     # One BLAS thread: on a small problem, threads fighting over shared cores made a fit take
     # ~50 s instead of under 1 s here.
     with threadpool_limits(limits=1):
-        classifier.fit(fitted.matrix(texts), list(labels))
+        classifier.fit(fitted.matrix(texts), list(labels), sample_weight=weights)
     fitted.classifier = classifier
     return fitted
 
@@ -141,7 +156,9 @@ def export(fitted: Fitted, path: Path, meta: dict[str, object]) -> None:
 def train(rows: Sequence[riskdata.Row], path: Path, config: TrainConfig) -> None:
     """Fit on `rows` and write the model file, its training data described in its metadata."""
     texts = [row.text for row in rows]
-    fitted = fit(texts, [row.category for row in rows], config)
+    by_origin = dict(config.origin_weights)
+    weights = [by_origin.get(origin_of(row.id), 1.0) for row in rows] if by_origin else None
+    fitted = fit(texts, [row.category for row in rows], config, weights)
     digest = hashlib.sha256("\n".join(f"{r.id}\t{r.category}" for r in rows).encode()).hexdigest()
     meta: dict[str, object] = {
         "trained_on": "bench/realworld dev split (bench.riskdata)",
@@ -153,6 +170,7 @@ def train(rows: Sequence[riskdata.Row], path: Path, config: TrainConfig) -> None
         "lexicon_features": config.lexicon_features,
         "lexicon_scale": config.lexicon_scale,
         "none_weight": config.none_weight,
+        "origin_weights": dict(config.origin_weights),
         "check_texts": texts[:: max(1, len(texts) // CHECK_ROWS)],
     }
     export(fitted, path, meta)
