@@ -18,9 +18,9 @@ Systems, in the same run, on the same rows:
 
 Figures: macro-F1 over the six risk categories, spam-vs-none F1, per-category precision and
 recall, each on all rows and on rows no reviewer marked ambiguous; farmaudit's macro-F1 and
-spam-vs-none F1 per origin of the rows (`titles.csv`, `batches/c1` ... `c5`). Then, for the five seed
-pages' related titles labelled blind (`bench/realworld/seeds/`, never trained on), precision
-and recall of cashout, lending and crypto. Needs the train extra (scikit-learn).
+spam-vs-none F1 per origin of the rows (`titles.csv`, `batches/c1` ... `c5`). Then, for the
+five seed pages' related titles labelled blind (`bench/realworld/seeds/`, never trained on),
+precision and recall of cashout, lending and crypto. Needs the train extra (scikit-learn).
 """
 
 from __future__ import annotations
