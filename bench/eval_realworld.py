@@ -17,9 +17,10 @@ Systems, in the same run, on the same rows:
   same way (per fold on dev, on all of dev for `--test`).
 
 Figures: macro-F1 over the six risk categories, spam-vs-none F1, per-category precision and
-recall, each on all rows and on rows no reviewer marked ambiguous. Then, for the five seed
-pages' related titles labelled blind (`bench/realworld/seeds/`, never trained on), precision
-and recall of cashout, lending and crypto. Needs the train extra (scikit-learn).
+recall, each on all rows and on rows no reviewer marked ambiguous; farmaudit's macro-F1 and
+spam-vs-none F1 per origin of the rows (`titles.csv`, `batches/c1` ... `c5`). Then, for the
+five seed pages' related titles labelled blind (`bench/realworld/seeds/`, never trained on),
+precision and recall of cashout, lending and crypto. Needs the train extra (scikit-learn).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from pathlib import Path
 
 from bench import riskdata
 from bench.riskdata import CATEGORIES, NONE, Row
-from bench.train_risk import TrainConfig, train
+from bench.train_risk import TrainConfig, origin_of, train
 from reports.spam import _model_verdict, classify, load_lexicons
 
 FOLDS = 5
@@ -141,9 +142,12 @@ def _prf(tp: int, predicted: int, support: int) -> tuple[float, float, float]:
     return precision, recall, f1
 
 
-def score(gold: Sequence[str], predicted: Sequence[str]) -> Scores:
-    """Scores of `predicted` against `gold`."""
+def score(gold: Sequence[str], predicted: Sequence[str], present_only: bool = False) -> Scores:
+    """Scores of `predicted` against `gold`; with `present_only` the macro-F1 averages only the
+    categories that some row holds or is given (a slice without, e.g., adult rows is not scored
+    0 on adult for predicting none of them)."""
     pairs = list(zip(gold, predicted, strict=True))
+    present = {g for g, _ in pairs} | {p for _, p in pairs}
     per = {
         c: _prf(
             sum(g == p == c for g, p in pairs),
@@ -151,13 +155,14 @@ def score(gold: Sequence[str], predicted: Sequence[str]) -> Scores:
             sum(g == c for g, _ in pairs),
         )
         for c in CATEGORIES
+        if c in present or not present_only
     }
     spam = _prf(
         sum(NONE not in (g, p) for g, p in pairs),
         sum(p != NONE for _, p in pairs),
         sum(g != NONE for g, _ in pairs),
     )
-    macro = sum(f for _, _, f in per.values()) / len(per)
+    macro = sum(f for _, _, f in per.values()) / len(per) if per else 0.0
     return Scores(per, macro, spam[2], len(pairs))
 
 
@@ -174,6 +179,31 @@ def report(name: str, rows: Sequence[Row], predicted: Sequence[str]) -> list[str
         lines.append(
             f"{name:<10} {view:<11} n={s.rows:<5} macro-F1 {s.macro_f1:.3f}  "
             f"spam-F1 {s.spam_f1:.3f}  P/R: {cats}"
+        )
+    return lines
+
+
+def origin_report(name: str, rows: Sequence[Row], predicted: Sequence[str]) -> list[str]:
+    """Macro-F1 and spam-vs-none F1 per origin (`origin_of`), all rows / unambiguous rows.
+
+    The macro-F1 averages the categories present in the slice (`score`'s `present_only`): an
+    origin holds few rows of some categories and none of others."""
+    lines = []
+    for origin in sorted({origin_of(r.id) for r in rows}):
+        figures = []
+        for keep_ambiguous in (True, False):
+            idx = [
+                i
+                for i, r in enumerate(rows)
+                if origin_of(r.id) == origin and (keep_ambiguous or not r.ambiguous)
+            ]
+            gold = [rows[i].category for i in idx]
+            figures.append(score(gold, [predicted[i] for i in idx], present_only=True))
+        every, clear = figures
+        lines.append(
+            f"{name:<10} {origin:<7} n={every.rows:<4} ({clear.rows:<4} unamb.) "
+            f"macro-F1 {every.macro_f1:.3f} / {clear.macro_f1:.3f}  "
+            f"spam-F1 {every.spam_f1:.3f} / {clear.spam_f1:.3f}"
         )
     return lines
 
@@ -257,6 +287,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"split: {split}; {len(rows)} rows from {sites} sites")
     for name, predicted in systems.items():
         print("\n".join(report(name, rows, predicted)))
+    print("by origin (all rows / unambiguous rows; macro over the categories present):")
+    print("\n".join(origin_report("farmaudit", rows, systems["farmaudit"])))
     seeds = riskdata.load_seed_rows()
     if seeds:
         print("\n".join(seed_report(seeds, farmaudit_predictor()([r.text for r in seeds]))))

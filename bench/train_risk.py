@@ -1,7 +1,7 @@
 """Train the risk-category model shipped in `reports/models/risk.npz` (needs the train extra).
 
 Usage: .venv/bin/python -m bench.train_risk [--out FILE] [--C 30] [--lexicon-scale 3]
-       [--none-weight 1]
+       [--none-weight 1] [--origin-weight c5=2 ...]
 
 C=30 and lexicon scale 3 were chosen by host-grouped 5-fold CV on dev (bench.eval_realworld)
 with the lexicons of issue #12 part 2, on the 1,282-row dev before batch c3: macro-F1 0.881 at
@@ -10,7 +10,9 @@ scale 1-10 and n-grams 1-3 to 1-5 within 0.005. With c3 (1,583 rows): 0.866 / 0.
 with part 3's lexicons C=30 / 60 / 100: 0.883 / 0.883 / 0.885 (noise). With c4 (1,944 rows)
 and its lexicon terms: C=30 / 100 0.891 / 0.890; `none` weight 1.5 / 2.0: 0.890 / 0.890;
 lexicon scale 1 / 6 / 10, n-grams 1-3 / 1-5 / 2-4, unbalanced classes: 0.872-0.876 on the
-lexicons before c4's terms, against 0.875 at the defaults (all noise; defaults kept).
+lexicons before c4's terms, against 0.875 at the defaults (all noise; defaults kept). With c5
+(2,277 rows) and its lexicon terms: 0.882 at the defaults; C=10 0.879, `none` weight 1.5 0.883,
+C=10 with `none` weight 1.5 0.883, c5 rows at sample weight 2 0.881 (defaults kept).
 
 Trains on the dev split of `bench/realworld/` only (`bench.riskdata`): multinomial logistic
 regression over the features `reports.riskmodel` computes at run time (character 1-4-grams of
@@ -54,6 +56,9 @@ class TrainConfig:
     #: Factor on the `none` class's balanced weight: above 1 a risk category needs more
     #: evidence to win over `none` (precision of the risk categories against their recall).
     none_weight: float = 1.0
+    #: Sample weight per origin of a row (`c5` for `batches/c5.csv`, `titles` for
+    #: `titles.csv`); an origin not named weighs 1.
+    origin_weights: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass
@@ -90,8 +95,20 @@ def class_weights(labels: Sequence[str], config: TrainConfig) -> dict[str, float
     }
 
 
-def fit(texts: Sequence[str], labels: Sequence[str], config: TrainConfig = TrainConfig()) -> Fitted:
-    """Fit the model on `texts` and their `labels` (scikit-learn, imported here only)."""
+def origin_of(row_id: str) -> str:
+    """The batch a row came from: `c1`...`c5` for `batches/cN.csv`, `titles` for `titles.csv`."""
+    head, sep, _ = row_id.partition("-")
+    return head if sep else "titles"
+
+
+def fit(
+    texts: Sequence[str],
+    labels: Sequence[str],
+    config: TrainConfig = TrainConfig(),
+    weights: Sequence[float] | None = None,
+) -> Fitted:
+    """Fit the model on `texts` and their `labels`, each row at its weight in `weights` (all 1
+    by default; scikit-learn, imported here only)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from threadpoolctl import threadpool_limits
@@ -107,7 +124,7 @@ def fit(texts: Sequence[str], labels: Sequence[str], config: TrainConfig = Train
     # One BLAS thread: on a small problem, threads fighting over shared cores made a fit take
     # ~50 s instead of under 1 s here.
     with threadpool_limits(limits=1):
-        classifier.fit(fitted.matrix(texts), list(labels))
+        classifier.fit(fitted.matrix(texts), list(labels), sample_weight=weights)
     fitted.classifier = classifier
     return fitted
 
@@ -141,7 +158,9 @@ def export(fitted: Fitted, path: Path, meta: dict[str, object]) -> None:
 def train(rows: Sequence[riskdata.Row], path: Path, config: TrainConfig) -> None:
     """Fit on `rows` and write the model file, its training data described in its metadata."""
     texts = [row.text for row in rows]
-    fitted = fit(texts, [row.category for row in rows], config)
+    by_origin = dict(config.origin_weights)
+    weights = [by_origin.get(origin_of(row.id), 1.0) for row in rows] if by_origin else None
+    fitted = fit(texts, [row.category for row in rows], config, weights)
     digest = hashlib.sha256("\n".join(f"{r.id}\t{r.category}" for r in rows).encode()).hexdigest()
     meta: dict[str, object] = {
         "trained_on": "bench/realworld dev split (bench.riskdata)",
@@ -153,6 +172,7 @@ def train(rows: Sequence[riskdata.Row], path: Path, config: TrainConfig) -> None
         "lexicon_features": config.lexicon_features,
         "lexicon_scale": config.lexicon_scale,
         "none_weight": config.none_weight,
+        "origin_weights": dict(config.origin_weights),
         "check_texts": texts[:: max(1, len(texts) // CHECK_ROWS)],
     }
     export(fitted, path, meta)
@@ -169,13 +189,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--unbalanced", action="store_true")
     parser.add_argument("--lexicon-scale", type=float, default=TrainConfig.lexicon_scale)
     parser.add_argument("--none-weight", type=float, default=TrainConfig.none_weight)
+    parser.add_argument(
+        "--origin-weight",
+        action="append",
+        default=[],
+        metavar="ORIGIN=W",
+        help="sample weight of the rows of one origin (c1 ... c5, titles); repeatable",
+    )
     args = parser.parse_args(argv)
+    origin_weights = []
+    for item in args.origin_weight:
+        origin, sep, weight = item.partition("=")
+        if not sep:
+            parser.error(f"--origin-weight {item!r}: expected ORIGIN=WEIGHT")
+        origin_weights.append((origin, float(weight)))
     config = TrainConfig(
         C=args.C,
         balanced=not args.unbalanced,
         lexicon_features=not args.no_lexicon_features,
         lexicon_scale=args.lexicon_scale,
         none_weight=args.none_weight,
+        origin_weights=tuple(origin_weights),
     )
     rows = riskdata.load_rows("dev")
     args.out.parent.mkdir(parents=True, exist_ok=True)
