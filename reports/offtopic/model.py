@@ -76,6 +76,19 @@ def _table(profiles: list[_Profile]) -> tuple[NDArray[np.int64], _ProfileTable]:
     return ids, _stack(distinct)
 
 
+def _merged_unique(key: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """`np.unique(key, return_inverse=True)` for a key made of sorted runs (titles' keys, then
+    bodies'): a stable sort merges the runs in linear time where quicksort starts over."""
+    order = np.argsort(key, kind="stable")
+    ordered = key[order]
+    first = np.empty(len(key), dtype=bool)
+    first[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    inverse = np.empty(len(key), dtype=np.int64)
+    inverse[order] = np.cumsum(first) - 1
+    return ordered[first], inverse
+
+
 def _stack(profiles: list[_Profile]) -> _ProfileTable:
     """The profiles as one table, row i being profiles[i]."""
     length = np.array([len(p.bucket) for p in profiles], dtype=np.int64)
@@ -539,7 +552,7 @@ class TopicModel:
             ]
         )
         key = np.concatenate([t_text, b_text]) * cfg.buckets + np.concatenate([t_bucket, b_bucket])
-        uniq, inverse = np.unique(key, return_inverse=True)
+        uniq, inverse = _merged_unique(key)
         text, bucket = uniq // cfg.buckets, uniq % cfg.buckets
         weight = np.bincount(inverse, weights=tf) * self.idf[bucket]
         top = np.zeros(len(titles))

@@ -66,18 +66,20 @@ class Tokenizer:
     """Normalised text → hashed unit n-grams, many texts at a time."""
 
     def __init__(self, config: OfftopicConfig) -> None:
-        self._stop = word_pattern({normalize_text(w) for w in config.stopwords if w.strip()})
+        stop = word_pattern({normalize_text(w) for w in config.stopwords if w.strip()})
+        # Stopwords and punctuation become gaps in one pass: two passes cost a third more,
+        # and the runs of gaps the single pass may leave split no n-gram the two would not.
+        self._gaps = (
+            _NON_WORD if stop is None else re.compile(f"{stop.pattern}|{_NON_WORD.pattern}")
+        )
         self._ngram_max = config.ngram_max
         self._shift = np.uint64(64 - config.buckets.bit_length() + 1)
         self._words: dict[str, str] = {}
 
     def _units(self, text: str) -> str:
         """Normalised text with stopwords and punctuation turned into gaps, ASCII words folded."""
-        text = normalize_text(text)
-        if self._stop is not None:
-            text = self._stop.sub(_GAP, text)
-        # Punctuation first: the private-use characters standing for words are not \w.
-        text = _NON_WORD.sub(_GAP, text)
+        # Gaps first: the private-use characters standing for words are not \w.
+        text = self._gaps.sub(_GAP, normalize_text(text))
         return _ASCII_WORD.sub(self._word, text)
 
     def _word(self, match: re.Match[str]) -> str:
