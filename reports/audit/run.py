@@ -92,6 +92,7 @@ def run_report(ctx: StageContext) -> tuple[int, dict[str, int]]:
             ctx.config,
             generated_at=summary.generated_at,
             no_verdict=summary.no_verdict,
+            threads=ctx.runner.report_threads,
         )
         swap_in(staging, folder, _foreign(folder))
     finally:

@@ -55,11 +55,13 @@ def write_reports(
     no_verdict: str | None = None,
     embed_rows: int = EMBED_ROWS,
     risky_csv_rows: int = RISKY_CSV_ROWS,
+    threads: int = 1,
 ) -> ReportSummary:
-    """Write report.html, report.md and the CSVs into `audit_folder` from its findings."""
+    """Write report.html, report.md and the CSVs into `audit_folder` from its findings
+    (`threads`: DuckDB's, for the queries over the findings)."""
     manifest = read_manifest(dataset_root)
     lexicon = load_lexicons(list(config.lexicon_paths) if config else None)
-    con = connect(audit_folder)
+    con = connect(audit_folder, threads=threads)
     try:
         data = read_report_data(
             con, audit_folder, embed_rows=embed_rows, risky_csv_rows=risky_csv_rows

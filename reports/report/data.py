@@ -103,9 +103,9 @@ class ReportData:
     graph: LinkGraph = field(default_factory=LinkGraph)
 
 
-def connect(audit_folder: Path) -> duckdb.DuckDBPyConnection:
+def connect(audit_folder: Path, *, threads: int = 1) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection with one view per findings table found under `audit_folder`."""
-    con = duckdb.connect(config=spilling(REPORT_MEMORY))
+    con = duckdb.connect(config=spilling(REPORT_MEMORY, threads))
     con.execute("SET TimeZone = 'UTC'")  # times are shown and written in UTC
     for table, schema in AUDIT_TABLES.items():
         view_parts(con, table, sorted((audit_folder / table).glob("part-*.parquet")), schema)
@@ -256,7 +256,10 @@ _QUERIES: dict[str, tuple[str, str]] = {
 _RISKY_CSV = """
 SELECT source_url, target_url, domain, anchor_text, block, category, score,
        array_to_string(evidence, ' ') AS evidence
-FROM risky {where} ORDER BY source_url, target_url, anchor_text LIMIT $rows
+FROM risky {where}
+-- Every column: a page may carry the same link in two blocks (nav and body), and with more
+-- than one DuckDB thread such ties would come out in any order.
+ORDER BY source_url, target_url, anchor_text, block, category, score, evidence LIMIT $rows
 """
 
 # The source page whose links bring risky_links.csv to its row limit: the rows sorted are
