@@ -198,10 +198,7 @@ def _slot_keys(
     for part in range(1 << bits):
         keys, cuts = [], []
         for a, b in itertools.pairwise(edges):
-            key, at, slot = _cuts(texts[a:b], max_slot, min_fixed)
-            if bits:
-                mine = (key >> np.uint64(64 - bits)) == part
-                key, at, slot = key[mine], at[mine], slot[mine]
+            key, at, slot = _cuts(texts[a:b], max_slot, min_fixed, bits, part)
             keys.append(key)
             # A cut as one number, ordered by slot length then position in all the texts.
             cuts.append(slot * total + starts[a] + at)
@@ -212,31 +209,39 @@ def _slot_keys(
         found_cut.append(cut[keep])
         del key, cut
     key, cut = np.concatenate(found_key), np.concatenate(found_cut)
+    del found_key, found_cut
     # The order one pass over all texts gives (`_best_template` breaks ties by it).
     order = np.argsort(cut)
-    key = key[order]
-    slot, at = np.divmod(cut[order], max(total, 1))
+    key, cut = key[order], cut[order]
+    del order
+    slot, at = np.divmod(cut, max(total, 1))
+    del cut
     tid = np.searchsorted(starts, at, side="right") - 1  # empty texts share the next start
     pos = at - starts[tid]
+    del at
     return key, tid, pos, pos + slot
 
 
 def _cuts(
-    texts: list[str], max_slot: int, min_fixed: int
+    texts: list[str], max_slot: int, min_fixed: int, bits: int, part: int
 ) -> tuple[NDArray[np.uint64], NDArray[np.int64], NDArray[np.int64]]:
-    """Every (prefix, slot, suffix) cut of the texts with a slot of 1 to `max_slot` characters
-    and `min_fixed` fixed ones: its key, its first slot character (a position in the texts
-    joined) and its slot length, by slot length then position."""
-    empty = np.empty(0, dtype=np.int64)
-    if not texts:
-        return np.empty(0, dtype=np.uint64), empty, empty
+    """The (prefix, slot, suffix) cuts of the texts with a slot of 1 to `max_slot` characters
+    and `min_fixed` fixed ones whose key's top `bits` bits are `part`: key, first slot
+    character (a position in the texts joined) and slot length, by slot length then position."""
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     starts = np.cumsum(lengths) - lengths
     ends = starts + lengths
     cps = codepoints("".join(texts)).astype(np.uint64)
+    if not cps.size:
+        return (
+            np.empty(0, dtype=np.uint64),
+            np.empty(0, dtype=np.int64),
+            np.empty(0, dtype=np.int64),
+        )
     tid = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
-    index = np.arange(cps.size, dtype=np.int64)
-    pos = index - starts[tid]
+    pos = np.arange(cps.size, dtype=np.int64) - starts[tid]
+    span = lengths[tid]
+    room = span - pos  # characters from here to the text's end
     value = mix(cps)
     powers = np.full(max(int(lengths.max()), 1), MUL, dtype=np.uint64)
     powers[0] = 1
@@ -246,25 +251,27 @@ def _cuts(
         terms = value * powers[pos]
         inclusive = np.cumsum(terms, dtype=np.uint64)
         prefix = inclusive - terms - _spread(inclusive - terms, starts, tid)
-        back = value * powers[lengths[tid] - 1 - pos]
+        back = value * powers[room - 1]
         from_end = np.cumsum(back[::-1], dtype=np.uint64)[::-1]
         suffix = from_end - _spread(from_end, ends, tid)
         del value, terms, inclusive, back, from_end
-        # The key of the cut at p with a slot of k: head[p] * 3 + tail[p + k], each side
-        # hashed with its length (`end`: an empty suffix).
-        head = mix(prefix ^ mix(pos.astype(np.uint64)))
-        tail = mix(suffix + (ends[tid] - index).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
-        end = mix(np.zeros(1, dtype=np.uint64))
+        # The key of the cut at p with a slot of k is head[p] * 3 + tail[p + k], each side
+        # hashed with its length (the last tail: an empty suffix).
+        head = mix(prefix ^ mix(pos.astype(np.uint64))) * np.uint64(3)
+        tail = mix(suffix + room.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
+        tail = np.append(tail, mix(np.zeros(1, dtype=np.uint64)))
     del prefix, suffix
     keys, ats, slots = [], [], []
-    for k in range(1, max_slot + 1):
-        p = np.flatnonzero((pos + k <= lengths[tid]) & (lengths[tid] - k >= min_fixed))
-        q = p + k  # first suffix position
+    for k in range(1, min(max_slot, cps.size) + 1):
+        # Cuts at 0 .. size - k (no slot fits further on), with slices rather than gathers.
+        n = cps.size + 1 - k
         with np.errstate(over="ignore"):
-            keys.append(
-                head[p] * np.uint64(3)
-                + np.where(q < ends[tid[p]], tail[np.minimum(q, cps.size - 1)], end)
-            )
+            key = head[:n] + np.where(room[:n] > k, tail[k:], tail[-1])
+        ok = (room[:n] >= k) & (span[:n] - k >= min_fixed)
+        if bits:
+            ok &= (key >> np.uint64(64 - bits)) == part
+        p = np.flatnonzero(ok)
+        keys.append(key[p])
         ats.append(p)
         slots.append(np.full(p.size, k, dtype=np.int64))
     return np.concatenate(keys), np.concatenate(ats), np.concatenate(slots)
