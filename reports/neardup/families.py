@@ -37,9 +37,9 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
 
-#: Cuts one pass of `_slot_keys` gathers, at most (its memory: about 40 bytes a cut).
+#: Cuts one pass of `_slot_keys` gathers, about (some 32 bytes a cut: key, cut and copies).
 PASS_CUTS = 1 << 22
-#: Characters `_slot_keys` cuts at once (its other memory: about 300 bytes a character).
+#: Characters `_slot_keys` hashes at once (a few tens of 8-byte arrays of this size).
 CHUNK_CHARS = 1 << 17
 
 
@@ -177,9 +177,10 @@ def _slot_keys(
     different lengths share a key. Start and end are offsets inside the text.
 
     Memory does not grow with the texts (but for the shared cuts): the keys are split by their
-    top bits into passes of at most `pass_cuts` cuts; each pass cuts the texts again,
+    top bits into passes of about `pass_cuts` cuts; each pass cuts the texts again,
     `chunk_chars` characters at a time, and keeps only its own keys. All cuts of a key fall in
-    one pass, so each pass counts its keys exactly.
+    one pass, so each pass counts its keys exactly. The price is CPU: every pass hashes every
+    text, and the passes grow with the texts.
     """
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     starts = np.cumsum(lengths) - lengths
@@ -289,7 +290,10 @@ def _shared(key: NDArray[np.uint64], least: int) -> NDArray[np.bool_]:
     del ordered
     if not shared.size:
         return np.zeros(key.size, dtype=bool)
-    return shared[np.minimum(np.searchsorted(shared, key), shared.size - 1)] == key
+    found: NDArray[np.bool_] = (
+        shared[np.minimum(np.searchsorted(shared, key), shared.size - 1)] == key
+    )
+    return found
 
 
 def _spread(
