@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bench import dedup
 from reports.neardup import TemplateFamily, cluster_titles, template_families, title_findings
+from reports.neardup.families import _slot_keys
 from reports.textnorm import normalize_text
 
 ESCORT = [
@@ -83,3 +84,21 @@ def test_family_members_asking_one_question_in_other_words_stay_duplicates() -> 
     clusters, families = title_findings(titles)
     assert [f.members for f in families] == [(0, 1, 2)]
     assert [c.members for c in clusters] == [(1, 2)]
+
+
+def test_cuts_in_many_passes_and_chunks_are_those_of_one_pass() -> None:
+    titles, _ = dedup.generate_titles(3000, 0)
+    titles += [*ESCORT, "", "短"]
+    distinct = sorted(set(titles))
+    whole = _slot_keys(distinct, 6, 5, 3, pass_cuts=1 << 40, chunk_chars=1 << 40)
+    # 16 passes, chunks of about 100 titles: the same cuts in the same order (ties depend on it).
+    split = _slot_keys(
+        distinct, 6, 5, 3, pass_cuts=len("".join(distinct)) * 6 >> 4, chunk_chars=2000
+    )
+    assert whole[0].size > 1000
+    for a, b in zip(whole, split, strict=True):
+        assert a.dtype == b.dtype
+        assert (a == b).all()
+    families = template_families(titles)
+    assert template_families(titles, pass_cuts=20_000, chunk_chars=500) == families
+    assert title_findings(titles)[1] == families

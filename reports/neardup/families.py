@@ -18,6 +18,7 @@ their slot values read the same once filler and aspect words stand for their cla
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -36,6 +37,12 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
 
+#: Cuts one pass of `_slot_keys` gathers, about (some 32 bytes a cut: key, cut and copies).
+PASS_CUTS = 1 << 22
+#: Characters `_slot_keys` hashes at once (a few tens of 8-byte arrays of this size).
+CHUNK_CHARS = 1 << 17
+
+
 @dataclass(frozen=True, slots=True)
 class TemplateFamily:
     """Titles that differ only in one slot of a shared template."""
@@ -49,15 +56,26 @@ class TemplateFamily:
 
 
 def template_families(
-    titles: Sequence[str], *, min_members: int = 3, max_slot: int = 6, min_fixed: int = 5
+    titles: Sequence[str],
+    *,
+    min_members: int = 3,
+    max_slot: int = 6,
+    min_fixed: int = 5,
+    pass_cuts: int = PASS_CUTS,
+    chunk_chars: int = CHUNK_CHARS,
 ) -> list[TemplateFamily]:
-    """Families of titles filling one template with different slot values, largest first."""
+    """Families of titles filling one template with different slot values, largest first.
+
+    `pass_cuts` and `chunk_chars` bound the memory of the cuts (`_slot_keys`); they do not
+    change the families."""
     distinct, ids = exact_groups(titles)
     if len(distinct) < min_members:
         return []
     first_input = np.full(len(distinct), ids.size, dtype=np.int64)
     np.minimum.at(first_input, ids, np.arange(ids.size, dtype=np.int64))
-    key, tid, start, stop = _slot_keys(distinct, max_slot, min_fixed, min_members)
+    key, tid, start, stop = _slot_keys(
+        distinct, max_slot, min_fixed, min_members, pass_cuts=pass_cuts, chunk_chars=chunk_chars
+    )
     template, row = _best_template(key, tid, stop - start, len(distinct), min_members)
     counts = np.bincount(template[template >= 0], minlength=1)
     in_family = np.flatnonzero((template >= 0) & (counts[np.maximum(template, 0)] >= min_members))
@@ -144,20 +162,87 @@ def _slot_reading(slot: str) -> str:
 
 
 def _slot_keys(
-    texts: list[str], max_slot: int, min_fixed: int, least: int
+    texts: list[str],
+    max_slot: int,
+    min_fixed: int,
+    least: int,
+    *,
+    pass_cuts: int = PASS_CUTS,
+    chunk_chars: int = CHUNK_CHARS,
 ) -> tuple[NDArray[np.uint64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
     """The (prefix, slot, suffix) cuts of the texts whose template key at least `least` cuts
-    share: template key, text, slot start and end.
+    share: template key, text, slot start and end, by slot length then text then start.
 
     The key hashes the prefix and the suffix (with their lengths), not the slot, so slots of
     different lengths share a key. Start and end are offsets inside the text.
+
+    Memory does not grow with the texts (but for the shared cuts): the keys are split by their
+    top bits into passes of about `pass_cuts` cuts; each pass cuts the texts again,
+    `chunk_chars` characters at a time, and keeps only its own keys. All cuts of a key fall in
+    one pass, so each pass counts its keys exactly. The price is CPU: every pass hashes every
+    text, and the passes grow with the texts.
     """
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    starts = np.cumsum(lengths) - lengths
+    total = int(lengths.sum())
+    bits = 0
+    while (total * max_slot) >> bits > pass_cuts:  # at most `max_slot` cuts a character
+        bits += 1
+    # Chunks of whole texts, about `chunk_chars` characters each.
+    ends = starts + lengths
+    edges = np.unique(
+        np.concatenate(
+            ([0, len(texts)], np.searchsorted(ends, np.arange(chunk_chars, total, chunk_chars)))
+        )
+    ).tolist()
+    found_key, found_cut = [], []
+    for part in range(1 << bits):
+        keys, cuts = [], []
+        for a, b in itertools.pairwise(edges):
+            key, at, slot = _cuts(texts[a:b], max_slot, min_fixed, bits, part)
+            keys.append(key)
+            # A cut as one number, ordered by slot length then position in all the texts.
+            cuts.append(slot * total + starts[a] + at)
+        key, cut = np.concatenate(keys), np.concatenate(cuts)
+        del keys, cuts
+        keep = _shared(key, least)
+        found_key.append(key[keep])
+        found_cut.append(cut[keep])
+        del key, cut
+    key, cut = np.concatenate(found_key), np.concatenate(found_cut)
+    del found_key, found_cut
+    # The order one pass over all texts gives (`_best_template` breaks ties by it).
+    order = np.argsort(cut)
+    key, cut = key[order], cut[order]
+    del order
+    slot, at = np.divmod(cut, max(total, 1))
+    del cut
+    tid = np.searchsorted(starts, at, side="right") - 1  # empty texts share the next start
+    pos = at - starts[tid]
+    del at
+    return key, tid, pos, pos + slot
+
+
+def _cuts(
+    texts: list[str], max_slot: int, min_fixed: int, bits: int, part: int
+) -> tuple[NDArray[np.uint64], NDArray[np.int64], NDArray[np.int64]]:
+    """The (prefix, slot, suffix) cuts of the texts with a slot of 1 to `max_slot` characters
+    and `min_fixed` fixed ones whose key's top `bits` bits are `part`: key, first slot
+    character (a position in the texts joined) and slot length, by slot length then position."""
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     starts = np.cumsum(lengths) - lengths
     ends = starts + lengths
     cps = codepoints("".join(texts)).astype(np.uint64)
+    if not cps.size:
+        return (
+            np.empty(0, dtype=np.uint64),
+            np.empty(0, dtype=np.int64),
+            np.empty(0, dtype=np.int64),
+        )
     tid = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
     pos = np.arange(cps.size, dtype=np.int64) - starts[tid]
+    span = lengths[tid]
+    room = span - pos  # characters from here to the text's end
     value = mix(cps)
     powers = np.full(max(int(lengths.max()), 1), MUL, dtype=np.uint64)
     powers[0] = 1
@@ -167,50 +252,48 @@ def _slot_keys(
         terms = value * powers[pos]
         inclusive = np.cumsum(terms, dtype=np.uint64)
         prefix = inclusive - terms - _spread(inclusive - terms, starts, tid)
-        back = value * powers[lengths[tid] - 1 - pos]
+        back = value * powers[room - 1]
         from_end = np.cumsum(back[::-1], dtype=np.uint64)[::-1]
         suffix = from_end - _spread(from_end, ends, tid)
-    del value, terms, inclusive, back, from_end
-    # Every cut's key, written into one array (a list of parts and their concatenation would
-    # hold the keys twice); a cut is its character position and slot length.
-    fits = [
-        (pos + k <= lengths[tid]) & (lengths[tid] - k >= min_fixed) for k in range(1, max_slot + 1)
-    ]
-    counts = [int(ok.sum()) for ok in fits]
-    key = np.empty(sum(counts), dtype=np.uint64)
-    at = np.empty(key.size, dtype=np.int64)
-    slot = np.empty(key.size, dtype=np.int8)
-    done = 0
-    for k, ok in enumerate(fits, start=1):
-        p = np.flatnonzero(ok)
-        q = p + k  # first suffix position, in the whole array
-        tail = np.where(q < ends[tid[p]], suffix[np.minimum(q, cps.size - 1)], np.uint64(0))
-        tail_len = (ends[tid[p]] - q).astype(np.uint64)
+        del value, terms, inclusive, back, from_end
+        # The key of the cut at p with a slot of k is head[p] * 3 + tail[p + k], each side
+        # hashed with its length (the last tail: an empty suffix).
+        head = mix(prefix ^ mix(pos.astype(np.uint64))) * np.uint64(3)
+        tail = mix(suffix + room.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
+        tail = np.append(tail, mix(np.zeros(1, dtype=np.uint64)))
+    del prefix, suffix
+    keys, ats, slots = [], [], []
+    for k in range(1, min(max_slot, cps.size) + 1):
+        # Cuts at 0 .. size - k (no slot fits further on), with slices rather than gathers.
+        n = cps.size + 1 - k
         with np.errstate(over="ignore"):
-            key[done : done + p.size] = mix(prefix[p] ^ mix(pos[p].astype(np.uint64))) * np.uint64(
-                3
-            ) + mix(tail + tail_len * np.uint64(0x9E3779B97F4A7C15))
-        at[done : done + p.size] = p
-        slot[done : done + p.size] = k
-        done += p.size
-    del fits, prefix, suffix
-    # Most cuts are their text's alone: keep the cuts of keys `least` cuts share, the only
-    # ones `_best_template` counts (found on the sorted keys, so no per-cut index is sorted).
+            key = head[:n] + np.where(room[:n] > k, tail[k:], tail[-1])
+        ok = (room[:n] >= k) & (span[:n] - k >= min_fixed)
+        if bits:
+            ok &= (key >> np.uint64(64 - bits)) == part
+        p = np.flatnonzero(ok)
+        keys.append(key[p])
+        ats.append(p)
+        slots.append(np.full(p.size, k, dtype=np.int64))
+    return np.concatenate(keys), np.concatenate(ats), np.concatenate(slots)
+
+
+def _shared(key: NDArray[np.uint64], least: int) -> NDArray[np.bool_]:
+    """Whether each key is one at least `least` of the keys share (found on the sorted keys,
+    so no per-key index is sorted)."""
     ordered = np.sort(key)
-    # A key `least` cuts share is equal to the key `least - 1` places further on.
+    # A key `least` keys share is equal to the key `least - 1` places further on.
     step = max(least - 1, 0)
     shared = np.unique(
         ordered[: ordered.size - step][ordered[step:] == ordered[: ordered.size - step]]
     )
     del ordered
-    keep = np.zeros(key.size, dtype=bool)
-    if shared.size:
-        for lo in range(0, key.size, 1 << 20):  # in slices: one index per cut would be large
-            part = key[lo : lo + (1 << 20)]
-            found = np.minimum(np.searchsorted(shared, part), shared.size - 1)
-            keep[lo : lo + part.size] = shared[found] == part
-    key, at, slot = key[keep], at[keep], slot[keep]
-    return key, tid[at], pos[at], pos[at] + slot.astype(np.int64)
+    if not shared.size:
+        return np.zeros(key.size, dtype=bool)
+    found: NDArray[np.bool_] = (
+        shared[np.minimum(np.searchsorted(shared, key), shared.size - 1)] == key
+    )
+    return found
 
 
 def _spread(
