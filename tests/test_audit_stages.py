@@ -40,6 +40,14 @@ def _findings(root: Path) -> dict[str, list[str]]:
     return {name: sorted(map(repr, read_findings(root, name).to_pylist())) for name in AUDIT_TABLES}
 
 
+def _audited_then_copied(root: Path, copy: Path) -> dict[str, list[str]]:
+    """The findings of a one-process audit of `root`; its crawl tables copied to `copy`
+    (without the audit) for another way of auditing them."""
+    run_audit(root)
+    shutil.copytree(root, copy, ignore=shutil.ignore_patterns(WORK_DIR, "audit"))
+    return _findings(root)
+
+
 @pytest.fixture
 def demo(tmp_path: Path) -> Path:
     """A dataset of the demo site's articles and related links, in three committed batches."""
@@ -211,10 +219,8 @@ def test_the_graph_as_a_shuffle_by_key_writes_the_same_tables(
 def test_jobs_run_the_part_tasks_in_worker_processes_with_the_same_findings(
     demo: Path, tmp_path: Path
 ) -> None:
-    run_audit(demo)
-    before = _findings(demo)
     other = tmp_path / "jobs"
-    shutil.copytree(demo, other, ignore=shutil.ignore_patterns(WORK_DIR, "audit"))
+    before = _audited_then_copied(demo, other)
     result = CliRunner().invoke(main, ["audit", str(other), "--jobs", "2"])
     assert result.exit_code == 0, result.output
     assert _findings(other) == before
@@ -223,10 +229,8 @@ def test_jobs_run_the_part_tasks_in_worker_processes_with_the_same_findings(
 def test_jobs_run_graph_and_duplicates_beside_links_with_the_same_findings(
     demo: Path, tmp_path: Path
 ) -> None:
-    run_audit(demo)
-    before = _findings(demo)
     other = tmp_path / "beside"
-    shutil.copytree(demo, other, ignore=shutil.ignore_patterns(WORK_DIR, "audit"))
+    before = _audited_then_copied(demo, other)
     said: list[str] = []
     run_audit(other, progress=said.append, runner=ProcessRunner(2))
     assert _findings(other) == before
