@@ -140,13 +140,14 @@ def page_links(
     yield "footer", ICP_URL, ICP_URL, ICP_TEXT, icp_rel
 
 
-def build_dataset(root: Path, pages: int, seed: int) -> dict[str, int]:
-    """Write the synthetic dataset of `pages` pages at `root`; return rows per table."""
-    from pipelines.store.commits import DatasetWriter
-    from pipelines.store.dataset import CrawlManifest, write_manifest
-    from pipelines.store.records import FetchRecord, LinkRecord, PageRecord
+def build_dataset(root: Path, pages: int, seed: int, shards: int = 1) -> dict[str, int]:
+    """Write the synthetic dataset of `pages` pages at `root`; return rows per table.
 
-    site = FarmSite(pages, seed)
+    With `shards` > 1, that many processes write alternate batches of BATCH_PAGES pages, each
+    as its own writer (as a distributed crawl's processes do): the same rows, in other parts.
+    """
+    from pipelines.store.dataset import CrawlManifest, write_manifest
+
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
     write_manifest(
@@ -163,9 +164,27 @@ def build_dataset(root: Path, pages: int, seed: int) -> dict[str, int]:
             status="finished",
         ),
     )
-    writer = DatasetWriter(root, writer_id="bench")
+    if shards == 1:
+        return _build_shard(root, pages, seed, 0, 1)
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(shards) as pool:
+        futures = [pool.submit(_build_shard, root, pages, seed, k, shards) for k in range(shards)]
+        parts = [future.result() for future in futures]
+    return {table: sum(part[table] for part in parts) for table in parts[0]}
+
+
+def _build_shard(root: Path, pages: int, seed: int, shard: int, shards: int) -> dict[str, int]:
+    """Write the batches `shard`, `shard + shards`, ... of the dataset as writer bench[-K]."""
+    from pipelines.store.commits import DatasetWriter
+    from pipelines.store.records import FetchRecord, LinkRecord, PageRecord
+
+    site = FarmSite(pages, seed)
+    writer = DatasetWriter(root, writer_id="bench" if shards == 1 else f"bench-{shard}")
     counts = {"pages": 0, "links": 0, "fetches": 0}
     for page_id in range(pages):
+        if page_id // BATCH_PAGES % shards != shard:
+            continue
         url = _url(site, page_id)
         fetched_at = _EPOCH + timedelta(seconds=page_id)
         ok = not failed(site, page_id)
@@ -656,8 +675,9 @@ def main(argv: list[str] | None = None) -> int:
         build.add_argument("root", type=Path)
         build.add_argument("--pages", type=int, default=10_000)
         build.add_argument("--seed", type=int, default=0)
+        build.add_argument("--shards", type=int, default=1, help="writer processes")
         ns = build.parse_args(argv)
-        print(build_dataset(ns.root, ns.pages, ns.seed))
+        print(build_dataset(ns.root, ns.pages, ns.seed, ns.shards))
         return 0
     parser = argparse.ArgumentParser(
         prog="python -m bench.audit", description=(__doc__ or "").split("\n\n")[0]
