@@ -154,6 +154,44 @@ def test_score_pages_over_a_page_table_equals_score_batch(model, sources, pairs)
     assert len(set(got.tolist())) > 3
 
 
+def test_scores_are_the_same_when_the_profile_caches_overflow(pairs, sources, model, monkeypatch):
+    # A 1M-page audit fills the page and link-text caches, which then start over: a batch
+    # whose texts were partly cached before must still score every link (it raised KeyError
+    # for the texts that went with the cache), and score as with room to spare.
+    from reports.offtopic import model as topic_model
+
+    seeds = [SEED_000, SEED_001, SEED_004]
+    order = [p for p in pairs if p.source_seed in seeds]
+    target = ("小米商城分期付款购买手机", "选择分期期数后按月还款,注意分期手续费。")
+    pages = [(sources[s].title, sources[s].body) for s in seeds]
+    # Overlapping batches: each repeats half of the one before, pages and anchors alike.
+    batches = [order[i : i + 40] for i in range(0, len(order), 20)]
+
+    def scores(scorer: TopicModel) -> list[list[float]]:
+        out = []
+        for j, batch in enumerate(batches):
+            # Two of the three pages per batch, in turn: one cached, one not.
+            on = [seeds[j % 3], seeds[(j + 1) % 3]]
+            links = [p for p in batch if p.source_seed in on]
+            out.append(
+                scorer.score_batch(
+                    [pages[seeds.index(s)] for s in on],
+                    [on.index(p.source_seed) for p in links],
+                    [p.anchor_text for p in links],
+                    [target if i % 2 else None for i in range(len(links))],
+                ).tolist()
+            )
+        return out
+
+    roomy = scores(model)
+    monkeypatch.setattr(topic_model, "_PAGE_CACHE", 3)
+    monkeypatch.setattr(topic_model, "_ANCHOR_CACHE", 45)
+    small = TopicModel.fit(eval_offtopic.corpus(pairs, sources))
+    assert len(batches) > 3 and len({p.anchor_text for p in order}) > 45
+    assert sum(map(len, roomy)) > 100
+    assert scores(small) == roomy
+
+
 def test_a_crawled_target_is_mixed_in_with_target_weight(pairs, sources, model):
     page = sources[SEED_001]
     anchor = "零首付24期分期购机:灵活消费新选择"

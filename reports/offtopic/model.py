@@ -189,6 +189,8 @@ class _TextProfiles:
             if missing:
                 if len(self.row) + len(missing) > self.limit:
                     self._reset()
+                    # The batch's texts that were cached went with the rest.
+                    missing = list(dict.fromkeys(texts))
                 self._append(missing, profile(missing))
             row = self.row
             ids = np.fromiter((row[t] for t in texts), dtype=np.int64, count=len(texts))
@@ -501,6 +503,8 @@ class TopicModel:
         if todo:
             if len(cache) + len(todo) > _PAGE_CACHE:
                 cache.clear()
+                # The call's pages that were cached went with the rest.
+                todo = dict(zip(keys, pages, strict=True))
             missing = list(todo.items())
             # In slices: n-gram arrays of whole bodies take ~100 bytes per character.
             for start in range(0, len(missing), _PAGE_SLICE):
