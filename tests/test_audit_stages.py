@@ -76,6 +76,25 @@ def test_a_stage_rerun_alone_writes_the_same_table(demo: Path) -> None:
     )
 
 
+def test_the_links_stage_with_caches_that_start_over_writes_the_same_table(
+    demo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A 1M-page crawl outgrows the verdict and profile caches, which then start over: the
+    # link findings must be the ones found with room to spare.
+    from reports.audit import links
+    from reports.offtopic import model
+
+    run_audit(demo)
+    before = _rows(demo / WORK_DIR / "link_findings")
+    monkeypatch.setattr(links, "VERDICT_CACHE", 50)
+    monkeypatch.setattr(links, "LINK_BATCH", 500)
+    monkeypatch.setattr(model, "_ANCHOR_CACHE", 200)
+    monkeypatch.setattr(model, "_PAGE_CACHE", 20)
+    run_audit_stage(demo, "links")
+    assert len(before) > 1000
+    assert _rows(demo / WORK_DIR / "link_findings") == before
+
+
 def test_rerunning_a_stage_marks_the_later_ones_unfinished(demo: Path) -> None:
     run_audit(demo)
     run_audit_stage(demo, "links")

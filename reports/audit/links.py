@@ -28,7 +28,7 @@ from reports.audit.profiles import (
 )
 from reports.audit.stage import batches_progress, release_memory
 from reports.audit.texts import load_model
-from reports.spam import NONE, Lexicon, SpamVerdict
+from reports.spam import NONE, Lexicon
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -89,7 +89,7 @@ def links_part(ctx: StageContext, number: int, path: Path) -> int:
         anchors = data.column("anchor_text").dictionary_encode()
         anchor_texts = anchors.dictionary.to_pylist()
         anchor_of = anchors.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-        verdict_of, verdicts = _verdicts(anchor_texts, anchor_of, rows, pages, lexicon)
+        verdict_of = _verdicts(anchor_texts, anchor_of, rows, pages, lexicon)
         relatedness = _relatedness(sources, anchor_texts, anchor_of, rows, pages.table, model)
         has_source = sources >= 0
         table = _findings(
@@ -99,7 +99,7 @@ def links_part(ctx: StageContext, number: int, path: Path) -> int:
             # A link on a page without a page row has no crawl id: "" (row -1 is a null).
             pc.fill_null(pages.crawl_ids.take(pa.array(sources, mask=~has_source)), ""),
             verdict_of,
-            _verdict_columns(pages, verdicts),
+            _verdict_columns(pages),
             ctx.config.offtopic,
         )
         write_table_atomic(table, out / f"part-{number:05d}-{batch:03d}.parquet")
@@ -142,15 +142,14 @@ def _verdicts(
     rows: NDArray[np.int64],
     pages: Pages,
     lexicon: Lexicon,
-) -> tuple[NDArray[np.int64], list[SpamVerdict]]:
-    """Each link's verdict as an index into `pages.found`, the verdicts found so far in this
-    process (returned with it). A verdict depends on the anchor and the target page only, so
-    it is found once per (anchor, page row) pair and kept in `pages.verdicts` (by its index)
-    for the next batches and tasks; equal verdicts that are one object share an index."""
+) -> NDArray[np.int64]:
+    """Each link's verdict as a row of `pages.verdict_table` (rows found in this batch wait
+    in `pages.pending`). A verdict depends on the anchor and the target page only, so it is
+    found once per (anchor, page row) pair and kept in `pages.verdicts` (by its row) for the
+    next batches and tasks; equal verdicts share a row."""
     known = pages.verdicts
     if len(known) > VERDICT_CACHE:
         pages.forget_verdicts()  # bounded: a verdict found again costs one classification
-    found = pages.found
     index_of = pages.found_index
     pair = anchor_of * (len(pages.titles) + 1) + (rows + 1)
     _, first, pair_of = np.unique(pair, return_index=True, return_inverse=True)
@@ -162,13 +161,18 @@ def _verdicts(
             anchor, row = key
             text = pages.target(row, lexicon) if row >= 0 else None
             verdict = link_verdict(anchor, text, lexicon)
-            number = index_of.get(id(verdict))
+            # A `none` verdict's evidence is not written: all such verdicts are one row.
+            flagged = verdict.category != NONE
+            value = (verdict.category, verdict.score, verdict.evidence if flagged else ())
+            number = index_of.get(value)
             if number is None:
-                number = index_of[id(verdict)] = len(found)
-                found.append(verdict)  # kept: its id() stays its own
+                number = len(index_of)
+                index_of[value] = number
+                pages.pending.append(value)
             known[key] = number
         ids[i] = number
-    return ids[pair_of.reshape(-1)], found
+    per_link: NDArray[np.int64] = ids[pair_of.reshape(-1)]
+    return per_link
 
 
 def iter_part(path: Path, columns: list[str]) -> list[pa.RecordBatch]:
@@ -181,27 +185,24 @@ def iter_part(path: Path, columns: list[str]) -> list[pa.RecordBatch]:
 _VERDICT_COLUMNS = ("category", "score", "evidence")
 
 
-def _verdict_columns(pages: Pages, verdicts: list[SpamVerdict]) -> pa.Table:
-    """The verdicts found so far in this process as Arrow columns, row i being
-    `verdicts[i]`: each verdict converted once, when first found (converting each batch's
-    distinct verdicts again cost a tenth of the stage at 100k pages)."""
+def _verdict_columns(pages: Pages) -> pa.Table:
+    """The verdicts found so far in this process as Arrow columns (`pages.verdict_table`),
+    extended by the rows pending: each verdict converted once, when first found (converting
+    each batch's distinct verdicts again cost a tenth of the stage at 100k pages)."""
     table = pages.verdict_table
-    done = 0 if table is None else table.num_rows
-    if done < len(verdicts):
-        fresh = verdicts[done:]
+    if pages.pending:
+        fresh = pages.pending
         fields = {f.name: f.type for f in LINK_FINDINGS}
         part = pa.table(
             {
-                "category": pa.array([v.category for v in fresh], fields["category"]),
-                "score": pa.array([v.score for v in fresh], fields["score"]),
-                "evidence": pa.array(
-                    [list(v.evidence) if v.category != NONE else [] for v in fresh],
-                    fields["evidence"],
-                ),
+                "category": pa.array([v[0] for v in fresh], fields["category"]),
+                "score": pa.array([v[1] for v in fresh], fields["score"]),
+                "evidence": pa.array([list(v[2]) for v in fresh], fields["evidence"]),
             }
         )
         table = part if table is None else pa.concat_tables([table, part]).combine_chunks()
         pages.verdict_table = table
+        pages.pending = []
     assert table is not None
     return table
 

@@ -55,6 +55,8 @@ if TYPE_CHECKING:
 #: Characters of a target's body read for its spam verdict: what a page is about shows early.
 TARGET_BODY_CHARS = 1500
 _PROFILE_SLICE = 500  # pages profiled at once (their bodies are in memory only then)
+#: A link verdict as the findings hold it: category, score, evidence.
+VerdictRow = tuple[str, float, tuple[str, ...]]
 _KEYS = pa.schema(
     [
         pa.field("key", pa.string(), nullable=False),
@@ -235,13 +237,16 @@ class Pages:
     #: Per row, its own category (None: not classified) and that category's body evidence.
     categories: list[str | None] = field(default_factory=list)
     evidence: list[tuple[str, ...] | None] = field(default_factory=list)
-    #: (anchor, target page row or -1) → its verdict's index in `found`: farms repeat the same
-    #: pairs on every page. `found_index`: a verdict object's id() → its index.
+    #: (anchor, target page row or -1) → its verdict's row in `verdict_table`: farms repeat
+    #: the same pairs on every page.
     verdicts: dict[tuple[str, int], int] = field(default_factory=dict)
-    found: list[SpamVerdict] = field(default_factory=list)
-    found_index: dict[int, int] = field(default_factory=dict)
-    #: `found` as Arrow columns (category, score, evidence), made by the links stage as
-    #: verdicts are found (`links._verdict_columns`); None: none yet.
+    #: A verdict as written (category, score, evidence; no evidence on a `none` verdict) →
+    #: its row: equal verdicts share one, and no verdict object is kept (at 1M pages a kept
+    #: object and its evidence cost about 1.1 KB a pair).
+    found_index: dict[VerdictRow, int] = field(default_factory=dict)
+    #: Rows found since `verdict_table` was last extended (`links._verdict_columns`).
+    pending: list[VerdictRow] = field(default_factory=list)
+    #: The verdicts found so far as Arrow columns (category, score, evidence); None: none.
     verdict_table: pa.Table | None = None
     #: (row, category) → the body's evidence of a category other than the page's own.
     other_evidence: dict[tuple[int, str], tuple[str, ...]] = field(default_factory=dict)
@@ -272,8 +277,8 @@ class Pages:
     def forget_verdicts(self) -> None:
         """Drop the verdicts found so far (their cache is full)."""
         self.verdicts.clear()
-        self.found.clear()
         self.found_index.clear()
+        self.pending.clear()
         self.verdict_table = None
 
     def target(self, row: int, lexicon: Lexicon) -> TargetText:
@@ -319,7 +324,7 @@ def load_pages(ctx: StageContext) -> Pages:
         for _, old in _loaded.values():
             old.close()
         _loaded.clear()  # one dataset's pages at a time
-        pages = _read_pages(parts)
+        pages = _read_pages(parts, ctx.config.offtopic.buckets)
         # Reading the parts and concatenating their tables left freed memory mapped (140 MB
         # at 100k pages): handed back before the links take the process's memory up again.
         release_memory()
@@ -337,7 +342,7 @@ def forget_pages() -> None:
     forget_verdicts()
 
 
-def _read_pages(parts: list[Path]) -> Pages:
+def _read_pages(parts: list[Path], buckets: int) -> Pages:
     keys: list[pa.ChunkedArray] = []
     titles: list[str | None] = []
     crawl_ids: list[pa.ChunkedArray] = []
@@ -359,19 +364,53 @@ def _read_pages(parts: list[Path]) -> Pages:
         crawl_ids.append(pc.fill_null(part.column("crawl_id"), ""))
         categories += part.column("category").to_pylist()
         evidence += (None if e is None else tuple(e) for e in part.column("evidence").to_pylist())
-        with np.load(path.with_suffix(".npz")) as arrays:
-            tables.append(table_from_arrays({k: arrays[k] for k in arrays.files}))
-    table = concat_tables(tables) if tables else None
+        tables.append(path.with_suffix(".npz"))
     return Pages(
         _concat(keys),
         titles,
         _concat(crawl_ids),
-        table,
+        _read_tables(tables, buckets) if tables else None,
         np.array(starts, dtype=np.int64),
         head_files,
         categories,
         evidence,
     )
+
+
+#: Arrays of a page table with one entry per n-gram; the others have one row per page.
+_TERM_ARRAYS = ("bucket", "weight")
+
+
+def _read_tables(paths: list[Path], buckets: int) -> PageTable:
+    """The parts' page tables as one, each array allocated once and filled part by part
+    (concatenating the parts' tables held the whole table twice: 3.4 GB at 1M pages). The
+    n-gram buckets are below `buckets`: as int32 when that fits, half the table's largest
+    array (the scores add them to int64 keys, so they are the same)."""
+    rows = terms = 0
+    for path in paths:
+        with np.load(path) as arrays:
+            length = arrays["length"]
+            rows, terms = rows + len(length), terms + int(length.sum())
+    with np.load(paths[0]) as arrays:
+        out = {
+            name: np.empty(
+                (terms if name in _TERM_ARRAYS else rows, *arrays[name].shape[1:]),
+                np.int32 if name == "bucket" and buckets <= 1 << 31 else arrays[name].dtype,
+            )
+            for name in arrays.files
+        }
+    row = term = 0
+    for path in paths:
+        with np.load(path) as arrays:
+            if set(arrays.files) != set(out):
+                raise ValueError(f"{path}: arrays {sorted(arrays.files)}, not {sorted(out)}")
+            n, t = len(arrays["length"]), int(arrays["length"].sum())
+            for name in arrays.files:
+                at = term if name in _TERM_ARRAYS else row
+                out[name][at : at + (t if name in _TERM_ARRAYS else n)] = arrays[name]
+            row, term = row + n, term + t
+    out["start"] = np.cumsum(out["length"]) - out["length"]
+    return table_from_arrays(out)
 
 
 def _concat(chunks: list[pa.ChunkedArray]) -> pa.Array:
