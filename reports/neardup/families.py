@@ -77,6 +77,12 @@ def template_families(
         distinct, max_slot, min_fixed, min_members, pass_cuts=pass_cuts, chunk_chars=chunk_chars
     )
     template, row = _best_template(key, tid, stop - start, len(distinct), min_members)
+    del key, tid
+    # Each text's own slot; the other cuts are freed before the pairs are searched.
+    chosen = row >= 0
+    slot_start, slot_stop = np.zeros((2, len(distinct)), dtype=np.int64)
+    slot_start[chosen], slot_stop[chosen] = start[row[chosen]], stop[row[chosen]]
+    del start, stop, row, chosen
     counts = np.bincount(template[template >= 0], minlength=1)
     in_family = np.flatnonzero((template >= 0) & (counts[np.maximum(template, 0)] >= min_members))
     # Re-spins of an earlier member of the same family are not members of their own.
@@ -85,8 +91,8 @@ def template_families(
     for i, j, _ in found:
         a, b = int(in_family[i]), int(in_family[j])
         if template[a] == template[b] and _slot_reading(
-            distinct[a][start[row[a]] : stop[row[a]]]
-        ) == _slot_reading(distinct[b][start[row[b]] : stop[row[b]]]):
+            distinct[a][slot_start[a] : slot_stop[a]]
+        ) == _slot_reading(distinct[b][slot_start[b] : slot_stop[b]]):
             respin.add(b)
     kept = np.array([t for t in in_family.tolist() if t not in respin], dtype=np.int64)
     kept = kept[np.argsort(template[kept], kind="stable")]
@@ -94,10 +100,10 @@ def template_families(
     families = []
     for group in np.split(kept, bounds) if kept.size else []:
         texts = group.tolist()
-        slots = [distinct[t][start[row[t]] : stop[row[t]]] for t in texts]
+        slots = [distinct[t][slot_start[t] : slot_stop[t]] for t in texts]
         if len(set(slots)) < min_members:
             continue
-        lo, hi = int(start[row[texts[0]]]), int(stop[row[texts[0]]])
+        lo, hi = int(slot_start[texts[0]]), int(slot_stop[texts[0]])
         by_input = sorted(zip(first_input[texts].tolist(), slots, strict=True))
         families.append(
             TemplateFamily(
