@@ -566,6 +566,8 @@ def _pair_moves(
 ) -> None:
     """Adds to `found` the owner pairs of equal move keys (`group_pairs` on the keys sorted
     as they come)."""
+    # The keys come in text order, as from one pass over all texts: the sort below (not
+    # stable) then orders equal keys as it did, and a group above max_bucket keeps its star.
     repeated = _maybe_repeated(moved, slice_keys)
     keys = moved[repeated]
     del moved

@@ -28,7 +28,7 @@ import numpy as np
 
 from reports.neardup.config import DedupConfig
 from reports.neardup.linkage import Cluster, exact_groups
-from reports.neardup.titles import cluster_titles, find_pairs
+from reports.neardup.titles import cluster_titles, pair_arrays
 from reports.neardup.tokens import MUL, codepoints, load_aspects, load_fillers, mix
 
 if TYPE_CHECKING:
@@ -86,13 +86,14 @@ def template_families(
     counts = np.bincount(template[template >= 0], minlength=1)
     in_family = np.flatnonzero((template >= 0) & (counts[np.maximum(template, 0)] >= min_members))
     # Re-spins of an earlier member of the same family are not members of their own.
-    found = find_pairs([distinct[i] for i in in_family.tolist()])
+    i, j, _ = pair_arrays([distinct[i] for i in in_family.tolist()])
+    first, later = in_family[i], in_family[j]
+    same = template[first] == template[later]
     respin = set()
-    for i, j, _ in found:
-        a, b = int(in_family[i]), int(in_family[j])
-        if template[a] == template[b] and _slot_reading(
-            distinct[a][slot_start[a] : slot_stop[a]]
-        ) == _slot_reading(distinct[b][slot_start[b] : slot_stop[b]]):
+    for a, b in zip(first[same].tolist(), later[same].tolist(), strict=True):
+        if _slot_reading(distinct[a][slot_start[a] : slot_stop[a]]) == _slot_reading(
+            distinct[b][slot_start[b] : slot_stop[b]]
+        ):
             respin.add(b)
     kept = np.array([t for t in in_family.tolist() if t not in respin], dtype=np.int64)
     kept = kept[np.argsort(template[kept], kind="stable")]

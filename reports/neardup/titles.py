@@ -3,12 +3,11 @@ verifier, linkage."""
 
 from __future__ import annotations
 
-import itertools
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from reports.neardup.candidates import candidate_pairs, subject_pairs, typo_pairs
+from reports.neardup.candidates import candidate_pairs, group_pairs, subject_pairs, typo_pairs
 from reports.neardup.columns import read_columns
 from reports.neardup.config import DedupConfig
 from reports.neardup.dates import date_conflicts
@@ -109,15 +108,30 @@ def find_pairs(
     Pairs are direct decisions, not the transitive closure that `cluster_titles` builds; an
     exact group of k titles yields k * (k - 1) / 2 pairs.
     """
+    i, j, sim = pair_arrays(titles, config)
+    return list(zip(i.tolist(), j.tolist(), sim.tolist(), strict=True))
+
+
+def pair_arrays(
+    titles: Sequence[str], config: DedupConfig = DedupConfig()
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
+    """`find_pairs` as arrays i, j, similarity (no Python tuple per pair)."""
     distinct, ids = exact_groups(titles)
     edges = _title_edges(distinct, config)
-    by_id: dict[int, list[int]] = {}
-    for index, d in enumerate(ids.tolist()):
-        by_id.setdefault(d, []).append(index)
-    pairs = [(i, j, 1.0) for group in by_id.values() for i, j in itertools.combinations(group, 2)]
-    for a, b, sim in zip(edges.a.tolist(), edges.b.tolist(), edges.sim.tolist(), strict=True):
-        pairs.extend((min(i, j), max(i, j), sim) for i in by_id[a] for j in by_id[b])
-    return sorted(pairs)
+    # Inputs by distinct text: exact copies pair with each other, and across each edge.
+    order = np.argsort(ids, kind="stable")
+    size = np.bincount(ids, minlength=len(distinct))
+    start = np.cumsum(size) - size
+    left, right = group_pairs(ids[order], max(ids.size, 2))
+    count = size[edges.a] * size[edges.b]
+    which = np.repeat(np.arange(count.size), count)
+    k = np.arange(which.size) - np.repeat(np.cumsum(count) - count, count)
+    x = np.concatenate((order[left], order[start[edges.a[which]] + k // size[edges.b[which]]]))
+    y = np.concatenate((order[right], order[start[edges.b[which]] + k % size[edges.b[which]]]))
+    sim = np.concatenate((np.ones(left.size), edges.sim[which]))
+    i, j = np.minimum(x, y), np.maximum(x, y)
+    ascending = np.lexsort((j, i))
+    return i[ascending], j[ascending], sim[ascending]
 
 
 def cluster_titles(
