@@ -37,6 +37,7 @@ from reports.neardup import (
     tokens,
     verify,
 )
+from reports.neardup.titles import _verified
 from reports.textnorm import normalize_text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -585,6 +586,48 @@ def test_typo_pairs_leave_the_subject_alone() -> None:
     texts = ["定导易贷审核时间解析", "定易贷审核时间解析", "定导易贷审核时解间析"]
     found = candidates.typo_pairs(texts, DedupConfig()).tolist()
     assert found == [[0, 2]]
+
+
+@pytest.mark.parametrize("config", [DedupConfig(), DedupConfig(max_bucket=2, swap_bucket=3)])
+def test_typo_and_candidate_pairs_in_small_chunks_and_passes_are_those_of_one(
+    config: DedupConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Generated re-spins with typos planted, and joiners at the texts' edges (a joiner's
+    # class reads its neighbours, across texts too). A max_bucket of 2 caps and stars most
+    # groups, where the order of equal keys decides which pairs are kept.
+    titles, _ = dedup.generate_titles(3000, 0)
+    rng = random.Random(1)
+    typos = []
+    for title in rng.sample(titles, 600):
+        at = rng.randrange(4, max(len(title) - 1, 5))
+        deleted, doubled = title[:at] + title[at + 1 :], title[:at] + title[at] + title[at:]
+        swapped = title[:at] + title[at + 1 : at + 2] + title[at] + title[at + 2 :]
+        typos.append(rng.choice((deleted, doubled, swapped)))
+    texts = [*sorted(set(titles + typos)), "京东e卡回收a", "-b京东e卡回收全攻略-", "", "c"]
+    rows = [normalize_text(t) for t in texts]
+    whole = candidates.typo_pairs(rows, config, chunk_chars=1 << 40, slice_keys=1 << 40)
+    units = tokens.title_units(rows, tokens.filler_tables(None), config)
+    pairs, repeats = candidates.candidate_pairs(
+        units, len(rows), config, pass_keys=1 << 40, chunk_units=1 << 40
+    )
+    # Found pairs merged every few hundred codes, not once at the end.
+    monkeypatch.setattr(candidates, "MERGE_CODES", 200)
+    split = candidates.typo_pairs(rows, config, chunk_chars=300, slice_keys=100)
+    assert len(whole) > 300
+    assert whole.dtype == split.dtype
+    assert np.array_equal(whole, split)
+    split_pairs, split_repeats = candidates.candidate_pairs(
+        units, len(rows), config, pass_keys=2000, chunk_units=300, expand_pairs=7
+    )
+    assert len(pairs) > 1000
+    assert pairs.dtype == split_pairs.dtype
+    assert np.array_equal(pairs, split_pairs)
+    assert np.array_equal(repeats, split_repeats)
+    kept, sims = _verified(units, pairs, repeats, config)
+    split_kept, split_sims = _verified(units, pairs, repeats, config, block=500)
+    assert len(kept) > 300
+    assert np.array_equal(kept, split_kept)
+    assert np.array_equal(sims, split_sims)
 
 
 def test_aspect_word_stands_for_its_class_canonical_characters() -> None:

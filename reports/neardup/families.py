@@ -28,7 +28,7 @@ import numpy as np
 
 from reports.neardup.config import DedupConfig
 from reports.neardup.linkage import Cluster, exact_groups
-from reports.neardup.titles import cluster_titles, find_pairs
+from reports.neardup.titles import cluster_titles, pair_arrays
 from reports.neardup.tokens import MUL, codepoints, load_aspects, load_fillers, mix
 
 if TYPE_CHECKING:
@@ -76,17 +76,26 @@ def template_families(
     key, tid, start, stop = _slot_keys(
         distinct, max_slot, min_fixed, min_members, pass_cuts=pass_cuts, chunk_chars=chunk_chars
     )
-    template, row = _best_template(key, tid, stop - start, len(distinct), min_members)
+    stop -= start  # the slot lengths, until the rows are chosen
+    template, row = _best_template(key, tid, stop, len(distinct), min_members)
+    del key, tid
+    stop += start
+    # Each text's own slot; the other cuts are freed before the pairs are searched.
+    chosen = row >= 0
+    slot_start, slot_stop = np.zeros((2, len(distinct)), dtype=np.int64)
+    slot_start[chosen], slot_stop[chosen] = start[row[chosen]], stop[row[chosen]]
+    del start, stop, row, chosen
     counts = np.bincount(template[template >= 0], minlength=1)
     in_family = np.flatnonzero((template >= 0) & (counts[np.maximum(template, 0)] >= min_members))
     # Re-spins of an earlier member of the same family are not members of their own.
-    found = find_pairs([distinct[i] for i in in_family.tolist()])
+    i, j, _ = pair_arrays([distinct[i] for i in in_family.tolist()])
+    first, later = in_family[i], in_family[j]
+    same = template[first] == template[later]
     respin = set()
-    for i, j, _ in found:
-        a, b = int(in_family[i]), int(in_family[j])
-        if template[a] == template[b] and _slot_reading(
-            distinct[a][start[row[a]] : stop[row[a]]]
-        ) == _slot_reading(distinct[b][start[row[b]] : stop[row[b]]]):
+    for a, b in zip(first[same].tolist(), later[same].tolist(), strict=True):
+        if _slot_reading(distinct[a][slot_start[a] : slot_stop[a]]) == _slot_reading(
+            distinct[b][slot_start[b] : slot_stop[b]]
+        ):
             respin.add(b)
     kept = np.array([t for t in in_family.tolist() if t not in respin], dtype=np.int64)
     kept = kept[np.argsort(template[kept], kind="stable")]
@@ -94,10 +103,10 @@ def template_families(
     families = []
     for group in np.split(kept, bounds) if kept.size else []:
         texts = group.tolist()
-        slots = [distinct[t][start[row[t]] : stop[row[t]]] for t in texts]
+        slots = [distinct[t][slot_start[t] : slot_stop[t]] for t in texts]
         if len(set(slots)) < min_members:
             continue
-        lo, hi = int(start[row[texts[0]]]), int(stop[row[texts[0]]])
+        lo, hi = int(slot_start[texts[0]]), int(slot_stop[texts[0]])
         by_input = sorted(zip(first_input[texts].tolist(), slots, strict=True))
         families.append(
             TemplateFamily(
@@ -317,21 +326,31 @@ def _best_template(
     number shared by the texts choosing it; -1 for a text sharing no such template) and the
     row of the text's own cut.
     """
+    # Temporaries are freed, or computed in place, as soon as they can be: at 1M titles the
+    # cuts are some 24M, 190 MB an array.
     order = np.argsort(key, kind="stable")
     sorted_key = key[order]
     new = np.ones(order.size, dtype=bool)
     new[1:] = sorted_key[1:] != sorted_key[:-1]
-    group = np.cumsum(new) - 1
+    del sorted_key
+    group = np.cumsum(new)
+    group -= 1
+    del new
     size = np.bincount(group)[group]
-    big = np.flatnonzero(size >= least)
-    order, group, size = order[big], group[big], size[big]
+    big = size >= least
+    if not big.all():
+        order, group, size = order[big], group[big], size[big]
+    del big
     # One sort on a packed key: text, then most sharers, then shortest slot.
-    packed = (
-        (tid[order].astype(np.int64) << 36)
-        | ((np.int64(1 << 32) - 1 - size) << 4)
-        | np.minimum(slot[order], 15)
-    )
+    packed = tid[order].astype(np.int64, copy=False)
+    packed <<= 36
+    np.subtract(np.int64(1 << 32) - 1, size, out=size)
+    size <<= 4
+    packed |= size
+    del size
+    packed |= np.minimum(slot[order], 15)
     rank = np.argsort(packed, kind="stable")
+    del packed
     owner = tid[order[rank]]
     first = np.ones(rank.size, dtype=bool)
     first[1:] = owner[1:] != owner[:-1]

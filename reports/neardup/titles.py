@@ -3,24 +3,52 @@ verifier, linkage."""
 
 from __future__ import annotations
 
-import itertools
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from reports.neardup.candidates import candidate_pairs, subject_pairs, typo_pairs
+from reports.neardup.candidates import candidate_pairs, group_pairs, subject_pairs, typo_pairs
 from reports.neardup.columns import read_columns
 from reports.neardup.config import DedupConfig
 from reports.neardup.dates import date_conflicts
 from reports.neardup.linkage import NO_EDGES, Cluster, Edges, exact_groups, link_clusters
 from reports.neardup.prefixes import implied_prefixes
 from reports.neardup.stamps import drop_year_stamps
-from reports.neardup.tokens import filler_tables, title_units
+from reports.neardup.tokens import Units, filler_tables, title_units
 from reports.neardup.variants import fold_variants
 from reports.neardup.verify import verify
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+    from numpy.typing import NDArray
+
+
+#: Candidate pairs `_verified` verifies at once: only the pairs that pass are kept for all
+#: (a few 8-byte arrays of this size, and `verify`'s own chunks).
+VERIFY_PAIRS = 1 << 20
+
+
+def _verified(
+    units: Units,
+    pairs: NDArray[np.int64],
+    repeats: NDArray[np.bool_],
+    cfg: DedupConfig,
+    block: int = VERIFY_PAIRS,
+) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """The candidate pairs at `threshold` or above, and their similarity (`verify`; a pair
+    with a keyword-stuffed title must be one within the other), `block` pairs at a time."""
+    kept, sims = [pairs[:0]], [np.zeros(0)]
+    for lo in range(0, len(pairs), block):
+        part = pairs[lo : lo + block]
+        stuffed = repeats[part[:, 0]] | repeats[part[:, 1]]
+        sim = np.zeros(len(part))
+        sim[~stuffed] = verify(units, part[~stuffed])
+        sim[stuffed] = verify(units, part[stuffed], contained=True)
+        ok = sim >= cfg.threshold
+        kept.append(part[ok])
+        sims.append(sim[ok])
+    return np.concatenate(kept), np.concatenate(sims)
 
 
 def _title_edges(distinct: list[str], cfg: DedupConfig) -> Edges:
@@ -41,25 +69,23 @@ def _title_edges(distinct: list[str], cfg: DedupConfig) -> Edges:
     units = title_units(rows, filler_tables(cfg.filler_lexicon, cfg.aspect_lexicon), cfg)
     # Candidates with each unit counted once, so that a keyword-stuffed title (京东卡e卡回收电子卡
     # repeats 卡) meets a plain re-spin; a pair with such a title must be one within the other.
-    pairs, repeats = candidate_pairs(units, len(rows), cfg)
-    stuffed = repeats[pairs[:, 0]] | repeats[pairs[:, 1]]
-    sims = np.zeros(len(pairs))
-    sims[~stuffed] = verify(units, pairs[~stuffed])
-    sims[stuffed] = verify(units, pairs[stuffed], contained=True)
-    ok = sims >= cfg.threshold
-    pairs, sims = pairs[ok], sims[ok]
+    pairs, sims = _verified(units, *candidate_pairs(units, len(rows), cfg), cfg)
     # Same subject and a common question: the rest may be reworded further.
     subject = subject_pairs(units, len(rows), cfg)
     subject_sims = verify(units, subject, same_question=True)
     ok = subject_sims >= cfg.subject_threshold
     pairs = np.concatenate((pairs, subject[ok]))
     sims = np.concatenate((sims, np.maximum(subject_sims[ok], cfg.threshold)))
+    del subject, subject_sims, ok
     # Typo pairs pass unless a conflict rule rejects them (similarity 0), at `threshold` at
     # least.
     typo_sims = verify(units, typos, numbers=False)
+    # The units and the typo pairs are freed before the last, pair-wide steps.
+    del units
     hit = typo_sims > 0
     pairs = np.concatenate((pairs, typos[hit]))
     sims = np.concatenate((sims, np.maximum(typo_sims[hit], cfg.threshold)))
+    del typos, typo_sims, hit
     # Two days named, two articles (a draw, a match), wherever the date stands.
     keep = ~date_conflicts(rows, pairs)
     pairs, sims = pairs[keep], sims[keep]
@@ -82,15 +108,30 @@ def find_pairs(
     Pairs are direct decisions, not the transitive closure that `cluster_titles` builds; an
     exact group of k titles yields k * (k - 1) / 2 pairs.
     """
+    i, j, sim = pair_arrays(titles, config)
+    return list(zip(i.tolist(), j.tolist(), sim.tolist(), strict=True))
+
+
+def pair_arrays(
+    titles: Sequence[str], config: DedupConfig = DedupConfig()
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
+    """`find_pairs` as arrays i, j, similarity (no Python tuple per pair)."""
     distinct, ids = exact_groups(titles)
     edges = _title_edges(distinct, config)
-    by_id: dict[int, list[int]] = {}
-    for index, d in enumerate(ids.tolist()):
-        by_id.setdefault(d, []).append(index)
-    pairs = [(i, j, 1.0) for group in by_id.values() for i, j in itertools.combinations(group, 2)]
-    for a, b, sim in zip(edges.a.tolist(), edges.b.tolist(), edges.sim.tolist(), strict=True):
-        pairs.extend((min(i, j), max(i, j), sim) for i in by_id[a] for j in by_id[b])
-    return sorted(pairs)
+    # Inputs by distinct text: exact copies pair with each other, and across each edge.
+    order = np.argsort(ids, kind="stable")
+    size = np.bincount(ids, minlength=len(distinct))
+    start = np.cumsum(size) - size
+    left, right = group_pairs(ids[order], max(ids.size, 2))
+    count = size[edges.a] * size[edges.b]
+    which = np.repeat(np.arange(count.size), count)
+    k = np.arange(which.size) - np.repeat(np.cumsum(count) - count, count)
+    x = np.concatenate((order[left], order[start[edges.a[which]] + k // size[edges.b[which]]]))
+    y = np.concatenate((order[right], order[start[edges.b[which]] + k % size[edges.b[which]]]))
+    sim = np.concatenate((np.ones(left.size), edges.sim[which]))
+    i, j = np.minimum(x, y), np.maximum(x, y)
+    ascending = np.lexsort((j, i))
+    return i[ascending], j[ascending], sim[ascending]
 
 
 def cluster_titles(

@@ -18,7 +18,7 @@ from reports.neardup.config import DedupConfig, DedupError
 from reports.textnorm import normalize_text
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Iterator, Mapping, Sequence
 
     from numpy.typing import NDArray
 
@@ -355,11 +355,34 @@ class Chars:
     cls: NDArray[np.uint8]
 
 
-def chars(texts: Sequence[str]) -> Chars:
+def chars(texts: Sequence[str], context: tuple[str, str] = ("", "")) -> Chars:
+    """The texts' characters. `context`: the characters just before and after these texts
+    when they are a chunk of a longer run of texts (the joiner rule of `classify` reads a
+    joiner's neighbours, across texts too), so that a chunk's classes are the run's."""
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-    cps = codepoints("".join(texts))
+    head, tail = context
+    cps = codepoints(head + "".join(texts) + tail)
+    cls = classify(cps)[len(head) : cps.size - len(tail)]
+    cps = cps[len(head) : cps.size - len(tail)]
     tid = np.repeat(np.arange(len(texts), dtype=np.int32), lengths)
-    return Chars(cps, tid, np.cumsum(lengths) - lengths, classify(cps))
+    return Chars(cps, tid, np.cumsum(lengths) - lengths, cls)
+
+
+def text_chunks(texts: Sequence[str], chunk_chars: int) -> Iterator[tuple[int, int, Chars]]:
+    """Runs of whole texts of about `chunk_chars` characters: first and past-last text, and
+    their characters (as `chars(texts)` reads them)."""
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    ends = np.cumsum(lengths)
+    total = int(ends[-1]) if ends.size else 0
+    cuts = np.searchsorted(ends, np.arange(chunk_chars, total, chunk_chars))
+    edges = np.unique(np.concatenate(([0, len(texts)], cuts))).tolist()
+    filled = np.flatnonzero(lengths)
+    before = ""
+    for a, b in itertools.pairwise(edges):
+        after = filled[np.searchsorted(filled, b) :][:1].tolist()
+        chunk = texts[a:b]
+        yield a, b, chars(chunk, (before, texts[after[0]][0] if after else ""))
+        before = next((t[-1] for t in reversed(chunk) if t), before)
 
 
 def han_fillers(ch: Chars, tables: _FillerTables) -> tuple[NDArray[np.int16], NDArray[np.int16]]:
