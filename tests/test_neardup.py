@@ -686,6 +686,9 @@ def test_bodies_are_shingled_in_slices_with_the_same_result(
     assert whole
     monkeypatch.setattr("reports.neardup.bodies.TEXT_SLICE", 2)
     assert cluster_texts(bodies) == whole
+    # Candidate pairs compared one at a time: the same similarities.
+    monkeypatch.setattr("reports.neardup.bodies.AGREE_PAIRS", 1)
+    assert cluster_texts(bodies) == whole
 
 
 def test_bodies_given_batch_by_batch_cluster_as_all_at_once() -> None:
