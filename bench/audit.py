@@ -423,6 +423,7 @@ def audit_child(root: Path, out: Path, jobs: int = 1) -> None:
                 # memory goal when tasks run in worker processes.
                 "tree_peak_mb": tree.peak_mb,
                 "tree_peak_pss_mb": tree.peak_pss_mb,
+                "tree_peak_at": tree.peak_at,
                 # Stages run in another process beside `links` (`--jobs N`): their own figures.
                 "beside": [m[0] for m in marks if " done beside," in m[0]],
                 "spans": spans,
@@ -471,6 +472,8 @@ class _TreePeak:
         import threading
 
         self.peak_mb = 0.0
+        #: Seconds into the audit of the sampled peak, and each process's RSS (MB) then.
+        self.peak_at: tuple[float, list[int]] = (0.0, [])
         #: The peak of the processes' PSS summed (shared pages counted once).
         self.peak_pss_mb = 0.0
         self._stop = threading.Event()
@@ -481,9 +484,14 @@ class _TreePeak:
         import os
 
         me = os.getpid()
+        started = time.monotonic()
         while not self._stop.wait(0.2):
             tree = [me, *_children(me)]
-            self.peak_mb = max(self.peak_mb, sum(process_rss_mb(pid) for pid in tree))
+            rss = [process_rss_mb(pid) for pid in tree]
+            if sum(rss) > self.peak_mb:
+                self.peak_mb = sum(rss)
+                # When, and which processes: the audit's own first, then its workers.
+                self.peak_at = (round(time.monotonic() - started, 1), [round(r) for r in rss])
             self.peak_pss_mb = max(self.peak_pss_mb, sum(process_pss_mb(pid) for pid in tree))
 
     def stop(self) -> None:
