@@ -28,6 +28,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipelines.store.commits import write_table_atomic
+from reports.audit.config import AuditError
 from reports.audit.stage import batches_progress, iter_parts, release_memory
 from reports.audit.texts import forget_model, load_model
 from reports.offtopic.model import concat_tables, table_arrays, table_from_arrays
@@ -403,7 +404,10 @@ def _read_tables(paths: list[Path], buckets: int) -> PageTable:
     for path in paths:
         with np.load(path) as arrays:
             if set(arrays.files) != set(out):
-                raise ValueError(f"{path}: arrays {sorted(arrays.files)}, not {sorted(out)}")
+                raise AuditError(
+                    f"{path}: arrays {sorted(arrays.files)}, not {sorted(out)}; "
+                    "re-run the audit's profiles stage (--stage profiles)"
+                )
             n, t = len(arrays["length"]), int(arrays["length"].sum())
             for name in arrays.files:
                 at = term if name in _TERM_ARRAYS else row
