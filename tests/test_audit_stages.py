@@ -87,6 +87,7 @@ def test_the_links_stage_with_caches_that_start_over_writes_the_same_table(
     run_audit(demo)
     before = _rows(demo / WORK_DIR / "link_findings")
     monkeypatch.setattr(links, "VERDICT_CACHE", 50)
+    monkeypatch.setattr(links, "VERDICT_CHUNKS", 2)
     monkeypatch.setattr(links, "LINK_BATCH", 500)
     monkeypatch.setattr(model, "_ANCHOR_CACHE", 200)
     monkeypatch.setattr(model, "_PAGE_CACHE", 20)
@@ -276,6 +277,16 @@ def test_jobs_run_graph_and_duplicates_beside_links_with_the_same_findings(
         "stage report: started",
     ]
     assert _findings(other) == before
+
+
+def test_work_beside_runs_each_item_in_a_fresh_process_in_order() -> None:
+    # duplicates then graph beside links: the graph must not start from the high-water mark
+    # duplicates left in its process.
+    side = ProcessRunner(2).side(os.getpid, [(), (), ()])
+    pids = side.results()
+    assert len(set(pids)) == 3
+    assert os.getpid() not in pids
+    assert Runner().side(divmod, [(7, 2), (9, 4)]).results() == [(3, 1), (2, 1)]
 
 
 def test_jobs_and_dask_together_are_refused(demo: Path) -> None:

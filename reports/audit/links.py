@@ -10,6 +10,7 @@ category, comes from the profiles' SQLite files.
 
 from __future__ import annotations
 
+import hashlib
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -42,10 +43,11 @@ if TYPE_CHECKING:
 
 
 LINK_BATCH = 16_384  # links scored at once: their (link, n-gram) arrays are the peak
-#: (anchor, page row) verdicts kept per process: about 2 per page at farm scale, so a 1M-page
-#: crawl holds about 2M; past this the cache starts over (at 1M pages, 458k pairs after six
-#: parts; its memory at the limit is not measured yet).
-VERDICT_CACHE = 1 << 20
+#: (anchor, page row) verdicts kept per process: about 2 per page at farm scale (the 1M-page
+#: bench crawl: 1,995,186 pairs), each met again in most links parts, so the cache must hold
+#: them all; past this it starts over.
+VERDICT_CACHE = 1 << 22
+VERDICT_CHUNKS = 32  # chunks of the verdicts' Arrow table before they are combined
 
 
 def run_links(ctx: StageContext) -> tuple[int, dict[str, int]]:
@@ -151,24 +153,30 @@ def _verdicts(
     known = pages.verdicts
     if len(known) > VERDICT_CACHE:
         pages.forget_verdicts()  # bounded: a verdict found again costs one classification
-    index_of = pages.found_index
-    pair = anchor_of * (len(pages.titles) + 1) + (rows + 1)
-    _, first, pair_of = np.unique(pair, return_index=True, return_inverse=True)
-    ids = np.empty(len(first), dtype=np.int64)
-    for i, link in enumerate(first.tolist()):
-        key = (anchor_texts[anchor_of[link]], int(rows[link]))
+    index_of, numbered = pages.found_index, pages.anchor_ids
+    number_of = np.fromiter(
+        (numbered.setdefault(text, len(numbered)) for text in anchor_texts),
+        dtype=np.int64,
+        count=len(anchor_texts),
+    )
+    pair = number_of[anchor_of] * (len(pages.titles) + 1) + (rows + 1)
+    keys, first, pair_of = np.unique(pair, return_index=True, return_inverse=True)
+    ids = np.empty(len(keys), dtype=np.int64)
+    for i, key in enumerate(keys.tolist()):
         number = known.get(key)
         if number is None:
-            anchor, row = key
+            link = first[i]
+            anchor, row = anchor_texts[anchor_of[link]], int(rows[link])
             text = pages.target(row, lexicon) if row >= 0 else None
             verdict = link_verdict(anchor, text, lexicon)
             # A `none` verdict's evidence is not written: all such verdicts are one row.
             flagged = verdict.category != NONE
             value = (verdict.category, verdict.score, verdict.evidence if flagged else ())
-            number = index_of.get(value)
+            digest = hashlib.blake2b(repr(value).encode(), digest_size=16).digest()
+            number = index_of.get(digest)
             if number is None:
                 number = len(index_of)
-                index_of[value] = number
+                index_of[digest] = number
                 pages.pending.append(value)
             known[key] = number
         ids[i] = number
@@ -201,7 +209,11 @@ def _verdict_columns(pages: Pages) -> pa.Table:
                 "evidence": pa.array([list(v[2]) for v in fresh], fields["evidence"]),
             }
         )
-        table = part if table is None else pa.concat_tables([table, part]).combine_chunks()
+        # Chunks, combined now and then: combining every batch copied the whole table each
+        # time (at 1M pages it grows past 300 MB), and a take reads a few chunks as fast.
+        table = part if table is None else pa.concat_tables([table, part])
+        if table.column(0).num_chunks > VERDICT_CHUNKS:
+            table = table.combine_chunks()
         pages.verdict_table = table
         pages.pending = []
     assert table is not None

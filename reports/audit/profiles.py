@@ -238,13 +238,17 @@ class Pages:
     #: Per row, its own category (None: not classified) and that category's body evidence.
     categories: list[str | None] = field(default_factory=list)
     evidence: list[tuple[str, ...] | None] = field(default_factory=list)
-    #: (anchor, target page row or -1) → its verdict's row in `verdict_table`: farms repeat
-    #: the same pairs on every page.
-    verdicts: dict[tuple[str, int], int] = field(default_factory=dict)
-    #: A verdict as written (category, score, evidence; no evidence on a `none` verdict) →
-    #: its row: equal verdicts share one, and no verdict object is kept (at 1M pages a kept
-    #: object and its evidence cost about 1.1 KB a pair).
-    found_index: dict[VerdictRow, int] = field(default_factory=dict)
+    #: Anchor texts seen, numbered in order: a (anchor, target) pair is then one integer.
+    anchor_ids: dict[str, int] = field(default_factory=dict)
+    #: (anchor number, target page row or -1) as `anchor * (pages + 1) + row + 1` → its
+    #: verdict's row in `verdict_table`: farms repeat the same pairs on every page. Integer
+    #: keys: a 1M-page farm has about 2M pairs, and a (text, row) tuple key costs ~250 bytes.
+    verdicts: dict[int, int] = field(default_factory=dict)
+    #: A verdict as written (category, score, evidence; no evidence on a `none` verdict),
+    #: by a 128-bit digest → its row: equal verdicts share one. The digest, not the value:
+    #: a farm's verdicts differ by their body evidence (1M pages: 119,392 distinct in three
+    #: links parts), and as tuples of strings they took 2 KB each, six times their Arrow rows.
+    found_index: dict[bytes, int] = field(default_factory=dict)
     #: Rows found since `verdict_table` was last extended (`links._verdict_columns`).
     pending: list[VerdictRow] = field(default_factory=list)
     #: The verdicts found so far as Arrow columns (category, score, evidence); None: none.
@@ -278,6 +282,7 @@ class Pages:
     def forget_verdicts(self) -> None:
         """Drop the verdicts found so far (their cache is full)."""
         self.verdicts.clear()
+        self.anchor_ids.clear()
         self.found_index.clear()
         self.pending.clear()
         self.verdict_table = None

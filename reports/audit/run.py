@@ -162,12 +162,12 @@ class _Beside:
     """The stages running in another process beside one of this process (`Runner.beside`)."""
 
     names: list[str]
-    side: Side[list[tuple[str, int, dict[str, int], float, float, float]]]
+    side: Side[tuple[str, int, dict[str, int], float, float, float]]
     ctx: StageContext
 
     def finish(self, journal: Journal) -> None:
         """Wait for them; record each in the journal (this process alone writes it)."""
-        for name, rows_in, rows_out, seconds, cpu_s, peak_mb in self.side.result():
+        for name, rows_in, rows_out, seconds, cpu_s, peak_mb in self.side.results():
             counts = StageCounts(rows_in, rows_out, seconds)
             journal.record(name, counts)
             self.ctx.say(
@@ -197,28 +197,24 @@ def _start_beside(ctx: StageContext, journal: Journal, name: str) -> _Beside | N
     for stage_name in names:
         ctx.say(f"stage {stage_name}: started beside {name}")
         clear_tables(ctx.work, STAGE_BY_NAME[stage_name].writes)
-    return _Beside(names, ctx.runner.side(run_beside, ctx.for_task(), names), ctx)
+    task_ctx = ctx.for_task()
+    return _Beside(names, ctx.runner.side(run_beside, [(task_ctx, n) for n in names]), ctx)
 
 
 def run_beside(
-    ctx: StageContext, names: list[str]
-) -> list[tuple[str, int, dict[str, int], float, float, float]]:
-    """The task: run stages `names` in order here; per stage its counts, wall and CPU
-    seconds and this process's peak RSS after it (MB)."""
+    ctx: StageContext, name: str
+) -> tuple[str, int, dict[str, int], float, float, float]:
+    """The task: run stage `name` here; its counts, wall and CPU seconds and this process's
+    peak RSS after it (MB)."""
     import resource
     import time
 
-    done = []
-    for name in names:
-        stage = STAGE_BY_NAME[name]
-        wall, cpu = time.perf_counter(), time.process_time()
-        rows_in, rows_out = stage.run(ctx)
-        release_memory()  # the next stage here starts from this one's freed memory
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        done.append(
-            (name, rows_in, rows_out, time.perf_counter() - wall, time.process_time() - cpu, peak)
-        )
-    return done
+    stage = STAGE_BY_NAME[name]
+    wall, cpu = time.perf_counter(), time.process_time()
+    rows_in, rows_out = stage.run(ctx)
+    release_memory()  # in this process, the next stage starts from this one's freed memory
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return (name, rows_in, rows_out, time.perf_counter() - wall, time.process_time() - cpu, peak)
 
 
 def run_audit_stage(

@@ -104,30 +104,31 @@ class Runner:
         """`call()` in every process that runs tasks (here: this one)."""
         call()
 
-    def side(self, call: Callable[..., T], *args: Any) -> Side[T]:
-        """`call(*args)` beside this process's own work: here, at once (it is done when
-        this returns); `ProcessRunner` runs it in another process meanwhile."""
-        return Side(value=call(*args))
+    def side(self, call: Callable[..., T], items: Sequence[tuple[Any, ...]]) -> Side[T]:
+        """`call(*item)` for each item in order, beside this process's own work: here, at
+        once (done when this returns); `ProcessRunner` runs them in other processes
+        meanwhile, one after the other."""
+        return Side(values=[call(*item) for item in items])
 
 
 @dataclass(slots=True)
 class Side(Generic[T]):
-    """Work started by `Runner.side`: its result, waited for by `result()`."""
+    """Work started by `Runner.side`: its results, waited for by `results()`."""
 
-    future: Any = None  # a concurrent.futures.Future, or None when the value is here
-    value: Any = None
-    #: Shut down once the result is in (the one-process pool the work ran in).
+    futures: list[Any] = field(default_factory=list)  # concurrent.futures.Future objects
+    values: list[Any] = field(default_factory=list)
+    #: Shut down once the results are in (the pool the work ran in).
     pool: Any = None
 
-    def result(self) -> T:
-        """The work's result (waiting for it; its exception raised here)."""
-        if self.future is not None:
+    def results(self) -> list[T]:
+        """The work's results in order (waiting for them; an exception raised here)."""
+        if self.futures:
             try:
-                self.value = self.future.result()
+                self.values = [future.result() for future in self.futures]
             finally:
-                self.future = None
+                self.futures = []
                 self.close()
-        return self.value  # type: ignore[no-any-return]
+        return self.values
 
     def close(self) -> None:
         """End the process the work runs in (after it: running work is not interrupted)."""
@@ -158,11 +159,14 @@ class ProcessRunner(Runner):
         self.report_threads = jobs
         self.beside = ("links",) if jobs > 1 else ()
 
-    def side(self, call: Callable[..., T], *args: Any) -> Side[T]:
+    def side(self, call: Callable[..., T], items: Sequence[tuple[Any, ...]]) -> Side[T]:
         if self.jobs == 1:
-            return super().side(call, *args)
-        pool = _spawned_pool(1)
-        return Side(future=pool.submit(call, *args), pool=pool)
+            return super().side(call, items)
+        # Each item in a fresh process: the next does not start from the last one's high
+        # water mark (at 100k pages the graph after duplicates in one process: 669 MB
+        # against 530 alone, beside `links` at its own peak).
+        pool = _spawned_pool(1, tasks_per_process=1)
+        return Side(futures=[pool.submit(call, *item) for item in items], pool=pool)
 
     def map(
         self,
@@ -185,12 +189,17 @@ class ProcessRunner(Runner):
                     future.cancel()
 
 
-def _spawned_pool(workers: int) -> ProcessPoolExecutor:
-    """A pool of `workers` spawned processes (see `ProcessRunner`: never forked)."""
+def _spawned_pool(workers: int, tasks_per_process: int | None = None) -> ProcessPoolExecutor:
+    """A pool of `workers` spawned processes (see `ProcessRunner`: never forked), each
+    replaced after `tasks_per_process` tasks when given."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    return ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        max_tasks_per_child=tasks_per_process,
+    )
 
 
 def results_in_order(

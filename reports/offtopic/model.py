@@ -20,10 +20,11 @@ if TYPE_CHECKING:
 
 
 _PAGE_CACHE = 200_000  # page profiles kept between calls (each ~1.5 KB)
-#: Link-text profiles kept between calls: about 1 KB each with the buffers' headroom (1M
-#: pages: 431 MB for 442,619 texts). A 1M-page farm has about 1M distinct anchors, more than
-#: this holds: its links stage profiles most anchors again (5.6 s a part against 1.4 at 100k).
-_ANCHOR_CACHE = 500_000
+#: Link-text profiles kept between calls. It must hold a crawl's distinct anchors: a farm
+#: spins them, so every links part meets most of them (the 1M-page bench crawl: 954,729
+#: distinct anchors, 578,716 in its first 1.2M links), and a cache that starts over profiles
+#: them all again (a 500k cache at 1M pages: 5.6 s a links part against 1.4 at 100k).
+_ANCHOR_CACHE = 2_000_000
 _PAGE_SLICE = 500  # pages whose bodies are tokenised at once
 #: Family evidence a page needs before its strongest family counts fully (a title hit is 1).
 FAMILY_FLOOR = 1.0
@@ -172,8 +173,9 @@ class _TextProfiles:
     place (no per-text objects to stack per batch). Bounded: past `limit` texts it starts
     over. A lock makes lookup, append and the view one step (tasks may share the model)."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, buckets: int) -> None:
         self.limit = limit
+        self.small_buckets = buckets <= 1 << 31
         self._lock = threading.Lock()
         self._reset()
 
@@ -201,8 +203,11 @@ class _TextProfiles:
 
     def _append(self, texts: list[str], table: _ProfileTable) -> None:
         first, terms = self._rows, self._terms
-        for name in ("bucket", "weight"):
-            self._put(name, terms, getattr(table, name))
+        # Buckets are below `buckets` (2^20 by default): as int32 when that fits, half the
+        # largest buffer (scoring adds them to int64 keys).
+        bucket = table.bucket
+        self._put("bucket", terms, bucket.astype(np.int32) if self.small_buckets else bucket)
+        self._put("weight", terms, table.weight)
         for name in ("length", "total", "latent", "families", "mass"):
             self._put(name, first, getattr(table, name))
         self._put("start", first, table.start + terms)
@@ -211,14 +216,15 @@ class _TextProfiles:
         self._terms += len(table.bucket)
 
     def _put(self, name: str, at: int, values: NDArray[Any] | None) -> None:
-        """Write `values` at row `at` of buffer `name`, doubling it when full."""
+        """Write `values` at row `at` of buffer `name`, growing it by half when full (a
+        million texts' profiles: doubling would leave up to half of it unused)."""
         if values is None:
             self._arrays[name] = None
             return
         buffer = self._arrays.get(name)
         end = at + len(values)
         if buffer is None or len(buffer) < end:
-            grown = np.empty((max(end, 2 * at, 1024), *values.shape[1:]), dtype=values.dtype)
+            grown = np.empty((max(end, at + at // 2, 1024), *values.shape[1:]), dtype=values.dtype)
             if buffer is not None:
                 grown[:at] = buffer[:at]
             buffer = self._arrays[name] = grown
@@ -273,7 +279,7 @@ class TopicModel:
         # many pages: each profile is built once. Pages are keyed by hash, so the cache does
         # not hold their bodies.
         self._pages: dict[int, _Profile] = {}
-        self._anchors = _TextProfiles(_ANCHOR_CACHE)
+        self._anchors = _TextProfiles(_ANCHOR_CACHE, config.buckets)
 
     @classmethod
     def fit(
