@@ -159,7 +159,7 @@ _BESIDE_FIRST = ("duplicates",)
 
 @dataclass(slots=True)
 class _Beside:
-    """The stages running in another process beside one of this process (`Runner.beside`)."""
+    """The stages running in other processes beside one of this process (`Runner.beside`)."""
 
     names: list[str]
     side: Side[tuple[str, int, dict[str, int], float, float, float]]
@@ -177,9 +177,9 @@ class _Beside:
 
 
 def _start_beside(ctx: StageContext, journal: Journal, name: str) -> _Beside | None:
-    """Start, in another process, the unfinished stages after `name` that read none of its
-    tables (directly or not) and whose own inputs are ready: on two cores, `graph` and
-    `duplicates` run while `links` does."""
+    """Start, in other processes one after the other, the unfinished stages after `name`
+    that read none of its tables (directly or not) and whose own inputs are ready: on two
+    cores, `graph` and `duplicates` run while `links` does."""
     stale = set(later_stages(STAGES, name))
     after = STAGE_NAMES[STAGE_NAMES.index(name) + 1 :]
     names = []

@@ -75,7 +75,7 @@ class Runner:
 
     name = "this process"
     #: Stages during which the later stages that do not read their tables run beside them,
-    #: in another process (`side`); none here: one stage after the other.
+    #: in other processes (`side`); none here: one stage after the other.
     beside: tuple[str, ...] = ()
     #: Whether global steps should split into tasks by key (`reports.audit.shuffle`): worth
     #: it only when the tasks run on many workers.
