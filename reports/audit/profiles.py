@@ -20,7 +20,7 @@ import os
 import sqlite3
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -313,6 +313,8 @@ class Pages:
             self._heads = None
 
 
+T = TypeVar("T")
+
 _loaded: dict[str, tuple[tuple[object, ...], Pages]] = {}
 _lock = threading.Lock()
 
@@ -357,6 +359,14 @@ def _read_pages(parts: list[Path], buckets: int) -> Pages:
     tables = []
     starts = []
     head_files = []
+    # Categories and evidence terms are a few hundred strings repeated on every page: each
+    # kept once, as each distinct evidence tuple (1M pages: 4.4M terms, 298 distinct, in
+    # 351k distinct tuples; read as they come they took 570 MB).
+    seen: dict[object, object] = {}
+
+    def once(value: T) -> T:
+        return seen.setdefault(value, value)  # type: ignore[return-value]
+
     for path in parts:
         part = pq.read_table(path, schema=_KEYS)
         starts.append(len(titles))
@@ -368,8 +378,11 @@ def _read_pages(parts: list[Path], buckets: int) -> Pages:
         keys.append(part.column("key"))  # keys are distinct: one row each
         titles += part.column("title").to_pylist()
         crawl_ids.append(pc.fill_null(part.column("crawl_id"), ""))
-        categories += part.column("category").to_pylist()
-        evidence += (None if e is None else tuple(e) for e in part.column("evidence").to_pylist())
+        categories += (None if c is None else once(c) for c in part.column("category").to_pylist())
+        evidence += (
+            None if e is None else once(tuple(once(term) for term in e))
+            for e in part.column("evidence").to_pylist()
+        )
         tables.append(path.with_suffix(".npz"))
     return Pages(
         _concat(keys),
