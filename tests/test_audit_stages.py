@@ -23,7 +23,7 @@ from reports.audit import (
     run_audit_stage,
     shuffle,
 )
-from reports.audit.stage import WORK_DIR, WORK_MARKER, ProcessRunner, Runner
+from reports.audit.stage import WORK_DIR, WORK_MARKER, ProcessRunner, Runner, peak_rss_mb
 from scraper.cli import main
 from tests.test_audit import _dataset, _demo_rows, _write_parts
 
@@ -310,3 +310,13 @@ def test_the_links_stage_keeps_each_category_and_evidence_term_once(demo: Path) 
     assert len({id(e) for e in evidence}) == len(set(evidence)) < len(evidence)
     terms = [t for e in evidence for t in e]
     assert len({id(t) for t in terms}) == len(set(terms))
+
+
+def test_the_peak_memory_of_a_spawned_process_is_its_own() -> None:
+    # ru_maxrss of a spawned process starts at its parent's size when it forked: work
+    # beside a 1 GB links stage would report 1 GB. 400 MB held here must not show there.
+    held = bytearray(400 << 20)
+    held[:: 1 << 12] = b"\1" * len(held[:: 1 << 12])
+    assert peak_rss_mb() > 400
+    child = ProcessRunner(2).side(peak_rss_mb, [()]).results()[0]
+    assert child < 300

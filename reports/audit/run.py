@@ -31,6 +31,7 @@ from reports.audit.stage import (
     clear_tables,
     later_stages,
     open_work,
+    peak_rss_mb,
     release_memory,
     run_stage,
 )
@@ -206,14 +207,13 @@ def run_beside(
 ) -> tuple[str, int, dict[str, int], float, float, float]:
     """The task: run stage `name` here; its counts, wall and CPU seconds and this process's
     peak RSS after it (MB)."""
-    import resource
     import time
 
     stage = STAGE_BY_NAME[name]
     wall, cpu = time.perf_counter(), time.process_time()
     rows_in, rows_out = stage.run(ctx)
     release_memory()  # in this process, the next stage starts from this one's freed memory
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_rss_mb()
     return (name, rows_in, rows_out, time.perf_counter() - wall, time.process_time() - cpu, peak)
 
 
