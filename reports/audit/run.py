@@ -32,7 +32,6 @@ from reports.audit.stage import (
     later_stages,
     open_work,
     peak_rss_mb,
-    release_memory,
     run_stage,
 )
 from reports.audit.stages import findings_connection, stages
@@ -212,7 +211,6 @@ def run_beside(
     stage = STAGE_BY_NAME[name]
     wall, cpu = time.perf_counter(), time.process_time()
     rows_in, rows_out = stage.run(ctx)
-    release_memory()  # in this process, the next stage starts from this one's freed memory
     peak = peak_rss_mb()
     return (name, rows_in, rows_out, time.perf_counter() - wall, time.process_time() - cpu, peak)
 
