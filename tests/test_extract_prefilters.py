@@ -32,6 +32,11 @@ from pipelines.extract.selectors import (
     COMMENT_TOKENS,
     DATE_RE,
     HEADER_TOKENS,
+    PAGE_LINK_LEAD,
+    PAGE_LINK_STRIP,
+    PAGINATION_LINK_FIRST_CHARS,
+    PAGINATION_LINK_RE,
+    PAGINATION_LINK_START_RE,
     PAGINATION_TOKENS,
     may_be_caption_credit,
     may_hold_date,
@@ -97,6 +102,50 @@ def test_heading_first_chars_are_every_character_the_start_regex_accepts() -> No
     # `\s` and str.lstrip() agree on what a space is.
     spaces = [chr(c) for c in range(0x110000) if re.fullmatch(r"\s", chr(c))]
     assert spaces == [chr(c) for c in range(0x110000) if chr(c).isspace()]
+
+
+def test_pagination_link_start_covers_every_first_letter() -> None:
+    parsed = sre_parse.parse(PAGINATION_LINK_RE.pattern, PAGINATION_LINK_RE.flags)
+    chars, nullable = _first_chars(list(parsed))
+    assert not nullable
+    assert PAGINATION_LINK_START_RE.flags == PAGINATION_LINK_RE.flags
+    listed = set(re.findall(r"\[([^\]]*)\]", PAGINATION_LINK_START_RE.pattern)[0])
+    assert chars <= listed
+    accepted = {
+        char for char in map(chr, range(0x110000)) if PAGINATION_LINK_START_RE.fullmatch(char)
+    }
+    assert accepted == PAGINATION_LINK_FIRST_CHARS
+
+
+def test_pagination_lead_is_what_collapsing_and_stripping_remove() -> None:
+    spaces = {chr(c) for c in range(0x110000) if chr(c).isspace()}
+    assert set(PAGE_LINK_LEAD) == spaces | set(PAGE_LINK_STRIP)
+
+
+@pytest.mark.parametrize(
+    ("html", "pagination"),
+    [
+        ('<a href="/p/2">下一页</a>', True),
+        ('<a href="/p/2"> \u3000« Next page</a>', True),
+        ('<a href="/p/2">>> 尾页</a>', True),
+        ('<a href="/p/2"><span>下一页</span></a>', True),
+        ('<a href="/p/2"> <i class="icon"></i>Older posts</a>', True),
+        ('<a href="/p/2">NEXT\n   PAGE</a>', True),
+        ('<a href="/p/2">Page suivante</a>', True),
+        ('<a href="/a.html">小米商城分期付款流程详解</a>', False),
+        ('<a href="/a.html"> Read more</a>', False),
+        ('<a href="/a.html"></a>', False),
+    ],
+)
+def test_pagination_link_prefilter_passes_every_page_link(html: str, pagination: bool) -> None:
+    anchor = parse_html(f"<body>{html}</body>").find(".//a")
+    assert anchor is not None
+    words = layout._page_link_text(anchor)
+    assert bool(PAGINATION_LINK_RE.match(words)) is pagination
+    if pagination:
+        assert layout._may_be_pagination_link(anchor, anchor.text)
+    elif not len(anchor):
+        assert not layout._may_be_pagination_link(anchor, anchor.text)
 
 
 @pytest.mark.parametrize(

@@ -57,9 +57,11 @@ from pipelines.extract.selectors import (
     MIN_PARAGRAPH_CHARS,
     NAV,
     OVERLAY_TOKENS,
+    PAGE_LINK_LEAD,
     PAGE_LINK_STRIP,
     PAGE_LINK_TEXT_RE,
     PAGINATION,
+    PAGINATION_LINK_FIRST_CHARS,
     PAGINATION_LINK_RE,
     PAGINATION_MAX_LEVELS,
     PAGINATION_MAX_LINKS,
@@ -585,6 +587,16 @@ def _page_words(text: str) -> str:
 _PAGE_LINK_MAX_CHARS = 80
 
 
+def _may_be_pagination_link(anchor: Element, text: str | None) -> bool:
+    """False when the link's words cannot start as `PAGINATION_LINK_RE` needs: its own text,
+    past spaces and arrows, opens with another character. (Its own text comes first in its
+    visible text; a link whose own text is only spaces is read in full.)"""
+    lead = text.lstrip(PAGE_LINK_LEAD) if text else ""
+    if lead:
+        return lead[0] in PAGINATION_LINK_FIRST_CHARS
+    return len(anchor) > 0
+
+
 def _reads_as_pagination(el: Element) -> bool:
     """Every link of `el` reads as a page link (numbers, 上一页, "Next page", arrows) and little
     text stands outside them."""
@@ -646,7 +658,7 @@ def scan_body(body: Element) -> tuple[dict[Element, str], list[Element]]:
         tag = el.tag
         text = el.text
         if tag == "a":
-            if el.get("href") is not None:
+            if el.get("href") is not None and _may_be_pagination_link(el, text):
                 # A childless link's text is its own (most links): no call to compute it.
                 words = _page_link_text(el) if len(el) else _page_words(text or "")
                 if PAGINATION_LINK_RE.match(words):

@@ -309,6 +309,13 @@ PAGINATION_LINK_RE = re.compile(
     r"|(?:next|previous|prev|older|newer)\s+(?:page|posts|entries|articles)|page\s+suivante)$",
     re.IGNORECASE,
 )
+#: The characters `PAGINATION_LINK_RE` can match first (same flags, every case form), for a
+#: one-lookup test before a link's text is collapsed and matched: most links fail it.
+#: tests/test_extract_prefilters.py checks both against the regex.
+PAGINATION_LINK_START_RE = re.compile(r"[上下末尾最前后nop]", re.IGNORECASE)
+PAGINATION_LINK_FIRST_CHARS = frozenset(
+    char for char in "上下末尾最前后nopNOP" if PAGINATION_LINK_START_RE.fullmatch(char)
+)
 #: Any link text a pagination block holds: the words above, 首页, page numbers, arrows.
 PAGE_LINK_TEXT_RE = re.compile(
     r"^(?:\d{1,5}|第\s*\d{1,5}\s*[页頁]|首[页頁]|第一[页頁]|上一[页頁]|下一[页頁]|[末尾][页頁]"
@@ -319,6 +326,12 @@ PAGE_LINK_TEXT_RE = re.compile(
 )
 #: Arrows and ellipses around or instead of a page link's words ("« Prev", "下一页>>", "…").
 PAGE_LINK_STRIP = " \t\n\r«»‹›<>←→…．.·|[]【】()（）"
+#: What `collapse` then `.strip(PAGE_LINK_STRIP)` remove from the front of a link's text: every
+#: character str.split() takes for a space, and the arrows and brackets.
+PAGE_LINK_LEAD = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000" + PAGE_LINK_STRIP
+)
 #: A pagination block is found up to this many ancestors above its first word link, holds at
 #: most this many links and this much text outside them ("共 12 页", "第 3/12 页").
 PAGINATION_MAX_LEVELS = 4
