@@ -250,7 +250,7 @@ def test_link_text_of_icon_links_is_the_visible_text(html: str) -> None:
 def test_pagination_words_hold_pag_or_fenye() -> None:
     # _names_pagination reads class and id apart and skips values without either substring.
     assert all("pag" in word or "fenye" in word for word in PAGINATION_TOKENS)
-    assert layout._pagination_classed.__doc__
+    assert layout._pagination_links.__doc__
     assert not layout._names_pagination("page-header") and layout._names_pagination("Pager")
 
 

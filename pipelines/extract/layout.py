@@ -632,10 +632,8 @@ def _names_pagination(value: str) -> bool:
     return not PAGINATION_TOKENS.isdisjoint(CLASS_TOKEN_SPLIT_RE.split(value))
 
 
-def _pagination_classed(el: Element, classes: str | None, ident: str | None) -> bool:
-    """A "pagination"/"pager"/"fenye" element with at least two links, all page links."""
-    if not ((classes and _names_pagination(classes)) or (ident and _names_pagination(ident))):
-        return False
+def _pagination_links(el: Element) -> bool:
+    """A "pagination"/"pager"/"fenye"-named element holds at least two links, all page links."""
     return sum(1 for a in el.iter("a") if a.get("href")) >= 2 and _reads_as_pagination(el)
 
 
@@ -663,8 +661,13 @@ def scan_body(body: Element) -> tuple[dict[Element, str], list[Element]]:
                 words = _page_link_text(el) if len(el) else _page_words(text or "")
                 if PAGINATION_LINK_RE.match(words):
                     _mark_pagination(el, marks)
-        elif tag in BLOCK_TAGS and _pagination_classed(el, el.get("class"), el.get("id")):
-            marks.setdefault(el, PAGINATION)
+        elif tag in BLOCK_TAGS:
+            # Inlined name test: a call per block costs more than the rare pagination check.
+            classes, ident = el.get("class"), el.get("id")
+            if (
+                (classes and _names_pagination(classes)) or (ident and _names_pagination(ident))
+            ) and _pagination_links(el):
+                marks.setdefault(el, PAGINATION)
         if (
             tag == "main" or el.get("itemprop") == "articleBody" or el.get("role") == "main"
         ) and el is not body:
@@ -759,7 +762,8 @@ class _Walker:
                 self.buffer_bold += size
 
     def flush(self) -> None:
-        """End the current line: it becomes a unit of the innermost open block."""
+        """End the current line: it becomes a unit of the innermost open block. (Nothing to
+        do when the buffer is empty: a line with text always has its text in the buffer.)"""
         if not self.buffer_has_text:
             # Only spaces so far: the rest of the line state is still as `_reset` left it.
             if self.buffer:
@@ -848,7 +852,8 @@ class _Walker:
             else:
                 self.regions.append(outer)
         if block:
-            self.flush()
+            if self.buffer:  # (most blocks open and close with no line pending: no call)
+                self.flush()
             self.blocks.append(el)
             if tag in CONTENT_TAGS:
                 self.content_depth += 1
@@ -871,7 +876,8 @@ class _Walker:
     def end(self, el: Element, tag: str) -> None:
         """Close an element opened by `start`."""
         if tag in BLOCK_TAGS:
-            self.flush()
+            if self.buffer:
+                self.flush()
             self.blocks.pop()
             if tag in CONTENT_TAGS:
                 self.content_depth -= 1
