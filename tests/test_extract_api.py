@@ -144,6 +144,12 @@ def test_empty_document_has_no_fields() -> None:
         # a mid-page </html> or </body> (an included header's) does not end the body
         ("<p>head</p></body></html><p>article</p></html>", "headarticle"),
         ("<p>head</p></BODY ><p>article</p>", "headarticle"),
+        # the text is already decoded: a <meta charset> naming another encoding changes nothing
+        ('<meta charset="gb2312"><p>小米商城分期付款</p>', "小米商城分期付款"),
+        ('<meta http-equiv="Content-Type" content="text/html; charset=big5"><p>分期</p>', "分期"),
+        ('<meta charset="iso-8859-1"><p>Müller über Straße</p>', "Müller über Straße"),
+        # a lone surrogate (no decoder here makes one) does not end the text
+        ("<p>a\ud800b</p>", "a\ufffd\ufffd\ufffdb"),
     ],
 )
 def test_parse_always_gives_a_body(text: str, expected_body_text: str) -> None:
