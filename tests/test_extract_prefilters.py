@@ -67,7 +67,7 @@ def _first_chars(items: Any) -> tuple[set[str], bool]:
             found |= chars
             if not empty:
                 return found, False
-        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT):
+        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
             low, _, sub = arg
             chars, empty = _first_chars(sub)
             found |= chars
@@ -99,10 +99,17 @@ def test_heading_first_chars_are_every_character_the_start_regex_accepts() -> No
     assert spaces == [chr(c) for c in range(0x110000) if chr(c).isspace()]
 
 
-@pytest.mark.parametrize(
-    "text",
-    ["相关文章", " Related posts:", "ſur le même sujet", "下一篇:", "Most read", "À lire aussi"],
-)
+_HEADING_TEXTS = [
+    "相关文章",
+    " Related posts:",
+    "ſur le même sujet",
+    "下一篇:",
+    "Most read",
+    "À lire aussi",
+]
+
+
+@pytest.mark.parametrize("text", _HEADING_TEXTS)
 def test_heading_start_passes_headings(text: str) -> None:
     assert BLOCK_HEADING_RE.match(text)
     assert BLOCK_HEADING_START_RE.match(text)
@@ -256,3 +263,27 @@ def test_new_link_record_is_the_dataclass_init() -> None:
     assert dataclasses.asdict(fast) == dataclasses.asdict(slow)
     with pytest.raises(dataclasses.FrozenInstanceError):
         fast.href = "x"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("spaces", ["", " ", "\n\t  ", "\u3000 "])
+@pytest.mark.parametrize(
+    "text",
+    [
+        *_HEADING_TEXTS,
+        "relacionados",
+        " relacionadas :",
+        "Noticias relacionadas",
+        "next: more",
+        "Related posts and more",
+        "Weitere Artikel aus der Region",
+        "The end",
+        "",
+    ],
+)
+def test_heading_regex_takes_leading_spaces_as_the_plain_form_does(spaces: str, text: str) -> None:
+    """`^\\s*+` (possessive, so a failing text is not retried once per leading space) gives
+    the same matches and groups as the plain `^\\s*`."""
+    plain = re.compile(BLOCK_HEADING_RE.pattern.replace(r"^\s*+", r"^\s*"), BLOCK_HEADING_RE.flags)
+    assert plain.pattern != BLOCK_HEADING_RE.pattern
+    ours, theirs = BLOCK_HEADING_RE.match(spaces + text), plain.match(spaces + text)
+    assert (ours and (ours.regs, ours.lastindex)) == (theirs and (theirs.regs, theirs.lastindex))

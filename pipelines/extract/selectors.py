@@ -281,10 +281,14 @@ _HOT_HEADING = (
 #: A short text that announces a block: group `related` ("相关内容:", "猜你喜欢", "Related
 #: posts"), group `recommend` ("推荐阅读"), group `hot` (a popular-articles list), group
 #: `prevnext` ("上一篇:" opening a previous/next link). One regex, one match call per text node.
+#: The leading spaces are taken possessively (`\s*+`): a plain `\s*` gives them back one at a
+#: time, trying every alternative again after each. Same matches: an alternative that can
+#: open with spaces opens with its own `\s*` ("relacionados"), so it matches after all of
+#: them as well (a test compares it with the plain form).
 BLOCK_HEADING_RE = re.compile(
-    rf"^\s*(?:(?P<related>{_RELATED_HEADING})|(?P<recommend>{_RECOMMEND_HEADING})"
+    rf"^\s*+(?:(?P<related>{_RELATED_HEADING})|(?P<recommend>{_RECOMMEND_HEADING})"
     rf"|(?P<hot>{_HOT_HEADING}))\s*[:：]?\s*$"
-    r"|^\s*(?P<prevnext>上一篇|下一篇|上一页|下一页|上一頁|下一頁|previous|next)\s*[:：]",
+    r"|^\s*+(?P<prevnext>上一篇|下一篇|上一页|下一页|上一頁|下一頁|previous|next)\s*[:：]",
     re.IGNORECASE,
 )
 #: The letters `BLOCK_HEADING_RE` can match first after its leading spaces (same flags, so the
