@@ -8,9 +8,11 @@ from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
-from pipelines.extract import layout
+from pipelines.extract import layout, selectors
 from pipelines.extract.parse import parse_html
 from pipelines.extract.selectors import (
     _DATE_CJK,
@@ -33,6 +35,7 @@ from pipelines.extract.selectors import (
     DATE_RE,
     HEADER_TOKENS,
     PAGINATION_TOKENS,
+    caption_credit_start,
     may_be_caption_credit,
     may_hold_date,
 )
@@ -236,11 +239,68 @@ def test_nav_breadcrumb_is_own_label_reduced_to_breadcrumbs() -> None:
         "Sonnenaufgang / istoc\u212a.com",  # KELVIN SIGN: a "k" to re.IGNORECASE
         "Crowd at the stadium Shutterstock",
         "Source: AFP",
+        "Die Halle © ",  # the credit after the marker may be a single space
+        "Bild:\n",
     ],
 )
 def test_caption_credit_prefilter_passes_credits(line: str) -> None:
     assert CAPTION_CREDIT_RE.search(line)
     assert may_be_caption_credit(line)
+    assert CAPTION_CREDIT_RE.search(line, caption_credit_start(line))
+
+
+# Pieces of captions and credits, with the characters the credit regex treats apart.
+_CAPTION_PIECES = st.sampled_from(
+    [
+        *" \n.!?:©()|/-_éſıİ\u212aaZ9",
+        "(c)",
+        "(C)",
+        "Foto",
+        "photos",
+        "Bild",
+        "source",
+        "quelle",
+        "getty",
+        "Getty Images",
+        "iStock",
+        "istockphoto",
+        "Shutterstock",
+        ".com",
+        "ıstock",
+        "ſhutterstock",
+        "İSTOCK",
+        "getty  images",
+        "x" * 30,
+    ]
+)
+
+
+@settings(max_examples=500)
+@given(st.lists(_CAPTION_PIECES, max_size=14))
+def test_caption_credit_prefilter_and_start_keep_every_match(pieces: list[str]) -> None:
+    """`may_be_caption_credit` passes every line the regex matches, a search from
+    `caption_credit_start` finds a match whenever one from 0 does, and the agency test is the
+    agency regex."""
+    text = "".join(pieces)
+    found = CAPTION_CREDIT_RE.search(text) is not None
+    assert may_be_caption_credit(text) or not found
+    assert (CAPTION_CREDIT_RE.search(text, caption_credit_start(text)) is not None) == found
+    agency = selectors._STOCK_AGENCY_RE.search(text) is not None
+    assert selectors._names_stock_agency(text) == agency
+
+
+def test_lower_folds_the_agency_letters_as_the_regex_does() -> None:
+    """For every character but `_UNLOWERED_CASE_FORMS`, str.lower() gives an agency name's
+    letter exactly when re.IGNORECASE takes it for that letter, and lower-cases no other
+    character into several that could be part of a name."""
+    everything = "".join(map(chr, range(0x110000)))
+    for letter in set("".join(selectors._STOCK_AGENCIES)):
+        taken = set(re.findall(letter, everything, re.IGNORECASE))
+        lowered = {char for char in everything if char.lower() == letter}
+        assert taken - lowered == set(selectors._UNLOWERED_CASE_FORMS) & taken
+        assert lowered <= taken
+    expanding = [char for char in everything if len(char.lower()) > 1]
+    assert [char for char in expanding if re.search("[a-z]", char.lower())] == ["İ"]
 
 
 def test_new_link_record_is_the_dataclass_init() -> None:
