@@ -347,3 +347,63 @@ def test_heading_regex_takes_leading_spaces_as_the_plain_form_does(spaces: str, 
     assert plain.pattern != BLOCK_HEADING_RE.pattern
     ours, theirs = BLOCK_HEADING_RE.match(spaces + text), plain.match(spaces + text)
     assert (ours and (ours.regs, ours.lastindex)) == (theirs and (theirs.regs, theirs.lastindex))
+
+
+def test_month_groups_open_with_every_case_form_of_their_letter() -> None:
+    """Each group of `_by_first_letter` opens with exactly the characters re.IGNORECASE takes
+    for its letter."""
+    everything = "".join(map(chr, range(0x110000)))
+    for letter in {word[0] for word in selectors._MONTHS.split("|")}:
+        taken = set(re.findall(letter, everything, re.IGNORECASE))
+        forms = {letter, letter.upper(), *selectors._EXTRA_CASE_FORMS.get(letter, "")}
+        assert forms == taken, letter
+
+
+_PLAIN_DATE_RE = re.compile(
+    DATE_RE.pattern.replace(selectors._MONTH_STEM, selectors._MONTHS), DATE_RE.flags
+)
+_DATE_PIECES = st.sampled_from(
+    [
+        *" .,/-:0123456789年月日TZ+",
+        "2019",
+        "20",
+        "19",
+        "12",
+        "5th",
+        "de ",
+        *selectors._MONTHS.split("|"),
+        "Sept",
+        "ſep",
+        "ᲂкт",
+        "MÄRZ",
+        "Juli",
+        "août",
+        "ября",
+        "xyz",
+    ]
+)
+
+
+@settings(max_examples=1000)
+@given(st.lists(_DATE_PIECES, max_size=12))
+def test_date_regex_with_grouped_months_matches_as_the_plain_form(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    ours = [(m.regs, m.lastindex) for m in DATE_RE.finditer(text)]
+    assert ours == [(m.regs, m.lastindex) for m in _PLAIN_DATE_RE.finditer(text)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "15 августа 2016",
+        "Sept. 5th, 2020",
+        "5. März 2021 12:00",
+        "1 de enero de 2020",
+        "ſep 1 2020",
+    ],
+)
+def test_date_regex_with_grouped_months_reads_dates(text: str) -> None:
+    match = DATE_RE.search(text)
+    plain = _PLAIN_DATE_RE.search(text)
+    assert match is not None and plain is not None
+    assert (match.regs, match.groupdict()) == (plain.regs, plain.groupdict())

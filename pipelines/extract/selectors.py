@@ -471,12 +471,37 @@ _MONTHS = (
     r"|mär|mai|okt|dez|fév|avr|juin|juil|août|aout|déc|ene|abr|ago|dic|gen|mag|giu|lug|ott|mei"
     r"|янв|фев|март|апр|мая|май|июн|июл|авг|сен|окт|ноя|дек"
 )
+#: The characters besides its upper and lower case that re.IGNORECASE takes for a letter
+#: opening a month's stem (tests/test_extract_prefilters.py checks them all).
+_EXTRA_CASE_FORMS = {"s": "ſ", "с": "ᲃ", "о": "ᲂ", "д": "ᲁ"}
+
+
+def _by_first_letter(alternatives: str) -> str:
+    """`alternatives` ("jan|feb|…", for re.IGNORECASE) grouped by first letter, each group
+    behind that letter's case forms as a case-sensitive class: "(?-i:[Jj])(?:an|un|…)|…".
+
+    A search tries an IGNORECASE alternation's words one by one at every position (about 45
+    months); a group opening with a case-sensitive class is skipped on one character test.
+    Same matches: a character opens at most one group, and a group keeps its words' order.
+    """
+    groups: dict[str, list[str]] = {}
+    for word in alternatives.split("|"):
+        groups.setdefault(word[0].lower(), []).append(word[1:])
+    return "|".join(
+        f"(?-i:[{''.join(sorted({letter, letter.upper(), *_EXTRA_CASE_FORMS.get(letter, '')}))}])"
+        f"(?:{'|'.join(rests)})"
+        for letter, rests in groups.items()
+    )
+
+
 #: Letters that may follow a month's stem ("Juli", "décembre", "августа").
 _MONTH_TAIL = r"[a-zäéûа-яё]*"
+_MONTH_STEM = _by_first_letter(_MONTHS)
 _DATE_EN = (
-    rf"(?P<em>{_MONTHS}){_MONTH_TAIL}\.?\s+(?P<ed>\d{{1,2}})(?:st|nd|rd|th)?,?\s+"
+    rf"(?P<em>{_MONTH_STEM}){_MONTH_TAIL}\.?\s+(?P<ed>\d{{1,2}})(?:st|nd|rd|th)?,?\s+"
     r"(?P<ey>(?:19|20)\d{2})"
-    rf"|(?P<fd>\d{{1,2}})(?:st|nd|rd|th|\.|er)?\s*(?:de\s+)?(?P<fm>{_MONTHS}){_MONTH_TAIL}\.?,?\s+"
+    rf"|(?P<fd>\d{{1,2}})(?:st|nd|rd|th|\.|er)?\s*(?:de\s+)?(?P<fm>{_MONTH_STEM}){_MONTH_TAIL}"
+    r"\.?,?\s+"
     r"(?:de\s+)?(?P<fy>(?:19|20)\d{2})"
 )
 #: Day-first numeric dates with dots or slashes, as European pages write them ("22.12.2012",
