@@ -407,3 +407,37 @@ def test_date_regex_with_grouped_months_reads_dates(text: str) -> None:
     plain = _PLAIN_DATE_RE.search(text)
     assert match is not None and plain is not None
     assert (match.regs, match.groupdict()) == (plain.regs, plain.groupdict())
+
+
+_POSSESSIVE_REGEXES = {
+    name: getattr(selectors, name) for name in ["AD_LABEL_RE", "PRICE_RE", "META_LINE_RE"]
+}
+_LABEL_PIECES = st.sampled_from(
+    [
+        *" \n\t\u3000:：.,$€19*",
+        "ſponsored",
+        "ANZEIGE",
+        "Werbung",
+        "ads by x",
+        "ab",
+        "Preis: 12,99",
+        "EUR 5",
+        "published",
+        "By",
+        "发布时间",
+        "广告",
+        "x",
+    ]
+)
+
+
+@pytest.mark.parametrize("name", sorted(_POSSESSIVE_REGEXES))
+@settings(max_examples=300)
+@given(st.lists(_LABEL_PIECES, max_size=6))
+def test_possessive_leading_spaces_match_as_the_plain_form(name: str, pieces: list[str]) -> None:
+    regex = _POSSESSIVE_REGEXES[name]
+    plain = re.compile(regex.pattern.replace(r"^\s*+", r"^\s*"), regex.flags)
+    assert plain.pattern != regex.pattern
+    text = "".join(pieces)
+    ours, theirs = regex.match(text), plain.match(text)
+    assert (ours and (ours.regs, ours.lastindex)) == (theirs and (theirs.regs, theirs.lastindex))

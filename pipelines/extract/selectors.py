@@ -360,8 +360,10 @@ LIST_TITLE_MAX_CHARS = 16
 TEASER_MAX_CHARS = 500
 #: An ad or shop list is never related, whatever its heading: a visible ad label on a line of
 #: its own, a sponsored link, a link to an ad network, or a price in most of its items.
+#: Leading spaces taken possessively (`^\s*+`), as in BLOCK_HEADING_RE: no alternative opens
+#: with a space, so the same matches without retrying each alternative once per space.
 AD_LABEL_RE = re.compile(
-    r"^\s*(?:anzeigen?|werbung|sponsored(?:\s+(?:links?|content|stories|posts?))?|gesponsert"
+    r"^\s*+(?:anzeigen?|werbung|sponsored(?:\s+(?:links?|content|stories|posts?))?|gesponsert"
     r"|advertisement|promoted(?:\s+(?:links?|content|stories))?|publicité|publicidad"
     r"|ads\s+by\s+\w+|广告|廣告|推广|推廣)\s*[:：]?\s*$",
     re.IGNORECASE,
@@ -377,8 +379,10 @@ AD_HOST_WORDS = (
     "criteo.",
 )
 #: A price standing alone on its line, as shop items show it ("19,99 €", "ab $12", "EUR 5").
+#: Leading spaces taken possessively (`^\s*+`), as in BLOCK_HEADING_RE: no alternative opens
+#: with a space, so the same matches without retrying each alternative once per space.
 PRICE_RE = re.compile(
-    r"^\s*(?:(?:ab|from|nur|only|preis|price|prix)\s*:?\s*)?"
+    r"^\s*+(?:(?:ab|from|nur|only|preis|price|prix)\s*:?\s*)?"
     r"(?:[€$£¥￥]\s?\d[\d.,]*|\d[\d.,]*\s?(?:€|\$|£|EUR|USD|CHF)|(?:EUR|USD|CHF)\s?\d[\d.,]*)"
     r"\s*\*?\s*$",
     re.IGNORECASE,
@@ -704,8 +708,10 @@ URL_DATE_RE = re.compile(
 # --- body ----------------------------------------------------------------------------------
 
 #: A line that only states publish/source/author metadata, kept out of the body text.
+#: Leading spaces taken possessively (`^\s*+`), as in BLOCK_HEADING_RE: no alternative opens
+#: with a space, so the same matches without retrying each alternative once per space.
 META_LINE_RE = re.compile(
-    r"^\s*(?:[发發](?:布|佈|表)(?:时间|時間|日期|于|於)|更新时间|更新時間|时间|時間|日期|来源|來源"
+    r"^\s*+(?:[发發](?:布|佈|表)(?:时间|時間|日期|于|於)|更新时间|更新時間|时间|時間|日期|来源|來源"
     r"|作者|编辑|編輯|责任编辑|浏览|瀏覽|阅读|閱讀|点击|點擊"
     r"|published|posted|updated|date|by)\s*[:：]",
     re.IGNORECASE,
