@@ -441,3 +441,42 @@ def test_possessive_leading_spaces_match_as_the_plain_form(name: str, pieces: li
     text = "".join(pieces)
     ours, theirs = regex.match(text), plain.match(text)
     assert (ours and (ours.regs, ours.lastindex)) == (theirs and (theirs.regs, theirs.lastindex))
+
+
+def test_nul_faithful_codecs_decode_nothing_but_a_nul_byte_to_nul() -> None:
+    """Every codec in NUL_FAITHFUL_CODECS decodes no byte, byte pair or (GB18030) four-byte
+    sequence without a NUL byte to U+0000, so `holds_no_nul` may skip the text scan."""
+    from pipelines.extract.decode import NUL_FAITHFUL_CODECS
+
+    others = range(1, 256)
+    for codec in NUL_FAITHFUL_CODECS:
+        assert "\x00" not in bytes(others).decode(codec, errors="replace"), codec
+        for lead in others:
+            for trail in others:
+                pair = bytes((lead, trail))
+                assert "\x00" not in pair.decode(codec, errors="replace"), (codec, pair)
+    units = bytes(
+        byte
+        for b1 in range(0x81, 0xFF)
+        for b2 in range(0x30, 0x3A)
+        for b3 in range(0x81, 0xFF)
+        for b4 in range(0x30, 0x3A)
+        for byte in (b1, b2, b3, b4)
+    )
+    assert "\x00" not in units.decode("gb18030", errors="replace")
+
+
+def test_holds_no_nul_only_for_faithful_codecs_without_nul_bytes() -> None:
+    from pipelines.extract.decode import Decoded, decode_html, holds_no_nul
+
+    def check(body: bytes, headers: dict[str, str]) -> bool:
+        decoded = decode_html(body, headers)
+        said = holds_no_nul(body, decoded)
+        assert not said or "\x00" not in decoded.text
+        return said
+
+    assert check("<p>Grüße</p>".encode(), {})
+    assert not check(b"<p>a\x00b</p>", {})
+    assert not check("\ufeff<p>x</p>".encode("utf-16"), {})
+    # A codec that makes NULs of other bytes is never trusted.
+    assert not holds_no_nul(b"+AAA-", Decoded("\x00", "utf-7"))
