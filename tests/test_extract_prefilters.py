@@ -8,9 +8,11 @@ from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
-from pipelines.extract import layout
+from pipelines.extract import layout, selectors
 from pipelines.extract.parse import parse_html
 from pipelines.extract.selectors import (
     _DATE_CJK,
@@ -38,6 +40,7 @@ from pipelines.extract.selectors import (
     PAGINATION_LINK_RE,
     PAGINATION_LINK_START_RE,
     PAGINATION_TOKENS,
+    caption_credit_start,
     may_be_caption_credit,
     may_hold_date,
 )
@@ -72,7 +75,7 @@ def _first_chars(items: Any) -> tuple[set[str], bool]:
             found |= chars
             if not empty:
                 return found, False
-        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT):
+        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
             low, _, sub = arg
             chars, empty = _first_chars(sub)
             found |= chars
@@ -148,10 +151,17 @@ def test_pagination_link_prefilter_passes_every_page_link(html: str, pagination:
         assert not layout._may_be_pagination_link(anchor, anchor.text)
 
 
-@pytest.mark.parametrize(
-    "text",
-    ["相关文章", " Related posts:", "ſur le même sujet", "下一篇:", "Most read", "À lire aussi"],
-)
+_HEADING_TEXTS = [
+    "相关文章",
+    " Related posts:",
+    "ſur le même sujet",
+    "下一篇:",
+    "Most read",
+    "À lire aussi",
+]
+
+
+@pytest.mark.parametrize("text", _HEADING_TEXTS)
 def test_heading_start_passes_headings(text: str) -> None:
     assert BLOCK_HEADING_RE.match(text)
     assert BLOCK_HEADING_START_RE.match(text)
@@ -278,11 +288,68 @@ def test_nav_breadcrumb_is_own_label_reduced_to_breadcrumbs() -> None:
         "Sonnenaufgang / istoc\u212a.com",  # KELVIN SIGN: a "k" to re.IGNORECASE
         "Crowd at the stadium Shutterstock",
         "Source: AFP",
+        "Die Halle © ",  # the credit after the marker may be a single space
+        "Bild:\n",
     ],
 )
 def test_caption_credit_prefilter_passes_credits(line: str) -> None:
     assert CAPTION_CREDIT_RE.search(line)
     assert may_be_caption_credit(line)
+    assert CAPTION_CREDIT_RE.search(line, caption_credit_start(line))
+
+
+# Pieces of captions and credits, with the characters the credit regex treats apart.
+_CAPTION_PIECES = st.sampled_from(
+    [
+        *" \n.!?:©()|/-_éſıİ\u212aaZ9",
+        "(c)",
+        "(C)",
+        "Foto",
+        "photos",
+        "Bild",
+        "source",
+        "quelle",
+        "getty",
+        "Getty Images",
+        "iStock",
+        "istockphoto",
+        "Shutterstock",
+        ".com",
+        "ıstock",
+        "ſhutterstock",
+        "İSTOCK",
+        "getty  images",
+        "x" * 30,
+    ]
+)
+
+
+@settings(max_examples=500)
+@given(st.lists(_CAPTION_PIECES, max_size=14))
+def test_caption_credit_prefilter_and_start_keep_every_match(pieces: list[str]) -> None:
+    """`may_be_caption_credit` passes every line the regex matches, a search from
+    `caption_credit_start` finds a match whenever one from 0 does, and the agency test is the
+    agency regex."""
+    text = "".join(pieces)
+    found = CAPTION_CREDIT_RE.search(text) is not None
+    assert may_be_caption_credit(text) or not found
+    assert (CAPTION_CREDIT_RE.search(text, caption_credit_start(text)) is not None) == found
+    agency = selectors._STOCK_AGENCY_RE.search(text) is not None
+    assert selectors._names_stock_agency(text) == agency
+
+
+def test_lower_folds_the_agency_letters_as_the_regex_does() -> None:
+    """For every character but `_UNLOWERED_CASE_FORMS`, str.lower() gives an agency name's
+    letter exactly when re.IGNORECASE takes it for that letter, and lower-cases no other
+    character into several that could be part of a name."""
+    everything = "".join(map(chr, range(0x110000)))
+    for letter in set("".join(selectors._STOCK_AGENCIES)):
+        taken = set(re.findall(letter, everything, re.IGNORECASE))
+        lowered = {char for char in everything if char.lower() == letter}
+        assert taken - lowered == set(selectors._UNLOWERED_CASE_FORMS) & taken
+        assert lowered <= taken
+    expanding = [char for char in everything if len(char.lower()) > 1]
+    assert [char for char in expanding if re.search("[a-z]", char.lower())] == ["İ"]
 
 
 def test_new_link_record_is_the_dataclass_init() -> None:
@@ -305,3 +372,160 @@ def test_new_link_record_is_the_dataclass_init() -> None:
     assert dataclasses.asdict(fast) == dataclasses.asdict(slow)
     with pytest.raises(dataclasses.FrozenInstanceError):
         fast.href = "x"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("spaces", ["", " ", "\n\t  ", "\u3000 "])
+@pytest.mark.parametrize(
+    "text",
+    [
+        *_HEADING_TEXTS,
+        "relacionados",
+        " relacionadas :",
+        "Noticias relacionadas",
+        "next: more",
+        "Related posts and more",
+        "Weitere Artikel aus der Region",
+        "The end",
+        "",
+    ],
+)
+def test_heading_regex_takes_leading_spaces_as_the_plain_form_does(spaces: str, text: str) -> None:
+    """`^\\s*+` (possessive, so a failing text is not retried once per leading space) gives
+    the same matches and groups as the plain `^\\s*`."""
+    plain = re.compile(BLOCK_HEADING_RE.pattern.replace(r"^\s*+", r"^\s*"), BLOCK_HEADING_RE.flags)
+    assert plain.pattern != BLOCK_HEADING_RE.pattern
+    ours, theirs = BLOCK_HEADING_RE.match(spaces + text), plain.match(spaces + text)
+    assert (ours and (ours.regs, ours.lastindex)) == (theirs and (theirs.regs, theirs.lastindex))
+
+
+def test_month_groups_open_with_every_case_form_of_their_letter() -> None:
+    """Each group of `_by_first_letter` opens with exactly the characters re.IGNORECASE takes
+    for its letter."""
+    everything = "".join(map(chr, range(0x110000)))
+    for letter in {word[0] for word in selectors._MONTHS.split("|")}:
+        taken = set(re.findall(letter, everything, re.IGNORECASE))
+        forms = {letter, letter.upper(), *selectors._EXTRA_CASE_FORMS.get(letter, "")}
+        assert forms == taken, letter
+
+
+_PLAIN_DATE_RE = re.compile(
+    DATE_RE.pattern.replace(selectors._MONTH_STEM, selectors._MONTHS), DATE_RE.flags
+)
+_DATE_PIECES = st.sampled_from(
+    [
+        *" .,/-:0123456789年月日TZ+",
+        "2019",
+        "20",
+        "19",
+        "12",
+        "5th",
+        "de ",
+        *selectors._MONTHS.split("|"),
+        "Sept",
+        "ſep",
+        "ᲂкт",
+        "MÄRZ",
+        "Juli",
+        "août",
+        "ября",
+        "xyz",
+    ]
+)
+
+
+@settings(max_examples=1000)
+@given(st.lists(_DATE_PIECES, max_size=12))
+def test_date_regex_with_grouped_months_matches_as_the_plain_form(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    ours = [(m.regs, m.lastindex) for m in DATE_RE.finditer(text)]
+    assert ours == [(m.regs, m.lastindex) for m in _PLAIN_DATE_RE.finditer(text)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "15 августа 2016",
+        "Sept. 5th, 2020",
+        "5. März 2021 12:00",
+        "1 de enero de 2020",
+        "ſep 1 2020",
+    ],
+)
+def test_date_regex_with_grouped_months_reads_dates(text: str) -> None:
+    match = DATE_RE.search(text)
+    plain = _PLAIN_DATE_RE.search(text)
+    assert match is not None and plain is not None
+    assert (match.regs, match.groupdict()) == (plain.regs, plain.groupdict())
+
+
+_POSSESSIVE_REGEXES = {
+    name: getattr(selectors, name) for name in ["AD_LABEL_RE", "PRICE_RE", "META_LINE_RE"]
+}
+_LABEL_PIECES = st.sampled_from(
+    [
+        *" \n\t\u3000:：.,$€19*",
+        "ſponsored",
+        "ANZEIGE",
+        "Werbung",
+        "ads by x",
+        "ab",
+        "Preis: 12,99",
+        "EUR 5",
+        "published",
+        "By",
+        "发布时间",
+        "广告",
+        "x",
+    ]
+)
+
+
+@pytest.mark.parametrize("name", sorted(_POSSESSIVE_REGEXES))
+@settings(max_examples=300)
+@given(st.lists(_LABEL_PIECES, max_size=6))
+def test_possessive_leading_spaces_match_as_the_plain_form(name: str, pieces: list[str]) -> None:
+    regex = _POSSESSIVE_REGEXES[name]
+    plain = re.compile(regex.pattern.replace(r"^\s*+", r"^\s*"), regex.flags)
+    assert plain.pattern != regex.pattern
+    text = "".join(pieces)
+    ours, theirs = regex.match(text), plain.match(text)
+    assert (ours and (ours.regs, ours.lastindex)) == (theirs and (theirs.regs, theirs.lastindex))
+
+
+def test_nul_faithful_codecs_decode_nothing_but_a_nul_byte_to_nul() -> None:
+    """Every codec in NUL_FAITHFUL_CODECS decodes no byte, byte pair or (GB18030) four-byte
+    sequence without a NUL byte to U+0000, so `holds_no_nul` may skip the text scan."""
+    from pipelines.extract.decode import NUL_FAITHFUL_CODECS
+
+    others = range(1, 256)
+    for codec in NUL_FAITHFUL_CODECS:
+        assert "\x00" not in bytes(others).decode(codec, errors="replace"), codec
+        for lead in others:
+            for trail in others:
+                pair = bytes((lead, trail))
+                assert "\x00" not in pair.decode(codec, errors="replace"), (codec, pair)
+    units = bytes(
+        byte
+        for b1 in range(0x81, 0xFF)
+        for b2 in range(0x30, 0x3A)
+        for b3 in range(0x81, 0xFF)
+        for b4 in range(0x30, 0x3A)
+        for byte in (b1, b2, b3, b4)
+    )
+    assert "\x00" not in units.decode("gb18030", errors="replace")
+
+
+def test_holds_no_nul_only_for_faithful_codecs_without_nul_bytes() -> None:
+    from pipelines.extract.decode import Decoded, decode_html, holds_no_nul
+
+    def check(body: bytes, headers: dict[str, str]) -> bool:
+        decoded = decode_html(body, headers)
+        said = holds_no_nul(body, decoded)
+        assert not said or "\x00" not in decoded.text
+        return said
+
+    assert check("<p>Grüße</p>".encode(), {})
+    assert not check(b"<p>a\x00b</p>", {})
+    assert not check("\ufeff<p>x</p>".encode("utf-16"), {})
+    # A codec that makes NULs of other bytes is never trusted.
+    assert not holds_no_nul(b"+AAA-", Decoded("\x00", "utf-7"))

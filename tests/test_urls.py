@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pipelines.store import urls
 from pipelines.store.urls import (
     Resolver,
     crawl_key,
@@ -151,3 +154,38 @@ def test_escapes_of_unreserved_characters_are_unescaped_and_others_upper_cased()
     assert normalize_url("http://a.example/%7Euser/a%2fb?q=%41%2b") == (
         "http://a.example/~user/a%2Fb?q=A%2B"
     )
+
+
+# The plain forms of the Resolver's patterns, before they were unrolled for speed.
+_PLAIN_FORMS = {
+    "PLAIN_PATH_RE": r"/(?!/)(?:[A-Za-z0-9\-._~/]|%[0-9A-Fa-f]{2})*"
+    r"(?:\?(?:[A-Za-z0-9\-._~=&]|%[0-9A-Fa-f]{2})+)?",
+    "ABSOLUTE_PATH_RE": r"/(?!/)(?:[A-Za-z0-9\-._~/!$&()*+,:=@]|%[0-9A-Fa-f]{2})*"
+    r"(?:\?(?:[A-Za-z0-9\-._~=&!$()*+,/:@]|%[0-9A-Fa-f]{2})+)?",
+    "PLAIN_ABSOLUTE_RE": r"(?P<origin>https?://(?P<host>[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+    r"(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*))"
+    r"(?P<path>(?:/(?:[A-Za-z0-9\-._~/!$&()*+,:=@]|%[0-9A-Fa-f]{2})*)?"
+    r"(?:\?(?:[A-Za-z0-9\-._~=&!$()*+,/:@]|%[0-9A-Fa-f]{2})+)?)",
+}
+# Characters each pattern treats apart, a few of the ones they refuse, and escapes.
+_URL_PIECES = st.sampled_from(
+    [*"/?%&=.-_~!$()*+,:@;'# aZ09Fg", "%2", "%2f", "%E6", "%zz", "//", "/.", "?&", "é"]
+)
+
+
+@pytest.mark.parametrize("name", sorted(_PLAIN_FORMS))
+@given(
+    prefix=st.sampled_from(["", "/", "http://a.example", "https://a-b.c9.example"]),
+    pieces=st.lists(_URL_PIECES, max_size=12),
+)
+def test_unrolled_url_patterns_match_what_their_plain_forms_match(
+    name: str, prefix: str, pieces: list[str]
+) -> None:
+    """The unrolled patterns (possessive runs) accept exactly what the plain ones did, and
+    PLAIN_ABSOLUTE_RE's groups are the same."""
+    text = prefix + "".join(pieces)
+    ours = getattr(urls, name).fullmatch(text)
+    plain = re.compile(_PLAIN_FORMS[name]).fullmatch(text)
+    assert (ours is None) == (plain is None)
+    if ours is not None and plain is not None:
+        assert ours.groupdict() == plain.groupdict()

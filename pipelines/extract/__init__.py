@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pipelines.extract.body import content_hash, extract_content, page_kind
-from pipelines.extract.decode import decode_html
+from pipelines.extract.decode import decode_html, holds_no_nul
 from pipelines.extract.jsonld import jsonld_objects
 from pipelines.extract.lang import detect_lang
 from pipelines.extract.layout import analyze_layout
@@ -44,7 +44,7 @@ class Extraction:
 def extract(raw: RawPage) -> Extraction:
     """Extract the page record, its steps and its links from a fetched page."""
     decoded = decode_html(raw.body, raw.headers)
-    root = parse_html(decoded.text)
+    root = parse_html(decoded.text, nul_free=holds_no_nul(raw.body, decoded))
     base = base_url(root, raw.final_url)
     jsonld = jsonld_objects(root)
     meta = meta_contents(root)  # read by the title and the date cascades alike

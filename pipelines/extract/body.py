@@ -47,6 +47,7 @@ from pipelines.extract.selectors import (
     PUBLISHED_LABEL_RE,
     SPELLED_ADDRESS_RE,
     TITLE_MATCH_MIN_CHARS,
+    caption_credit_start,
     may_be_caption_credit,
     may_hold_date,
 )
@@ -194,7 +195,7 @@ def is_furniture_line(text: str) -> bool:
     if (
         len(text) <= CAPTION_CREDIT_MAX_CHARS
         and may_be_caption_credit(text)
-        and CAPTION_CREDIT_RE.search(text)
+        and CAPTION_CREDIT_RE.search(text, caption_credit_start(text))
     ):
         return True
     if len(text) > DATE_LINE_MAX_CHARS or not may_hold_date(text) or not DATE_RE.search(text):

@@ -100,6 +100,21 @@ def sniff_cjk(body: bytes) -> str | None:
     return None
 
 
+#: Codecs that decode no bytes but a NUL byte to U+0000 (tests/test_extract_prefilters.py
+#: checks every byte and byte pair): a text they decoded from a body without a NUL byte holds
+#: no NUL. Not so UTF-16 (a BOM), UTF-7 or unicode_escape, which a page may declare.
+NUL_FAITHFUL_CODECS = frozenset(
+    {"ascii", "utf-8", "gb18030", "big5", "cp1250", "cp1251", "cp1252", "iso8859-1", "iso8859-15"}
+)
+
+
+def holds_no_nul(body: bytes, decoded: Decoded) -> bool:
+    """True when `decoded` (`decode_html` of `body`) has no U+0000: bytes.find scans a body for
+    a NUL byte at memchr speed, where str.find of "\\x00" goes character by character through
+    the two-byte text of most pages (so does ascii: the ascii-only path decodes as ascii)."""
+    return decoded.encoding in NUL_FAITHFUL_CODECS and body.find(b"\x00") < 0
+
+
 def decode_html(body: bytes, headers: Mapping[str, str]) -> Decoded:
     """Decode a body: BOM, then valid UTF-8, then the header, then <meta>, then a sniff.
 

@@ -115,18 +115,19 @@ def flatten_deep_nesting(text: str, limit: int = MAX_NESTING) -> str:
     return "".join(out)
 
 
-def parse_html(text: str) -> etree._Element:
+def parse_html(text: str, *, nul_free: bool = False) -> etree._Element:
     """Parse HTML text into an lxml tree with a <body>, repairing via BeautifulSoup if needed.
 
     lxml gives no root for an empty or comment-only document and refuses some broken input;
     BeautifulSoup's html.parser accepts anything and re-serialises it for a second lxml pass.
+    `nul_free` says the caller knows `text` holds no NUL (`decode.holds_no_nul`).
     """
     # lxml refuses a str that starts with an XML declaration naming an encoding.
     if text.lstrip().startswith("<?xml"):
         text = XML_DECLARATION_RE.sub("", text, count=1)
     # NUL bytes would end up as U+FFFD in the text. (str.find scans a page twice as fast as
     # `in` does for one character of a non-Latin-1 string.)
-    if text.find("\x00") >= 0:
+    if not nul_free and text.find("\x00") >= 0:
         text = text.replace("\x00", "")
     # A mid-page </html> would cut the page there; libxml2 closes both at the end anyway.
     text = DOCUMENT_END_TAGS_RE.sub("", text)

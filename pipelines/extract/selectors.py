@@ -281,10 +281,14 @@ _HOT_HEADING = (
 #: A short text that announces a block: group `related` ("相关内容:", "猜你喜欢", "Related
 #: posts"), group `recommend` ("推荐阅读"), group `hot` (a popular-articles list), group
 #: `prevnext` ("上一篇:" opening a previous/next link). One regex, one match call per text node.
+#: The leading spaces are taken possessively (`\s*+`): a plain `\s*` gives them back one at a
+#: time, trying every alternative again after each. Same matches: an alternative that can
+#: open with spaces opens with its own `\s*` ("relacionados"), so it matches after all of
+#: them as well (a test compares it with the plain form).
 BLOCK_HEADING_RE = re.compile(
-    rf"^\s*(?:(?P<related>{_RELATED_HEADING})|(?P<recommend>{_RECOMMEND_HEADING})"
+    rf"^\s*+(?:(?P<related>{_RELATED_HEADING})|(?P<recommend>{_RECOMMEND_HEADING})"
     rf"|(?P<hot>{_HOT_HEADING}))\s*[:：]?\s*$"
-    r"|^\s*(?P<prevnext>上一篇|下一篇|上一页|下一页|上一頁|下一頁|previous|next)\s*[:：]",
+    r"|^\s*+(?P<prevnext>上一篇|下一篇|上一页|下一页|上一頁|下一頁|previous|next)\s*[:：]",
     re.IGNORECASE,
 )
 #: The letters `BLOCK_HEADING_RE` can match first after its leading spaces (same flags, so the
@@ -369,8 +373,10 @@ LIST_TITLE_MAX_CHARS = 16
 TEASER_MAX_CHARS = 500
 #: An ad or shop list is never related, whatever its heading: a visible ad label on a line of
 #: its own, a sponsored link, a link to an ad network, or a price in most of its items.
+#: Leading spaces taken possessively (`^\s*+`), as in BLOCK_HEADING_RE: no alternative opens
+#: with a space, so the same matches without retrying each alternative once per space.
 AD_LABEL_RE = re.compile(
-    r"^\s*(?:anzeigen?|werbung|sponsored(?:\s+(?:links?|content|stories|posts?))?|gesponsert"
+    r"^\s*+(?:anzeigen?|werbung|sponsored(?:\s+(?:links?|content|stories|posts?))?|gesponsert"
     r"|advertisement|promoted(?:\s+(?:links?|content|stories))?|publicité|publicidad"
     r"|ads\s+by\s+\w+|广告|廣告|推广|推廣)\s*[:：]?\s*$",
     re.IGNORECASE,
@@ -386,8 +392,10 @@ AD_HOST_WORDS = (
     "criteo.",
 )
 #: A price standing alone on its line, as shop items show it ("19,99 €", "ab $12", "EUR 5").
+#: Leading spaces taken possessively (`^\s*+`), as in BLOCK_HEADING_RE: no alternative opens
+#: with a space, so the same matches without retrying each alternative once per space.
 PRICE_RE = re.compile(
-    r"^\s*(?:(?:ab|from|nur|only|preis|price|prix)\s*:?\s*)?"
+    r"^\s*+(?:(?:ab|from|nur|only|preis|price|prix)\s*:?\s*)?"
     r"(?:[€$£¥￥]\s?\d[\d.,]*|\d[\d.,]*\s?(?:€|\$|£|EUR|USD|CHF)|(?:EUR|USD|CHF)\s?\d[\d.,]*)"
     r"\s*\*?\s*$",
     re.IGNORECASE,
@@ -480,12 +488,37 @@ _MONTHS = (
     r"|mär|mai|okt|dez|fév|avr|juin|juil|août|aout|déc|ene|abr|ago|dic|gen|mag|giu|lug|ott|mei"
     r"|янв|фев|март|апр|мая|май|июн|июл|авг|сен|окт|ноя|дек"
 )
+#: The characters besides its upper and lower case that re.IGNORECASE takes for a letter
+#: opening a month's stem (tests/test_extract_prefilters.py checks them all).
+_EXTRA_CASE_FORMS = {"s": "ſ", "с": "ᲃ", "о": "ᲂ", "д": "ᲁ"}
+
+
+def _by_first_letter(alternatives: str) -> str:
+    """`alternatives` ("jan|feb|…", for re.IGNORECASE) grouped by first letter, each group
+    behind that letter's case forms as a case-sensitive class: "(?-i:[Jj])(?:an|un|…)|…".
+
+    A search tries an IGNORECASE alternation's words one by one at every position (about 45
+    months); a group opening with a case-sensitive class is skipped on one character test.
+    Same matches: a character opens at most one group, and a group keeps its words' order.
+    """
+    groups: dict[str, list[str]] = {}
+    for word in alternatives.split("|"):
+        groups.setdefault(word[0].lower(), []).append(word[1:])
+    return "|".join(
+        f"(?-i:[{''.join(sorted({letter, letter.upper(), *_EXTRA_CASE_FORMS.get(letter, '')}))}])"
+        f"(?:{'|'.join(rests)})"
+        for letter, rests in groups.items()
+    )
+
+
 #: Letters that may follow a month's stem ("Juli", "décembre", "августа").
 _MONTH_TAIL = r"[a-zäéûа-яё]*"
+_MONTH_STEM = _by_first_letter(_MONTHS)
 _DATE_EN = (
-    rf"(?P<em>{_MONTHS}){_MONTH_TAIL}\.?\s+(?P<ed>\d{{1,2}})(?:st|nd|rd|th)?,?\s+"
+    rf"(?P<em>{_MONTH_STEM}){_MONTH_TAIL}\.?\s+(?P<ed>\d{{1,2}})(?:st|nd|rd|th)?,?\s+"
     r"(?P<ey>(?:19|20)\d{2})"
-    rf"|(?P<fd>\d{{1,2}})(?:st|nd|rd|th|\.|er)?\s*(?:de\s+)?(?P<fm>{_MONTHS}){_MONTH_TAIL}\.?,?\s+"
+    rf"|(?P<fd>\d{{1,2}})(?:st|nd|rd|th|\.|er)?\s*(?:de\s+)?(?P<fm>{_MONTH_STEM}){_MONTH_TAIL}"
+    r"\.?,?\s+"
     r"(?:de\s+)?(?P<fy>(?:19|20)\d{2})"
 )
 #: Day-first numeric dates with dots or slashes, as European pages write them ("22.12.2012",
@@ -688,8 +721,10 @@ URL_DATE_RE = re.compile(
 # --- body ----------------------------------------------------------------------------------
 
 #: A line that only states publish/source/author metadata, kept out of the body text.
+#: Leading spaces taken possessively (`^\s*+`), as in BLOCK_HEADING_RE: no alternative opens
+#: with a space, so the same matches without retrying each alternative once per space.
 META_LINE_RE = re.compile(
-    r"^\s*(?:[发發](?:布|佈|表)(?:时间|時間|日期|于|於)|更新时间|更新時間|时间|時間|日期|来源|來源"
+    r"^\s*+(?:[发發](?:布|佈|表)(?:时间|時間|日期|于|於)|更新时间|更新時間|时间|時間|日期|来源|來源"
     r"|作者|编辑|編輯|责任编辑|浏览|瀏覽|阅读|閱讀|点击|點擊"
     r"|published|posted|updated|date|by)\s*[:：]",
     re.IGNORECASE,
@@ -766,11 +801,42 @@ CAPTION_CREDIT_RE = re.compile(
 #: Every `CAPTION_CREDIT_RE` match holds "©", "(c)", a colon or a stock agency's name (same
 #: flags, so the same case folding): a line with none of them is no credit, tested far cheaper.
 _STOCK_AGENCY_RE = re.compile("getty|istock|shutterstock", re.IGNORECASE)
+_STOCK_AGENCIES = ("getty", "istock", "shutterstock")
+#: The only characters that re.IGNORECASE takes for one of those letters but str.lower() does
+#: not turn into it (ſ is an "s", ı and İ are an "i"); tests/test_extract_prefilters.py checks.
+_UNLOWERED_CASE_FORMS = ("ſ", "ı", "İ")
+#: The characters a `CAPTION_CREDIT_RE` match holds at most one of: its marker's "©" or ":"
+#: (the credit after the marker holds none) or the "." of an agency's ".com".
+CAPTION_CREDIT_STOPS = ".!?:©"
 
 
 def may_be_caption_credit(text: str) -> bool:
     """False when `CAPTION_CREDIT_RE` cannot match `text`."""
-    return "©" in text or "(" in text or ":" in text or _STOCK_AGENCY_RE.search(text) is not None
+    # A match runs to the end but for spaces, and none ends in ".", "!" or "?": the credit
+    # after a marker holds none of them, the agencies' names end in letters.
+    last = text.rstrip()[-1:]
+    if not last or last in ".!?":
+        return False
+    return "©" in text or "(" in text or ":" in text or _names_stock_agency(text)
+
+
+def _names_stock_agency(text: str) -> bool:
+    """`_STOCK_AGENCY_RE.search(text)`; the regex tries its three names at every position,
+    three substring tests of the lower-cased text cost a fraction of that."""
+    if any(form in text for form in _UNLOWERED_CASE_FORMS):
+        return _STOCK_AGENCY_RE.search(text) is not None
+    lowered = text.lower()
+    return any(name in lowered for name in _STOCK_AGENCIES)
+
+
+def caption_credit_start(text: str) -> int:
+    """Where a `CAPTION_CREDIT_RE` search of `text` can start: a match holds at most one of
+    `CAPTION_CREDIT_STOPS`, so none starts before the second-last of them. The regex tries
+    every start position, the credit is at the end of a caption."""
+    last = max(map(text.rfind, CAPTION_CREDIT_STOPS))
+    if last <= 0:
+        return 0
+    return max(text.rfind(char, 0, last) for char in CAPTION_CREDIT_STOPS) + 1
 
 
 #: A line announcing the author's bio or the press contact ("Über den Autor", "Kontakt:",
