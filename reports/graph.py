@@ -6,6 +6,7 @@ DuckDB's limit (it spills to disk) rather than by the number of links.
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 from pathlib import Path
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 #: Blocks whose anchors speak for the site's content (nav and footer repeat site chrome).
+logger = logging.getLogger(__name__)
 CONTENT_BLOCKS = ("related", "body")
 _EXAMPLES = 5
 
@@ -198,13 +200,50 @@ def sql_path(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
+#: How often a query that ran out of DuckDB memory is run again with twice the memory.
+_MEMORY_RETRIES = 4
+_UNITS = {
+    "": 1,
+    "b": 1,
+    "kib": 1 << 10,
+    "mib": 1 << 20,
+    "gib": 1 << 30,
+    "tib": 1 << 40,
+    "kb": 1000,
+    "mb": 10**6,
+    "gb": 10**9,
+    "tb": 10**12,
+}
+
+
+def _bytes(setting: str) -> int:
+    """DuckDB's memory_limit setting ("381.4 MiB", "1.0 GiB") in bytes."""
+    number, _, unit = setting.strip().partition(" ")
+    return int(float(number) * _UNITS[unit.strip().lower()])
+
+
 def fetch_table(
     con: duckdb.DuckDBPyConnection,
     sql: str,
     schema: pa.Schema,
     params: dict[str, object] | None = None,
 ) -> pa.Table:
-    result = con.sql(sql, params=params or {}).to_arrow_table()
+    """The query's rows as a table of `schema`. Past DuckDB's memory limit (a 1M-page crawl's
+    link targets: the result and its sort do not spill, 2026-12-07) the query is run again
+    with twice the memory, up to `_MEMORY_RETRIES` times."""
+    for attempt in range(_MEMORY_RETRIES + 1):
+        try:
+            result = con.sql(sql, params=params or {}).to_arrow_table()
+            break
+        except duckdb.OutOfMemoryException:
+            if attempt == _MEMORY_RETRIES:
+                raise
+            (limit,) = con.execute("SELECT current_setting('memory_limit')").fetchone() or ("",)
+            doubled = 2 * _bytes(str(limit))
+            logger.warning(
+                "DuckDB memory limit %s too small; retrying with %d MiB", limit, doubled >> 20
+            )
+            con.execute(f"SET memory_limit = '{doubled >> 20}MiB'")
     return pa.Table.from_arrays(
         [result.column(i).cast(f.type) for i, f in enumerate(schema)], schema=schema
     )

@@ -1,0 +1,34 @@
+"""DuckDB queries of the link graph that outgrow their memory limit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from reports import graph
+
+
+def test_a_query_past_duckdbs_memory_limit_is_run_again_with_more(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # At 1M pages the link targets' result and sort did not spill within 400 MB.
+    con = duckdb.connect(
+        config={"memory_limit": "2MB", "threads": 1, "temp_directory": str(tmp_path)}
+    )
+    schema = pa.schema([("n", pa.int64()), ("s", pa.string())])
+    sql = (
+        "SELECT range AS n, repeat('x', 50) || range::VARCHAR AS s FROM range(300000) "
+        "ORDER BY s DESC"
+    )
+    monkeypatch.setattr(graph, "_MEMORY_RETRIES", 0)
+    with pytest.raises(duckdb.OutOfMemoryException):
+        graph.fetch_table(con, sql, schema)
+    monkeypatch.setattr(graph, "_MEMORY_RETRIES", 4)
+    table = graph.fetch_table(con, sql, schema)
+    assert table.num_rows == 300_000
+    assert table.column("s")[0].as_py() == "x" * 50 + "99999"
+    (limit,) = con.execute("SELECT current_setting('memory_limit')").fetchone() or ("",)
+    assert graph._bytes(str(limit)) > 2 * 10**6
