@@ -22,8 +22,8 @@ from pipelines.store.urls import crawl_key
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-#: Blocks whose anchors speak for the site's content (nav and footer repeat site chrome).
 logger = logging.getLogger(__name__)
+#: Blocks whose anchors speak for the site's content (nav and footer repeat site chrome).
 CONTENT_BLOCKS = ("related", "body")
 _EXAMPLES = 5
 
