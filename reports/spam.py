@@ -210,6 +210,8 @@ def classify_link(
     target_title: str | None,
     target_body: str | None,
     lexicon: Lexicon,
+    *,
+    title_verdict: SpamVerdict | None = None,
 ) -> SpamVerdict:
     """Classify a link from its anchor and, when crawled, its target's title and body.
 
@@ -221,9 +223,12 @@ def classify_link(
     With a model: the anchor and the title are classified on their own and the risk verdict
     with the higher probability wins (the title's evidence prefixed "title:"); the body never
     decides, it only adds the chosen category's body terms to the evidence.
+
+    `title_verdict` is the title's own verdict (`classify(target_title)`) when the caller
+    kept it; a model then classifies neither the title nor an anchor that reads the same.
     """
     if lexicon.model is not None:
-        return _model_link_verdict(anchor_text, target_title, target_body, lexicon)
+        return _model_link_verdict(anchor_text, target_title, target_body, lexicon, title_verdict)
     scores: _Scores = {}
     excluded: _Excluded = {}
     _collect(normalize_text(anchor_text), lexicon, 1.0, "", scores, excluded)
@@ -587,15 +592,24 @@ def _model_verdict(norm: str, lexicon: Lexicon) -> SpamVerdict:
 
 
 def _model_link_verdict(
-    anchor_text: str, target_title: str | None, target_body: str | None, lexicon: Lexicon
+    anchor_text: str,
+    target_title: str | None,
+    target_body: str | None,
+    lexicon: Lexicon,
+    title_verdict: SpamVerdict | None = None,
 ) -> SpamVerdict:
-    verdict = _model_verdict(normalize_text(anchor_text), lexicon)
+    anchor = normalize_text(anchor_text)
     if target_title:
-        title = _model_verdict(normalize_text(target_title), lexicon)
+        norm = normalize_text(target_title)
+        title = _model_verdict(norm, lexicon) if title_verdict is None else title_verdict
+        # A related link's anchor is mostly its target's title: one verdict serves both.
+        verdict = title if anchor == norm else _model_verdict(anchor, lexicon)
         if title.flagged and (not verdict.flagged or title.score > verdict.score):
             verdict = SpamVerdict(
                 title.category, title.score, tuple(f"title:{e}" for e in title.evidence)
             )
+    else:
+        verdict = _model_verdict(anchor, lexicon)
     if not verdict.flagged or not target_body:
         return verdict
     shown = set(verdict.evidence)

@@ -23,6 +23,7 @@ from reports.audit import (
     run_audit_stage,
     shuffle,
 )
+from reports.audit.config import AuditConfig
 from reports.audit.stage import WORK_DIR, WORK_MARKER, ProcessRunner, Runner, peak_rss_mb
 from scraper.cli import main
 from tests.test_audit import _dataset, _demo_rows, _write_parts
@@ -320,3 +321,42 @@ def test_the_peak_memory_of_a_spawned_process_is_its_own() -> None:
     assert peak_rss_mb() > 400
     child = ProcessRunner(2).side(peak_rss_mb, [()]).results()[0]
     assert child < 300
+
+
+def test_the_links_stage_reads_the_title_verdicts_the_profiles_kept(demo: Path) -> None:
+    # At 1M pages the titles outgrow the verdict cache: the links stage reads each title's
+    # verdict from the profiles instead of classifying it again, with the same findings as
+    # classifying it (profiles parts of an older farmaudit, without the columns).
+    from reports.audit.profiles import _read_pages, lexicon_of
+    from reports.audit.stage import StageContext
+    from reports.offtopic import OfftopicConfig
+    from reports.spam import classify
+
+    run_audit(demo)
+    work = demo / WORK_DIR
+    before = _rows(work / "link_findings")
+    parts = sorted((work / "profiles").glob("part-*.parquet"))
+    pages = _read_pages(parts, OfftopicConfig().buckets)
+    lexicon = lexicon_of(StageContext(demo, work, AuditConfig(), print))
+    kept = [(row, pages.title_verdict(row)) for row, t in enumerate(pages.titles) if t]
+    assert kept and all(v is not None for _, v in kept)
+    flagged = [(row, v) for row, v in kept if v is not None and v.flagged]
+    assert 10 < len(flagged) < len(kept)
+    for row, verdict in flagged:
+        assert verdict == classify(pages.titles[row] or "", lexicon)
+    for part in parts:  # as an older farmaudit wrote them
+        table = pq.read_table(part)
+        pq.write_table(
+            table.drop_columns(["title_category", "title_score", "title_evidence"]), part
+        )
+    old = _read_pages(parts, OfftopicConfig().buckets)
+    assert old.title_verdict(kept[0][0]) is None
+    run_audit_stage(demo, "profiles")  # written again by this farmaudit: the columns are back
+    assert "title_evidence" in pq.read_schema(parts[0]).names
+    for part in parts:
+        table = pq.read_table(part)
+        pq.write_table(
+            table.drop_columns(["title_category", "title_score", "title_evidence"]), part
+        )
+    run_audit_stage(demo, "links")
+    assert _rows(work / "link_findings") == before

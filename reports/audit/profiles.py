@@ -67,8 +67,17 @@ _KEYS = pa.schema(
         # The own category's terms in the body head (model lexicons; null when none): what
         # the links stage adds to a verdict of that category on a link to the page.
         pa.field("evidence", pa.list_(pa.string())),
+        # The title's own verdict by the model (null without a model or a title; no evidence
+        # on a `none` one): the links stage reads it for every link to the page instead of
+        # classifying the title again. At 1M pages the titles outgrow the verdict cache, and
+        # classifying them again per link part took a third of the links stage.
+        pa.field("title_category", pa.string()),
+        pa.field("title_score", pa.float64()),
+        pa.field("title_evidence", pa.list_(pa.string())),
     ]
 )
+#: The title verdict's columns, absent from the parts of an older farmaudit (read as null).
+_TITLE_COLUMNS = ("title_category", "title_score", "title_evidence")
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +89,9 @@ class TargetText:
     #: With a model lexicon: the body's terms of a category (`spam.body_evidence` of the
     #: head), when the caller keeps them; None: scanned from `head()`.
     evidence: Callable[[str], tuple[str, ...]] | None = None
+    #: With a model lexicon: the title's own verdict, when the caller kept it (its evidence
+    #: may be empty on a `none` verdict); None: the title is classified.
+    verdict: SpamVerdict | None = None
 
 
 def link_verdict(anchor: str, target: TargetText | None, lexicon: Lexicon) -> SpamVerdict:
@@ -90,7 +102,7 @@ def link_verdict(anchor: str, target: TargetText | None, lexicon: Lexicon) -> Sp
     """
     if target is None:
         return classify(anchor, lexicon)
-    head = classify_link(anchor, target.title, None, lexicon)
+    head = classify_link(anchor, target.title, None, lexicon, title_verdict=target.verdict)
     if head.category == NONE:
         return head
     if lexicon.model is not None and target.evidence is not None:
@@ -98,7 +110,7 @@ def link_verdict(anchor: str, target: TargetText | None, lexicon: Lexicon) -> Sp
         shown = set(head.evidence)
         extra = tuple(e for e in target.evidence(head.category) if e not in shown)
         return SpamVerdict(head.category, head.score, head.evidence + extra)
-    full = classify_link(anchor, target.title, target.head(), lexicon)
+    full = classify_link(anchor, target.title, target.head(), lexicon, title_verdict=target.verdict)
     return full if full.category == head.category else head
 
 
@@ -139,6 +151,7 @@ def profile_part(ctx: StageContext, number: int, path: Path) -> int:
     crawl_ids: list[str | None] = []
     categories: list[str | None] = []
     evidence: list[list[str] | None] = []
+    title_verdicts: list[SpamVerdict | None] = []
     tables = []
     heads: list[str] = []
     for batch in iter_parts([path], ["key", "title", "body", "crawl_id", "primary"]):
@@ -154,6 +167,10 @@ def profile_part(ctx: StageContext, number: int, path: Path) -> int:
                 category, terms = _own_category(title, head, lexicon) if first else (None, None)
                 categories.append(category)
                 evidence.append(terms)
+            if lexicon.model is not None:  # cached: the own category classified the titles
+                title_verdicts += (classify(title, lexicon) if title else None for title in t)
+            else:
+                title_verdicts += [None] * len(t)
             heads += part_heads
             keys += k
             titles += t
@@ -169,6 +186,11 @@ def profile_part(ctx: StageContext, number: int, path: Path) -> int:
             "crawl_id": crawl_ids,
             "category": categories,
             "evidence": evidence,
+            "title_category": [None if v is None else v.category for v in title_verdicts],
+            "title_score": [None if v is None else v.score for v in title_verdicts],
+            "title_evidence": [
+                None if v is None or not v.flagged else list(v.evidence) for v in title_verdicts
+            ],
         },
         _KEYS,
     )
@@ -238,6 +260,11 @@ class Pages:
     #: Per row, its own category (None: not classified) and that category's body evidence.
     categories: list[str | None] = field(default_factory=list)
     evidence: list[tuple[str, ...] | None] = field(default_factory=list)
+    #: Per row, its title's own verdict as the profiles found it (`title_verdict`): category
+    #: (None: none kept), score, and a flagged verdict's evidence as Arrow (built on demand).
+    title_categories: list[str | None] = field(default_factory=list)
+    title_scores: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    title_evidence: pa.Array | None = None
     #: Anchor texts seen, numbered in order: a (anchor, target) pair is then one integer.
     anchor_ids: dict[str, int] = field(default_factory=dict)
     #: (anchor number, target page row or -1) as `anchor * (pages + 1) + row + 1` → its
@@ -304,7 +331,20 @@ class Pages:
                 )
             return found
 
-        return TargetText(self.titles[row], lambda: self.heads().get(row), evidence)
+        return TargetText(
+            self.titles[row], lambda: self.heads().get(row), evidence, self.title_verdict(row)
+        )
+
+    def title_verdict(self, row: int) -> SpamVerdict | None:
+        """Page row `row`'s title verdict, as the profiles stage kept it (None: not kept)."""
+        category = self.title_categories[row] if self.title_categories else None
+        if category is None:
+            return None
+        if category == NONE:
+            return _NONE_TITLE
+        assert self.title_evidence is not None
+        evidence = self.title_evidence[row].as_py() or ()
+        return SpamVerdict(category, float(self.title_scores[row]), tuple(evidence))
 
     def close(self) -> None:
         """Close the heads files."""
@@ -312,6 +352,9 @@ class Pages:
             self._heads.close()
             self._heads = None
 
+
+#: A title's `none` verdict as kept: its evidence is never shown (links write none without).
+_NONE_TITLE = SpamVerdict(NONE, 0.0, ())
 
 T = TypeVar("T")
 
@@ -356,6 +399,9 @@ def _read_pages(parts: list[Path], buckets: int) -> Pages:
     crawl_ids: list[pa.ChunkedArray] = []
     categories: list[str | None] = []
     evidence: list[tuple[str, ...] | None] = []
+    title_categories: list[str | None] = []
+    title_scores: list[pa.ChunkedArray] = []
+    title_evidence: list[pa.ChunkedArray] = []
     tables = []
     starts = []
     head_files = []
@@ -368,7 +414,7 @@ def _read_pages(parts: list[Path], buckets: int) -> Pages:
         return seen.setdefault(value, value)  # type: ignore[return-value]
 
     for path in parts:
-        part = pq.read_table(path, schema=_KEYS)
+        part = _read_keys(path)
         starts.append(len(titles))
         head_files.append(
             path.with_name(path.name.replace("part-", "heads-").replace(".parquet", ".sqlite"))
@@ -383,6 +429,11 @@ def _read_pages(parts: list[Path], buckets: int) -> Pages:
             None if e is None else once(tuple(once(term) for term in e))
             for e in part.column("evidence").to_pylist()
         )
+        title_categories += (
+            None if c is None else once(c) for c in part.column("title_category").to_pylist()
+        )
+        title_scores.append(pc.fill_null(part.column("title_score"), 0.0))
+        title_evidence.append(part.column("title_evidence"))
         tables.append(path.with_suffix(".npz"))
     return Pages(
         _concat(keys),
@@ -393,7 +444,23 @@ def _read_pages(parts: list[Path], buckets: int) -> Pages:
         head_files,
         categories,
         evidence,
+        title_categories,
+        np.concatenate([s.to_numpy() for s in title_scores]) if title_scores else np.zeros(0),
+        _concat(title_evidence, pa.list_(pa.string())),
     )
+
+
+def _read_keys(path: Path) -> pa.Table:
+    """A profiles part's keys table; the title verdict's columns null when the part was
+    written by a farmaudit before them (its links then classify the titles)."""
+    names = set(pq.read_schema(path).names)
+    part = pq.read_table(path, columns=[f.name for f in _KEYS if f.name in names])
+    for name in _TITLE_COLUMNS:
+        if name not in names:
+            part = part.append_column(
+                _KEYS.field(name), pa.nulls(part.num_rows, _KEYS.field(name).type)
+            )
+    return part.select(_KEYS.names).cast(_KEYS)
 
 
 #: Arrays of a page table with one entry per n-gram; the others have one row per page.
@@ -435,11 +502,12 @@ def _read_tables(paths: list[Path], buckets: int) -> PageTable:
     return table_from_arrays(out)
 
 
-def _concat(chunks: list[pa.ChunkedArray]) -> pa.Array:
+def _concat(chunks: list[pa.ChunkedArray], kind: pa.DataType | None = None) -> pa.Array:
+    kind = kind or pa.string()
     if not chunks:
-        return pa.array([], pa.string())
+        return pa.array([], kind)
     return pa.chunked_array(
-        [c for chunked in chunks for c in chunked.chunks], pa.string()
+        [c for chunked in chunks for c in chunked.chunks], kind
     ).combine_chunks()
 
 
