@@ -154,6 +154,34 @@ def test_score_pages_over_a_page_table_equals_score_batch(model, sources, pairs)
     assert len(set(got.tolist())) > 3
 
 
+def test_source_terms_by_dense_table_and_by_binary_search_score_alike(
+    model, sources, pairs, monkeypatch
+):
+    # A batch of few source pages looks their n-grams up in a dense table, a batch of many
+    # by binary search: the scores must be the same to the last bit.
+    from reports.offtopic import model as topic_model
+
+    seeds = [SEED_000, SEED_001, SEED_004]
+    order = [p for p in pairs if p.source_seed in seeds]
+    target = ("小米商城分期付款购买手机", "选择分期期数后按月还款,注意分期手续费。")
+    texts = [(sources[s].title, sources[s].body) for s in seeds] + [target]
+    table = model.page_table(texts)
+
+    def scores() -> list[float]:
+        return model.score_pages(
+            table,
+            np.array([2, 0, 1]),
+            np.array([[2, 0, 1].index(seeds.index(p.source_seed)) for p in order]),
+            [p.anchor_text for p in order],
+            np.array([3 if i % 2 else -1 for i in range(len(order))]),
+        ).tolist()
+
+    dense = scores()
+    monkeypatch.setattr(topic_model, "_DENSE_CELLS", 0)
+    assert scores() == dense
+    assert len(dense) > 50 and len(set(dense)) > 10
+
+
 def test_scores_are_the_same_when_the_profile_caches_overflow(pairs, sources, model, monkeypatch):
     # A 1M-page audit fills the page and link-text caches, which then start over: a batch
     # whose texts were partly cached before must still score every link (it raised KeyError

@@ -245,6 +245,59 @@ class _TextProfiles:
         )
 
 
+#: Cells (source pages × their distinct n-grams) past which a batch's source terms are
+#: looked up by binary search instead of in a dense table (64 MB of weights).
+_DENSE_CELLS = 1 << 23
+
+
+class _SourceTerms:
+    """The n-gram weights of a batch's source pages, for looking up many (page, n-gram)
+    pairs. A farm batch has about 120 source pages sharing a few thousand n-grams: a dense
+    (page, n-gram) table of weights answers each pair with two gathers, where a binary search
+    of the sorted (page, n-gram) keys took a third of the links stage's scoring."""
+
+    def __init__(self, source: Weights, pages: int, buckets: int) -> None:
+        self.source = source
+        self.buckets = buckets
+        distinct = np.unique(source.bucket)
+        self.dense: NDArray[np.float64] | None = None
+        width = len(distinct) + 1  # the last column, all zeros: n-grams of no source page
+        if len(distinct) and pages * width <= _DENSE_CELLS:
+            self.width = width
+            self.column = np.full(buckets, width - 1, dtype=np.int64)
+            self.column[distinct] = np.arange(len(distinct))
+            self.dense = np.zeros(pages * width)
+            self.dense[source.text * width + self.column[source.bucket]] = source.weight
+
+    def matched(
+        self,
+        on: NDArray[np.int64],
+        link: NDArray[np.int64],
+        bucket: NDArray[np.integer[Any]],
+        weight: NDArray[np.float64],
+        n: int,
+    ) -> NDArray[np.float64]:
+        """Per link (of `n`), the sum over its n-grams (`link`, `bucket`, `weight`: one
+        entry each) of the n-gram's weight times its weight on the link's page `on[link]`."""
+        source = self.source
+        if not len(source.bucket) or not len(bucket):
+            return np.zeros(n)
+        if self.dense is not None:
+            # A page without the n-gram has weight 0 there: adding 0.0 leaves each sum as the
+            # binary search's, bit for bit, and no mask of hits is made.
+            cell = on[link] * self.width + self.column[bucket]
+            return np.bincount(link, weights=weight * self.dense[cell], minlength=n).astype(
+                np.float64
+            )
+        key = on[link] * self.buckets + bucket
+        source_key = source.text * self.buckets + source.bucket  # sorted: text, then bucket
+        pos = np.minimum(np.searchsorted(source_key, key), len(source_key) - 1)
+        hit = source_key[pos] == key
+        return np.bincount(
+            link[hit], weights=weight[hit] * source.weight[pos[hit]], minlength=n
+        ).astype(np.float64)
+
+
 class TopicModel:
     """Document frequencies and a latent space of one dataset; scores links against pages."""
 
@@ -474,10 +527,11 @@ class TopicModel:
         anchor_ids, anchor_table = self._anchors.rows(anchors, self._text_profiles)
         if link_anchor is not None:
             anchor_ids = anchor_ids[link_anchor]
-        scores = self._score(source, source_z, source_f, on, anchor_table, anchor_ids)
+        lookup = _SourceTerms(source, len(pages.length), cfg.buckets)
+        scores = self._score(lookup, source_z, source_f, on, anchor_table, anchor_ids)
         if len(crawled) and cfg.target_weight > 0:
             target_scores = self._score(
-                source, source_z, source_f, on[crawled], target_table, target_ids
+                lookup, source_z, source_f, on[crawled], target_table, target_ids
             )
             mixed = (1 - cfg.target_weight) * scores[crawled]
             scores[crawled] = mixed + cfg.target_weight * target_scores
@@ -618,7 +672,7 @@ class TopicModel:
 
     def _score(
         self,
-        source: Weights,
+        source: _SourceTerms,
         source_z: NDArray[np.float64] | None,
         source_f: NDArray[np.float64],
         on: NDArray[np.int64],
@@ -634,15 +688,7 @@ class TopicModel:
         link = np.repeat(np.arange(n), lengths)
         first = np.cumsum(lengths) - lengths
         term = table.start[ids][link] + np.arange(len(link)) - first[link]
-        key = on[link] * cfg.buckets + table.bucket[term]
-        source_key = source.text * cfg.buckets + source.bucket  # sorted: text, then bucket
-        matched = np.zeros(n)
-        if len(source_key) and len(key):
-            pos = np.minimum(np.searchsorted(source_key, key), len(source_key) - 1)
-            hit = source_key[pos] == key
-            matched = np.bincount(
-                link[hit], weights=table.weight[term[hit]] * source.weight[pos[hit]], minlength=n
-            ).astype(np.float64)
+        matched = source.matched(on, link, table.bucket[term], table.weight[term], n)
         total = table.total[ids]
         base: NDArray[np.float64] = np.divide(matched, total, out=np.zeros(n), where=total > 0)
         if source_z is not None and table.latent is not None:
