@@ -32,3 +32,15 @@ def test_a_query_past_duckdbs_memory_limit_is_run_again_with_more(
     assert table.column("s")[0].as_py() == "x" * 50 + "99999"
     (limit,) = con.execute("SELECT current_setting('memory_limit')").fetchone() or ("",)
     assert graph._bytes(str(limit)) > 2 * 10**6
+
+
+def test_the_link_targets_memory_grows_with_the_links_past_the_default() -> None:
+    # The 1M-page crawl's link targets failed at 400 MB, 762 MiB and 1.4 GiB before passing
+    # at 2,867 MiB: a large crawl starts where the query fits, a small one at the default.
+    assert graph.targets_memory(13_437_103) == graph.GRAPH_MEMORY  # 100k pages
+    at_1m = graph._bytes(graph.targets_memory(134_341_635))
+    assert 2_867 << 20 <= at_1m < 4 << 30
+    assert graph._bytes("381.4 MiB") == int(381.4 * (1 << 20))
+    assert graph._bytes("400MB") == 400 * 10**6
+    with pytest.raises(ValueError, match="not a DuckDB memory setting"):
+        graph._bytes("lots")
