@@ -344,19 +344,17 @@ def test_the_links_stage_reads_the_title_verdicts_the_profiles_kept(demo: Path) 
     assert 10 < len(flagged) < len(kept)
     for row, verdict in flagged:
         assert verdict == classify(pages.titles[row] or "", lexicon)
-    for part in parts:  # as an older farmaudit wrote them
-        table = pq.read_table(part)
-        pq.write_table(
-            table.drop_columns(["title_category", "title_score", "title_evidence"]), part
-        )
+
+    def as_written_before() -> None:  # by a farmaudit without the title verdict's columns
+        for part in parts:
+            columns = ["title_category", "title_score", "title_evidence"]
+            pq.write_table(pq.read_table(part).drop_columns(columns), part)
+
+    as_written_before()
     old = _read_pages(parts, OfftopicConfig().buckets)
     assert old.title_verdict(kept[0][0]) is None
     run_audit_stage(demo, "profiles")  # written again by this farmaudit: the columns are back
     assert "title_evidence" in pq.read_schema(parts[0]).names
-    for part in parts:
-        table = pq.read_table(part)
-        pq.write_table(
-            table.drop_columns(["title_category", "title_score", "title_evidence"]), part
-        )
+    as_written_before()
     run_audit_stage(demo, "links")
     assert _rows(work / "link_findings") == before
