@@ -485,14 +485,20 @@ class _TreePeak:
 
         me = os.getpid()
         started = time.monotonic()
+        ticks = 0
         while not self._stop.wait(0.2):
+            ticks += 1
             tree = [me, *_children(me)]
             rss = [process_rss_mb(pid) for pid in tree]
             if sum(rss) > self.peak_mb:
                 self.peak_mb = sum(rss)
                 # When, and which processes: the audit's own first, then its workers.
                 self.peak_at = (round(time.monotonic() - started, 1), [round(r) for r in rss])
-            self.peak_pss_mb = max(self.peak_pss_mb, sum(process_pss_mb(pid) for pid in tree))
+            # PSS every 2 s: the kernel walks a process's page tables for it (in a 3 GB audit
+            # at 1M pages, reading it every 0.2 s took a twentieth of the samples).
+            if ticks % 10 == 1:
+                pss = sum(process_pss_mb(pid) for pid in tree)
+                self.peak_pss_mb = max(self.peak_pss_mb, pss)
 
     def stop(self) -> None:
         self._stop.set()
