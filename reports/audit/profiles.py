@@ -167,10 +167,9 @@ def profile_part(ctx: StageContext, number: int, path: Path) -> int:
                 category, terms = _own_category(title, head, lexicon) if first else (None, None)
                 categories.append(category)
                 evidence.append(terms)
-            if lexicon.model is not None:  # cached: the own category classified the titles
-                title_verdicts += (classify(title, lexicon) if title else None for title in t)
-            else:
-                title_verdicts += [None] * len(t)
+            # From the cache: the own category classified the titles (only a model's is kept).
+            keep = lexicon.model is not None
+            title_verdicts += (classify(title, lexicon) if title and keep else None for title in t)
             heads += part_heads
             keys += k
             titles += t
