@@ -21,7 +21,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -91,13 +91,15 @@ def template_families(
     i, j, _ = pair_arrays([distinct[i] for i in in_family.tolist()])
     first, later = in_family[i], in_family[j]
     same = template[first] == template[later]
-    respin = set()
-    for a, b in zip(first[same].tolist(), later[same].tolist(), strict=True):
-        if _slot_reading(distinct[a][slot_start[a] : slot_stop[a]]) == _slot_reading(
-            distinct[b][slot_start[b] : slot_stop[b]]
-        ):
-            respin.add(b)
-    kept = np.array([t for t in in_family.tolist() if t not in respin], dtype=np.int64)
+    # Each member's slot read once, as a number: a big farm pairs many members many times.
+    reading_id: dict[str, int] = {}
+    reading = np.full(len(distinct), -1, dtype=np.int64)
+    for t in in_family.tolist():
+        text = _slot_reading(distinct[t][slot_start[t] : slot_stop[t]])
+        reading[t] = reading_id.setdefault(text, len(reading_id))
+    respin = np.zeros(len(distinct), dtype=bool)
+    respin[later[same][reading[first[same]] == reading[later[same]]]] = True
+    kept = in_family[~respin[in_family]]
     kept = kept[np.argsort(template[kept], kind="stable")]
     bounds = np.flatnonzero(np.diff(template[kept])) + 1
     families = []
@@ -137,12 +139,12 @@ def title_findings(
 
 
 @cache
-def _class_words() -> dict[str, str]:
-    """Bundled filler and aspect words → a marker of their class."""
+def _class_words() -> tuple[dict[str, str], int]:
+    """Bundled filler and aspect words → a marker of their class; the longest word's length."""
     words: dict[str, str] = {}
     for prefix, lexicon in (("f", load_fillers()), ("a", load_aspects())):
         words.update({w: f"\0{prefix}{k}\0" for w, k in lexicon.words.items()})
-    return words
+    return words, max(map(len, words), default=0)
 
 
 def _names_something(slot: str) -> bool:
@@ -151,11 +153,12 @@ def _names_something(slot: str) -> bool:
     return any(c.isalnum() for c in re.sub(r"\0[fa]\d+\0", "", _slot_reading(slot)))
 
 
+# Farms repeat slot values (cities, lenders) across families and members: read each once.
+@lru_cache(maxsize=1 << 16)
 def _slot_reading(slot: str) -> str:
     """The slot with each filler or aspect word (longest first) replaced by its class: two
     slots reading the same ask one question in other words."""
-    words = _class_words()
-    longest = max(map(len, words))
+    words, longest = _class_words()
     out, i = [], 0
     while i < len(slot):
         for n in range(min(longest, len(slot) - i), 0, -1):
