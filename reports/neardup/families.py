@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from reports.neardup.config import DedupConfig
-from reports.neardup.linkage import Cluster, exact_groups
-from reports.neardup.titles import cluster_titles, pair_arrays
+from reports.neardup.linkage import Cluster, Edges, exact_groups
+from reports.neardup.titles import cluster_titles, pair_arrays, title_edges
 from reports.neardup.tokens import MUL, codepoints, load_aspects, load_fillers, mix
 
 if TYPE_CHECKING:
@@ -63,11 +63,13 @@ def template_families(
     min_fixed: int = 5,
     pass_cuts: int = PASS_CUTS,
     chunk_chars: int = CHUNK_CHARS,
+    edges: Edges | None = None,
 ) -> list[TemplateFamily]:
     """Families of titles filling one template with different slot values, largest first.
 
     `pass_cuts` and `chunk_chars` bound the memory of the cuts (`_slot_keys`); they do not
-    change the families."""
+    change the families. `edges`: `title_edges` of the distinct titles, when the caller has
+    them already (else the members are verified among themselves)."""
     distinct, ids = exact_groups(titles)
     if len(distinct) < min_members:
         return []
@@ -88,8 +90,14 @@ def template_families(
     counts = np.bincount(template[template >= 0], minlength=1)
     in_family = np.flatnonzero((template >= 0) & (counts[np.maximum(template, 0)] >= min_members))
     # Re-spins of an earlier member of the same family are not members of their own.
-    i, j, _ = pair_arrays([distinct[i] for i in in_family.tolist()])
-    first, later = in_family[i], in_family[j]
+    if edges is None:
+        i, j, _ = pair_arrays([distinct[i] for i in in_family.tolist()])
+        first, later = in_family[i], in_family[j]
+    else:
+        member = np.zeros(len(distinct), dtype=bool)
+        member[in_family] = True
+        both = member[edges.a] & member[edges.b]
+        first, later = edges.a[both], edges.b[both]
     same = template[first] == template[later]
     # Each member's slot read once, as a number: a big farm pairs many members many times.
     reading_id: dict[str, int] = {}
@@ -126,7 +134,9 @@ def title_findings(
 ) -> tuple[list[Cluster], list[TemplateFamily]]:
     """Duplicate clusters and template families of the titles, as the audit reports them:
     the siblings of a family are no duplicates of one another (exact copies still are)."""
-    families = template_families(titles)
+    # One verification of all the titles serves both: the families' re-spins and the clusters.
+    edges = title_edges(exact_groups(titles)[0], config)
+    families = template_families(titles, edges=edges)
     family_of = [-1] * len(titles)
     unnamed = [False] * len(titles)
     for family_id, family in enumerate(families):
@@ -135,7 +145,8 @@ def title_findings(
             # A slot of question wording alone (是什么 / 有哪些, 该怎么办 / 怎么应对) names
             # nothing: two such members may be re-spins of one another, as the verifier decides.
             unnamed[member] = not _names_something(slot)
-    return cluster_titles(titles, config, apart=family_of, unnamed=unnamed), families
+    clusters = cluster_titles(titles, config, apart=family_of, unnamed=unnamed, edges=edges)
+    return clusters, families
 
 
 @cache

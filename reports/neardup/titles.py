@@ -51,7 +51,8 @@ def _verified(
     return np.concatenate(kept), np.concatenate(sims)
 
 
-def _title_edges(distinct: list[str], cfg: DedupConfig) -> Edges:
+def title_edges(distinct: list[str], cfg: DedupConfig) -> Edges:
+    """Verified pairs (a < b) between distinct normalised titles (`exact_groups`)."""
     if len(distinct) < 2:
         return NO_EDGES
     # One wording per thing (预付款 / 先付款): every later step reads the folded text.
@@ -117,7 +118,7 @@ def pair_arrays(
 ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
     """`find_pairs` as arrays i, j, similarity (no Python tuple per pair)."""
     distinct, ids = exact_groups(titles)
-    edges = _title_edges(distinct, config)
+    edges = title_edges(distinct, config)
     # Inputs by distinct text: exact copies pair with each other, and across each edge.
     order = np.argsort(ids, kind="stable")
     size = np.bincount(ids, minlength=len(distinct))
@@ -140,6 +141,7 @@ def cluster_titles(
     *,
     apart: Sequence[int] | None = None,
     unnamed: Sequence[bool] | None = None,
+    edges: Edges | None = None,
 ) -> list[Cluster]:
     """Clusters of exact and near-duplicate titles (re-spins); singletons are left out.
 
@@ -147,10 +149,12 @@ def cluster_titles(
     linked (template siblings of one family, reported as a family instead); -1 is no label.
     `unnamed`, one flag per title: two texts both flagged may still be linked under one label
     (family members whose slot is question wording, 是什么 / 有哪些, not a name). Exact copies
-    of a title are still one cluster.
+    of a title are still one cluster. `edges`: `title_edges` of the distinct titles, when
+    the caller has them already.
     """
     distinct, ids = exact_groups(titles)
-    edges = _title_edges(distinct, config)
+    if edges is None:
+        edges = title_edges(distinct, config)
     if apart is not None and edges.a.size:
         label = np.full(len(distinct), -1, dtype=np.int64)
         np.maximum.at(label, ids, np.asarray(apart, dtype=np.int64))
