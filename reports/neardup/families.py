@@ -18,10 +18,13 @@ their slot values read the same once filler and aspect words stand for their cla
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import re
+import tempfile
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -32,12 +35,13 @@ from reports.neardup.titles import cluster_titles, pair_arrays, title_edges
 from reports.neardup.tokens import MUL, codepoints, load_aspects, load_fillers, mix
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterable, Iterator, Sequence
 
     from numpy.typing import NDArray
 
 
-#: Cuts one pass of `_slot_keys` gathers, about (some 32 bytes a cut: key, cut and copies).
+#: Cuts `_slot_keys` counts at once (some 32 bytes a cut: key, cut and copies); above this
+#: it spills them to temporary files of about this many cuts each.
 PASS_CUTS = 1 << 22
 #: Characters `_slot_keys` hashes at once (a few tens of 8-byte arrays of this size).
 CHUNK_CHARS = 1 << 17
@@ -199,11 +203,12 @@ def _slot_keys(
     The key hashes the prefix and the suffix (with their lengths), not the slot, so slots of
     different lengths share a key. Start and end are offsets inside the text.
 
-    Memory does not grow with the texts (but for the shared cuts): the keys are split by their
-    top bits into passes of about `pass_cuts` cuts; each pass cuts the texts again,
-    `chunk_chars` characters at a time, and keeps only its own keys. All cuts of a key fall in
-    one pass, so each pass counts its keys exactly. The price is CPU: every pass hashes every
-    text, and the passes grow with the texts.
+    Memory does not grow with the texts (but for the shared cuts): the texts are cut once,
+    `chunk_chars` characters at a time, and when all cuts would pass `pass_cuts` the cuts
+    are spilled to temporary files by the top bits of their keys, about `pass_cuts` a file;
+    each file then counts its keys alone (all cuts of a key fall in one file) and keeps only
+    the shared ones. Cutting the texts again for each range of keys instead made the work
+    grow as the square of the texts (1M titles: 32 passes over all of them).
     """
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     starts = np.cumsum(lengths) - lengths
@@ -218,20 +223,19 @@ def _slot_keys(
             ([0, len(texts)], np.searchsorted(ends, np.arange(chunk_chars, total, chunk_chars)))
         )
     ).tolist()
-    found_key, found_cut = [], []
-    for part in range(1 << bits):
-        keys, cuts = [], []
+
+    def chunks() -> Iterator[tuple[NDArray[np.uint64], NDArray[np.int64]]]:
         for a, b in itertools.pairwise(edges):
-            key, at, slot = _cuts(texts[a:b], max_slot, min_fixed, bits, part)
-            keys.append(key)
+            key, at, slot = _cuts(texts[a:b], max_slot, min_fixed)
             # A cut as one number, ordered by slot length then position in all the texts.
-            cuts.append(slot * total + starts[a] + at)
-        key, cut = np.concatenate(keys), np.concatenate(cuts)
-        del keys, cuts
+            yield key, slot * total + starts[a] + at
+
+    found_key, found_cut = [], []
+    for key, cut in _by_top_bits(chunks(), bits):
         keep = _shared(key, least)
         found_key.append(key[keep])
         found_cut.append(cut[keep])
-        del key, cut
+        del key, cut, keep
     key, cut = np.concatenate(found_key), np.concatenate(found_cut)
     del found_key, found_cut
     # The order one pass over all texts gives (`_best_template` breaks ties by it).
@@ -246,12 +250,47 @@ def _slot_keys(
     return key, tid, pos, pos + slot
 
 
+_CUT = np.dtype([("key", "<u8"), ("cut", "<i8")])
+
+
+def _by_top_bits(
+    chunks: Iterable[tuple[NDArray[np.uint64], NDArray[np.int64]]], bits: int
+) -> Iterator[tuple[NDArray[np.uint64], NDArray[np.int64]]]:
+    """The (key, cut) chunks regrouped by the top `bits` bits of the key: one group per
+    value, each read back from its own temporary file (no spill when `bits` is 0)."""
+    if bits == 0:
+        pairs = list(chunks)
+        yield (
+            np.concatenate([np.zeros(0, np.uint64), *(k for k, _ in pairs)]),
+            np.concatenate([np.zeros(0, np.int64), *(c for _, c in pairs)]),
+        )
+        return
+    with tempfile.TemporaryDirectory(prefix="farmaudit-cuts-") as spill:
+        paths = [Path(spill) / f"{part}.bin" for part in range(1 << bits)]
+        with contextlib.ExitStack() as stack:
+            files = [stack.enter_context(path.open("wb")) for path in paths]
+            for key, cut in chunks:
+                part = key >> np.uint64(64 - bits)
+                order = np.argsort(part)
+                rows = np.empty(key.size, dtype=_CUT)
+                rows["key"], rows["cut"] = key[order], cut[order]
+                bounds = np.searchsorted(part[order], np.arange(len(files) + 1, dtype=np.uint64))
+                for out, lo, hi in zip(files, bounds[:-1], bounds[1:], strict=True):
+                    out.write(rows[lo:hi].tobytes())
+                del part, order, rows
+        for path in paths:
+            rows = np.fromfile(path, dtype=_CUT)
+            path.unlink()
+            yield rows["key"].copy(), rows["cut"].copy()
+            del rows
+
+
 def _cuts(
-    texts: list[str], max_slot: int, min_fixed: int, bits: int, part: int
+    texts: list[str], max_slot: int, min_fixed: int
 ) -> tuple[NDArray[np.uint64], NDArray[np.int64], NDArray[np.int64]]:
     """The (prefix, slot, suffix) cuts of the texts with a slot of 1 to `max_slot` characters
-    and `min_fixed` fixed ones whose key's top `bits` bits are `part`: key, first slot
-    character (a position in the texts joined) and slot length, by slot length then position."""
+    and `min_fixed` fixed ones: key, first slot character (a position in the texts joined)
+    and slot length, by slot length then position."""
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     starts = np.cumsum(lengths) - lengths
     ends = starts + lengths
@@ -292,8 +331,6 @@ def _cuts(
         with np.errstate(over="ignore"):
             key = head[:n] + np.where(room[:n] > k, tail[k:], tail[-1])
         ok = (room[:n] >= k) & (span[:n] - k >= min_fixed)
-        if bits:
-            ok &= (key >> np.uint64(64 - bits)) == part
         p = np.flatnonzero(ok)
         keys.append(key[p])
         ats.append(p)
