@@ -365,7 +365,6 @@ def _instrument(records: list[StageRecord], depth: list[int]) -> list[str]:
         (links_module, "links_part", "links: a links part"),
         (graph, "link_targets", "graph.link_targets"),
         (graph, "anchor_findings", "graph.anchor_findings"),
-        (graph, "page_degrees", "graph.page_degrees"),
         (stages_module, "title_findings", "duplicates: title_findings"),
         (stages_module, "_sign_bodies", "duplicates: signing the bodies"),
         (stages_module.BodySigner, "clusters", "duplicates: body clusters"),

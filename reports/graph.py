@@ -184,7 +184,8 @@ def anchor_targets(con: duckdb.DuckDBPyConnection) -> pa.Table:
     return fetch_table(con, _CONTENT_SQL + _BY_ANCHOR_SQL, ANCHOR_FINDINGS, _ANCHOR_PARAMS)
 
 
-_DEGREES_SQL = """
+#: url, out_links, in_links, in_related for every crawled page (`links` and `pages` views).
+DEGREES_SQL = """
 WITH outs AS (
     SELECT source_url AS url, count(*)::INTEGER AS out_links FROM links GROUP BY source_url
 ),
@@ -201,12 +202,6 @@ SELECT p.url, coalesce(o.out_links, 0) AS out_links, coalesce(i.in_links, 0) AS 
        coalesce(i.in_related, 0) AS in_related
 FROM pages p LEFT JOIN outs o ON o.url = p.url LEFT JOIN ins i ON i.url = p.url
 """
-
-
-def page_degrees(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, int, int]]:
-    """url → (out_links, in_links, in_related) for every crawled page."""
-    rows = con.execute(_DEGREES_SQL).fetchall()
-    return {url: (out, inn, rel) for url, out, inn, rel in rows}
 
 
 def sql_path(path: Path) -> str:

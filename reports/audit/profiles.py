@@ -211,19 +211,6 @@ def _own_category(title: str | None, head: str, lexicon: Lexicon) -> tuple[str, 
     return category, None if terms is None else list(terms)
 
 
-def page_categories(ctx: StageContext) -> dict[str, str]:
-    """Each page's own risk category by URL, as the profiles stage found it."""
-    found: dict[str, str] = {}
-    for path in sorted(ctx.table_dir("profiles").glob("part-*.parquet")):
-        table = pq.read_table(path, columns=["key", "category"]).filter(
-            pc.is_valid(pc.field("category"))
-        )
-        found.update(
-            zip(table.column("key").to_pylist(), table.column("category").to_pylist(), strict=True)
-        )
-    return found
-
-
 def _save_npz(arrays: dict[str, np.ndarray], path: Path) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     with tmp.open("wb") as handle:

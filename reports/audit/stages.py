@@ -6,9 +6,7 @@ part) and writes its own; see `reports.audit.stage` for their shape.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -24,12 +22,11 @@ from pipelines.store.schema import (
 )
 from reports import graph
 from reports.audit.links import run_links
-from reports.audit.profiles import page_categories, run_profiles
+from reports.audit.profiles import run_profiles
 from reports.audit.shuffle import run_graph_shuffled
 from reports.audit.stage import Stage
 from reports.audit.texts import TARGETS, iter_targets, run_targets, run_topics
 from reports.neardup import BodySigner, Cluster, DedupConfig, TemplateFamily, title_findings
-from reports.offtopic import block_counts_verdict
 from reports.report.since import carry_first_seen, compare_audits
 from reports.spam import NONE
 
@@ -73,104 +70,62 @@ def run_graph(ctx: StageContext) -> tuple[int, dict[str, int]]:
     return rows_in, {"link_targets": targets.num_rows, "anchor_findings": anchors.num_rows}
 
 
-@dataclass(frozen=True, slots=True)
-class _PageRow:
-    url: str
-    title: str | None
-    category: str
-    related_links: int
-    risky_links: int
-    risky_share: float
-    offtopic_share: float
-    top_category: str
-    mostly_risky: bool
-    mostly_offtopic: bool
-    out_links: int
-    in_links: int
-    in_related: int
-    crawl_id: str
-    published_at: datetime | None
-    kind: str
-
-
-#: Per page, its related block's links counted by category (and how many of them off-topic).
-_RELATED_SQL = """
-SELECT source_url, category, count(*)::BIGINT AS n, count(*) FILTER (WHERE offtopic)::BIGINT
-FROM link_findings WHERE block = 'related' GROUP BY source_url, category
-"""
-
-
-@dataclass(slots=True)
-class _Block:
-    related: int = 0
-    risky: int = 0
-    offtopic: int = 0
-    categories: Counter[str] | None = None
+#: One row per primary page with a place in the link graph: its related block counted by
+#: category (`block_counts_verdict` in SQL: the shares, and whether they reach `page_share`),
+#: the most frequent risky category (a tie goes to the first name), its own category (from
+#: the profiles stage) and its degrees; most risky links first.
+_PAGES_SQL = f"""
+WITH degrees AS (SELECT DISTINCT * FROM ({graph.DEGREES_SQL})),
+counted AS (
+    SELECT source_url, category, count(*) AS n, count(*) FILTER (WHERE offtopic) AS off
+    FROM link_findings WHERE block = 'related' GROUP BY source_url, category
+),
+blocks AS (
+    SELECT source_url, sum(n) AS related, sum(off) AS offtopic,
+           coalesce(sum(n) FILTER (WHERE category <> $none), 0) AS risky,
+           first(category ORDER BY n DESC, category) FILTER (WHERE category <> $none) AS top
+    FROM counted GROUP BY source_url
+),
+shares AS (
+    SELECT t.key, t.title, t.crawl_id, t.published_at, t.kind, d.out_links, d.in_links,
+           d.in_related, coalesce(b.related, 0) AS related, coalesce(b.risky, 0) AS risky,
+           coalesce(b.top, $none) AS top,
+           CASE WHEN b.related > 0 THEN b.risky / b.related ELSE 0.0 END AS risky_share,
+           CASE WHEN b.related > 0 THEN b.offtopic / b.related ELSE 0.0 END AS offtopic_share
+    FROM targets t JOIN degrees d ON d.url = t.key
+    LEFT JOIN blocks b ON b.source_url = t.key
+    WHERE t."primary"
+)
+SELECT s.key AS url, s.title, coalesce(p.category, $none) AS category,
+       s.related AS related_links, s.risky AS risky_links, s.risky_share, s.offtopic_share,
+       s.top AS top_category,
+       s.related > 0 AND s.risky_share >= $share AS mostly_risky,
+       s.related > 0 AND s.offtopic_share >= $share AS mostly_offtopic,
+       s.out_links, s.in_links, s.in_related, s.crawl_id, s.published_at, s.kind
+FROM shares s LEFT JOIN (SELECT key, category FROM profiles WHERE category IS NOT NULL) p
+    ON p.key = s.key
+ORDER BY risky_links DESC, risky_share DESC, url
+"""  # noqa: S608 - a constant query
 
 
 def run_pages(ctx: StageContext) -> tuple[int, dict[str, int]]:
-    """page_findings: each page's related block (from link_findings, aggregated in DuckDB),
-    its degrees, and its own category (found by the profiles stage)."""
-    config = ctx.config.offtopic
-    own = page_categories(ctx)
+    """page_findings: each page's related block (from link_findings), its degrees, and its
+    own category (found by the profiles stage), in one DuckDB query: no page is held in
+    Python (at 1M pages, Python rows took 2.9 GB)."""
     con = findings_connection(ctx)
     try:
-        degrees = graph.page_degrees(con)
-        blocks: dict[str, _Block] = {}
-        for url, category, n, off in con.execute(_RELATED_SQL).fetchall():
-            block = blocks.get(url)
-            if block is None:
-                block = blocks[url] = _Block(categories=Counter())
-            block.related += n
-            block.offtopic += off
-            if category != NONE:
-                block.risky += n
-                assert block.categories is not None
-                block.categories[category] += n
+        ctx.view(con, "profiles", _PROFILE_CATEGORIES)
+        rows_in = int(con.execute("SELECT count(DISTINCT url) FROM pages").fetchall()[0][0])
+        params = {"none": NONE, "share": ctx.config.offtopic.page_share}
+        table = graph.fetch_table(con, _PAGES_SQL, PAGE_FINDINGS, params)
     finally:
         con.close()
-    rows = []
-    columns = ["key", "title", "crawl_id", "kind", "published_at"]
-    for batch in iter_targets(ctx, columns, primary_only=True):
-        for key, title, crawl_id, kind, published_at in zip(
-            *(c.to_pylist() for c in batch.columns), strict=True
-        ):
-            degree = degrees.get(key)
-            if degree is None:
-                continue
-            out_links, in_links, in_related = degree
-            block = blocks.get(key) or _Block()
-            n = block.related
-            mostly_offtopic, mostly_risky, offtopic_share, risky_share = block_counts_verdict(
-                n, block.offtopic, block.risky, config
-            )
-            risky_cats = [(-k, c) for c, k in (block.categories or Counter()).items()]
-            # The most frequent category; a tie goes to the first name, not the first link seen.
-            top = min(risky_cats)[1] if risky_cats else NONE
-            rows.append(
-                _PageRow(
-                    url=key,
-                    title=title,
-                    category=own[key],
-                    related_links=n,
-                    risky_links=block.risky,
-                    risky_share=risky_share,
-                    offtopic_share=offtopic_share,
-                    top_category=top,
-                    mostly_risky=mostly_risky,
-                    mostly_offtopic=mostly_offtopic,
-                    out_links=out_links,
-                    in_links=in_links,
-                    in_related=in_related,
-                    crawl_id=crawl_id,
-                    published_at=published_at,
-                    kind=kind,
-                )
-            )
-    rows.sort(key=lambda r: (-r.risky_links, -r.risky_share, r.url))
-    table = records_to_table(rows, PAGE_FINDINGS) if rows else PAGE_FINDINGS.empty_table()
     write_table_atomic(table, ctx.table_dir("page_findings") / "part-0.parquet")
-    return len(degrees), {"page_findings": table.num_rows}
+    return rows_in, {"page_findings": table.num_rows}
+
+
+#: The columns of the profiles parts the pages stage reads (the empty view, when none).
+_PROFILE_CATEGORIES = pa.schema([("key", pa.string()), ("category", pa.string())])
 
 
 @dataclass(frozen=True, slots=True)
