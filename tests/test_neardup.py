@@ -588,12 +588,12 @@ def test_typo_pairs_leave_the_subject_alone() -> None:
     assert found == [[0, 2]]
 
 
-@pytest.mark.parametrize("config", [DedupConfig(), DedupConfig(max_bucket=2, swap_bucket=3)])
+@pytest.mark.parametrize("config", [DedupConfig(), DedupConfig(title_bucket=2, swap_bucket=3)])
 def test_typo_and_candidate_pairs_in_small_chunks_and_passes_are_those_of_one(
     config: DedupConfig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Generated re-spins with typos planted, and joiners at the texts' edges (a joiner's
-    # class reads its neighbours, across texts too). A max_bucket of 2 caps and stars most
+    # class reads its neighbours, across texts too). A title_bucket of 2 caps and stars most
     # groups, where the order of equal keys decides which pairs are kept.
     titles, _ = dedup.generate_titles(3000, 0)
     rng = random.Random(1)

@@ -172,7 +172,7 @@ def _part_pairs(
     """`_key_pairs` on packed, sorted key sets (zero deletions first)."""
     half = cfg.max_edits // 2
     key, owner = _packed_sort(sets[: half + 1])
-    left, right = group_pairs(key, cfg.max_bucket)
+    left, right = group_pairs(key, cfg.title_bucket)
     found_a, found_b = [owner[left]], [owner[right]]
     del key, owner, left, right
     for d in range(half + 1, cfg.max_edits + 1):
@@ -187,7 +187,7 @@ def _part_pairs(
         hit = present[query >> np.uint64(32 - bits)]
         query, owners = query[hit], sets[d][hit] & _LOW
         lo = np.searchsorted(target, query, side="left")
-        count = np.minimum(np.searchsorted(target, query, side="right") - lo, cfg.max_bucket)
+        count = np.minimum(np.searchsorted(target, query, side="right") - lo, cfg.title_bucket)
         found_a.append(np.repeat(owners, count))
         found_b.append(target_owner[ranges(lo, count)])
     if cfg.swap_bucket >= 2 and cfg.max_edits >= 2:
@@ -319,7 +319,7 @@ def candidate_pairs(
     del keep, t, h
     pairs = _key_pairs(mains, keysets, cfg, pass_keys)
     del keysets
-    return _member_pairs(pairs, group[order], texts[order], cfg.max_bucket, expand_pairs), repeats
+    return _member_pairs(pairs, group[order], texts[order], cfg.title_bucket, expand_pairs), repeats
 
 
 def _member_pairs(
@@ -391,7 +391,7 @@ def subject_pairs(units: Units, n_texts: int, cfg: DedupConfig) -> NDArray[np.in
         key = mix(key) + _question_sets(units)[owner]
     order = np.argsort(key, kind="stable")
     found = _Codes(n_texts)
-    _add_groups(found, key[order], owner[order], cfg.max_bucket, GROUP_SLICE)
+    _add_groups(found, key[order], owner[order], cfg.title_bucket, GROUP_SLICE)
     return found.rows()
 
 
@@ -492,11 +492,11 @@ def _one_typo(
         hit = present[d >> shift]
         query, query_owner = d[hit], o[hit]
         lo = np.searchsorted(full_keys, query, side="left")
-        count = np.minimum(np.searchsorted(full_keys, query, side="right") - lo, cfg.max_bucket)
+        count = np.minimum(np.searchsorted(full_keys, query, side="right") - lo, cfg.title_bucket)
         found.add(np.repeat(query_owner, count), full_owner[ranges(lo, count)])
     del deleted, present, full_keys, full_owner
     # A swap or move: the same character deleted from both gives one string.
-    _pair_moves(_join(moved), _join(owner), cfg.max_bucket, slice_keys, found)
+    _pair_moves(_join(moved), _join(owner), cfg.title_bucket, slice_keys, found)
 
 
 def _typo_keys(

@@ -64,12 +64,14 @@ class DedupConfig:
     #: How verified pairs become clusters: "star" (each member verified against the
     #: representative, no chains) or "single" (connected components; chains allowed).
     linkage: Linkage = "star"
-    #: Buckets larger than this are linked as a star to their first text instead of all
-    #: pairs, so one huge family cannot make the pair count quadratic. 32, not 200: a big
-    #: farm's titles fill many buckets of 50-200 (one template, many amounts and cities),
-    #: whose all-pairs made the title step grow as n^1.8 (1.95 GB at 400k titles); 32 keeps
-    #: 99 % of the clustered titles there and every labelled figure.
-    max_bucket: int = 32
+    #: Bodies: LSH buckets larger than this are linked as a star to their first text instead
+    #: of all pairs, so one huge family cannot make the pair count quadratic.
+    max_bucket: int = 200
+    #: Titles: the same for the candidate buckets (deletion keys, subjects, typos). 32, not
+    #: 200: a big farm's titles fill many buckets of 50-200 (one template, many amounts and
+    #: cities), whose all-pairs made the title step grow as n^1.8 (1.95 GB at 400k bench
+    #: titles); 32 keeps 99 % of the clustered titles there and every labelled figure.
+    title_bucket: int = 32
     #: Titles: units per title kept for the verifier (main title first, subtitle cut).
     max_units: int = 32
     #: Titles: filler lexicon file; None means the bundled one.
@@ -109,6 +111,7 @@ class DedupConfig:
             ("column_ratio", self.column_ratio > 0, "> 0"),
             ("implied_share", 0 <= self.implied_share <= 1, "in [0, 1]"),
             ("max_bucket", self.max_bucket >= 2, ">= 2"),
+            ("title_bucket", self.title_bucket >= 2, ">= 2"),
             ("max_units", self.max_units >= 1, ">= 1"),
             ("linkage", self.linkage in ("star", "single"), "'star' or 'single'"),
             ("text_shingle", self.text_shingle >= 1, ">= 1"),
