@@ -10,10 +10,11 @@ prefix and the suffix (the slot may differ in length) share a template. A title 
 template it shares with the most titles (the longest fixed part on a tie), and a template
 becomes a family when at least `min_members` titles with distinct slot values chose it and
 its fixed part is at least `min_fixed` characters. Re-spins of one title are not separate
-members: a member `find_pairs` pairs with an earlier member of its family is left out when
-their slot values read the same once filler and aspect words stand for their class, so
-还款流程 / 还款步骤 (one question reworded) do not count as two slot values, while 小花钱包 /
-小米钱包 (two names the verifier cannot tell apart in a long shared template) stay two members.
+members: a member the verifier pairs (`title_edges`) with an earlier member of its family is
+left out when their slot values read the same once filler and aspect words stand for their
+class, so 还款流程 / 还款步骤 (one question reworded) do not count as two slot values, while
+小花钱包 / 小米钱包 (two names the verifier cannot tell apart in a long shared template) stay
+two members.
 """
 
 from __future__ import annotations
