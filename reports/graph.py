@@ -11,7 +11,7 @@ import os
 import re
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import duckdb
 import pyarrow as pa
@@ -21,9 +21,11 @@ from pipelines.store.schema import ANCHOR_FINDINGS, CRAWL_TABLES, LINK_TARGETS
 from pipelines.store.urls import crawl_key
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
 logger = logging.getLogger(__name__)
+_T = TypeVar("_T")
+
 #: Blocks whose anchors speak for the site's content (nav and footer repeat site chrome).
 CONTENT_BLOCKS = ("related", "body")
 _EXAMPLES = 5
@@ -233,28 +235,35 @@ def _bytes(setting: str) -> int:
     return int(float(found.group(1)) * _UNITS[found.group(2).lower()])
 
 
+def with_memory_retries(con: duckdb.DuckDBPyConnection, work: Callable[[], _T]) -> _T:
+    """`work()`, on `con`. Past DuckDB's memory limit (what does not spill: a result and its
+    sort, distinct aggregates over tens of millions of rows) it is run again with twice the
+    memory, up to `_MEMORY_RETRIES` times, with a warning each time."""
+    for attempt in range(_MEMORY_RETRIES):
+        try:
+            return work()
+        except duckdb.OutOfMemoryException:
+            (limit,) = con.execute("SELECT current_setting('memory_limit')").fetchone() or ("",)
+            doubled = 2 * _bytes(str(limit))
+            logger.warning(
+                "DuckDB memory limit %s too small (attempt %d); retrying with %d MiB",
+                limit,
+                attempt + 1,
+                doubled >> 20,
+            )
+            con.execute(f"SET memory_limit = '{doubled >> 20}MiB'")
+    return work()
+
+
 def fetch_table(
     con: duckdb.DuckDBPyConnection,
     sql: str,
     schema: pa.Schema,
     params: dict[str, object] | None = None,
 ) -> pa.Table:
-    """The query's rows as a table of `schema`. Past DuckDB's memory limit (a 1M-page crawl's
-    link targets: the result and its sort do not spill, 2026-12-07) the query is run again
-    with twice the memory, up to `_MEMORY_RETRIES` times."""
-    for attempt in range(_MEMORY_RETRIES + 1):
-        try:
-            result = con.sql(sql, params=params or {}).to_arrow_table()
-            break
-        except duckdb.OutOfMemoryException:
-            if attempt == _MEMORY_RETRIES:
-                raise
-            (limit,) = con.execute("SELECT current_setting('memory_limit')").fetchone() or ("",)
-            doubled = 2 * _bytes(str(limit))
-            logger.warning(
-                "DuckDB memory limit %s too small; retrying with %d MiB", limit, doubled >> 20
-            )
-            con.execute(f"SET memory_limit = '{doubled >> 20}MiB'")
+    """The query's rows as a table of `schema`, run `with_memory_retries` (a 1M-page crawl's
+    link targets: the result and its sort do not spill, 2026-12-07)."""
+    result = with_memory_retries(con, lambda: con.sql(sql, params=params or {}).to_arrow_table())
     return pa.Table.from_arrays(
         [result.column(i).cast(f.type) for i, f in enumerate(schema)], schema=schema
     )

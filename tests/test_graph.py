@@ -44,3 +44,23 @@ def test_the_link_targets_memory_grows_with_the_links_past_the_default() -> None
     assert graph._bytes("400MB") == 400 * 10**6
     with pytest.raises(ValueError, match="not a DuckDB memory setting"):
         graph._bytes("lots")
+
+
+def test_a_statement_past_the_limit_is_run_again_with_more(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The report's per-target tables: distinct aggregates over every risky link, at 1M pages
+    # past the report's 512 MB.
+    con = duckdb.connect(
+        config={"memory_limit": "2MB", "threads": 1, "temp_directory": str(tmp_path)}
+    )
+    create = (
+        "CREATE TEMP TABLE t AS SELECT range % 1000 AS k, count(DISTINCT range) AS n, "
+        "list(DISTINCT repeat('y', 40) || range::VARCHAR) AS texts FROM range(300000) GROUP BY 1"
+    )
+    monkeypatch.setattr(graph, "_MEMORY_RETRIES", 0)
+    with pytest.raises(duckdb.OutOfMemoryException):
+        graph.with_memory_retries(con, lambda: con.execute(create))
+    monkeypatch.setattr(graph, "_MEMORY_RETRIES", 6)
+    graph.with_memory_retries(con, lambda: con.execute(create))
+    assert con.execute("SELECT count(*), sum(n) FROM t").fetchone() == (1000, 300_000)

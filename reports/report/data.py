@@ -6,6 +6,7 @@ the audit's last stage and works from what the earlier stages wrote.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -13,7 +14,7 @@ import duckdb
 
 from pipelines.store.commits import _write_atomic
 from pipelines.store.schema import AUDIT_TABLES
-from reports.graph import spilling, view_parts
+from reports.graph import spilling, view_parts, with_memory_retries
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -348,10 +349,11 @@ def read_report_data(
         con.execute("SELECT change, count(*) FROM changes GROUP BY 1").fetchall()
     )
     for name, (sql, csv_name) in _QUERIES.items():
-        # Materialised once: counted, embedded (the first rows) and written as CSV.
-        con.execute(
-            f"CREATE TEMP TABLE t_{name} AS {sql}", {"n": ANCHOR_VARIANTS} if "$n" in sql else None
-        )
+        # Materialised once: counted, embedded (the first rows) and written as CSV. Distinct
+        # aggregates over every risky link (70M at 1M bench pages) may not fit the limit.
+        create = f"CREATE TEMP TABLE t_{name} AS {sql}"
+        variants = {"n": ANCHOR_VARIANTS} if "$n" in sql else None
+        with_memory_retries(con, functools.partial(con.execute, create, variants))
         result = con.execute(f"SELECT * FROM t_{name}")  # noqa: S608 - constant names
         columns = tuple(d[0] for d in result.description or ())
         rows = [list(r) for r in result.fetchmany(embed_rows)]
