@@ -138,21 +138,45 @@ SELECT target_url, first_seen, last_seen FROM link_targets
 WHERE target_url IN (SELECT target_url FROM risky)
 """
 
+# Distinct source pages and anchor variants by grouping first, not count(DISTINCT …): at 1M
+# bench pages the distinct aggregates over 70M risky links did not fit 2 GB of DuckDB memory
+# (they do not spill); grouped rows do. Same rows, in the same order, at 100k.
 _TARGETS = """
-SELECT r.target_url, any_value(r.domain) AS domain, r.category, count(*)::INTEGER AS links,
-       (count(*) FILTER (WHERE r.block = 'related'))::INTEGER AS related,
-       count(DISTINCT r.source_url)::INTEGER AS source_pages,
-       -- Anchor variants say how the site names a target: page numbers and 上一页 of a
-       -- pagination block, and a page's links to itself ("To Top"), name nothing.
-       (count(DISTINCT r.anchor_text) FILTER (WHERE r.block <> 'pagination'
-           AND r.source_url IS DISTINCT FROM r.target_url))::INTEGER AS variants,
-       list_sort(list(DISTINCT r.anchor_text) FILTER (WHERE r.block <> 'pagination'
-           AND r.source_url IS DISTINCT FROM r.target_url))[1:$n] AS anchors,
-       max(r.score) AS score,
-       strftime(min(s.first_seen), '%Y-%m-%d %H:%M') AS first_seen,
-       strftime(max(s.last_seen), '%Y-%m-%d %H:%M') AS last_seen
-FROM risky r LEFT JOIN seen s USING (target_url) GROUP BY r.target_url, r.category
-ORDER BY links DESC, r.target_url, r.category
+WITH per_source AS (
+    SELECT target_url, category, source_url, any_value(domain) AS domain, count(*) AS links,
+           count(*) FILTER (WHERE block = 'related') AS related, max(score) AS score
+    FROM risky GROUP BY target_url, category, source_url
+),
+-- Anchor variants say how the site names a target: page numbers and 上一页 of a pagination
+-- block, and a page's links to itself ("To Top"), name nothing.
+per_anchor AS (
+    SELECT target_url, category, anchor_text FROM risky
+    WHERE block <> 'pagination' AND source_url IS DISTINCT FROM target_url
+          AND anchor_text IS NOT NULL
+    GROUP BY target_url, category, anchor_text
+),
+variants AS (
+    SELECT target_url, category, count(*) AS variants,
+           list(anchor_text ORDER BY anchor_text)[1:$n] AS anchors
+    FROM per_anchor GROUP BY target_url, category
+),
+targets AS (
+    SELECT target_url, any_value(domain) AS domain, category, sum(links)::INTEGER AS links,
+           sum(related)::INTEGER AS related, count(*)::INTEGER AS source_pages,
+           max(score) AS score
+    FROM per_source GROUP BY target_url, category
+),
+seen_by AS (
+    SELECT target_url, min(first_seen) AS first_seen, max(last_seen) AS last_seen
+    FROM seen GROUP BY target_url
+)
+SELECT t.target_url, t.domain, t.category, t.links, t.related, t.source_pages,
+       coalesce(v.variants, 0)::INTEGER AS variants, v.anchors, t.score,
+       strftime(s.first_seen, '%Y-%m-%d %H:%M') AS first_seen,
+       strftime(s.last_seen, '%Y-%m-%d %H:%M') AS last_seen
+FROM targets t LEFT JOIN variants v USING (target_url, category)
+LEFT JOIN seen_by s USING (target_url)
+ORDER BY links DESC, t.target_url, t.category
 """
 
 _DOMAINS = """
