@@ -31,8 +31,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from reports.neardup.config import DedupConfig
-from reports.neardup.linkage import Cluster, Edges, exact_groups
-from reports.neardup.titles import cluster_titles, pair_arrays, title_edges
+from reports.neardup.linkage import Cluster, exact_groups
+from reports.neardup.titles import VerifiedTitles, cluster_titles, pair_arrays, verify_titles
 from reports.neardup.tokens import MUL, codepoints, load_aspects, load_fillers, mix
 
 if TYPE_CHECKING:
@@ -68,14 +68,14 @@ def template_families(
     min_fixed: int = 5,
     pass_cuts: int = PASS_CUTS,
     chunk_chars: int = CHUNK_CHARS,
-    edges: Edges | None = None,
+    verified: VerifiedTitles | None = None,
 ) -> list[TemplateFamily]:
     """Families of titles filling one template with different slot values, largest first.
 
     `pass_cuts` and `chunk_chars` bound the memory of the cuts (`_slot_keys`); they do not
-    change the families. `edges`: `title_edges` of the distinct titles, when the caller has
-    them already (else the members are verified among themselves)."""
-    distinct, ids = exact_groups(titles)
+    change the families. `verified`: `verify_titles(titles)`, when the caller has it already
+    (else the members are verified among themselves)."""
+    distinct, ids = (verified.distinct, verified.ids) if verified else exact_groups(titles)
     if len(distinct) < min_members:
         return []
     first_input = np.full(len(distinct), ids.size, dtype=np.int64)
@@ -95,10 +95,11 @@ def template_families(
     counts = np.bincount(template[template >= 0], minlength=1)
     in_family = np.flatnonzero((template >= 0) & (counts[np.maximum(template, 0)] >= min_members))
     # Re-spins of an earlier member of the same family are not members of their own.
-    if edges is None:
+    if verified is None:
         i, j, _ = pair_arrays([distinct[i] for i in in_family.tolist()])
         first, later = in_family[i], in_family[j]
     else:
+        edges = verified.edges
         member = np.zeros(len(distinct), dtype=bool)
         member[in_family] = True
         both = member[edges.a] & member[edges.b]
@@ -140,8 +141,8 @@ def title_findings(
     """Duplicate clusters and template families of the titles, as the audit reports them:
     the siblings of a family are no duplicates of one another (exact copies still are)."""
     # One verification of all the titles serves both: the families' re-spins and the clusters.
-    edges = title_edges(exact_groups(titles)[0], config)
-    families = template_families(titles, edges=edges)
+    verified = verify_titles(titles, config)
+    families = template_families(titles, verified=verified)
     family_of = [-1] * len(titles)
     unnamed = [False] * len(titles)
     for family_id, family in enumerate(families):
@@ -150,7 +151,7 @@ def title_findings(
             # A slot of question wording alone (是什么 / 有哪些, 该怎么办 / 怎么应对) names
             # nothing: two such members may be re-spins of one another, as the verifier decides.
             unnamed[member] = not _names_something(slot)
-    clusters = cluster_titles(titles, config, apart=family_of, unnamed=unnamed, edges=edges)
+    clusters = cluster_titles(titles, config, apart=family_of, unnamed=unnamed, verified=verified)
     return clusters, families
 
 

@@ -3,6 +3,7 @@ verifier, linkage."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -101,6 +102,23 @@ def title_edges(distinct: list[str], cfg: DedupConfig) -> Edges:
     return Edges(pairs[order, 0], pairs[order, 1], sims[order])
 
 
+@dataclass(frozen=True, slots=True)
+class VerifiedTitles:
+    """Titles read once: their distinct normalised texts, each input's distinct index
+    (`exact_groups`) and the verified pairs between distinct texts (`title_edges`), for
+    callers that need them twice (`title_findings`: families, then clusters)."""
+
+    distinct: list[str]
+    ids: NDArray[np.int64]
+    edges: Edges
+
+
+def verify_titles(titles: Sequence[str], config: DedupConfig = DedupConfig()) -> VerifiedTitles:
+    """`VerifiedTitles` of the titles."""
+    distinct, ids = exact_groups(titles)
+    return VerifiedTitles(distinct, ids, title_edges(distinct, config))
+
+
 def find_pairs(
     titles: Sequence[str], config: DedupConfig = DedupConfig()
 ) -> list[tuple[int, int, float]]:
@@ -141,7 +159,7 @@ def cluster_titles(
     *,
     apart: Sequence[int] | None = None,
     unnamed: Sequence[bool] | None = None,
-    edges: Edges | None = None,
+    verified: VerifiedTitles | None = None,
 ) -> list[Cluster]:
     """Clusters of exact and near-duplicate titles (re-spins); singletons are left out.
 
@@ -149,12 +167,11 @@ def cluster_titles(
     linked (template siblings of one family, reported as a family instead); -1 is no label.
     `unnamed`, one flag per title: two texts both flagged may still be linked under one label
     (family members whose slot is question wording, 是什么 / 有哪些, not a name). Exact copies
-    of a title are still one cluster. `edges`: `title_edges` of the distinct titles, when
-    the caller has them already.
+    of a title are still one cluster. `verified`: `verify_titles(titles, config)`, when the
+    caller has it already.
     """
-    distinct, ids = exact_groups(titles)
-    if edges is None:
-        edges = title_edges(distinct, config)
+    verified = verified or verify_titles(titles, config)
+    distinct, ids, edges = verified.distinct, verified.ids, verified.edges
     if apart is not None and edges.a.size:
         label = np.full(len(distinct), -1, dtype=np.int64)
         np.maximum.at(label, ids, np.asarray(apart, dtype=np.int64))
