@@ -42,12 +42,22 @@ GRAPH_MEMORY = "400MB"
 #: 2,867 MiB (23 bytes a link: 2,946 MiB). Starting there spares a large crawl the attempts
 #: that fail (each ran most of the query).
 GRAPH_BYTES_PER_LINK = 23
+#: DuckDB memory per page that the pages stage's query needs: its result and sort do not
+#: spill. Measured on the 1M-page bench crawl: failed at 381 and 762 MiB, passed at 1,524 MiB
+#: (1,600 bytes a page), after about 200 s of failed attempts (2026-12-07).
+PAGES_BYTES_PER_PAGE = 1600
 
 
 def targets_memory(links: int) -> str:
     """The memory limit to run `link_targets` over `links` links with: `GRAPH_MEMORY`, or
     `GRAPH_BYTES_PER_LINK` a link when that is more."""
-    needed = links * GRAPH_BYTES_PER_LINK
+    return memory_for(links, GRAPH_BYTES_PER_LINK)
+
+
+def memory_for(items: int, bytes_each: int) -> str:
+    """A DuckDB memory limit for a query that needs `bytes_each` per item: `GRAPH_MEMORY`,
+    or more when that is more (starting there spares a large crawl the attempts that fail)."""
+    needed = items * bytes_each
     return GRAPH_MEMORY if needed <= _bytes(GRAPH_MEMORY) else f"{needed >> 20}MiB"
 
 

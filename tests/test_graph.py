@@ -40,6 +40,10 @@ def test_the_link_targets_memory_grows_with_the_links_past_the_default() -> None
     assert graph.targets_memory(13_437_103) == graph.GRAPH_MEMORY  # 100k pages
     at_1m = graph._bytes(graph.targets_memory(134_341_635))
     assert 2_867 << 20 <= at_1m < 4 << 30
+    # The pages query's result failed at 762 MiB and passed at 1,524 MiB on 1M pages.
+    pages = graph.PAGES_BYTES_PER_PAGE
+    assert graph.memory_for(100_000, pages) == graph.GRAPH_MEMORY
+    assert 1_524 << 20 <= graph._bytes(graph.memory_for(1_000_000, pages)) < 2 << 30
     assert graph._bytes("381.4 MiB") == int(381.4 * (1 << 20))
     assert graph._bytes("400MB") == 400 * 10**6
     with pytest.raises(ValueError, match="not a DuckDB memory setting"):

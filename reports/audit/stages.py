@@ -116,6 +116,7 @@ def run_pages(ctx: StageContext) -> tuple[int, dict[str, int]]:
     try:
         ctx.view(con, "profiles", _PROFILE_CATEGORIES)
         rows_in = int(con.execute("SELECT count(DISTINCT url) FROM pages").fetchall()[0][0])
+        con.execute(f"SET memory_limit = '{graph.memory_for(rows_in, graph.PAGES_BYTES_PER_PAGE)}'")
         params = {"none": NONE, "share": ctx.config.offtopic.page_share}
         table = graph.fetch_table(con, _PAGES_SQL, PAGE_FINDINGS, params)
     finally:
