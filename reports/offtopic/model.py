@@ -10,7 +10,7 @@ import numpy as np
 
 from reports.offtopic.config import OfftopicConfig
 from reports.offtopic.families import Families, fit_families
-from reports.offtopic.latent import TitleSample, chunks, fit_latent, project
+from reports.offtopic.latent import Projection, TitleSample, chunks, fit_latent, project
 from reports.offtopic.tokens import Tokenizer, Weights, counts
 
 if TYPE_CHECKING:
@@ -328,6 +328,10 @@ class TopicModel:
             if family_shares is not None
             else np.zeros((0, n_families), dtype=np.float32)
         )
+        self._latent_projection = Projection(latent_buckets, latent_vectors, config.buckets)
+        self._family_projection = Projection(
+            self.family_buckets, self.family_shares, config.buckets
+        )
         # A page carries links and sits in many pages' related blocks, an anchor text is on
         # many pages: each profile is built once. Pages are keyed by hash, so the cache does
         # not hold their bodies.
@@ -628,7 +632,7 @@ class TopicModel:
 
     def _expanded(self, rows: Weights, n: int) -> NDArray[np.float64]:
         """Each text's family shares learned from the corpus, averaged over its n-grams."""
-        out = project(rows, n, self.family_buckets, self.family_shares)
+        out = project(rows, n, self._family_projection)
         total = np.bincount(rows.text, weights=rows.weight, minlength=n)
         result: NDArray[np.float64] = np.divide(
             out, total[:, None], out=np.zeros_like(out), where=total[:, None] > 0
@@ -663,7 +667,7 @@ class TopicModel:
         """Each text projected on the latent space, unit length (zero rows stay zero)."""
         if not len(self.latent_buckets) or not self.config.latent_weight:
             return None
-        z = project(rows, n, self.latent_buckets, self.latent_vectors)
+        z = project(rows, n, self._latent_projection)
         norm = np.linalg.norm(z, axis=1, keepdims=True)
         unit: NDArray[np.float64] = np.divide(z, norm, out=np.zeros_like(z), where=norm > 0)
         return unit
