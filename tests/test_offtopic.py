@@ -154,6 +154,37 @@ def test_score_pages_over_a_page_table_equals_score_batch(model, sources, pairs)
     assert len(set(got.tolist())) > 3
 
 
+def test_anchor_rows_from_an_older_generation_are_looked_up_again(pairs, sources, monkeypatch):
+    # The links stage numbers anchors by their rows in the model's profile cache and passes
+    # the rows back; rows read before the cache started over must not pick other profiles.
+    from reports.offtopic import model as topic_model
+
+    seeds = [SEED_000, SEED_001, SEED_004]
+    order = [p for p in pairs if p.source_seed in seeds]
+    anchors = list(dict.fromkeys(p.anchor_text for p in order))
+    texts = [(sources[s].title, sources[s].body) for s in seeds]
+    monkeypatch.setattr(topic_model, "_ANCHOR_CACHE", len(anchors) + 5)
+    small = TopicModel.fit(eval_offtopic.corpus(pairs, sources))
+    table = small.page_table(texts)
+    link_anchor = np.array([anchors.index(p.anchor_text) for p in order])
+    args = (
+        table,
+        np.arange(3),
+        np.array([seeds.index(p.source_seed) for p in order]),
+        anchors,
+        np.full(len(order), -1),
+    )
+    rows, generation = small.anchor_rows(anchors)
+    assert sorted(rows.tolist()) == list(range(len(anchors)))
+    expected = small.score_pages(*args, link_anchor=link_anchor, anchor_rows=(rows, generation))
+    # Other texts fill the cache, which starts over: the anchors' rows now belong to them.
+    _, newer = small.anchor_rows([f"其他锚文本{i}号" for i in range(len(anchors))])
+    assert newer != generation
+    again = small.score_pages(*args, link_anchor=link_anchor, anchor_rows=(rows, generation))
+    assert again.tolist() == expected.tolist()
+    assert len(set(expected.tolist())) > 3
+
+
 def test_source_terms_by_dense_table_and_by_binary_search_score_alike(
     model, sources, pairs, monkeypatch
 ):

@@ -124,8 +124,14 @@ def _part_findings(
         anchors = data.column("anchor_text").dictionary_encode()
         anchor_texts = anchors.dictionary.to_pylist()
         anchor_of = anchors.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-        verdict_of = _verdicts(anchor_texts, anchor_of, rows, pages, lexicon)
-        relatedness = _relatedness(sources, anchor_texts, anchor_of, rows, pages.table, model)
+        # Each distinct anchor looked up once, in the model's cache of their profiles: its
+        # row there numbers it for the verdicts too (at 1M pages most of a batch's anchors
+        # are distinct, and each dictionary pass over them cost a tenth of the stage).
+        anchor_rows = model.anchor_rows(anchor_texts)
+        verdict_of = _verdicts(anchor_texts, anchor_of, anchor_rows, rows, pages, lexicon)
+        relatedness = _relatedness(
+            sources, anchor_texts, anchor_of, anchor_rows, rows, pages.table, model
+        )
         has_source = sources >= 0
         table = _findings(
             data,
@@ -167,6 +173,7 @@ def _target_rows(urls: pa.Array, pages: Pages) -> NDArray[np.int64]:
 def _verdicts(
     anchor_texts: list[str],
     anchor_of: NDArray[np.int64],
+    anchor_rows: tuple[NDArray[np.int64], int],
     rows: NDArray[np.int64],
     pages: Pages,
     lexicon: Lexicon,
@@ -174,16 +181,15 @@ def _verdicts(
     """Each link's verdict as a row of `pages.verdict_table` (rows found in this batch wait
     in `pages.pending`). A verdict depends on the anchor and the target page only, so it is
     found once per (anchor, page row) pair and kept in `pages.verdicts` (by its row) for the
-    next batches and tasks; equal verdicts share a row."""
-    known = pages.verdicts
-    if len(known) > VERDICT_CACHE:
+    next batches and tasks; equal verdicts share a row. An anchor is numbered by its row in
+    the topic model's cache (`anchor_rows`: rows and their generation)."""
+    if len(pages.verdicts) > VERDICT_CACHE:
         pages.forget_verdicts()  # bounded: a verdict found again costs one classification
-    index_of, numbered = pages.found_index, pages.anchor_ids
-    number_of = np.fromiter(
-        (numbered.setdefault(text, len(numbered)) for text in anchor_texts),
-        dtype=np.int64,
-        count=len(anchor_texts),
-    )
+    number_of, generation = anchor_rows
+    if generation != pages.anchor_generation:  # the model's cache started over: new numbers
+        pages.verdicts.clear()
+        pages.anchor_generation = generation
+    known, index_of = pages.verdicts, pages.found_index
     pair = number_of[anchor_of] * (len(pages.titles) + 1) + (rows + 1)
     keys, first, pair_of = np.unique(pair, return_index=True, return_inverse=True)
     ids = np.empty(len(keys), dtype=np.int64)
@@ -294,6 +300,7 @@ def _relatedness(
     sources: NDArray[np.int64],
     anchor_texts: list[str],
     anchor_of: NDArray[np.int64],
+    anchor_rows: tuple[NDArray[np.int64], int],
     targets: NDArray[np.int64],
     table: PageTable | None,
     model: TopicModel,
@@ -310,5 +317,6 @@ def _relatedness(
             anchor_texts,
             targets[scored],
             link_anchor=anchor_of[scored],
+            anchor_rows=anchor_rows,
         )
     return scores

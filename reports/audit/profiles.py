@@ -251,8 +251,8 @@ class Pages:
     title_categories: list[str | None] = field(default_factory=list)
     title_scores: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
     title_evidence: pa.Array | None = None
-    #: Anchor texts seen, numbered in order: a (anchor, target) pair is then one integer.
-    anchor_ids: dict[str, int] = field(default_factory=dict)
+    #: The topic model's generation of anchor rows the verdicts' keys are made of.
+    anchor_generation: int = 0
     #: (anchor number, target page row or -1) as `anchor * (pages + 1) + row + 1` → its
     #: verdict's row in `verdict_table`: farms repeat the same pairs on every page. Integer
     #: keys: a 1M-page farm has about 2M pairs, and a (text, row) tuple key costs ~250 bytes.
@@ -295,7 +295,6 @@ class Pages:
     def forget_verdicts(self) -> None:
         """Drop the verdicts found so far (their cache is full)."""
         self.verdicts.clear()
-        self.anchor_ids.clear()
         self.found_index.clear()
         self.pending.clear()
         self.verdict_table = None

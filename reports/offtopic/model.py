@@ -177,9 +177,12 @@ class _TextProfiles:
         self.limit = limit
         self.small_buckets = buckets <= 1 << 31
         self._lock = threading.Lock()
+        #: Counts the resets: a row number read in one generation means nothing in the next.
+        self.generation = 0
         self._reset()
 
     def _reset(self) -> None:
+        self.generation += 1
         self.row: dict[str, int] = {}
         self._rows = 0
         self._terms = 0
@@ -187,19 +190,30 @@ class _TextProfiles:
 
     def rows(
         self, texts: Sequence[str], profile: Callable[[list[str]], _ProfileTable]
-    ) -> tuple[NDArray[np.int64], _ProfileTable]:
-        """Each text's row, and the table the rows are of."""
+    ) -> tuple[NDArray[np.int64], _ProfileTable, int]:
+        """Each text's row, the table the rows are of, and the generation they belong to."""
         with self._lock:
-            missing = list(dict.fromkeys(t for t in texts if t not in self.row))
-            if missing:
+            # One lookup per text, then one more for those just profiled: at 1M pages most
+            # of a batch's anchors are distinct, and each pass over them costs 5 % of links.
+            get = self.row.get
+            ids = np.fromiter((get(t, -1) for t in texts), dtype=np.int64, count=len(texts))
+            absent = np.flatnonzero(ids < 0)
+            if len(absent):
+                missing = list(dict.fromkeys(texts[i] for i in absent.tolist()))
                 if len(self.row) + len(missing) > self.limit:
                     self._reset()
                     # The batch's texts that were cached went with the rest.
                     missing = list(dict.fromkeys(texts))
+                    absent = np.arange(len(texts))
                 self._append(missing, profile(missing))
-            row = self.row
-            ids = np.fromiter((row[t] for t in texts), dtype=np.int64, count=len(texts))
-            return ids, self._view()
+                row = self.row
+                ids[absent] = [row[texts[i]] for i in absent.tolist()]
+            return ids, self._view(), self.generation
+
+    def view(self, generation: int) -> _ProfileTable | None:
+        """The table, when its rows are still those of `generation` (None: reset since)."""
+        with self._lock:
+            return self._view() if generation == self.generation else None
 
     def _append(self, texts: list[str], table: _ProfileTable) -> None:
         first, terms = self._rows, self._terms
@@ -481,13 +495,15 @@ class TopicModel:
         anchors: Sequence[str],
         targets: NDArray[np.int64],
         link_anchor: NDArray[np.int64] | None = None,
+        anchor_rows: tuple[NDArray[np.int64], int] | None = None,
     ) -> NDArray[np.float64]:
         """`score_batch` over rows of a page table: the link's page is row
         `sources[link_source[i]]`, its target row `targets[i]` (-1: not crawled). The same
         scores, without building per-batch tables of profile objects.
 
         With `link_anchor`, `anchors` are distinct texts and link i reads
-        `anchors[link_anchor[i]]` (a farm repeats each anchor on many pages of a batch)."""
+        `anchors[link_anchor[i]]` (a farm repeats each anchor on many pages of a batch).
+        `anchor_rows` is what `anchor_rows(anchors)` gave, when the caller has it already."""
         n = len(anchors) if link_anchor is None else len(link_anchor)
         if len(link_source) != n or len(targets) != n:
             raise ValueError(
@@ -505,7 +521,15 @@ class TopicModel:
             pages,
             targets[crawled],
             link_anchor,
+            anchor_rows,
         )
+
+    def anchor_rows(self, anchors: Sequence[str]) -> tuple[NDArray[np.int64], int]:
+        """Each link text's row in this model's cache of link-text profiles (profiled now
+        when missing), and the cache's generation: a text keeps its row, and no other text
+        takes it, until the generation changes. A caller may key its own caches by them."""
+        ids, _, generation = self._anchors.rows(anchors, self._text_profiles)
+        return ids, generation
 
     def _score_links(
         self,
@@ -516,6 +540,7 @@ class TopicModel:
         target_table: _ProfileTable,
         target_ids: NDArray[np.int64],
         link_anchor: NDArray[np.int64] | None = None,
+        anchor_rows: tuple[NDArray[np.int64], int] | None = None,
     ) -> NDArray[np.float64]:
         """Link i on page row on[i] of `pages`, reading anchors[i] (anchors[link_anchor[i]]
         when given); the links `crawled` lead to the rows `target_ids` of `target_table`."""
@@ -528,7 +553,11 @@ class TopicModel:
             np.repeat(np.arange(len(pages.length)), pages.length), pages.bucket, pages.weight
         )
         source_z = pages.latent
-        anchor_ids, anchor_table = self._anchors.rows(anchors, self._text_profiles)
+        known = None if anchor_rows is None else self._anchors.view(anchor_rows[1])
+        if anchor_rows is not None and known is not None:
+            anchor_ids, anchor_table = anchor_rows[0], known
+        else:
+            anchor_ids, anchor_table, _ = self._anchors.rows(anchors, self._text_profiles)
         if link_anchor is not None:
             anchor_ids = anchor_ids[link_anchor]
         lookup = _SourceTerms(source, len(pages.length), cfg.buckets)
