@@ -29,6 +29,7 @@ import pyarrow.parquet as pq
 
 from pipelines.store.commits import write_table_atomic
 from reports.audit.config import AuditError
+from reports.audit.keyindex import KeyIndex
 from reports.audit.stage import batches_progress, iter_parts, release_memory
 from reports.audit.texts import forget_model, load_model
 from reports.offtopic.model import concat_tables, table_arrays, table_from_arrays
@@ -268,20 +269,19 @@ class Pages:
     verdict_table: pa.Table | None = None
     #: (row, category) → the body's evidence of a category other than the page's own.
     other_evidence: dict[tuple[int, str], tuple[str, ...]] = field(default_factory=dict)
-    #: Row by key, made on first use (`rows_of`).
-    _row: dict[str, int] | None = None
+    #: Rows by key, made on first use (`rows_of`).
+    _index: KeyIndex | None = None
     #: The heads files, opened once per process (`heads()`; closed by `forget_pages`).
     _heads: Heads | None = None
 
     def rows_of(self, urls: pa.Array) -> NDArray[np.int64]:
         """Each URL's row (-1: no page by that key, or a null URL), looked up once per
-        distinct URL (a hash of every key per call, `pc.index_in`, costs O(pages) a batch)."""
-        if self._row is None:
-            self._row = {k: i for i, k in enumerate(self.keys.to_pylist())}
-        row = self._row
+        distinct URL (`KeyIndex`: hashed column-wise, checked against the keys)."""
+        if self._index is None:
+            self._index = KeyIndex(self.keys)
         encoded = urls.dictionary_encode()
-        found = [row.get(url, -1) for url in encoded.dictionary.to_pylist()]
-        by_value = np.array([*found, -1], dtype=np.int64)  # the last: null URLs
+        found = self._index.rows(encoded.dictionary)
+        by_value = np.append(found, -1)  # the last: null URLs
         index = pc.fill_null(encoded.indices, len(found)).to_numpy(zero_copy_only=False)
         rows: NDArray[np.int64] = by_value[index]
         return rows
