@@ -37,3 +37,28 @@ def test_a_crafted_hash_collision_costs_a_lookup_not_a_wrong_row() -> None:
 def test_no_keys_and_no_strings() -> None:
     assert KeyIndex(pa.array([], pa.string())).rows(pa.array(["a"])).tolist() == [-1]
     assert KeyIndex(pa.array(["a"])).rows(pa.array([], pa.string())).tolist() == []
+
+
+def test_int_map_finds_what_was_put_before_and_after_settling() -> None:
+    import numpy as np
+
+    from reports.audit.keyindex import IntMap
+
+    rng = np.random.default_rng(7)
+    keys = rng.choice(10**12, size=5000, replace=False)
+    mapping = IntMap()
+    mapping.MERGE = 300
+    expected: dict[int, int] = {}
+    for batch in np.array_split(keys, 40):
+        mapping.settle()
+        asked = np.concatenate([batch, rng.choice(keys, 50)])
+        got = mapping.get_many(asked)
+        assert got.tolist() == [expected.get(int(k), -1) for k in asked]
+        for k in batch.tolist():
+            if k not in expected:
+                expected[k] = len(expected) % 97
+                mapping.put(k, expected[k])
+    assert len(mapping) == len(expected) == 5000
+    assert len(mapping.keys) >= 4700  # most were sorted in, not left in the dict
+    mapping.clear()
+    assert mapping.get_many(keys[:3]).tolist() == [-1, -1, -1]

@@ -99,3 +99,51 @@ class KeyIndex:
         if self._by_key is None:
             self._by_key = {k: i for i, k in enumerate(self.keys.to_pylist())}
         return self._by_key
+
+
+class IntMap:
+    """int64 keys → int64 values, looked up many at a time: most in sorted arrays (binary
+    search, no Python object per key), the latest additions in a dict until `settle` merges
+    them in. The links stage's verdicts by (anchor, page) pair: at 1M pages a million pairs,
+    of which a batch asks about ten thousand and adds a few hundred."""
+
+    #: Additions held in the dict before `settle` sorts them in (each merge copies the arrays).
+    MERGE = 1 << 15
+
+    def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        self.keys = np.zeros(0, dtype=np.int64)
+        self.values = np.zeros(0, dtype=np.int64)
+        self.fresh: dict[int, int] = {}
+
+    def __len__(self) -> int:
+        return len(self.keys) + len(self.fresh)
+
+    def get_many(self, keys: NDArray[np.int64]) -> NDArray[np.int64]:
+        """Each key's value (-1: none)."""
+        out = np.full(len(keys), -1, dtype=np.int64)
+        if len(self.keys):
+            at = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+            hit = self.keys[at] == keys
+            out[hit] = self.values[at[hit]]
+        if self.fresh:
+            missing = np.flatnonzero(out < 0)
+            get = self.fresh.get
+            out[missing] = [get(k, -1) for k in keys[missing].tolist()]
+        return out
+
+    def put(self, key: int, value: int) -> None:
+        """Add a key (not already there); it is found at once, from the dict."""
+        self.fresh[key] = value
+
+    def settle(self) -> None:
+        """Sort the dict's keys into the arrays once it holds `MERGE` of them."""
+        if len(self.fresh) < self.MERGE:
+            return
+        keys = np.concatenate([self.keys, np.fromiter(self.fresh.keys(), dtype=np.int64)])
+        values = np.concatenate([self.values, np.fromiter(self.fresh.values(), dtype=np.int64)])
+        order = np.argsort(keys, kind="stable")
+        self.keys, self.values = keys[order], values[order]
+        self.fresh = {}

@@ -190,26 +190,25 @@ def _verdicts(
         pages.verdicts.clear()
         pages.anchor_generation = generation
     known, index_of = pages.verdicts, pages.found_index
+    known.settle()
     pair = number_of[anchor_of] * (len(pages.titles) + 1) + (rows + 1)
     keys, first, pair_of = np.unique(pair, return_index=True, return_inverse=True)
-    ids = np.empty(len(keys), dtype=np.int64)
-    for i, key in enumerate(keys.tolist()):
-        number = known.get(key)
+    ids = known.get_many(keys)
+    for i in np.flatnonzero(ids < 0).tolist():
+        link = first[i]
+        anchor, row = anchor_texts[anchor_of[link]], int(rows[link])
+        text = pages.target(row, lexicon) if row >= 0 else None
+        verdict = link_verdict(anchor, text, lexicon)
+        # A `none` verdict's evidence is not written: all such verdicts are one row.
+        flagged = verdict.category != NONE
+        value = (verdict.category, verdict.score, verdict.evidence if flagged else ())
+        digest = hashlib.blake2b(repr(value).encode(), digest_size=16).digest()
+        number = index_of.get(digest)
         if number is None:
-            link = first[i]
-            anchor, row = anchor_texts[anchor_of[link]], int(rows[link])
-            text = pages.target(row, lexicon) if row >= 0 else None
-            verdict = link_verdict(anchor, text, lexicon)
-            # A `none` verdict's evidence is not written: all such verdicts are one row.
-            flagged = verdict.category != NONE
-            value = (verdict.category, verdict.score, verdict.evidence if flagged else ())
-            digest = hashlib.blake2b(repr(value).encode(), digest_size=16).digest()
-            number = index_of.get(digest)
-            if number is None:
-                number = len(index_of)
-                index_of[digest] = number
-                pages.pending.append(value)
-            known[key] = number
+            number = len(index_of)
+            index_of[digest] = number
+            pages.pending.append(value)
+        known.put(int(keys[i]), number)
         ids[i] = number
     per_link: NDArray[np.int64] = ids[pair_of.reshape(-1)]
     return per_link

@@ -29,7 +29,7 @@ import pyarrow.parquet as pq
 
 from pipelines.store.commits import write_table_atomic
 from reports.audit.config import AuditError
-from reports.audit.keyindex import KeyIndex
+from reports.audit.keyindex import IntMap, KeyIndex
 from reports.audit.stage import batches_progress, iter_parts, release_memory
 from reports.audit.texts import forget_model, load_model
 from reports.offtopic.model import concat_tables, table_arrays, table_from_arrays
@@ -257,7 +257,7 @@ class Pages:
     #: (anchor number, target page row or -1) as `anchor * (pages + 1) + row + 1` → its
     #: verdict's row in `verdict_table`: farms repeat the same pairs on every page. Integer
     #: keys: a 1M-page farm has about 2M pairs, and a (text, row) tuple key costs ~250 bytes.
-    verdicts: dict[int, int] = field(default_factory=dict)
+    verdicts: IntMap = field(default_factory=IntMap)
     #: A verdict as written (category, score, evidence; no evidence on a `none` verdict),
     #: by a 128-bit digest → its row: equal verdicts share one. The digest, not the value:
     #: a farm's verdicts differ by their body evidence (1M pages: 119,392 distinct in three
