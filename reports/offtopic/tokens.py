@@ -72,8 +72,7 @@ def _word_characters() -> NDArray[np.bool_]:
     words; a text's own plane-15 characters are made gaps before folding)."""
     every = "".join(map(chr, range(_CODE_POINTS)))
     kept = re.sub(r"[\W_]", "\x00", every)
-    codes = np.frombuffer(kept.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    table: NDArray[np.bool_] = codes != 0
+    table = np.frombuffer(kept.encode("utf-32-le", "surrogatepass"), dtype=np.uint32) != 0
     table[_PRIVATE_BASE : _PRIVATE_BASE + _PRIVATE_SPAN] = True
     return table
 
