@@ -48,15 +48,11 @@ GRAPH_BYTES_PER_LINK = 23
 PAGES_BYTES_PER_PAGE = 1600
 
 
-def targets_memory(links: int) -> str:
-    """The memory limit to run `link_targets` over `links` links with: `GRAPH_MEMORY`, or
-    `GRAPH_BYTES_PER_LINK` a link when that is more."""
-    return memory_for(links, GRAPH_BYTES_PER_LINK)
-
-
 def memory_for(items: int, bytes_each: int) -> str:
-    """A DuckDB memory limit for a query that needs `bytes_each` per item: `GRAPH_MEMORY`,
-    or more when that is more (starting there spares a large crawl the attempts that fail)."""
+    """A DuckDB memory limit for a query that needs `bytes_each` per item (the link targets:
+    `GRAPH_BYTES_PER_LINK` a link; the pages stage: `PAGES_BYTES_PER_PAGE` a page):
+    `GRAPH_MEMORY`, or more when that is more (starting there spares a large crawl the
+    attempts that fail)."""
     needed = items * bytes_each
     return GRAPH_MEMORY if needed <= _bytes(GRAPH_MEMORY) else f"{needed >> 20}MiB"
 

@@ -59,6 +59,15 @@ def string_hashes(strings: pa.Array) -> NDArray[np.uint64]:
     return hashed ^ (hashed >> np.uint64(31))
 
 
+def _search(
+    sorted_keys: NDArray[np.generic], values: NDArray[np.generic]
+) -> tuple[NDArray[np.intp], NDArray[np.bool_]]:
+    """Per value, a position in `sorted_keys` (not empty) and whether the key there equals it."""
+    at = np.minimum(np.searchsorted(sorted_keys, values), len(sorted_keys) - 1)
+    found: NDArray[np.bool_] = sorted_keys[at] == values
+    return at, found
+
+
 class KeyIndex:
     """Row numbers of distinct string keys (row i: `keys[i]`), looked up many at a time."""
 
@@ -70,7 +79,7 @@ class KeyIndex:
         )
         self.order = np.argsort(hashes, kind="stable")
         self.sorted = hashes[self.order]
-        self._by_key: dict[str, int] | None = None  # for hash collisions only
+        self._by_key: dict[str, int] | None = None  # made on a hash collision only
 
     def rows(self, strings: pa.Array) -> NDArray[np.int64]:
         """Each string's row (-1: no such key, or a null)."""
@@ -78,9 +87,8 @@ class KeyIndex:
         rows = np.full(n, -1, dtype=np.int64)
         if n == 0 or not len(self.sorted):
             return rows
-        hashes = string_hashes(strings)
-        at = np.minimum(np.searchsorted(self.sorted, hashes), len(self.sorted) - 1)
-        hit = np.flatnonzero(self.sorted[at] == hashes)
+        at, found = _search(self.sorted, string_hashes(strings))
+        hit = np.flatnonzero(found)
         if not len(hit):
             return rows
         candidates = self.order[at[hit]]
@@ -96,6 +104,7 @@ class KeyIndex:
         return rows
 
     def _by_text(self) -> dict[str, int]:
+        """Row by key, as a dict (made once)."""
         if self._by_key is None:
             self._by_key = {k: i for i, k in enumerate(self.keys.to_pylist())}
         return self._by_key
@@ -125,8 +134,7 @@ class IntMap:
         """Each key's value (-1: none)."""
         out = np.full(len(keys), -1, dtype=np.int64)
         if len(self.keys):
-            at = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
-            hit = self.keys[at] == keys
+            at, hit = _search(self.keys, keys)
             out[hit] = self.values[at[hit]]
         if self.fresh:
             missing = np.flatnonzero(out < 0)

@@ -58,7 +58,9 @@ def run_graph(ctx: StageContext) -> tuple[int, dict[str, int]]:
             rows_in = int(con.execute("SELECT count(*) FROM links").fetchall()[0][0])
             # The anchors' query runs within the same limit: at 1M it ran after the retries
             # had raised it, so what it needs alone is not measured.
-            con.execute(f"SET memory_limit = '{graph.targets_memory(rows_in)}'")
+            con.execute(
+                f"SET memory_limit = '{graph.memory_for(rows_in, graph.GRAPH_BYTES_PER_LINK)}'"
+            )
             targets = graph.link_targets(con)
             anchors = graph.anchor_findings(con)
         finally:

@@ -27,7 +27,6 @@ class Projection:
 
     def __init__(self, keys: NDArray[np.int64], vectors: NDArray[np.float32], buckets: int) -> None:
         self.width = int(vectors.shape[1])
-        self.empty = not len(keys)
         size = max(buckets, int(keys.max()) + 1) if len(keys) else 0
         self.row = np.full(size, -1, dtype=np.int32)
         self.row[keys] = np.arange(len(keys), dtype=np.int32)
@@ -41,7 +40,7 @@ def project(rows: Weights, n: int, projection: Projection) -> NDArray[np.float64
     as one scatter-add over (text, column) cells, without (n-grams × width) temporaries."""
     width = projection.width
     out = np.zeros((n, width))
-    if projection.empty or not len(rows.bucket):
+    if not len(projection.row) or not len(rows.bucket):
         return out
     pos = projection.row[rows.bucket]
     hit = np.flatnonzero(pos >= 0)

@@ -555,9 +555,10 @@ class TopicModel:
             np.repeat(np.arange(len(pages.length)), pages.length), pages.bucket, pages.weight
         )
         source_z = pages.latent
-        known = None if anchor_rows is None else self._anchors.view(anchor_rows[1])
-        if anchor_rows is not None and known is not None:
-            anchor_ids, anchor_table = anchor_rows[0], known
+        # The caller's rows, unless the cache started over since it read them.
+        anchor_table = self._anchors.view(anchor_rows[1]) if anchor_rows else None
+        if anchor_rows is not None and anchor_table is not None:
+            anchor_ids = anchor_rows[0]
         else:
             anchor_ids, anchor_table, _ = self._anchors.rows(anchors, self._text_profiles)
         if link_anchor is not None:
