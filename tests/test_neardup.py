@@ -312,13 +312,17 @@ def _reference_matches(text: str, chinese: set[str]) -> tuple[dict[int, str], li
 
 
 def _reference_units(
-    title: str, config: DedupConfig, split_at: list[int] | None = None
+    title: str,
+    config: DedupConfig,
+    split_at: list[int] | None = None,
+    starts: list[int | None] | None = None,
 ) -> list[tuple[object, str, bool]]:
     """Units of a title written plainly: (unit, kind, after the separator).
 
     kind is "content", "filler" or "aspect" (the marker of an aspect class; its canonical
     word's characters follow it as content). `split_at` receives the position of the
-    separator that ends the main title, if any.
+    separator that ends the main title, if any; `starts` each unit's position in the
+    normalised text (None for an aspect's canonical word, which the text does not hold).
     """
     fillers, aspects = load_fillers(), load_aspects()
     n_fillers = len(fillers.classes)
@@ -331,47 +335,50 @@ def _reference_units(
     numbers = _reference_numbers(text, covered)
     kinds = tokens.classify(tokens.codepoints(text)).tolist()
     units: list[tuple[object, str, bool]] = []
+    at: list[int | None] = []  # each unit's start, None for canonical words
     i, content, split = 0, 0, False
 
-    def lexical(word: str) -> None:
+    def emit(unit: object, kind: str, start: int | None) -> None:
         nonlocal content
+        units.append((unit, kind, split))
+        at.append(start)
+        content += kind == "content" and not split
+
+    def lexical(word: str, start: int) -> None:
         c = words[word]
         if c not in canonical:
-            units.append((("class", c), "filler", split))
+            emit(("class", c), "filler", start)
             return
-        units.append((("class", c), "aspect", split))
+        emit(("class", c), "aspect", start)
         for unit in canonical[c] if not canonical[c].isascii() else [("word", canonical[c])]:
-            units.append((unit, "content", split))
-            content += not split
+            emit(unit, "content", None)
 
     while i < len(text):
         if i in matched:
-            lexical(matched[i])
+            lexical(matched[i], i)
             i += len(matched[i])
         elif i in numbers:
-            units.append((("word", numbers[i][1]), "content", split))
-            content += not split
+            emit(("word", numbers[i][1]), "content", i)
             i = numbers[i][0] + 1
         elif kinds[i] == tokens.WORD:
             j = i
             while j < len(text) and kinds[j] == tokens.WORD:
                 j += 1
-            word = text[i:j]
-            if word in words:
-                lexical(word)
+            if text[i:j] in words:
+                lexical(text[i:j], i)
             else:
-                units.append((("word", word), "content", split))
-                content += not split
+                emit(("word", text[i:j]), "content", i)
             i = j
         else:
             if kinds[i] == tokens.HAN:
-                units.append((text[i], "content", split))
-                content += not split
+                emit(text[i], "content", i)
             elif kinds[i] == tokens.SEP and content >= config.min_main_units and not split:
                 split = True
                 if split_at is not None:
                     split_at.append(i)
             i += 1
+    if starts is not None:
+        starts.extend(at[: config.max_units])
     return units[: config.max_units]
 
 
@@ -397,15 +404,27 @@ def _reference_similarity(a: str, b: str, config: DedupConfig) -> float:
         sub_questions: set[object] = dataclasses.field(default_factory=set)
         # Per unit: whether its heaviest copy is main-title content past the head.
         tail: dict[object, bool] = dataclasses.field(default_factory=dict)
+        # Per unit: whether its heaviest copy is main-title content.
+        main: dict[object, bool] = dataclasses.field(default_factory=dict)
         negates: bool = False
-        numbers: bool = False
+        numbers: bool = False  # in the main title
+        any_numbers: bool = False  # in the main title or the subtitle
+
+    def asks(text: str, i: int | None) -> bool:
+        """不 or 没 between two equal characters asks (高不高, 有没有) and negates nothing."""
+        return i is not None and 0 < i < len(text) - 1 and text[i - 1] == text[i + 1]
 
     def cut(title: str) -> Title:
         out = Title()
         rank = 0
-        for unit, kind, sub in _reference_units(title, config):
+        text, starts = normalize_text(title), list[int | None]()
+        units = _reference_units(title, config, starts=starts)
+        for (unit, kind, sub), start in zip(units, starts, strict=True):
             w = {"content": 1.0, "filler": config.filler_weight, "aspect": 0.0}[kind]
             tail = False
+            out.any_numbers |= (
+                kind == "content" and isinstance(unit, tuple) and "0" <= str(unit[1])[:1] <= "9"
+            )
             if sub:
                 w *= config.subtitle_weight
                 if kind == "aspect":
@@ -413,7 +432,12 @@ def _reference_similarity(a: str, b: str, config: DedupConfig) -> float:
             elif kind == "aspect":
                 out.main_questions.add(unit)
             elif kind == "content":
-                out.negates |= isinstance(unit, str) and unit in tokens.NEGATIONS
+                out.negates |= (
+                    isinstance(unit, str)
+                    and unit in tokens.NEGATIONS
+                    and start is not None
+                    and not asks(text, start)
+                )
                 w *= config.head_weight if rank < config.head_units else 1.0
                 tail = rank >= config.head_units
                 rank += 1
@@ -422,6 +446,7 @@ def _reference_similarity(a: str, b: str, config: DedupConfig) -> float:
                     out.numbers |= "0" <= str(unit[1])[:1] <= "9"
             if unit not in out.weights or w > out.weights[unit]:
                 out.tail[unit] = not sub and kind == "content" and tail
+                out.main[unit] = not sub and kind == "content"
             out.weights[unit] = max(out.weights.get(unit, 0.0), w)
         return out
 
@@ -431,7 +456,10 @@ def _reference_similarity(a: str, b: str, config: DedupConfig) -> float:
     pa, pb = _reference_places(a, config), _reference_places(b, config)
     if pa and pb and not pa & pb:
         return 0.0
-    if ta.negates != tb.negates or ta.numbers != tb.numbers:
+    if ta.negates != tb.negates:
+        return 0.0
+    # A main-title number against a title with none, not even in its subtitle.
+    if (ta.numbers and not tb.any_numbers) or (tb.numbers and not ta.any_numbers):
         return 0.0
     qa = ta.main_questions or ta.sub_questions
     qb = tb.main_questions or tb.sub_questions
@@ -446,7 +474,12 @@ def _reference_similarity(a: str, b: str, config: DedupConfig) -> float:
     keys = ta.weights.keys() | tb.weights.keys()
     inter = sum(min(ta.weights.get(k, 0), tb.weights.get(k, 0)) for k in keys)
     union = sum(max(ta.weights.get(k, 0), tb.weights.get(k, 0)) for k in keys)
-    return inter / union if union else 1.0
+    sim = inter / union if union else 1.0
+    # A bare name (main-title subject only: no tail, filler, question or subtitle) pairs only
+    # with a copy that reads the same.
+    if any(all(t.main.values()) and not any(t.tail.values()) for t in (ta, tb)) and sim < 1.0:
+        return 0.0
+    return sim
 
 
 @settings(max_examples=60, deadline=None)
@@ -465,6 +498,11 @@ def _reference_similarity(a: str, b: str, config: DedupConfig) -> float:
 @example(a="分期购买手机:零利率优势全解析", b="分期购买手机的利弊分析")
 # Chinese numbers: before a counter, after a digit, too long, inside a filler (一览).
 @example(a="十六岁零首付分期手机的利息真相", b="2十六岁一二三四五六七八九年,一览一天")
+# 有没有 asks and negates nothing; the other title negates nothing either.
+@example(a="小赢卡贷公司总部所在地", b="如何知道自己有没有被公安立案")
+# A number in one subtitle, another in the other main title; a bare name.
+@example(a="京东年卡费用调整引关注:先享后付从99元涨至149元", b="欠钱强制拘留15天出来后呢?")
+@example(a="小花钱包", b="私人电影院多少钱一般")
 def test_vectorised_verifier_matches_plain_reference(a: str, b: str) -> None:
     config = DedupConfig()
     texts = [normalize_text(a), normalize_text(b)]
