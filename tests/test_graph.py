@@ -37,10 +37,9 @@ def test_a_query_past_duckdbs_memory_limit_is_run_again_with_more(
 def test_the_link_targets_memory_grows_with_the_links_past_the_default() -> None:
     # The 1M-page crawl's link targets failed at 400 MB, 762 MiB and 1.4 GiB before passing
     # at 2,867 MiB: a large crawl starts where the query fits, a small one at the default.
-    assert (
-        graph.memory_for(13_437_103, graph.GRAPH_BYTES_PER_LINK) == graph.GRAPH_MEMORY
-    )  # 100k pages
-    at_1m = graph._bytes(graph.memory_for(134_341_635, graph.GRAPH_BYTES_PER_LINK))
+    per_link = graph.GRAPH_BYTES_PER_LINK
+    assert graph.memory_for(13_437_103, per_link) == graph.GRAPH_MEMORY  # 100k pages
+    at_1m = graph._bytes(graph.memory_for(134_341_635, per_link))
     assert 2_867 << 20 <= at_1m < 4 << 30
     # The pages query's result failed at 762 MiB and passed at 1,524 MiB on 1M pages.
     pages = graph.PAGES_BYTES_PER_PAGE

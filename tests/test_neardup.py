@@ -410,9 +410,9 @@ def _reference_similarity(a: str, b: str, config: DedupConfig) -> float:
         numbers: bool = False  # in the main title
         any_numbers: bool = False  # in the main title or the subtitle
 
-    def asks(text: str, i: int | None) -> bool:
+    def asks(text: str, i: int) -> bool:
         """不 or 没 between two equal characters asks (高不高, 有没有) and negates nothing."""
-        return i is not None and 0 < i < len(text) - 1 and text[i - 1] == text[i + 1]
+        return 0 < i < len(text) - 1 and text[i - 1] == text[i + 1]
 
     def cut(title: str) -> Title:
         out = Title()
