@@ -445,3 +445,29 @@ def test_since_against_an_audit_from_before_first_seen_keeps_this_crawls(tmp_pat
     run_audit(new)
     targets = read_findings(new, "link_targets")
     assert carry_first_seen(targets, old).equals(targets)
+
+
+def test_csv_keeps_the_querys_order_with_two_duckdb_threads(tmp_path: Path) -> None:
+    """The report's connection may have two threads (one process on two cores); its CSVs keep
+    the order their queries set (DuckDB 2.0.1 wrote such rows out of order in parallel)."""
+    import duckdb
+
+    from reports.report.data import _write_csv
+
+    con = duckdb.connect(config={"threads": 2})
+    con.execute(
+        "CREATE TABLE pages_by_domain AS SELECT "
+        "CASE WHEN i % 97 = 0 THEN '=HYPERLINK(' || i || ')' "
+        "ELSE 'http://farm.example/html/' || i || '.html' END AS source_url, "
+        "['cashout', 'lending', 'crypto'][1 + i % 3] AS category, (i * 7919) % 40 AS links "
+        "FROM range(400000) t(i)"
+    )
+    order = "ORDER BY links DESC, source_url"
+    _write_csv(con, f"SELECT * FROM pages_by_domain {order}", tmp_path / "pages.csv")
+    rows = _read_csv(tmp_path / "pages.csv")
+    expected = con.execute(f"SELECT source_url, links FROM pages_by_domain {order}").fetchall()
+    assert len(rows) == len(expected) == 400_000
+    for row, (url, links) in zip(rows, expected, strict=True):
+        assert row["source_url"] == ("'" + url if url.startswith("=") else url)
+        assert int(row["links"]) == links
+    assert con.execute("SELECT current_setting('threads')").fetchone() == (2,)

@@ -14,7 +14,7 @@ import duckdb
 
 from pipelines.store.commits import _write_atomic
 from pipelines.store.schema import AUDIT_TABLES
-from reports.graph import spilling, view_parts, with_memory_retries
+from reports.graph import _bytes, spilling, view_parts, with_memory_retries
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -25,6 +25,12 @@ EMBED_ROWS = 5000
 #: DuckDB's memory for the report: its largest work, sorting every risky link for
 #: risky_links.csv, spills past this (the audit's peak is this process's RSS plus it).
 REPORT_MEMORY = "512MB"
+#: ... or this much per link, when that is more. On the 1M-page bench crawl (134M links) the
+#: report failed at 488 and 976 MiB and passed at 1,952 MiB (2026-12-07), each failed attempt
+#: running most of its query; and the spam-targets query spills less the more it has (100k
+#: pages: 20.5 s at 60 MB, 8.3 s at 488 MiB). 15 bytes a link is 1,920 MiB at 1M pages,
+#: with the process holding about 0.6 GB beside it: under the audit's 4 GB.
+REPORT_BYTES_PER_LINK = 15
 #: Anchor variants listed per spam target.
 ANCHOR_VARIANTS = 5
 #: Rows of risky_links.csv: a spreadsheet's limit (Excel and LibreOffice Calc open 1,048,576
@@ -114,6 +120,9 @@ def connect(audit_folder: Path, *, threads: int = 1) -> duckdb.DuckDBPyConnectio
     con.execute("SET TimeZone = 'UTC'")  # times are shown and written in UTC
     for table, schema in AUDIT_TABLES.items():
         view_parts(con, table, sorted((audit_folder / table).glob("part-*.parquet")), schema)
+    links = _count(con, "link_findings")  # from the parts' footers
+    if links * REPORT_BYTES_PER_LINK > _bytes(REPORT_MEMORY):
+        con.execute(f"SET memory_limit = '{links * REPORT_BYTES_PER_LINK >> 20}MiB'")
     return con
 
 
@@ -144,12 +153,15 @@ WHERE target_url IN (SELECT target_url FROM risky)
 
 # Distinct source pages and anchor variants by grouping first, not count(DISTINCT …): at 1M
 # bench pages the distinct aggregates over 70M risky links did not fit 2 GB of DuckDB memory
-# (they do not spill); grouped rows do. Same rows, in the same order, at 100k.
+# (they do not spill); grouped rows do. Same rows, in the same order, at 100k. The source
+# page is grouped by its 64-bit hash, not its URL: a third of the memory, so less to spill
+# (100k pages at 60 MB: 13.5 s against 20.5 s); two pages of one target would have to share
+# a hash to be counted once.
 _TARGETS = """
 WITH per_source AS (
-    SELECT target_url, category, source_url, any_value(domain) AS domain, count(*) AS links,
+    SELECT target_url, category, any_value(domain) AS domain, count(*) AS links,
            count(*) FILTER (WHERE block = 'related') AS related, max(score) AS score
-    FROM risky GROUP BY target_url, category, source_url
+    FROM risky GROUP BY target_url, category, hash(source_url)
 ),
 -- Anchor variants say how the site names a target: page numbers and 上一页 of a pagination
 -- block, and a page's links to itself ("To Top"), name nothing.
@@ -200,10 +212,18 @@ SELECT d.*, strftime(s.first_seen, '%Y-%m-%d %H:%M') AS first_seen,
 FROM d LEFT JOIN s USING (domain) ORDER BY links DESC, domain
 """
 
+# Distinct targets by grouping first, as _TARGETS: count(DISTINCT target_url) over the
+# (page, domain, category) groups (9M at 1M bench pages) does not spill, grouped rows do. At
+# 100k pages the old query failed at 57 MiB where this one passed; at 488 MiB 6.5 s against
+# 7.8 s, the same rows in the same order. A domain is a function of its target, so grouping
+# by the target's hash keeps the domain with it.
 _PAGE_DOMAINS = """
-SELECT source_url, domain, category, count(*)::INTEGER AS links,
-       count(DISTINCT target_url)::INTEGER AS targets
-FROM risky GROUP BY source_url, domain, category
+WITH per_target AS (
+    SELECT source_url, any_value(domain) AS domain, category, count(*) AS links
+    FROM risky GROUP BY source_url, hash(target_url), category
+)
+SELECT source_url, domain, category, sum(links)::INTEGER AS links, count(*)::INTEGER AS targets
+FROM per_target GROUP BY source_url, domain, category
 ORDER BY links DESC, source_url, domain, category
 """
 
@@ -388,6 +408,7 @@ def read_report_data(
         total = _count(con, f"t_{name}")
         data.tables[name] = Rows(columns, rows, total, csv_name)
         _write_csv(con, f"SELECT * FROM t_{name}", out / csv_name)  # noqa: S608 - constant names
+        con.execute(f"DROP TABLE t_{name}")  # its memory to the next query
     data.risky_csv_rows = min(data.risky_links, risky_csv_rows)
     params: dict[str, object] = {"rows": data.risky_csv_rows}
     where = ""
@@ -461,6 +482,14 @@ def _write_csv(
 
     def write(tmp: Path) -> None:
         target = str(tmp).replace("'", "''")
-        con.execute(f"COPY ({query}) TO '{target}' (FORMAT csv, HEADER)", params)
+        # One thread: with two, DuckDB 2.0.1 wrote the rows of an ordered table through this
+        # CASE projection out of order (spam_pages_by_domain.csv at 100k bench pages: 44-113
+        # places), and one thread wrote them no slower.
+        (threads,) = con.execute("SELECT current_setting('threads')").fetchone() or (1,)
+        con.execute("SET threads = 1")
+        try:
+            con.execute(f"COPY ({query}) TO '{target}' (FORMAT csv, HEADER)", params)
+        finally:
+            con.execute(f"SET threads = {int(threads)}")
 
     _write_atomic(path, write)
