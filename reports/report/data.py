@@ -416,7 +416,11 @@ def read_report_data(
         row = con.execute(_RISKY_LAST_SOURCE, params).fetchone()
         if row and row[0] is not None:
             where, params["last"] = "WHERE source_url <= $last", str(row[0])
-    _write_csv(con, _RISKY_CSV.format(where=where), out / "risky_links.csv", params)
+    # Its sort does not spill all of itself either (100k pages at 96 MiB: out of memory).
+    risky_csv = _RISKY_CSV.format(where=where)
+    with_memory_retries(
+        con, functools.partial(_write_csv, con, risky_csv, out / "risky_links.csv", params)
+    )
     return data
 
 
