@@ -573,7 +573,8 @@ _lexicon_option = click.option(
     type=click.IntRange(min=1),
     default=1,
     show_default=True,
-    help="Run the per-part tasks (profiles, links) on N local worker processes.",
+    help="Run the per-part tasks (profiles, links) on N local worker processes. Either way "
+    "the report's DuckDB queries and the body MinHash use this process's cores, in threads.",
 )
 @_fail_on_data_errors
 def audit(
