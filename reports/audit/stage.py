@@ -18,7 +18,6 @@ import ctypes
 import gc
 import hashlib
 import json
-import os
 import shutil
 import sys
 import time
@@ -33,6 +32,7 @@ from pipelines.store.dataset import part_files
 from pipelines.store.ownership import refuse_foreign
 from reports.audit.config import AuditError
 from reports.graph import view_parts
+from reports.neardup.bodies import usable_cores
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -85,7 +85,7 @@ class Runner:
     #: the cores this process may use (DuckDB's own default), as with `--jobs N` the N cores
     #: given. 100k pages, the report alone: 2 threads 35 s wall and 61 CPU s, 1 thread 54
     #: and 55 (2026-12-06); its queries order every tie, so the rows do not depend on it.
-    report_threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    report_threads = usable_cores()
 
     def map(
         self,
