@@ -48,13 +48,12 @@ GRAPH_BYTES_PER_LINK = 23
 PAGES_BYTES_PER_PAGE = 1600
 
 
-def memory_for(items: int, bytes_each: int) -> str:
+def memory_for(items: int, bytes_each: int, least: str = GRAPH_MEMORY) -> str:
     """A DuckDB memory limit for a query that needs `bytes_each` per item (the link targets:
-    `GRAPH_BYTES_PER_LINK` a link; the pages stage: `PAGES_BYTES_PER_PAGE` a page):
-    `GRAPH_MEMORY`, or more when that is more (starting there spares a large crawl the
-    attempts that fail)."""
+    `GRAPH_BYTES_PER_LINK` a link; the pages stage: `PAGES_BYTES_PER_PAGE` a page): `least`,
+    or more when that is more (starting there spares a large crawl the attempts that fail)."""
     needed = items * bytes_each
-    return GRAPH_MEMORY if needed <= _bytes(GRAPH_MEMORY) else f"{needed >> 20}MiB"
+    return least if needed <= _bytes(least) else f"{needed >> 20}MiB"
 
 
 def spilling(

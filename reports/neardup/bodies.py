@@ -79,56 +79,36 @@ def _minhash(
     cuts = sorted_unique(
         np.append(np.searchsorted(seg, np.arange(0, hashes.size, MINHASH_BLOCK)), seg.size)
     ).tolist()
-    blocks = _Blocks(hashes, seg, cuts, [*seg.tolist(), hashes.size], mult, add, found)
+    ends = [*seg.tolist(), hashes.size]
+    longest = max(ends[last] - ends[first] for first, last in itertools.pairwise(cuts))
+
+    def permute(perms: range) -> None:
+        """Fill `found`'s columns `perms`: each block's minimum per owner."""
+        work = np.empty((2, longest), dtype=np.uint64)
+        shift = np.uint64(29)
+        with np.errstate(over="ignore"):
+            for first, last in itertools.pairwise(cuts):
+                lo, hi = ends[first], ends[last]
+                block, x, y = hashes[lo:hi], work[0, : hi - lo], work[1, : hi - lo]
+                starts = seg[first:last] - lo
+                for p in perms:
+                    np.multiply(block, mult[p], out=x)
+                    x += add[p]
+                    np.right_shift(x, shift, out=y)
+                    x ^= y
+                    np.minimum.reduceat(x, starts, out=found[first:last, p])
+
     # Each thread takes its own permutations (columns of `found`): numpy lets go of the GIL
     # inside each operation. 1M bench pages, one process on 2 cores: the duplicates stage ran
     # 425 CPU s in 383 s of wall time, with identical signatures.
     threads = min(usable_cores(), cfg.text_num_perm)
     if threads == 1:
-        blocks.permute(range(cfg.text_num_perm))
+        permute(range(cfg.text_num_perm))
     else:
-        list(
-            _pool().map(
-                blocks.permute, [range(k, cfg.text_num_perm, threads) for k in range(threads)]
-            )
-        )
+        perms = [range(k, cfg.text_num_perm, threads) for k in range(threads)]
+        list(_pool().map(permute, perms))
     sig[rows] = found
     return sig
-
-
-class _Blocks:
-    """The blocks of one `_minhash` call, hashed by the permutations each thread is given."""
-
-    def __init__(
-        self,
-        hashes: NDArray[np.uint64],
-        seg: NDArray[np.int64],
-        cuts: list[int],
-        ends: list[int],
-        mult: NDArray[np.uint64],
-        add: NDArray[np.uint64],
-        found: NDArray[np.uint64],
-    ) -> None:
-        self.hashes, self.seg, self.cuts, self.ends = hashes, seg, cuts, ends
-        self.mult, self.add, self.found = mult, add, found
-        self.longest = max(ends[b] - ends[a] for a, b in itertools.pairwise(cuts))
-
-    def permute(self, perms: range) -> None:
-        """Fill `found`'s columns `perms`: each block's minimum per owner."""
-        hashes, seg, ends, found = self.hashes, self.seg, self.ends, self.found
-        work = np.empty((2, self.longest), dtype=np.uint64)
-        shift = np.uint64(29)
-        with np.errstate(over="ignore"):
-            for first, last in itertools.pairwise(self.cuts):
-                lo, hi = ends[first], ends[last]
-                block, x, y = hashes[lo:hi], work[0, : hi - lo], work[1, : hi - lo]
-                starts = seg[first:last] - lo
-                for p in perms:
-                    np.multiply(block, self.mult[p], out=x)
-                    x += self.add[p]
-                    np.right_shift(x, shift, out=y)
-                    x ^= y
-                    np.minimum.reduceat(x, starts, out=found[first:last, p])
 
 
 @functools.cache

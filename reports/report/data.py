@@ -14,7 +14,7 @@ import duckdb
 
 from pipelines.store.commits import _write_atomic
 from pipelines.store.schema import AUDIT_TABLES
-from reports.graph import _bytes, spilling, view_parts, with_memory_retries
+from reports.graph import memory_for, spilling, view_parts, with_memory_retries
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -121,8 +121,8 @@ def connect(audit_folder: Path, *, threads: int = 1) -> duckdb.DuckDBPyConnectio
     for table, schema in AUDIT_TABLES.items():
         view_parts(con, table, sorted((audit_folder / table).glob("part-*.parquet")), schema)
     links = _count(con, "link_findings")  # from the parts' footers
-    if links * REPORT_BYTES_PER_LINK > _bytes(REPORT_MEMORY):
-        con.execute(f"SET memory_limit = '{links * REPORT_BYTES_PER_LINK >> 20}MiB'")
+    limit = memory_for(links, REPORT_BYTES_PER_LINK, REPORT_MEMORY)
+    con.execute(f"SET memory_limit = '{limit}'")
     return con
 
 
