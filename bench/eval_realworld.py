@@ -34,8 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import riskdata
-from bench.riskdata import CATEGORIES, NONE, Row
-from bench.train_risk import TrainConfig, origin_of, train
+from bench.riskdata import CATEGORIES, NONE, Row, origin_of
+from bench.train_risk import TrainConfig, train
 from reports.spam import _model_verdict, classify, load_lexicons
 
 FOLDS = 5

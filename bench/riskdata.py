@@ -1,15 +1,20 @@
 """The labelled real-world titles of `bench/realworld/` and their dev/test split by site.
 
 Every script that trains or scores the risk classifier reads rows through `load_rows`, so the
-split is decided in one place: `split_of(host)`. A row's site is its host without the leading
+split is decided in one place, `Row.split`. A row's site is its host without the leading
 labels a farm varies (`www.`, `m.` ...): the registrable part, e.g. `m.maijiaw.com` and
-`www.maijiaw.com` are one site, `a.b.com.cn` is `b.com.cn`. A site is `dev` when the first
-8 bytes of sha256(site), read big-endian, are below 70 % of 2^64 (modulo 100 < 70), else
-`test`. Deterministic, independent of the rows and their order, about 70/30 by site.
+`www.maijiaw.com` are one site, `a.b.com.cn` is `b.com.cn`.
 
-Gold labels: reviewer A's (`labels_a.csv`, every row); a row is ambiguous when any reviewer who
-labelled it marked it so. Seed titles (the five seed pages' related links, labelled blind under
-`bench/realworld/seeds/`) are loaded apart by `load_seed_rows`: they are scored, not split.
+The test split is the batches in `TEST_ORIGINS`: collected for the current release on sites no
+earlier batch used (the collector's checker dropped every other site), labelled blind, scored
+once. Every other row is dev. `load_rows` refuses a corpus where a site sits on both sides.
+Until 2026-12-07 the split was a hash of the site (`hash_split_of`, 70 % dev); that test side
+was scored three times (2026-12-05, -06, -07) and is now part of dev.
+
+Gold labels: the first reviewer's (`labels_a.csv`, `labels_cN.csv`, every row); a row is
+ambiguous when any reviewer who labelled it marked it so. Seed titles (the five seed pages'
+related links, labelled blind under `bench/realworld/seeds/`) are loaded apart by
+`load_seed_rows`: they are scored, not split.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ CATEGORIES = ("cashout", "lending", "crypto", "gambling", "adult", "legal")
 NONE = "none"
 LABELS = (*CATEGORIES, NONE)
 SPLITS = ("dev", "test")
+#: The held-out batches of the current release (see the module docstring).
+TEST_ORIGINS = frozenset({"c6", "c7"})
 DEV_PERCENT = 70
 # Second-level labels under which a country domain registers names (com.cn, co.uk ...).
 _SECOND_LEVEL = frozenset({"com", "net", "org", "gov", "edu", "co", "ac"})
@@ -46,9 +53,14 @@ class Row:
         return site_of(self.host)
 
     @property
+    def origin(self) -> str:
+        """The file the row came from: `cN` for `batches/cN.csv`, `titles` for `titles.csv`."""
+        return origin_of(self.id)
+
+    @property
     def split(self) -> str:
-        """`dev` or `test`, by site."""
-        return split_of(self.host)
+        """`test` for the rows of the held-out batches, else `dev`."""
+        return "test" if self.origin in TEST_ORIGINS else "dev"
 
 
 def site_of(host: str) -> str:
@@ -59,8 +71,14 @@ def site_of(host: str) -> str:
     return ".".join(labels[-2:])
 
 
-def split_of(host: str) -> str:
-    """`dev` or `test` for a host, by a hash of its site (module docstring)."""
+def origin_of(row_id: str) -> str:
+    """The batch a row came from: `c1`, `c2` ... for `batches/cN.csv`, `titles` for `titles.csv`."""
+    head, sep, _ = row_id.partition("-")
+    return head if sep else "titles"
+
+
+def hash_split_of(host: str) -> str:
+    """The split of releases up to 2026-12-07: `dev` for 70 % of sites by a hash, else `test`."""
     digest = hashlib.sha256(site_of(host).encode("utf-8")).digest()
     return "dev" if int.from_bytes(digest[:8], "big") % 100 < DEV_PERCENT else "test"
 
@@ -100,6 +118,11 @@ def load_rows(split: str = "all", root: Path = REALWORLD) -> list[Row]:
         for t in titles
         if t["id"] in gold
     ]
+    sides: dict[str, str] = {}
+    for row in rows:
+        other = sides.setdefault(row.site, row.split)
+        if other != row.split:
+            raise ValueError(f"site {row.site} has rows in both dev and test (row {row.id})")
     return [row for row in rows if split in ("all", row.split)]
 
 

@@ -95,12 +95,6 @@ def class_weights(labels: Sequence[str], config: TrainConfig) -> dict[str, float
     }
 
 
-def origin_of(row_id: str) -> str:
-    """The batch a row came from: `c1`...`c5` for `batches/cN.csv`, `titles` for `titles.csv`."""
-    head, sep, _ = row_id.partition("-")
-    return head if sep else "titles"
-
-
 def fit(
     texts: Sequence[str],
     labels: Sequence[str],
@@ -159,7 +153,7 @@ def train(rows: Sequence[riskdata.Row], path: Path, config: TrainConfig) -> None
     """Fit on `rows` and write the model file, its training data described in its metadata."""
     texts = [row.text for row in rows]
     by_origin = dict(config.origin_weights)
-    weights = [by_origin.get(origin_of(row.id), 1.0) for row in rows] if by_origin else None
+    weights = [by_origin.get(row.origin, 1.0) for row in rows] if by_origin else None
     fitted = fit(texts, [row.category for row in rows], config, weights)
     digest = hashlib.sha256("\n".join(f"{r.id}\t{r.category}" for r in rows).encode()).hexdigest()
     meta: dict[str, object] = {
