@@ -18,7 +18,7 @@ are not judged (the recall measured is over pairs a lexical ordering brings toge
 `score` runs `reports.neardup.title_findings` (default `DedupConfig`) over all titles at once,
 as an audit would, and scores recall on the pairs both reviewers grouped and precision on the
 predicted pairs among those and the pairs of one block neither grouped (a pair one grouped
-and the other did not is unknown, left out). Splits are by site (`bench.riskdata.split_of`):
+and the other did not is unknown, left out). Splits are by site (`bench.riskdata.hash_split_of`):
 a pair is dev or test when both titles are; pairs across the split are scored in "all" only.
 """
 
@@ -78,7 +78,7 @@ def load_items() -> tuple[list[tuple[int, int]], list[str], list[str]]:
     with (HERE / "sources.csv").open(encoding="utf-8", newline="") as fh:
         hosts = {(int(r["block"]), int(r["item"])): r["host"] for r in csv.DictReader(fh)}
     keys = [(int(r["block"]), int(r["item"])) for r in blocks]
-    return keys, [r["text"] for r in blocks], [riskdata.split_of(hosts[k]) for k in keys]
+    return keys, [r["text"] for r in blocks], [riskdata.hash_split_of(hosts[k]) for k in keys]
 
 
 def reviewer_pairs(reviewer: str, index: dict[tuple[int, int], int]) -> set[Pair]:

@@ -12,7 +12,10 @@ and its lexicon terms: C=30 / 100 0.891 / 0.890; `none` weight 1.5 / 2.0: 0.890 
 lexicon scale 1 / 6 / 10, n-grams 1-3 / 1-5 / 2-4, unbalanced classes: 0.872-0.876 on the
 lexicons before c4's terms, against 0.875 at the defaults (all noise; defaults kept). With c5
 (2,277 rows) and its lexicon terms: 0.882 at the defaults; C=10 0.879, `none` weight 1.5 0.883,
-C=10 with `none` weight 1.5 0.883, c5 rows at sample weight 2 0.881 (defaults kept).
+C=10 with `none` weight 1.5 0.883, c5 rows at sample weight 2 0.881 (defaults kept). With
+every row before the held-out batches c6 and c7 (3,257 rows, 2026-12-08): 0.876 at the
+defaults; C=10 0.871, C=100 0.879, `none` weight 1.5 0.875, rows a reviewer marked ambiguous at
+sample weight 0.5 / 0.25 0.876 / 0.873 (defaults kept).
 
 Trains on the dev split of `bench/realworld/` only (`bench.riskdata`): multinomial logistic
 regression over the features `reports.riskmodel` computes at run time (character 1-4-grams of
