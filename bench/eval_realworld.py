@@ -16,6 +16,10 @@ Systems, in the same run, on the same rows:
 - `char-lr`: character 1-3-gram tf-idf and logistic regression on the raw text, trained the
   same way (per fold on dev, on all of dev for `--test`).
 
+With `--test`, a second blind reviewer's labels of the test rows (`riskdata.second_labels`)
+are scored as a system too (the agreement ceiling), and every system again on the rows the
+two reviewers agree on.
+
 Figures: macro-F1 over the six risk categories, spam-vs-none F1, per-category precision and
 recall, each on all rows and on rows no reviewer marked ambiguous; farmaudit's macro-F1 and
 spam-vs-none F1 per origin of the rows (`titles.csv`, `batches/c1` ... `c5`). Then, for the
@@ -287,6 +291,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"split: {split}; {len(rows)} rows from {sites} sites")
     for name, predicted in systems.items():
         print("\n".join(report(name, rows, predicted)))
+    second = riskdata.second_labels() if args.test else {}
+    if second and all(r.id in second for r in rows):
+        # The ceiling: a second blind reviewer scored against the first, and every system on
+        # the rows the two agree on.
+        print("\n".join(report("reviewer 2", rows, [second[r.id] for r in rows])))
+        agreed = [i for i, r in enumerate(rows) if second[r.id] == r.category]
+        print(f"rows both reviewers agree on: {len(agreed)} of {len(rows)}")
+        agreed_rows = [rows[i] for i in agreed]
+        for name, predicted in systems.items():
+            print("\n".join(report(name, agreed_rows, [predicted[i] for i in agreed])))
     print("by origin (all rows / unambiguous rows; macro over the categories present):")
     print("\n".join(origin_report("farmaudit", rows, systems["farmaudit"])))
     seeds = riskdata.load_seed_rows()

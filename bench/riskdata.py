@@ -31,6 +31,8 @@ LABELS = (*CATEGORIES, NONE)
 SPLITS = ("dev", "test")
 #: The held-out batches of the current release (see the module docstring).
 TEST_ORIGINS = frozenset({"c6", "c7"})
+#: A second blind reviewer's labels of every held-out row (`second_labels`).
+TEST_SECOND_REVIEWER = "labels_r10.csv"
 DEV_PERCENT = 70
 # Second-level labels under which a country domain registers names (com.cn, co.uk ...).
 _SECOND_LEVEL = frozenset({"com", "net", "org", "gov", "edu", "co", "ac"})
@@ -124,6 +126,12 @@ def load_rows(split: str = "all", root: Path = REALWORLD) -> list[Row]:
         if other != row.split:
             raise ValueError(f"site {row.site} has rows in both dev and test (row {row.id})")
     return [row for row in rows if split in ("all", row.split)]
+
+
+def second_labels(root: Path = REALWORLD) -> dict[str, str]:
+    """id → category by the second reviewer of the held-out batches (empty before one labels)."""
+    path = root / TEST_SECOND_REVIEWER
+    return {row["id"]: row["category"].strip() for row in _read(path)} if path.exists() else {}
 
 
 def load_seed_rows(root: Path = REALWORLD) -> list[Row]:

@@ -40,6 +40,10 @@ def test_split_is_by_site_and_holds_out_the_test_batches() -> None:
     assert {r.id for r in riskdata.load_rows("dev")} | {
         r.id for r in riskdata.load_rows("test")
     } == {r.id for r in rows}
+    # A second blind reviewer labelled every held-out row, with the same seven labels.
+    second = riskdata.second_labels()
+    assert {r.id for r in rows if r.split == "test"} == set(second)
+    assert set(second.values()) <= set(riskdata.LABELS)
 
 
 def _corpus(root: Path, hosts: dict[str, list[str]]) -> Path:

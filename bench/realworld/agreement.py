@@ -43,6 +43,10 @@ def main() -> None:
     print("batch c5: R7 against R8")
     r8 = _labels("labels_r8.csv")
     report(_labels("labels_c5.csv"), r8, sorted(r8))
+    # The held-out batches c6 and c7 (2026-12-08): R9 and R10 each labelled every row.
+    print("batches c6-c7: R9 against R10")
+    r10 = _labels("labels_r10.csv")
+    report(_labels("labels_c6.csv") | _labels("labels_c7.csv"), r10, list(r10))
 
 
 def report(
