@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.neardup_web blocks        # writes the reviewers' blocks (once)
     .venv/bin/python -m bench.neardup_web score [--split dev|test|all] [--errors]
+    .venv/bin/python -m bench.neardup_web verifier [--split dev|test|all]
 
 The seed set (`bench/eval_neardup_real.py`) is 500 related titles of five pages of one farm.
 This set is every labelled title of `bench/realworld/` (`bench.riskdata.load_rows`, 1,395
@@ -172,6 +173,50 @@ def score(split: str, errors: bool) -> None:
             print(f"  FP {texts[a]} | {texts[b]}")
 
 
+def verifier_ceiling(split: str) -> None:
+    """The verifier alone, on every judged pair (no candidate generation): the recall it
+    could reach at each threshold, and the pairs neither reviewer grouped that it would pass.
+
+    Titles are read as `title_edges` reads them (variants folded, columns moved, year stamps
+    dropped), without the implied-prefix readings."""
+    from reports.neardup.columns import read_columns
+    from reports.neardup.stamps import drop_year_stamps
+    from reports.neardup.tokens import filler_tables, title_units
+    from reports.neardup.variants import fold_variants
+    from reports.neardup.verify import verify
+    from reports.textnorm import normalize_text
+
+    cfg = DedupConfig()
+    keys, texts, splits = load_items()
+    index = {key: i for i, key in enumerate(keys)}
+    first, second = (reviewer_pairs(r, index) for r in REVIEWERS)
+    both, either = first & second, first | second
+    members: dict[int, list[int]] = {}
+    for i, (block, _) in enumerate(keys):
+        members.setdefault(block, []).append(i)
+    judged = [
+        pair
+        for block in members.values()
+        for pair in itertools.combinations(block, 2)
+        if split == "all" or splits[pair[0]] == splits[pair[1]] == split
+    ]
+    positives = np.array([p for p in judged if p in both], dtype=np.int64)
+    negatives = np.array([p for p in judged if p not in either], dtype=np.int64)
+    rows = [normalize_text(t) for t in texts]
+    rows = drop_year_stamps(read_columns(fold_variants(rows, cfg.variant_lexicon), cfg))
+    units = title_units(rows, filler_tables(cfg.filler_lexicon, cfg.aspect_lexicon), cfg)
+    pos, neg = verify(units, positives), verify(units, negatives)
+    print(
+        f"split={split}: {len(positives)} pairs both reviewers grouped, {len(negatives)} pairs "
+        "neither grouped (all inside one block)"
+    )
+    for threshold in sorted({0.3, 0.4, 0.5, cfg.threshold, 0.8}):
+        print(
+            f"  verifier >= {threshold:.2f}: recall {np.mean(pos >= threshold):.3f}, "
+            f"pairs neither grouped passed {int(np.sum(neg >= threshold))}"
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -179,9 +224,13 @@ def main(argv: list[str] | None = None) -> int:
     scoring = sub.add_parser("score", help="score farmaudit on the reviewers' groups")
     scoring.add_argument("--split", choices=("dev", "test", "all"), default="dev")
     scoring.add_argument("--errors", action="store_true", help="list misses and false pairs")
+    ceiling = sub.add_parser("verifier", help="the verifier alone on every judged pair")
+    ceiling.add_argument("--split", choices=("dev", "test", "all"), default="dev")
     args = parser.parse_args(argv)
     if args.command == "blocks":
         write_blocks()
+    elif args.command == "verifier":
+        verifier_ceiling(args.split)
     else:
         score(args.split, args.errors)
     return 0
