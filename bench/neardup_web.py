@@ -98,11 +98,17 @@ def reviewer_pairs(reviewer: str, index: dict[tuple[int, int], int]) -> set[Pair
     }
 
 
-def score(split: str, errors: bool) -> None:
-    """Print recall and precision of farmaudit and the peers on the pairs of `split`."""
+def load_judgements() -> tuple[list[tuple[int, int]], list[str], list[str], set[Pair], set[Pair]]:
+    """`load_items`, then the index pairs each reviewer grouped (`REVIEWERS` order)."""
     keys, texts, splits = load_items()
     index = {key: i for i, key in enumerate(keys)}
     first, second = (reviewer_pairs(r, index) for r in REVIEWERS)
+    return keys, texts, splits, first, second
+
+
+def score(split: str, errors: bool) -> None:
+    """Print recall and precision of farmaudit and the peers on the pairs of `split`."""
+    keys, texts, splits, first, second = load_judgements()
     both, either = first & second, first | second
 
     def in_split(pair: Pair) -> bool:
@@ -179,17 +185,13 @@ def verifier_ceiling(split: str) -> None:
 
     Titles are read as `title_edges` reads them (variants folded, columns moved, year stamps
     dropped), without the implied-prefix readings."""
-    from reports.neardup.columns import read_columns
-    from reports.neardup.stamps import drop_year_stamps
+    from reports.neardup.titles import read_titles
     from reports.neardup.tokens import filler_tables, title_units
-    from reports.neardup.variants import fold_variants
     from reports.neardup.verify import verify
     from reports.textnorm import normalize_text
 
     cfg = DedupConfig()
-    keys, texts, splits = load_items()
-    index = {key: i for i, key in enumerate(keys)}
-    first, second = (reviewer_pairs(r, index) for r in REVIEWERS)
+    keys, texts, splits, first, second = load_judgements()
     both, either = first & second, first | second
     members: dict[int, list[int]] = {}
     for i, (block, _) in enumerate(keys):
@@ -202,8 +204,7 @@ def verifier_ceiling(split: str) -> None:
     ]
     positives = np.array([p for p in judged if p in both], dtype=np.int64)
     negatives = np.array([p for p in judged if p not in either], dtype=np.int64)
-    rows = [normalize_text(t) for t in texts]
-    rows = drop_year_stamps(read_columns(fold_variants(rows, cfg.variant_lexicon), cfg))
+    rows = read_titles([normalize_text(t) for t in texts], cfg)
     units = title_units(rows, filler_tables(cfg.filler_lexicon, cfg.aspect_lexicon), cfg)
     pos, neg = verify(units, positives), verify(units, negatives)
     print(

@@ -131,7 +131,7 @@ def load_rows(split: str = "all", root: Path = REALWORLD) -> list[Row]:
 def second_labels(root: Path = REALWORLD) -> dict[str, str]:
     """id → category by the second reviewer of the held-out batches (empty before one labels)."""
     path = root / TEST_SECOND_REVIEWER
-    return {row["id"]: row["category"].strip() for row in _read(path)} if path.exists() else {}
+    return _labels([path])[0] if path.exists() else {}
 
 
 def load_seed_rows(root: Path = REALWORLD) -> list[Row]:

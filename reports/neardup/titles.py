@@ -52,16 +52,21 @@ def _verified(
     return np.concatenate(kept), np.concatenate(sims)
 
 
-def title_edges(distinct: list[str], cfg: DedupConfig) -> Edges:
-    """Verified pairs (a < b) between distinct normalised titles (`exact_groups`)."""
-    if len(distinct) < 2:
-        return NO_EDGES
+def read_titles(distinct: list[str], cfg: DedupConfig) -> list[str]:
+    """Distinct normalised titles as every later step reads them (step 1)."""
     # One wording per thing (预付款 / 先付款): every later step reads the folded text.
     distinct = fold_variants(distinct, cfg.variant_lexicon)
     # A column name (电子消费券|…) is the subtitle of the article title after it.
     distinct = read_columns(distinct, cfg)
     # A year stamp (2025年…, 【2025 最新】) says nothing of the article.
-    distinct = drop_year_stamps(distinct)
+    return drop_year_stamps(distinct)
+
+
+def title_edges(distinct: list[str], cfg: DedupConfig) -> Edges:
+    """Verified pairs (a < b) between distinct normalised titles (`exact_groups`)."""
+    if len(distinct) < 2:
+        return NO_EDGES
+    distinct = read_titles(distinct, cfg)
     # Rows past the titles read a title without a prefix the crawl implies (京东e卡… as e卡…).
     readings = implied_prefixes(distinct, cfg)
     n = len(distinct)
